@@ -1,0 +1,293 @@
+from typing import ClassVar
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db import models
+from django.db.models import F, Q
+
+
+class Muscle(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    group = models.CharField(
+        max_length=80, help_text="The muscle group a trainer would name, such as 'Hip flexors'."
+    )
+    description = models.TextField(blank=True)
+    attaches_lumbar_spine = models.BooleanField(
+        default=False, help_text="Attaches at the lumbar spine (low back)."
+    )
+    crosses_knee = models.BooleanField(
+        default=False, help_text="Crosses the knee as well as the hip."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Equipment(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "equipment"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExerciseQuerySet(models.QuerySet["Exercise"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> "ExerciseQuerySet":
+        """Published exercises for everyone; drafts too for trainers who may view them."""
+        if user.has_perm("exercises.view_exercise"):
+            return self
+        return self.filter(published=True)
+
+
+class Exercise(models.Model):
+    class Kind(models.TextChoices):
+        STRENGTHEN = "strengthen", "Strengthen"
+        STRETCH = "stretch", "Stretch"
+        MOBILITY = "mobility", "Mobility"
+
+    class Difficulty(models.IntegerChoices):
+        BEGINNER = 1, "Beginner"
+        INTERMEDIATE = 2, "Intermediate"
+        ADVANCED = 3, "Advanced"
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(
+        max_length=120, unique=True, help_text="Apps and logs refer to the exercise by it."
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    summary = models.CharField(max_length=300, help_text="What the exercise is for, in a sentence.")
+    difficulty = models.PositiveSmallIntegerField(
+        choices=Difficulty.choices, default=Difficulty.BEGINNER
+    )
+    unilateral = models.BooleanField(
+        "one side at a time", default=False, help_text="Done one side (leg or arm) at a time."
+    )
+    sets = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Default sets.")
+    reps_per_side = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Default repetitions (per side when one-sided)."
+    )
+    hold_seconds = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Default hold, in seconds."
+    )
+    prescription_note = models.CharField(
+        max_length=300, blank=True, help_text="How to judge the load, in a sentence."
+    )
+    muscles = models.ManyToManyField(Muscle, through="ExerciseMuscle", related_name="exercises")
+    equipment = models.ManyToManyField(
+        Equipment, through="ExerciseEquipment", related_name="exercises", blank=True
+    )
+    harder_options = models.ManyToManyField(
+        "self",
+        through="ExerciseProgression",
+        through_fields=("milder", "harder"),
+        symmetrical=False,
+        related_name="milder_options",
+        blank=True,
+    )
+    published = models.BooleanField(default=False, help_text="Visible in the apps.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    objects = ExerciseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["strengthen", "stretch", "mobility"]),
+                name="exercise_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(difficulty__gte=1, difficulty__lte=3), name="exercise_difficulty_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(sets__isnull=True) | Q(sets__gte=1, sets__lte=20),
+                name="exercise_sets_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(reps_per_side__isnull=True)
+                | Q(reps_per_side__gte=1, reps_per_side__lte=200),
+                name="exercise_reps_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(hold_seconds__isnull=True)
+                | Q(hold_seconds__gte=1, hold_seconds__lte=600),
+                name="exercise_hold_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExerciseMuscle(models.Model):
+    class Role(models.TextChoices):
+        PRIMARY = "primary", "Primary"
+        SECONDARY = "secondary", "Secondary"
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="muscle_links")
+    muscle = models.ForeignKey(Muscle, on_delete=models.PROTECT, related_name="exercise_links")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.PRIMARY)
+
+    class Meta:
+        ordering = ["role", "muscle__name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["exercise", "muscle"], name="exercise_muscle_unique"),
+            models.CheckConstraint(
+                condition=Q(role__in=["primary", "secondary"]), name="exercise_muscle_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.muscle} ({self.get_role_display().lower()})"
+
+
+class ExerciseEquipment(models.Model):
+    exercise = models.ForeignKey(
+        Exercise, on_delete=models.CASCADE, related_name="equipment_links"
+    )
+    equipment = models.ForeignKey(
+        Equipment, on_delete=models.PROTECT, related_name="exercise_links"
+    )
+    optional = models.BooleanField(default=False, help_text="Helps, but is not needed.")
+
+    class Meta:
+        ordering = ["optional", "equipment__name"]
+        verbose_name_plural = "exercise equipment"
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["exercise", "equipment"], name="exercise_equipment_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.equipment}{' (optional)' if self.optional else ''}"
+
+
+class ExerciseProgression(models.Model):
+    """`harder` is the harder option of `milder`, and `milder` the milder option of `harder`."""
+
+    milder = models.ForeignKey(
+        Exercise, on_delete=models.CASCADE, related_name="harder_links"
+    )
+    harder = models.ForeignKey(
+        Exercise, on_delete=models.CASCADE, related_name="milder_links"
+    )
+
+    class Meta:
+        ordering = ["milder__name", "harder__name"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["milder", "harder"], name="exercise_progression_unique"),
+            models.CheckConstraint(
+                condition=~Q(milder=F("harder")), name="exercise_progression_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milder} → {self.harder}"
+
+
+class ExerciseText(models.Model):
+    """One line of an exercise's ordered text: a step, a cue, a caution or a set-up note."""
+
+    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=300)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _position_unique(model: str) -> models.UniqueConstraint:
+    return models.UniqueConstraint(
+        fields=["exercise", "position"], name=f"{model}_position_unique"
+    )
+
+
+class ExerciseStep(ExerciseText):
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="steps")
+
+    class Meta(ExerciseText.Meta):
+        constraints: ClassVar = [_position_unique("exercise_step")]
+
+
+class ExerciseCue(ExerciseText):
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="cues")
+
+    class Meta(ExerciseText.Meta):
+        verbose_name = "coaching cue"
+        constraints: ClassVar = [_position_unique("exercise_cue")]
+
+
+class ExerciseCaution(ExerciseText):
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="cautions")
+
+    class Meta(ExerciseText.Meta):
+        verbose_name = "safety caution"
+        constraints: ClassVar = [_position_unique("exercise_caution")]
+
+
+class ExerciseSetupNote(ExerciseText):
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="setup_notes")
+
+    class Meta(ExerciseText.Meta):
+        verbose_name = "set-up note"
+        constraints: ClassVar = [_position_unique("exercise_setup_note")]
+
+
+class ExerciseAlias(models.Model):
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "aliases"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["exercise", "name"], name="exercise_alias_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExerciseMedia(models.Model):
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="media")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    url = models.URLField(max_length=500)
+    caption = models.CharField(max_length=300, blank=True)
+    licence = models.CharField(
+        max_length=120, help_text="The licence the file is used under, such as 'CC BY 4.0'."
+    )
+    attribution = models.CharField(
+        max_length=300, blank=True, help_text="Who to credit, as the licence asks."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "media"
+        constraints: ClassVar = [
+            _position_unique("exercise_media"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["image", "video"]), name="exercise_media_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.url

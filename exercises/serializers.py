@@ -1,0 +1,231 @@
+from typing import Any
+
+from django.db.models import Model
+from django.utils.text import slugify
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from . import services
+from .models import Equipment, Exercise, ExerciseMedia, ExerciseMuscle, Muscle
+
+
+class MuscleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Muscle
+        fields = ["slug", "name", "group", "description", "attaches_lumbar_spine", "crosses_knee"]
+
+
+class EquipmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Equipment
+        fields = ["slug", "name", "description"]
+
+
+class TextListField(serializers.ListField):
+    """Ordered lines of text, stored one row each (steps, cues, cautions, notes, aliases)."""
+
+    def __init__(self, *, attribute: str = "text", max_length: int = 300, **kwargs: Any) -> None:
+        self.attribute = attribute
+        kwargs.setdefault("child", serializers.CharField(max_length=max_length))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 50)
+        super().__init__(**kwargs)
+
+    def to_representation(self, data: Any) -> list[str]:
+        return [getattr(row, self.attribute) for row in data.all()]
+
+
+class ExerciseMuscleSerializer(serializers.Serializer):
+    slug = serializers.SlugField(help_text="The muscle's slug.")
+    name = serializers.CharField(read_only=True)
+    role = serializers.ChoiceField(
+        choices=ExerciseMuscle.Role.choices, default=ExerciseMuscle.Role.PRIMARY
+    )
+    attaches_lumbar_spine = serializers.BooleanField(read_only=True)
+    crosses_knee = serializers.BooleanField(read_only=True)
+
+    def to_representation(self, instance: ExerciseMuscle) -> dict[str, Any]:
+        muscle = instance.muscle
+        return {
+            "slug": muscle.slug,
+            "name": muscle.name,
+            "role": instance.role,
+            "attaches_lumbar_spine": muscle.attaches_lumbar_spine,
+            "crosses_knee": muscle.crosses_knee,
+        }
+
+
+class ExerciseEquipmentSerializer(serializers.Serializer):
+    slug = serializers.SlugField(help_text="The equipment's slug.")
+    name = serializers.CharField(read_only=True)
+    optional = serializers.BooleanField(default=False, help_text="Helps, but is not needed.")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {
+            "slug": instance.equipment.slug,
+            "name": instance.equipment.name,
+            "optional": instance.optional,
+        }
+
+
+class ExerciseRefSerializer(serializers.Serializer):
+    """Another exercise, named by its slug."""
+
+    slug = serializers.SlugField()
+    name = serializers.CharField(read_only=True)
+
+
+class ExerciseMediaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExerciseMedia
+        fields = ["kind", "url", "caption", "licence", "attribution"]
+
+
+class PrescriptionSerializer(serializers.Serializer):
+    """The default dose; null where the exercise does not prescribe that measure."""
+
+    sets = serializers.IntegerField(min_value=1, max_value=20, allow_null=True, required=False)
+    reps_per_side = serializers.IntegerField(
+        min_value=1,
+        max_value=200,
+        allow_null=True,
+        required=False,
+        help_text="Repetitions, per side when the exercise is done one side at a time.",
+    )
+    hold_seconds = serializers.IntegerField(
+        min_value=1, max_value=600, allow_null=True, required=False
+    )
+    note = serializers.CharField(
+        source="prescription_note", max_length=300, allow_blank=True, required=False
+    )
+
+
+class ExerciseSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Exercise
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "summary",
+            "difficulty",
+            "unilateral",
+            "published",
+            "updated_at",
+        ]
+
+
+def _resolve(
+    items: list[dict[str, Any]], model: type[Model], field: str, noun: str
+) -> list[dict[str, Any]]:
+    """Swap each item's slug for the object it names, or name every unknown slug at its index."""
+    slugs = [item["slug"] for item in items]
+    found = {obj.slug: obj for obj in model._default_manager.filter(slug__in=slugs)}  # type: ignore[attr-defined]
+    errors: dict[int, dict[str, list[str]]] = {}
+    seen: set[str] = set()
+    for index, slug in enumerate(slugs):
+        if slug not in found:
+            errors[index] = {"slug": [f"No {noun} has the slug '{slug}'."]}
+        elif slug in seen:
+            errors[index] = {"slug": [f"'{slug}' is listed twice."]}
+        seen.add(slug)
+    if errors:
+        raise serializers.ValidationError(errors)
+    return [{**{k: v for k, v in item.items() if k != "slug"}, field: found[item["slug"]]} for item in items]
+
+
+class ExerciseSerializer(serializers.ModelSerializer):
+    """Everything an app needs to show and coach an exercise, in one response."""
+
+    slug = serializers.SlugField(
+        max_length=120,
+        required=False,
+        validators=[UniqueValidator(queryset=Exercise.objects.all())],
+        help_text="Made from the name when left out.",
+    )
+    prescription = PrescriptionSerializer(source="*", required=False)
+    steps = TextListField(help_text="What to do, in order.")
+    cues = TextListField(help_text="Coaching cues to keep in mind while doing it.")
+    cautions = TextListField(help_text="Safety cautions.")
+    setup_notes = TextListField(help_text="How to set up before starting.")
+    aliases = TextListField(attribute="name", max_length=120, help_text="Other names for it.")
+    muscles = ExerciseMuscleSerializer(source="muscle_links", many=True, required=False)
+    equipment = ExerciseEquipmentSerializer(source="equipment_links", many=True, required=False)
+    milder_options = ExerciseRefSerializer(
+        many=True, required=False, help_text="Gentler alternatives, for when this one hurts."
+    )
+    harder_options = ExerciseRefSerializer(
+        many=True, required=False, help_text="Harder versions, for when this one gets easy."
+    )
+    media = ExerciseMediaSerializer(many=True, required=False)
+
+    class Meta:
+        model = Exercise
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "summary",
+            "difficulty",
+            "unilateral",
+            "prescription",
+            "steps",
+            "cues",
+            "cautions",
+            "setup_notes",
+            "muscles",
+            "equipment",
+            "milder_options",
+            "harder_options",
+            "aliases",
+            "media",
+            "published",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def validate_muscles(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return _resolve(value, Muscle, "muscle", "muscle")
+
+    def validate_equipment(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return _resolve(value, Equipment, "equipment", "equipment")
+
+    def validate_milder_options(self, value: list[dict[str, Any]]) -> list[Exercise]:
+        return [item["exercise"] for item in _resolve(value, Exercise, "exercise", "exercise")]
+
+    def validate_harder_options(self, value: list[dict[str, Any]]) -> list[Exercise]:
+        return [item["exercise"] for item in _resolve(value, Exercise, "exercise", "exercise")]
+
+    def validate_aliases(self, value: list[str]) -> list[str]:
+        if len({alias.casefold() for alias in value}) != len(value):
+            raise serializers.ValidationError("An alias is listed twice.")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "slug" not in attrs and self.instance is None and "name" in attrs:
+            attrs["slug"] = slugify(attrs["name"])[:120]
+            if not attrs["slug"]:
+                raise serializers.ValidationError({"slug": ["Could not make a slug from the name."]})
+            if Exercise.objects.filter(slug=attrs["slug"]).exists():
+                raise serializers.ValidationError(
+                    {"slug": [f"An exercise already has the slug '{attrs['slug']}'."]}
+                )
+        errors: dict[str, list[str]] = {}
+        milder = attrs.get("milder_options", [])
+        harder = attrs.get("harder_options", [])
+        own_pk = self.instance.pk if self.instance else None
+        for field, options in (("milder_options", milder), ("harder_options", harder)):
+            if own_pk is not None and any(option.pk == own_pk for option in options):
+                errors[field] = ["An exercise cannot be an option of itself."]
+        if {option.pk for option in milder} & {option.pk for option in harder}:
+            errors["harder_options"] = ["An exercise cannot be both a milder and a harder option."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+    def create(self, validated_data: dict[str, Any]) -> Exercise:
+        return services.exercise_create(data=validated_data)
+
+    def update(self, instance: Exercise, validated_data: dict[str, Any]) -> Exercise:
+        return services.exercise_update(exercise=instance, data=validated_data)

@@ -1,0 +1,132 @@
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import permissions, viewsets
+from rest_framework.serializers import BaseSerializer
+
+from .filters import ExerciseFilter
+from .models import Equipment, Exercise, ExerciseEquipment, ExerciseMuscle, Muscle
+from .serializers import (
+    EquipmentSerializer,
+    ExerciseSerializer,
+    ExerciseSummarySerializer,
+    MuscleSerializer,
+)
+
+KING_RUNNER_EXAMPLE = {
+    "slug": "king-runner",
+    "name": "King Runner",
+    "kind": "stretch",
+    "summary": "A deeper take on the half-kneeling stretch that also reaches the hip flexor "
+    "crossing the knee.",
+    "difficulty": 2,
+    "unilateral": True,
+    "prescription": {"sets": None, "reps_per_side": None, "hold_seconds": None, "note": ""},
+    "steps": [
+        "Kneel facing away from a wall and set one shin upright against it.",
+        "Step the other foot forward into a half-kneeling position.",
+    ],
+    "cues": ["Lift your chest a little, if your mobility lets you."],
+    "cautions": ["If you feel pain, switch to a milder option."],
+    "setup_notes": ["Put the back knee as close to the wall as you can."],
+    "muscles": [
+        {
+            "slug": "rectus-femoris",
+            "name": "Rectus femoris",
+            "role": "primary",
+            "attaches_lumbar_spine": False,
+            "crosses_knee": True,
+        }
+    ],
+    "equipment": [{"slug": "wall-or-couch", "name": "Wall or couch", "optional": False}],
+    "milder_options": [{"slug": "half-kneeling-stretch", "name": "Half-Kneeling Stretch"}],
+    "harder_options": [],
+    "aliases": ["Couch stretch"],
+    "media": [],
+    "published": True,
+    "created_at": "2026-11-26T09:00:00Z",
+    "updated_at": "2026-11-26T09:00:00Z",
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List exercises",
+        description="Published exercises, a page at a time, with filters, text search and "
+        "ordering. Trainers also see drafts. Readable without an account.",
+    ),
+    retrieve=extend_schema(
+        summary="Get an exercise",
+        description="Everything an app needs to show and coach one exercise: steps, cues, "
+        "cautions, muscles, equipment, the default prescription, and milder and harder options.",
+        examples=[OpenApiExample("King Runner", value=KING_RUNNER_EXAMPLE, response_only=True)],
+    ),
+    create=extend_schema(
+        summary="Add an exercise",
+        description="Trainers only (the `add_exercise` permission). Lists of steps, muscles and "
+        "the rest are saved with the exercise, all or nothing.",
+    ),
+    update=extend_schema(
+        summary="Replace an exercise",
+        description="Trainers only. Every list left out of the body is emptied.",
+    ),
+    partial_update=extend_schema(
+        summary="Change part of an exercise",
+        description="Trainers only. A list in the body replaces that list; lists left out stay.",
+    ),
+    destroy=extend_schema(summary="Delete an exercise", description="Trainers only."),
+)
+class ExerciseViewSet(viewsets.ModelViewSet):
+    queryset = Exercise.objects.all()
+    serializer_class = ExerciseSerializer
+    permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
+    filterset_class = ExerciseFilter
+    lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+
+    def get_queryset(self) -> QuerySet[Exercise]:
+        queryset = Exercise.objects.visible_to(self.request.user)
+        if self.action == "list":
+            return queryset
+        options = Exercise.objects.visible_to(self.request.user).only("slug", "name")
+        # One query per related list instead of one per exercise row and list.
+        return queryset.prefetch_related(
+            "steps",
+            "cues",
+            "cautions",
+            "setup_notes",
+            "aliases",
+            "media",
+            Prefetch("muscle_links", ExerciseMuscle.objects.select_related("muscle")),
+            Prefetch("equipment_links", ExerciseEquipment.objects.select_related("equipment")),
+            Prefetch("milder_options", options),
+            Prefetch("harder_options", options),
+        )
+
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
+        if self.action == "list":
+            return ExerciseSummarySerializer
+        return ExerciseSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List muscles", description="Muscles that exercises target."),
+    retrieve=extend_schema(summary="Get a muscle"),
+)
+class MuscleViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Muscle.objects.all()
+    serializer_class = MuscleSerializer
+    permission_classes = [permissions.AllowAny]
+    lookup_field = "slug"
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List equipment", description="What exercises need at hand."),
+    retrieve=extend_schema(summary="Get a piece of equipment"),
+)
+class EquipmentViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Equipment.objects.all()
+    serializer_class = EquipmentSerializer
+    permission_classes = [permissions.AllowAny]
+    lookup_field = "slug"

@@ -1,0 +1,103 @@
+"""One error shape for the whole API, whichever layer raised the error."""
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views import defaults
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+def error_body(
+    *, status_code: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {"status": status_code, "code": code, "detail": detail, "errors": errors or []}
+
+
+def _flatten(details: Any, path: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+    """Turn DRF's nested error details into a flat list with dotted field paths."""
+    if isinstance(details, dict):
+        if set(details) == {"message", "code"}:
+            yield {"field": ".".join(path) or None, "code": details["code"], "message": details["message"]}
+            return
+        for key, value in details.items():
+            if key == "non_field_errors":
+                yield from _flatten(value, path)
+            else:
+                yield from _flatten(value, (*path, str(key)))
+    elif isinstance(details, list):
+        leaf = all(isinstance(item, dict) and set(item) == {"message", "code"} for item in details)
+        for index, item in enumerate(details):
+            yield from _flatten(item, path if leaf else (*path, str(index)))
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        # Not an API error: Django's handler500 answers it, and the traceback gets logged.
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = list(_flatten(exc.get_full_details()))
+        fields = sorted({e["field"] for e in errors if e["field"]})
+        detail = (
+            f"Invalid input in {', '.join(fields)}." if fields else errors[0]["message"]
+        ) if errors else "Invalid input."
+        response.data = error_body(
+            status_code=response.status_code, code="invalid", detail=detail, errors=errors
+        )
+        return response
+    if isinstance(exc, exceptions.APIException):
+        code, detail = exc.get_codes(), exc.detail
+    else:  # Http404 and PermissionDenied, which DRF has already mapped to a status.
+        code = "not_found" if response.status_code == status.HTTP_404_NOT_FOUND else "permission_denied"
+        detail = response.data.get("detail", "")
+    response.data = error_body(
+        status_code=response.status_code,
+        code=code if isinstance(code, str) else "error",
+        detail=str(detail),
+    )
+    return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Answers any URL under /api/ that no route matches, so clients never get an HTML page."""
+    detail = f"No endpoint at {request.path}."
+    if not request.path.endswith("/"):
+        try:
+            resolve(request.path + "/")
+        except Resolver404:
+            pass
+        else:
+            detail += f" Did you mean {request.path}/? Every endpoint ends with a slash."
+    return JsonResponse(
+        error_body(status_code=404, code="not_found", detail=detail), status=404
+    )
+
+
+def handler404(request: HttpRequest, exception: Exception) -> Any:
+    if _is_api(request):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> Any:
+    if _is_api(request):
+        return JsonResponse(
+            error_body(
+                status_code=500,
+                code="server_error",
+                detail="The server failed to answer this request; the failure has been logged.",
+            ),
+            status=500,
+        )
+    return defaults.server_error(request)

@@ -1,0 +1,43 @@
+from typing import Any
+
+from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+
+def _positive_int(request: Request, name: str, maximum: int | None = None) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    limit = f" from 1 to {maximum}" if maximum else " of 1 or more"
+    message = f"Must be a whole number{limit}."
+    if not raw.isascii() or not raw.isdigit():
+        raise ValidationError({name: [message]}, code="invalid")
+    value = int(raw)
+    if value < 1 or (maximum is not None and value > maximum):
+        raise ValidationError({name: [message]}, code="out_of_range")
+    return value
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """Page numbers with strict parameters: garbage or an oversize page is a 400, not a guess."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    invalid_page_message = "Page {page_number} does not exist: {message}."
+
+    def get_page_size(self, request: Request) -> int:
+        size = _positive_int(request, self.page_size_query_param, self.max_page_size)
+        return size or self.page_size
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        return _positive_int(request, self.page_query_param) or 1
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+                parameter["schema"]["default"] = self.page_size
+        return parameters

@@ -1,0 +1,52 @@
+"""Schema generation that documents each operation's error responses from the view itself."""
+
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import uritemplate
+from django.contrib.auth.models import AnonymousUser
+from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiResponse
+
+from hipflex_api.serializers import ErrorSerializer
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        for status_code, description in self._error_responses():
+            responses.setdefault(
+                str(status_code),
+                self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, description=description), str(status_code)
+                ),
+            )
+        return responses
+
+    def _error_responses(self) -> Iterator[tuple[int, str]]:
+        has_body = self.method in _BODY_METHODS
+        has_query = self._is_list_view() and (
+            self._get_paginator() is not None or getattr(self.view, "filterset_class", None)
+        )
+        if has_body or has_query:
+            yield 400, "Invalid input; `errors` names each offending field."
+        if not self._allows_anonymous():
+            if any(a.authenticate_header(self.view.request) for a in self.view.get_authenticators()):
+                yield 401, "No valid credentials were sent."
+            yield 403, "The caller may not perform this operation."
+        if uritemplate.variables(self.path) or has_query:
+            yield 404, "Not found, or not visible to the caller." if not has_query else (
+                "The requested page does not exist."
+            )
+        if has_body:
+            yield 415, "The request body is not JSON."
+
+    def _allows_anonymous(self) -> bool:
+        request = SimpleNamespace(method=self.method, user=AnonymousUser())
+        try:
+            return all(p.has_permission(request, self.view) for p in self.view.get_permissions())
+        except Exception:  # A permission that needs a real request guards something private.
+            return False

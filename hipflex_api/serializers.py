@@ -1,0 +1,26 @@
+from rest_framework import serializers
+
+
+class FieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        allow_null=True,
+        help_text="Dotted path of the offending field (`prescription.sets`, `steps.2`), "
+        "or null when the error concerns the request as a whole.",
+    )
+    code = serializers.CharField(help_text="Machine-readable reason, such as `required`.")
+    message = serializers.CharField(help_text="Human-readable explanation.")
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every error response."""
+
+    status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
+    code = serializers.CharField(
+        help_text="Machine-readable error code: `invalid`, `parse_error`, `not_authenticated`, "
+        "`permission_denied`, `not_found`, `method_not_allowed`, `unsupported_media_type`, "
+        "`server_error`."
+    )
+    detail = serializers.CharField(help_text="Human-readable summary of what went wrong.")
+    errors = FieldErrorSerializer(
+        many=True, help_text="One entry per invalid field; empty unless the status is 400."
+    )

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from hipflex_api.errors import api_not_found
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="swagger-ui", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("exercises.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Last: any other URL under /api/ answers with a JSON 404, never an HTML page.
+    re_path(r"^api/", api_not_found),
+]
+
+handler404 = "hipflex_api.errors.handler404"
+handler500 = "hipflex_api.errors.handler500"
+
+admin.site.site_header = "hipflex_api catalog"
+admin.site.site_title = "hipflex_api"
+admin.site.index_title = "Exercise catalog"

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class TrainingSessionsConfig(AppConfig):
+    # "sessions" is django.contrib.sessions' label; this app logs workout sessions.
+    name = "sessions"
+    label = "training_sessions"
+    verbose_name = "Workout sessions"
