@@ -1,0 +1,163 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import Field, QuerySet
+from django.http import HttpRequest
+
+from .models import (
+    Equipment,
+    Exercise,
+    ExerciseAlias,
+    ExerciseCaution,
+    ExerciseCue,
+    ExerciseEquipment,
+    ExerciseMedia,
+    ExerciseMuscle,
+    ExerciseProgression,
+    ExerciseSetupNote,
+    ExerciseStep,
+    Muscle,
+)
+
+
+class OrderedTextInline(admin.TabularInline):
+    """Rows a trainer orders by number; the app shows them lowest number first."""
+
+    fields = ["position", "text"]
+    extra = 0
+
+    def formfield_for_dbfield(self, db_field: Field, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "position":
+            field.initial = None
+            field.help_text = "Order: lowest first; each row needs its own number."
+            field.widget.attrs["style"] = "width: 4em"
+        return field
+
+
+class StepInline(OrderedTextInline):
+    model = ExerciseStep
+
+
+class CueInline(OrderedTextInline):
+    model = ExerciseCue
+
+
+class CautionInline(OrderedTextInline):
+    model = ExerciseCaution
+
+
+class SetupNoteInline(OrderedTextInline):
+    model = ExerciseSetupNote
+
+
+class MuscleInline(admin.TabularInline):
+    model = ExerciseMuscle
+    autocomplete_fields = ["muscle"]
+    extra = 0
+
+
+class EquipmentInline(admin.TabularInline):
+    model = ExerciseEquipment
+    autocomplete_fields = ["equipment"]
+    extra = 0
+
+
+class HarderOptionInline(admin.TabularInline):
+    model = ExerciseProgression
+    fk_name = "milder"
+    fields = ["harder"]
+    autocomplete_fields = ["harder"]
+    verbose_name = "harder option"
+    verbose_name_plural = "harder options (for when this gets easy)"
+    extra = 0
+
+
+class MilderOptionInline(admin.TabularInline):
+    model = ExerciseProgression
+    fk_name = "harder"
+    fields = ["milder"]
+    autocomplete_fields = ["milder"]
+    verbose_name = "milder option"
+    verbose_name_plural = "milder options (for when this hurts)"
+    extra = 0
+
+
+class AliasInline(admin.TabularInline):
+    model = ExerciseAlias
+    extra = 0
+
+
+class MediaInline(admin.StackedInline):
+    model = ExerciseMedia
+    fields = [("position", "kind"), "url", "caption", ("licence", "attribution")]
+    extra = 0
+
+
+@admin.register(Exercise)
+class ExerciseAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "difficulty", "unilateral", "published", "updated_at"]
+    list_filter = ["kind", "difficulty", "published", "unilateral", "muscles", "equipment"]
+    search_fields = ["name", "slug", "summary", "aliases__name"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "updated_at"
+    actions = ["publish", "unpublish"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "summary", "difficulty", "unilateral"]}),
+        (
+            "Default prescription",
+            {
+                "fields": [("sets", "reps_per_side", "hold_seconds"), "prescription_note"],
+                "description": "Leave a number empty when the exercise does not use it.",
+            },
+        ),
+        ("Publishing", {"fields": ["published", "created_at", "updated_at"]}),
+    ]
+    inlines = [
+        StepInline,
+        CueInline,
+        CautionInline,
+        SetupNoteInline,
+        MuscleInline,
+        EquipmentInline,
+        MilderOptionInline,
+        HarderOptionInline,
+        AliasInline,
+        MediaInline,
+    ]
+
+    @admin.action(description="Publish the selected exercises", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:
+        self._set_published(request, queryset, published=True)
+
+    @admin.action(description="Unpublish the selected exercises", permissions=["change"])
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:
+        self._set_published(request, queryset, published=False)
+
+    def _set_published(
+        self, request: HttpRequest, queryset: QuerySet[Exercise], *, published: bool
+    ) -> None:
+        # Saved one by one so that updated_at moves and apps notice the change.
+        changed = 0
+        for exercise in queryset.exclude(published=published):
+            exercise.published = published
+            exercise.save(update_fields=["published", "updated_at"])
+            changed += 1
+        state = "published" if published else "unpublished"
+        self.message_user(request, f"{changed} exercise(s) {state}.", messages.SUCCESS)
+
+
+@admin.register(Muscle)
+class MuscleAdmin(admin.ModelAdmin):
+    list_display = ["name", "group", "attaches_lumbar_spine", "crosses_knee"]
+    list_filter = ["group", "attaches_lumbar_spine", "crosses_knee"]
+    search_fields = ["name", "slug", "group"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Equipment)
+class EquipmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}

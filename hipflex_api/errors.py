@@ -74,10 +74,10 @@ def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
     detail = f"No endpoint at {request.path}."
     if not request.path.endswith("/"):
         try:
-            resolve(request.path + "/")
+            match = resolve(request.path + "/")
         except Resolver404:
-            pass
-        else:
+            match = None
+        if match is not None and match.func is not api_not_found:
             detail += f" Did you mean {request.path}/? Every endpoint ends with a slash."
     return JsonResponse(
         error_body(status_code=404, code="not_found", detail=detail), status=404

@@ -173,6 +173,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # Django's own console handler would print every request warning a second time.
+    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
 }
 
 if PRODUCTION:

@@ -1,0 +1,59 @@
+# The README names these targets; each one sets up what it needs on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+MANAGE := $(BIN)/python manage.py
+
+.PHONY: run test lint format schema schema-check migrations-check deploy-check ci clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(VENV)/.installed
+
+## run: serve the API with the seed catalog at http://127.0.0.1:$(PORT)
+run: $(VENV)/.installed
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_catalog
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## test: the whole suite (SQLite, or the database DATABASE_URL names)
+test: $(VENV)/.installed-dev
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## schema: regenerate the committed openapi.yaml after an API change
+schema: $(VENV)/.installed
+	$(MANAGE) spectacular --validate --fail-on-warn --file openapi.yaml
+
+schema-check: $(VENV)/.installed
+	$(MANAGE) spectacular --validate --fail-on-warn --file $(VENV)/openapi.generated.yaml
+	diff -u openapi.yaml $(VENV)/openapi.generated.yaml
+
+migrations-check: $(VENV)/.installed
+	$(MANAGE) makemigrations --check --dry-run
+
+deploy-check: $(VENV)/.installed
+	DJANGO_ENV=production DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+		DJANGO_ALLOWED_HOSTS=api.example.com $(MANAGE) check --deploy --fail-level WARNING
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3

@@ -1,0 +1,43 @@
+import pytest
+from django.contrib.auth.models import Group
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher costs a tenth of a second per user; tests make many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def user_client(user):
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+@pytest.fixture
+def trainer(db):
+    """A staff user in the "Trainers" group that migration 0002 creates with every catalog permission."""
+    trainer = UserFactory(is_staff=True)
+    trainer.groups.add(Group.objects.get(name="Trainers"))
+    return trainer
+
+
+@pytest.fixture
+def trainer_client(trainer):
+    client = APIClient()
+    client.force_authenticate(user=trainer)
+    return client

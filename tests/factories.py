@@ -1,0 +1,138 @@
+import factory
+from django.conf import settings
+from django.utils.text import slugify
+
+from exercises.models import (
+    Equipment,
+    Exercise,
+    ExerciseAlias,
+    ExerciseCaution,
+    ExerciseCue,
+    ExerciseEquipment,
+    ExerciseMedia,
+    ExerciseMuscle,
+    ExerciseProgression,
+    ExerciseSetupNote,
+    ExerciseStep,
+    Muscle,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    password = factory.django.Password("pw-hipflex-test")
+
+    class Meta:
+        model = settings.AUTH_USER_MODEL
+
+
+class MuscleFactory(factory.django.DjangoModelFactory):
+    name = factory.Sequence(lambda n: f"Muscle {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    group = "Hip flexors"
+
+    class Meta:
+        model = Muscle
+
+
+class EquipmentFactory(factory.django.DjangoModelFactory):
+    name = factory.Sequence(lambda n: f"Equipment {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+
+    class Meta:
+        model = Equipment
+
+
+class ExerciseFactory(factory.django.DjangoModelFactory):
+    name = factory.Sequence(lambda n: f"Exercise {n}")
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
+    kind = Exercise.Kind.STRETCH
+    summary = factory.LazyAttribute(lambda o: f"What {o.name} is for.")
+    difficulty = Exercise.Difficulty.BEGINNER
+    published = True
+
+    class Meta:
+        model = Exercise
+
+
+class ExerciseMuscleFactory(factory.django.DjangoModelFactory):
+    exercise = factory.SubFactory(ExerciseFactory)
+    muscle = factory.SubFactory(MuscleFactory)
+    role = ExerciseMuscle.Role.PRIMARY
+
+    class Meta:
+        model = ExerciseMuscle
+
+
+class ExerciseEquipmentFactory(factory.django.DjangoModelFactory):
+    exercise = factory.SubFactory(ExerciseFactory)
+    equipment = factory.SubFactory(EquipmentFactory)
+    optional = False
+
+    class Meta:
+        model = ExerciseEquipment
+
+
+class ExerciseProgressionFactory(factory.django.DjangoModelFactory):
+    milder = factory.SubFactory(ExerciseFactory)
+    harder = factory.SubFactory(ExerciseFactory)
+
+    class Meta:
+        model = ExerciseProgression
+
+
+class ExerciseStepFactory(factory.django.DjangoModelFactory):
+    exercise = factory.SubFactory(ExerciseFactory)
+    position = factory.Sequence(lambda n: n)
+    text = factory.Sequence(lambda n: f"Step {n}.")
+
+    class Meta:
+        model = ExerciseStep
+
+
+class ExerciseCueFactory(factory.django.DjangoModelFactory):
+    exercise = factory.SubFactory(ExerciseFactory)
+    position = factory.Sequence(lambda n: n)
+    text = factory.Sequence(lambda n: f"Cue {n}.")
+
+    class Meta:
+        model = ExerciseCue
+
+
+class ExerciseCautionFactory(factory.django.DjangoModelFactory):
+    exercise = factory.SubFactory(ExerciseFactory)
+    position = factory.Sequence(lambda n: n)
+    text = factory.Sequence(lambda n: f"Caution {n}.")
+
+    class Meta:
+        model = ExerciseCaution
+
+
+class ExerciseSetupNoteFactory(factory.django.DjangoModelFactory):
+    exercise = factory.SubFactory(ExerciseFactory)
+    position = factory.Sequence(lambda n: n)
+    text = factory.Sequence(lambda n: f"Set-up note {n}.")
+
+    class Meta:
+        model = ExerciseSetupNote
+
+
+class ExerciseAliasFactory(factory.django.DjangoModelFactory):
+    exercise = factory.SubFactory(ExerciseFactory)
+    name = factory.Sequence(lambda n: f"Alias {n}")
+
+    class Meta:
+        model = ExerciseAlias
+
+
+class ExerciseMediaFactory(factory.django.DjangoModelFactory):
+    exercise = factory.SubFactory(ExerciseFactory)
+    position = factory.Sequence(lambda n: n)
+    kind = ExerciseMedia.Kind.IMAGE
+    url = factory.Sequence(lambda n: f"https://media.example.com/exercise-{n}.jpg")
+    caption = ""
+    licence = "CC BY 4.0"
+    attribution = ""
+
+    class Meta:
+        model = ExerciseMedia
