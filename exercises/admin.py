@@ -1,7 +1,9 @@
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Field, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 
 from .models import (
@@ -63,8 +65,23 @@ class EquipmentInline(admin.TabularInline):
     extra = 0
 
 
+class ProgressionFormSet(BaseInlineFormSet):
+    """Refuses a link from an exercise to itself with a form error (the database would too)."""
+
+    def clean(self) -> None:
+        super().clean()
+        other = "harder" if self.fk.name == "milder" else "milder"
+        for form in self.forms:
+            if form.cleaned_data.get("DELETE"):
+                continue
+            option = form.cleaned_data.get(other)
+            if option is not None and option.pk == self.instance.pk:
+                form.add_error(other, "An exercise cannot be an option of itself.")
+
+
 class HarderOptionInline(admin.TabularInline):
     model = ExerciseProgression
+    formset = ProgressionFormSet
     fk_name = "milder"
     fields = ["harder"]
     autocomplete_fields = ["harder"]
@@ -75,6 +92,7 @@ class HarderOptionInline(admin.TabularInline):
 
 class MilderOptionInline(admin.TabularInline):
     model = ExerciseProgression
+    formset = ProgressionFormSet
     fk_name = "harder"
     fields = ["milder"]
     autocomplete_fields = ["milder"]
@@ -91,6 +109,7 @@ class AliasInline(admin.TabularInline):
 class MediaInline(admin.StackedInline):
     model = ExerciseMedia
     fields = [("position", "kind"), "url", "caption", ("licence", "attribution")]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 0
 
 

@@ -1,7 +1,6 @@
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .models import Equipment, Exercise, ExerciseAlias, Muscle
@@ -22,8 +21,10 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
         if not value:
             return qs
-        return super().filter(qs, value).order_by(
-            *[self.get_ordering_value(param) for param in value], "name", "pk"
+        return (
+            super()
+            .filter(qs, value)
+            .order_by(*[self.get_ordering_value(param) for param in value], "name", "pk")
         )
 
 
@@ -78,5 +79,3 @@ class ExerciseFilter(django_filters.FilterSet):
         # EXISTS rather than a join, so an exercise with two matching aliases is listed once.
         alias_matches = ExerciseAlias.objects.filter(exercise=OuterRef("pk"), name__icontains=text)
         return queryset.filter(Q(name__icontains=text) | Exists(alias_matches))
-
-

@@ -152,9 +152,7 @@ class ExerciseMuscle(models.Model):
 
 
 class ExerciseEquipment(models.Model):
-    exercise = models.ForeignKey(
-        Exercise, on_delete=models.CASCADE, related_name="equipment_links"
-    )
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="equipment_links")
     equipment = models.ForeignKey(
         Equipment, on_delete=models.PROTECT, related_name="exercise_links"
     )
@@ -176,17 +174,15 @@ class ExerciseEquipment(models.Model):
 class ExerciseProgression(models.Model):
     """`harder` is the harder option of `milder`, and `milder` the milder option of `harder`."""
 
-    milder = models.ForeignKey(
-        Exercise, on_delete=models.CASCADE, related_name="harder_links"
-    )
-    harder = models.ForeignKey(
-        Exercise, on_delete=models.CASCADE, related_name="milder_links"
-    )
+    milder = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="harder_links")
+    harder = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="milder_links")
 
     class Meta:
         ordering = ["milder__name", "harder__name"]
         constraints: ClassVar = [
-            models.UniqueConstraint(fields=["milder", "harder"], name="exercise_progression_unique"),
+            models.UniqueConstraint(
+                fields=["milder", "harder"], name="exercise_progression_unique"
+            ),
             models.CheckConstraint(
                 condition=~Q(milder=F("harder")), name="exercise_progression_not_self"
             ),
@@ -211,9 +207,7 @@ class ExerciseText(models.Model):
 
 
 def _position_unique(model: str) -> models.UniqueConstraint:
-    return models.UniqueConstraint(
-        fields=["exercise", "position"], name=f"{model}_position_unique"
-    )
+    return models.UniqueConstraint(fields=["exercise", "position"], name=f"{model}_position_unique")
 
 
 class ExerciseStep(ExerciseText):

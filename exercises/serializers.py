@@ -6,7 +6,14 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from . import services
-from .models import Equipment, Exercise, ExerciseMedia, ExerciseMuscle, Muscle
+from .models import (
+    Equipment,
+    Exercise,
+    ExerciseMedia,
+    ExerciseMuscle,
+    ExerciseProgression,
+    Muscle,
+)
 
 
 class MuscleSerializer(serializers.ModelSerializer):
@@ -131,7 +138,10 @@ def _resolve(
         seen.add(slug)
     if errors:
         raise serializers.ValidationError(errors)
-    return [{**{k: v for k, v in item.items() if k != "slug"}, field: found[item["slug"]]} for item in items]
+    return [
+        {**{k: v for k, v in item.items() if k != "slug"}, field: found[item["slug"]]}
+        for item in items
+    ]
 
 
 class ExerciseSerializer(serializers.ModelSerializer):
@@ -206,19 +216,36 @@ class ExerciseSerializer(serializers.ModelSerializer):
         if "slug" not in attrs and self.instance is None and "name" in attrs:
             attrs["slug"] = slugify(attrs["name"])[:120]
             if not attrs["slug"]:
-                raise serializers.ValidationError({"slug": ["Could not make a slug from the name."]})
+                raise serializers.ValidationError(
+                    {"slug": ["Could not make a slug from the name."]}
+                )
             if Exercise.objects.filter(slug=attrs["slug"]).exists():
                 raise serializers.ValidationError(
                     {"slug": [f"An exercise already has the slug '{attrs['slug']}'."]}
                 )
+        if self.instance is not None and not self.partial:
+            # PUT replaces the whole exercise, so a list left out of the body is emptied.
+            lists = (serializers.ListField, serializers.ListSerializer)
+            for list_field in self.fields.values():
+                if isinstance(list_field, lists) and not list_field.read_only:
+                    attrs.setdefault(list_field.source, [])
         errors: dict[str, list[str]] = {}
-        milder = attrs.get("milder_options", [])
-        harder = attrs.get("harder_options", [])
+        milder = {option.pk for option in attrs.get("milder_options", [])}
+        harder = {option.pk for option in attrs.get("harder_options", [])}
         own_pk = self.instance.pk if self.instance else None
-        for field, options in (("milder_options", milder), ("harder_options", harder)):
-            if own_pk is not None and any(option.pk == own_pk for option in options):
+        for field, pks in (("milder_options", milder), ("harder_options", harder)):
+            if own_pk is not None and own_pk in pks:
                 errors[field] = ["An exercise cannot be an option of itself."]
-        if {option.pk for option in milder} & {option.pk for option in harder}:
+        # A PATCH of one side is checked against the other side as it is saved now.
+        if own_pk is not None and "milder_options" not in attrs:
+            milder = set(
+                ExerciseProgression.objects.filter(harder=own_pk).values_list("milder", flat=True)
+            )
+        if own_pk is not None and "harder_options" not in attrs:
+            harder = set(
+                ExerciseProgression.objects.filter(milder=own_pk).values_list("harder", flat=True)
+            )
+        if milder & harder:
             errors["harder_options"] = ["An exercise cannot be both a milder and a harder option."]
         if errors:
             raise serializers.ValidationError(errors)

@@ -24,7 +24,11 @@ def _flatten(details: Any, path: tuple[str, ...] = ()) -> Iterator[dict[str, Any
     """Turn DRF's nested error details into a flat list with dotted field paths."""
     if isinstance(details, dict):
         if set(details) == {"message", "code"}:
-            yield {"field": ".".join(path) or None, "code": details["code"], "message": details["message"]}
+            yield {
+                "field": ".".join(path) or None,
+                "code": details["code"],
+                "message": details["message"],
+            }
             return
         for key, value in details.items():
             if key == "non_field_errors":
@@ -46,8 +50,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         errors = list(_flatten(exc.get_full_details()))
         fields = sorted({e["field"] for e in errors if e["field"]})
         detail = (
-            f"Invalid input in {', '.join(fields)}." if fields else errors[0]["message"]
-        ) if errors else "Invalid input."
+            (f"Invalid input in {', '.join(fields)}." if fields else errors[0]["message"])
+            if errors
+            else "Invalid input."
+        )
         response.data = error_body(
             status_code=response.status_code, code="invalid", detail=detail, errors=errors
         )
@@ -55,7 +61,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.APIException):
         code, detail = exc.get_codes(), exc.detail
     else:  # Http404 and PermissionDenied, which DRF has already mapped to a status.
-        code = "not_found" if response.status_code == status.HTTP_404_NOT_FOUND else "permission_denied"
+        code = (
+            "not_found"
+            if response.status_code == status.HTTP_404_NOT_FOUND
+            else "permission_denied"
+        )
         detail = response.data.get("detail", "")
     response.data = error_body(
         status_code=response.status_code,
@@ -79,9 +89,7 @@ def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
             match = None
         if match is not None and match.func is not api_not_found:
             detail += f" Did you mean {request.path}/? Every endpoint ends with a slash."
-    return JsonResponse(
-        error_body(status_code=404, code="not_found", detail=detail), status=404
-    )
+    return JsonResponse(error_body(status_code=404, code="not_found", detail=detail), status=404)
 
 
 def handler404(request: HttpRequest, exception: Exception) -> Any:

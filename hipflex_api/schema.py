@@ -34,12 +34,17 @@ class AutoSchema(openapi.AutoSchema):
         if has_body or has_query:
             yield 400, "Invalid input; `errors` names each offending field."
         if not self._allows_anonymous():
-            if any(a.authenticate_header(self.view.request) for a in self.view.get_authenticators()):
+            if any(
+                a.authenticate_header(self.view.request) for a in self.view.get_authenticators()
+            ):
                 yield 401, "No valid credentials were sent."
             yield 403, "The caller may not perform this operation."
         if uritemplate.variables(self.path) or has_query:
-            yield 404, "Not found, or not visible to the caller." if not has_query else (
-                "The requested page does not exist."
+            yield (
+                404,
+                "Not found, or not visible to the caller."
+                if not has_query
+                else ("The requested page does not exist."),
             )
         if has_body:
             yield 415, "The request body is not JSON."

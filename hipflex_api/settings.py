@@ -1,8 +1,8 @@
 """Settings for hipflex_api, read from the environment.
 
 DJANGO_ENV picks the profile: "development" (the default for manage.py and pytest) gets safe
-local defaults; "production" (the default for wsgi.py and asgi.py, so gunicorn) refuses to start without
-DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS and turns on every deploy-check setting.
+local defaults; "production" (the default for wsgi.py and asgi.py, so for gunicorn) refuses to
+start without DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS and turns on every deploy setting.
 """
 
 from pathlib import Path
@@ -17,7 +17,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 if DJANGO_ENV not in {"development", "production"}:
-    raise ImproperlyConfigured(f"DJANGO_ENV must be 'development' or 'production', not {DJANGO_ENV!r}.")
+    raise ImproperlyConfigured(
+        f"DJANGO_ENV must be 'development' or 'production', not {DJANGO_ENV!r}."
+    )
 PRODUCTION = DJANGO_ENV == "production"
 
 
@@ -88,7 +90,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60 if PRODUCTION else 0)
+DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+    "DATABASE_CONN_MAX_AGE", default=60 if PRODUCTION else 0
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -105,7 +109,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Deployments collect static files into STATIC_ROOT; development serves them from the apps.
+STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
+WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -162,7 +168,10 @@ SPECTACULAR_SETTINGS = {
         "MediaKindEnum": "exercises.models.ExerciseMedia.Kind",
     },
     "TAGS": [
-        {"name": "exercises", "description": "The exercise catalog: what to do, how, and how much."},
+        {
+            "name": "exercises",
+            "description": "The exercise catalog: what to do, how, and how much.",
+        },
         {"name": "muscles", "description": "Muscles that exercises target."},
         {"name": "equipment", "description": "What an exercise needs at hand."},
     ],

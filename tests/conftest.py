@@ -30,7 +30,7 @@ def user_client(user):
 
 @pytest.fixture
 def trainer(db):
-    """A staff user in the "Trainers" group that migration 0002 creates with every catalog permission."""
+    """A staff user in the "Trainers" group that migration 0002 fills with catalog permissions."""
     trainer = UserFactory(is_staff=True)
     trainer.groups.add(Group.objects.get(name="Trainers"))
     return trainer

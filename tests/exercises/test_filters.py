@@ -33,11 +33,11 @@ def assert_rejects(response, field):
 def catalog():
     """Three exercises that differ in kind, difficulty and side."""
     return {
-        "bridge": ExerciseFactory(
-            name="Bridge", kind="strengthen", difficulty=1, unilateral=False
-        ),
+        "bridge": ExerciseFactory(name="Bridge", kind="strengthen", difficulty=1, unilateral=False),
         "lunge": ExerciseFactory(name="Lunge", kind="strengthen", difficulty=2, unilateral=True),
-        "couch": ExerciseFactory(name="Couch Stretch", kind="stretch", difficulty=3, unilateral=True),
+        "couch": ExerciseFactory(
+            name="Couch Stretch", kind="stretch", difficulty=3, unilateral=True
+        ),
     }
 
 
@@ -249,8 +249,6 @@ def test_ordering_pages_do_not_overlap(api_client):
         ExerciseFactory(name=f"Exercise {n}", difficulty=1 + n % 2)
 
     first = slugs(api_client.get(LIST_URL, {"ordering": "difficulty", "page_size": 3}))
-    second = slugs(
-        api_client.get(LIST_URL, {"ordering": "difficulty", "page_size": 3, "page": 2})
-    )
+    second = slugs(api_client.get(LIST_URL, {"ordering": "difficulty", "page_size": 3, "page": 2}))
 
     assert len(set(first + second)) == 6

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 TRAINERS = "Trainers"
-PASSWORD_ENV = "DJANGO_TRAINER_PASSWORD"
+PASSWORD_ENV = "DJANGO_TRAINER_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
 
 
 class Command(BaseCommand):

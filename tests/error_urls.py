@@ -1,0 +1,20 @@
+"""The project's URLs behind one view that fails, to see what an unhandled exception returns."""
+
+from django.urls import path
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from hipflex_api.urls import handler404, handler500
+from hipflex_api.urls import urlpatterns as project_urlpatterns
+
+
+class FailingView(APIView):
+    permission_classes = (AllowAny,)
+
+    def get(self, request):
+        raise RuntimeError("Boom: a bug in a view.")
+
+
+urlpatterns = [path("api/v1/boom/", FailingView.as_view()), *project_urlpatterns]
+
+__all__ = ["handler404", "handler500", "urlpatterns"]

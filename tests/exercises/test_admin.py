@@ -1,0 +1,228 @@
+import re
+
+import pytest
+from django.test import Client
+
+from exercises.models import Exercise, ExerciseProgression
+from tests.factories import (
+    EquipmentFactory,
+    ExerciseFactory,
+    ExerciseStepFactory,
+    MuscleFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/exercises/exercise/"
+ADD = "/admin/exercises/exercise/add/"
+
+
+@pytest.fixture
+def trainer_browser(trainer):
+    client = Client()
+    client.force_login(trainer)
+    return client
+
+
+def _inline_prefixes(html: str) -> list[str]:
+    return re.findall(r'name="([\w-]+)-TOTAL_FORMS"', html)
+
+
+def _form_data(html: str, fields: dict, inlines: dict[str, list[dict]]) -> dict:
+    """The add/change form as a browser would post it: every inline, most of them empty."""
+    data = {"_save": "Save", **fields}
+    for prefix in _inline_prefixes(html):
+        rows = inlines.get(prefix, [])
+        initial = len(re.findall(rf'name="{prefix}-\d+-id"[^>]*value="\d+"', html))
+        data[f"{prefix}-TOTAL_FORMS"] = str(max(len(rows), initial))
+        data[f"{prefix}-INITIAL_FORMS"] = str(initial)
+        data[f"{prefix}-MIN_NUM_FORMS"] = "0"
+        data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
+        for index, row in enumerate(rows):
+            for key, value in row.items():
+                data[f"{prefix}-{index}-{key}"] = value
+    return data
+
+
+EXERCISE_FIELDS = {
+    "name": "Standing March",
+    "slug": "standing-march",
+    "kind": "strengthen",
+    "summary": "Lifts one knee at a time.",
+    "difficulty": "1",
+    "unilateral": "on",
+    "reps_per_side": "10",
+    "sets": "",
+    "hold_seconds": "",
+    "prescription_note": "",
+    "published": "on",
+}
+
+
+def test_trainer_sees_the_changelist_with_its_columns(trainer_browser):
+    ExerciseFactory(name="King Runner", published=False)
+    response = trainer_browser.get(CHANGELIST)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "King Runner" in html
+    for column in ("column-kind", "column-difficulty", "column-published", "column-updated_at"):
+        assert column in html
+
+
+def test_trainer_can_search_the_changelist_by_alias(trainer_browser):
+    exercise = ExerciseFactory(name="King Runner")
+    exercise.aliases.create(name="Couch stretch")
+    ExerciseFactory(name="Gravity Assisted Stretch")
+    response = trainer_browser.get(CHANGELIST, {"q": "couch"})
+    html = response.content.decode()
+    assert "King Runner" in html
+    assert "Gravity Assisted Stretch" not in html
+
+
+def test_trainer_adds_an_exercise_with_its_inlines(trainer_browser):
+    muscle = MuscleFactory(slug="psoas-major")
+    band = EquipmentFactory(slug="resistance-band")
+    milder = ExerciseFactory(name="Seated March")
+    page = trainer_browser.get(ADD).content.decode()
+    assert {"steps", "cues", "cautions", "setup_notes"} <= set(_inline_prefixes(page))
+
+    data = _form_data(
+        page,
+        EXERCISE_FIELDS,
+        {
+            "steps": [
+                {"position": "2", "text": "Lift the knee."},
+                {"position": "1", "text": "Stand tall."},
+            ],
+            "cautions": [{"position": "1", "text": "If it hurts, switch to a milder option."}],
+            "muscle_links": [{"muscle": str(muscle.pk), "role": "primary"}],
+            "equipment_links": [{"equipment": str(band.pk)}],
+            "milder_links": [{"milder": str(milder.pk)}],
+            "aliases": [{"name": "Knee drive"}],
+        },
+    )
+    response = trainer_browser.post(ADD, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+
+    exercise = Exercise.objects.get(slug="standing-march")
+    assert [s.text for s in exercise.steps.all()] == ["Stand tall.", "Lift the knee."]
+    assert exercise.cautions.count() == 1
+    assert exercise.reps_per_side == 10
+    assert list(exercise.muscles.values_list("slug", flat=True)) == ["psoas-major"]
+    assert list(exercise.equipment.values_list("slug", flat=True)) == ["resistance-band"]
+    assert list(exercise.milder_options.all()) == [milder]
+    assert list(exercise.aliases.values_list("name", flat=True)) == ["Knee drive"]
+
+
+def test_duplicate_step_positions_are_a_form_error_not_a_crash(trainer_browser):
+    page = trainer_browser.get(ADD).content.decode()
+    data = _form_data(
+        page,
+        EXERCISE_FIELDS,
+        {"steps": [{"position": "1", "text": "One."}, {"position": "1", "text": "Also one."}]},
+    )
+    response = trainer_browser.post(ADD, data)
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for position" in response.content.decode()
+    assert not Exercise.objects.filter(slug="standing-march").exists()
+
+
+def test_an_exercise_cannot_be_its_own_harder_option(trainer_browser):
+    exercise = ExerciseFactory()
+    url = f"/admin/exercises/exercise/{exercise.pk}/change/"
+    page = trainer_browser.get(url).content.decode()
+    fields = {
+        **EXERCISE_FIELDS,
+        "name": exercise.name,
+        "slug": exercise.slug,
+    }
+    data = _form_data(page, fields, {"harder_links": [{"harder": str(exercise.pk)}]})
+    response = trainer_browser.post(url, data)
+    assert response.status_code == 200
+    assert "An exercise cannot be an option of itself." in response.content.decode()
+    assert not ExerciseProgression.objects.exists()
+
+
+def test_trainer_changes_an_exercise_and_its_steps(trainer_browser):
+    exercise = ExerciseFactory(name="Half-Kneeling Stretch", slug="half-kneeling-stretch")
+    step = ExerciseStepFactory(exercise=exercise, position=1, text="Kneel.")
+    url = f"/admin/exercises/exercise/{exercise.pk}/change/"
+    page = trainer_browser.get(url).content.decode()
+    fields = {**EXERCISE_FIELDS, "name": exercise.name, "slug": exercise.slug, "kind": "stretch"}
+    data = _form_data(
+        page,
+        fields,
+        {
+            "steps": [
+                {
+                    "id": str(step.pk),
+                    "exercise": str(exercise.pk),
+                    "position": "1",
+                    "text": "Kneel down.",
+                },
+                {"position": "2", "text": "Breathe."},
+            ]
+        },
+    )
+    response = trainer_browser.post(url, data)
+    assert response.status_code == 302
+    exercise.refresh_from_db()
+    assert exercise.kind == "stretch"
+    assert [s.text for s in exercise.steps.all()] == ["Kneel down.", "Breathe."]
+
+
+def test_trainer_publishes_with_the_list_action(trainer_browser):
+    draft = ExerciseFactory(published=False)
+    before = draft.updated_at
+    response = trainer_browser.post(
+        CHANGELIST, {"action": "publish", "_selected_action": [str(draft.pk)]}
+    )
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.published
+    assert draft.updated_at > before
+
+
+def test_autocomplete_finds_muscles_for_a_trainer(trainer_browser):
+    MuscleFactory(name="Psoas major")
+    MuscleFactory(name="Iliacus")
+    response = trainer_browser.get(
+        "/admin/autocomplete/",
+        {
+            "term": "pso",
+            "app_label": "exercises",
+            "model_name": "exercisemuscle",
+            "field_name": "muscle",
+        },
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["Psoas major"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/accounts/user/", "/admin/auth/group/", "/admin/auth/group/add/"]
+)
+def test_trainer_cannot_reach_anything_but_the_catalog(trainer_browser, url):
+    assert trainer_browser.get(url).status_code == 403
+
+
+def test_trainer_admin_index_lists_only_the_catalog(trainer_browser):
+    html = trainer_browser.get("/admin/").content.decode()
+    assert "Exercise catalog" in html
+    assert "/admin/accounts/user/" not in html
+    assert "/admin/auth/group/" not in html
+
+
+def test_plain_user_is_sent_to_the_admin_login(client):
+    client.force_login(UserFactory())
+    response = client.get(CHANGELIST)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_staff_without_the_trainers_group_is_refused(client):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(CHANGELIST).status_code == 403
+    assert client.post(ADD, {"name": "Sneaky"}).status_code == 403
+    assert not Exercise.objects.exists()

@@ -1,0 +1,121 @@
+import pytest
+from django.core.management import call_command
+
+from exercises.models import Equipment, Exercise, ExerciseProgression, Muscle
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE_ORDER = [
+    "strengthener-with-a-band",
+    "half-kneeling-stretch",
+    "king-runner",
+    "gravity-assisted-stretch",
+]
+
+
+@pytest.fixture
+def seeded():
+    call_command("seed_catalog", verbosity=0)
+
+
+def _detail(api_client, slug):
+    response = api_client.get(f"/api/v1/exercises/{slug}/")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_seed_has_the_articles_four_published_exercises(seeded, api_client):
+    body = api_client.get("/api/v1/exercises/").json()
+    assert sorted(item["slug"] for item in body["results"]) == sorted(ARTICLE_ORDER)
+    assert all(item["published"] for item in body["results"])
+
+
+def test_band_strengthener_is_ten_reps_per_leg_with_band_and_anchor(seeded, api_client):
+    band = _detail(api_client, "strengthener-with-a-band")
+    assert band["kind"] == "strengthen"
+    assert band["unilateral"] is True
+    assert band["prescription"]["reps_per_side"] == 10
+    assert band["prescription"]["hold_seconds"] is None
+    assert {e["slug"]: e["optional"] for e in band["equipment"]} == {
+        "resistance-band": False,
+        "anchor-point": False,
+    }
+    primary = {m["slug"] for m in band["muscles"] if m["role"] == "primary"}
+    assert primary == {"psoas-major", "iliacus"}
+    assert any("low back" in cue for cue in band["cues"])
+
+
+def test_king_runner_is_the_harder_option_of_the_half_kneeling_stretch(seeded, api_client):
+    king = _detail(api_client, "king-runner")
+    half = _detail(api_client, "half-kneeling-stretch")
+    assert king["milder_options"] == [
+        {"slug": "half-kneeling-stretch", "name": "Half-Kneeling Stretch"}
+    ]
+    assert half["harder_options"] == [{"slug": "king-runner", "name": "King Runner"}]
+    assert king["difficulty"] > half["difficulty"]
+
+
+def test_king_runner_reaches_the_hip_flexor_that_crosses_the_knee(seeded, api_client):
+    king = _detail(api_client, "king-runner")
+    primary = [m for m in king["muscles"] if m["role"] == "primary"]
+    assert [m["slug"] for m in primary] == ["rectus-femoris"]
+    assert primary[0]["crosses_knee"] is True
+    assert [e["slug"] for e in king["equipment"]] == ["wall-or-couch"]
+    assert any("kneecap" in caution for caution in king["cautions"])
+
+
+def test_half_kneeling_back_knee_cushion_is_optional(seeded, api_client):
+    half = _detail(api_client, "half-kneeling-stretch")
+    assert half["equipment"] == [
+        {"slug": "cushion-or-mat", "name": "Cushion or mat", "optional": True}
+    ]
+    assert any("cushion" in note for note in half["setup_notes"])
+
+
+def test_gravity_assisted_stretch_needs_a_bed_box_or_table(seeded, api_client):
+    gravity = _detail(api_client, "gravity-assisted-stretch")
+    assert [e["name"] for e in gravity["equipment"]] == ["Bed, high box or table"]
+    assert gravity["kind"] == "stretch"
+
+
+def test_every_seed_exercise_is_one_sided_with_steps_and_the_pain_rule(seeded, api_client):
+    for slug in ARTICLE_ORDER:
+        exercise = _detail(api_client, slug)
+        assert exercise["unilateral"] is True
+        assert len(exercise["steps"]) >= 3
+        assert any("milder option" in caution for caution in exercise["cautions"])
+
+
+def test_muscle_data_says_which_hip_flexors_reach_the_low_back_and_the_knee(seeded):
+    assert set(
+        Muscle.objects.filter(attaches_lumbar_spine=True).values_list("slug", flat=True)
+    ) == {"psoas-major"}
+    assert set(Muscle.objects.filter(crosses_knee=True).values_list("slug", flat=True)) == {
+        "rectus-femoris"
+    }
+
+
+def test_seeding_twice_adds_nothing(seeded):
+    counts = (Exercise.objects.count(), Muscle.objects.count(), Equipment.objects.count())
+    call_command("seed_catalog", verbosity=0)
+    assert (Exercise.objects.count(), Muscle.objects.count(), Equipment.objects.count()) == counts
+    assert ExerciseProgression.objects.count() == 1
+
+
+def test_seeding_again_keeps_a_trainers_edits(seeded):
+    king = Exercise.objects.get(slug="king-runner")
+    king.summary = "Edited by a trainer."
+    king.save()
+    ExerciseProgression.objects.all().delete()
+    call_command("seed_catalog", verbosity=0)
+    assert Exercise.objects.get(slug="king-runner").summary == "Edited by a trainer."
+    # Both ends of the link already existed, so removing it was the trainer's call.
+    assert not ExerciseProgression.objects.exists()
+
+
+def test_seeding_restores_a_deleted_exercise_and_its_link(seeded):
+    Exercise.objects.filter(slug="king-runner").delete()
+    call_command("seed_catalog", verbosity=0)
+    assert ExerciseProgression.objects.filter(
+        milder__slug="half-kneeling-stretch", harder__slug="king-runner"
+    ).exists()

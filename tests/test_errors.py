@@ -1,0 +1,173 @@
+import logging
+
+import pytest
+from rest_framework.test import APIClient
+
+from exercises.models import Exercise
+from tests.factories import ExerciseFactory, MuscleFactory
+
+pytestmark = pytest.mark.django_db
+
+ERROR_KEYS = {"status", "code", "detail", "errors"}
+FIELD_ERROR_KEYS = {"field", "code", "message"}
+
+
+def assert_error(response, status, code):
+    """Check the one error shape and return the body for further checks."""
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert set(body) == ERROR_KEYS
+    assert body["status"] == status
+    assert body["code"] == code
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    assert isinstance(body["errors"], list)
+    for error in body["errors"]:
+        assert set(error) == FIELD_ERROR_KEYS
+    return body
+
+
+def test_validation_error_names_each_field(trainer_client):
+    MuscleFactory(slug="psoas-major")
+
+    response = trainer_client.post(
+        "/api/v1/exercises/",
+        {"name": "", "kind": "cardio", "summary": ".", "prescription": {"sets": 0}},
+    )
+
+    body = assert_error(response, 400, "invalid")
+    fields = {error["field"] for error in body["errors"]}
+    assert fields == {"name", "kind", "prescription.sets"}
+    assert {error["code"] for error in body["errors"]} == {"blank", "invalid_choice", "min_value"}
+    assert body["detail"] == "Invalid input in kind, name, prescription.sets."
+
+
+def test_validation_error_about_the_whole_body_has_null_field(trainer_client):
+    response = trainer_client.post("/api/v1/exercises/", ["not", "an", "object"])
+
+    body = assert_error(response, 400, "invalid")
+    assert body["errors"][0]["field"] is None
+    assert body["detail"] == body["errors"][0]["message"]
+
+
+def test_query_parameter_error_names_the_parameter(api_client):
+    body = assert_error(api_client.get("/api/v1/exercises/", {"page_size": "500"}), 400, "invalid")
+
+    assert body["errors"] == [
+        {
+            "field": "page_size",
+            "code": "out_of_range",
+            "message": "Must be a whole number from 1 to 100.",
+        }
+    ]
+
+
+def test_malformed_json_is_400_parse_error(trainer_client):
+    response = trainer_client.post(
+        "/api/v1/exercises/", '{"name": "Lunge",', content_type="application/json"
+    )
+
+    body = assert_error(response, 400, "parse_error")
+    assert body["errors"] == []
+    assert not Exercise.objects.exists()
+
+
+def test_form_encoded_body_is_415_unsupported_media_type(trainer_client):
+    response = trainer_client.post(
+        "/api/v1/exercises/",
+        {"name": "Lunge", "kind": "stretch", "summary": "."},
+        format="multipart",
+    )
+
+    assert_error(response, 415, "unsupported_media_type")
+    assert not Exercise.objects.exists()
+
+
+def test_url_encoded_body_is_415(trainer_client):
+    response = trainer_client.post(
+        "/api/v1/exercises/",
+        "name=Lunge&kind=stretch&summary=x",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert_error(response, 415, "unsupported_media_type")
+
+
+def test_anonymous_write_is_403_not_authenticated(api_client):
+    assert_error(api_client.post("/api/v1/exercises/", {}), 403, "not_authenticated")
+
+
+def test_plain_user_write_is_403_permission_denied(user_client):
+    assert_error(user_client.post("/api/v1/exercises/", {}), 403, "permission_denied")
+
+
+def test_method_not_allowed_is_405_json(api_client):
+    body = assert_error(api_client.delete("/api/v1/muscles/"), 405, "method_not_allowed")
+
+    assert "DELETE" in body["detail"]
+
+
+def test_write_to_read_only_detail_is_405(api_client):
+    MuscleFactory(slug="psoas-major")
+
+    assert_error(api_client.put("/api/v1/muscles/psoas-major/", {}), 405, "method_not_allowed")
+
+
+def test_missing_object_is_404_json(api_client):
+    assert_error(api_client.get("/api/v1/exercises/no-such-exercise/"), 404, "not_found")
+
+
+def test_unknown_url_under_api_is_404_json(api_client):
+    body = assert_error(api_client.get("/api/v1/no-such-endpoint/"), 404, "not_found")
+
+    assert "/api/v1/no-such-endpoint/" in body["detail"]
+    assert "Did you mean" not in body["detail"]
+
+
+def test_unknown_api_version_is_404_json(api_client):
+    assert_error(api_client.get("/api/v2/exercises/"), 404, "not_found")
+
+
+def test_missing_trailing_slash_is_404_that_suggests_the_slash(api_client):
+    body = assert_error(api_client.get("/api/v1/exercises"), 404, "not_found")
+
+    assert "Did you mean /api/v1/exercises/?" in body["detail"]
+
+
+def test_missing_trailing_slash_on_detail_suggests_the_slash(api_client):
+    ExerciseFactory(name="Lunge")
+
+    body = assert_error(api_client.get("/api/v1/exercises/lunge"), 404, "not_found")
+
+    assert "Did you mean /api/v1/exercises/lunge/?" in body["detail"]
+
+
+def test_missing_trailing_slash_on_post_is_404_not_a_redirect(trainer_client):
+    assert_error(trainer_client.post("/api/v1/exercises", {}), 404, "not_found")
+
+
+def test_unknown_url_outside_api_is_not_json(api_client):
+    response = api_client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert not response["Content-Type"].startswith("application/json")
+
+
+def test_unhandled_exception_is_json_500(settings, caplog):
+    settings.ROOT_URLCONF = "tests.error_urls"
+    client = APIClient(raise_request_exception=False)
+
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = client.get("/api/v1/boom/")
+
+    body = assert_error(response, 500, "server_error")
+    assert "Boom" not in body["detail"]
+    assert any("Boom: a bug in a view." in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+def test_test_urlconf_still_serves_the_api(settings, api_client):
+    settings.ROOT_URLCONF = "tests.error_urls"
+    ExerciseFactory(name="Lunge")
+
+    assert api_client.get("/api/v1/exercises/lunge/").status_code == 200

@@ -1,0 +1,83 @@
+import pytest
+import yaml
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def schema(tmp_path_factory):
+    path = tmp_path_factory.mktemp("schema") / "openapi.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(path))
+    return yaml.safe_load(path.read_text())
+
+
+def _operations(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            yield path, method, operation
+
+
+def test_every_operation_has_a_summary_tag_and_json_errors(schema):
+    for path, method, operation in _operations(schema):
+        assert operation.get("summary"), (method, path)
+        assert operation["tags"], (method, path)
+        for status, response in operation["responses"].items():
+            if status.startswith(("4", "5")):
+                ref = response["content"]["application/json"]["schema"]["$ref"]
+                assert ref == "#/components/schemas/Error", (method, path, status)
+
+
+def test_error_responses_follow_what_each_operation_can_return(schema):
+    paths = schema["paths"]
+    assert set(paths["/api/v1/exercises/"]["get"]["responses"]) == {"200", "400", "404"}
+    assert set(paths["/api/v1/exercises/"]["post"]["responses"]) == {"201", "400", "403", "415"}
+    assert set(paths["/api/v1/exercises/{slug}/"]["get"]["responses"]) == {"200", "404"}
+    assert set(paths["/api/v1/exercises/{slug}/"]["delete"]["responses"]) == {"204", "403", "404"}
+    assert set(paths["/api/v1/exercises/{slug}/"]["patch"]["responses"]) == {
+        "200",
+        "400",
+        "403",
+        "404",
+        "415",
+    }
+
+
+def test_exercise_detail_has_an_example_and_filters_are_documented(schema):
+    detail = schema["paths"]["/api/v1/exercises/{slug}/"]["get"]
+    examples = detail["responses"]["200"]["content"]["application/json"]["examples"]
+    assert examples
+    listing = schema["paths"]["/api/v1/exercises/"]["get"]
+    names = {p["name"] for p in listing["parameters"]}
+    assert {"kind", "muscle", "equipment", "difficulty", "unilateral", "search"} <= names
+    assert {"updated_since", "ordering", "page", "page_size"} <= names
+    page_size = next(p for p in listing["parameters"] if p["name"] == "page_size")
+    assert page_size["schema"]["maximum"] == 100
+
+
+def test_committed_openapi_yaml_matches_the_code(schema, settings):
+    from pathlib import Path
+
+    committed = yaml.safe_load((Path(settings.BASE_DIR) / "openapi.yaml").read_text())
+    assert committed == schema
+
+
+def test_docs_pages_are_served_from_our_own_static_files(client):
+    for url in ("/api/docs/", "/api/redoc/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "drf_spectacular_sidecar" in html
+        assert "cdn" not in html.lower()
+    assert client.get("/api/schema/").status_code == 200
+
+
+def test_swagger_ui_assets_are_served_offline(client):
+    response = client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js")
+    assert response.status_code == 200
+
+
+def test_site_root_points_newcomers_to_the_docs(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/api/docs/"
