@@ -18,18 +18,24 @@ KING_RUNNER_EXAMPLE = {
     "slug": "king-runner",
     "name": "King Runner",
     "kind": "stretch",
-    "summary": "A deeper take on the half-kneeling stretch that also reaches the hip flexor "
-    "crossing the knee.",
+    "summary": "A deeper version of the Half-Kneeling Stretch that also reaches the hip flexor "
+    "running across the knee.",
     "difficulty": 2,
     "unilateral": True,
     "prescription": {"sets": None, "reps_per_side": None, "hold_seconds": None, "note": ""},
     "steps": [
-        "Kneel facing away from a wall and set one shin upright against it.",
-        "Step the other foot forward into a half-kneeling position.",
+        "Kneel with your back to a wall and rest one shin upright against it.",
+        "Bring that knee in as close to the wall as you can.",
+        "Bring the other foot forward and plant it, so you are half-kneeling.",
+        "When you can, sit your torso up a little taller.",
     ],
-    "cues": ["Lift your chest a little, if your mobility lets you."],
-    "cautions": ["If you feel pain, switch to a milder option."],
-    "setup_notes": ["Put the back knee as close to the wall as you can."],
+    "cues": ["Aim for a stretch you could laugh through, not one that makes you wince."],
+    "cautions": [
+        "If it hurts, stop and switch to a milder option, such as the Half-Kneeling Stretch.",
+        "Any gap between knee and wall leaves you resting on the kneecap, which is very "
+        "uncomfortable.",
+    ],
+    "setup_notes": ["Use a wall, or the back of a couch, to hold your shin upright."],
     "muscles": [
         {
             "slug": "rectus-femoris",
@@ -37,7 +43,21 @@ KING_RUNNER_EXAMPLE = {
             "role": "primary",
             "attaches_lumbar_spine": False,
             "crosses_knee": True,
-        }
+        },
+        {
+            "slug": "iliacus",
+            "name": "Iliacus",
+            "role": "secondary",
+            "attaches_lumbar_spine": False,
+            "crosses_knee": False,
+        },
+        {
+            "slug": "psoas-major",
+            "name": "Psoas major",
+            "role": "secondary",
+            "attaches_lumbar_spine": True,
+            "crosses_knee": False,
+        },
     ],
     "equipment": [{"slug": "wall-or-couch", "name": "Wall or couch", "optional": False}],
     "milder_options": [{"slug": "half-kneeling-stretch", "name": "Half-Kneeling Stretch"}],

@@ -182,8 +182,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    # Django's own console handler would print every request warning a second time.
-    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
+    # Django's own handlers would print every request line and warning a second time.
+    "loggers": {
+        "django": {"handlers": ["console"], "propagate": False},
+        "django.server": {"handlers": ["console"], "propagate": False},
+    },
 }
 
 if PRODUCTION:

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from exercises.models import Equipment, Exercise, ExerciseProgression, Muscle
+from exercises.views import KING_RUNNER_EXAMPLE
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,11 @@ def test_seeding_restores_a_deleted_exercise_and_its_link(seeded):
     assert ExerciseProgression.objects.filter(
         milder__slug="half-kneeling-stretch", harder__slug="king-runner"
     ).exists()
+
+
+def test_schema_example_for_the_exercise_detail_is_the_seeded_king_runner(seeded, api_client):
+    served = _detail(api_client, "king-runner")
+    timestamps = {"created_at", "updated_at"}
+    assert {k: v for k, v in served.items() if k not in timestamps} == {
+        k: v for k, v in KING_RUNNER_EXAMPLE.items() if k not in timestamps
+    }
