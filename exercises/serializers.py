@@ -107,7 +107,15 @@ class PrescriptionSerializer(serializers.Serializer):
     )
 
 
+def _difficulty_field(**kwargs: Any) -> serializers.ChoiceField:
+    # Declared rather than derived: the derived field's range differs between SQLite and
+    # PostgreSQL, which would make the committed schema depend on the database.
+    return serializers.ChoiceField(choices=Exercise.Difficulty.choices, **kwargs)
+
+
 class ExerciseSummarySerializer(serializers.ModelSerializer):
+    difficulty = _difficulty_field(read_only=True)
+
     class Meta:
         model = Exercise
         fields = [
@@ -147,6 +155,7 @@ def _resolve(
 class ExerciseSerializer(serializers.ModelSerializer):
     """Everything an app needs to show and coach an exercise, in one response."""
 
+    difficulty = _difficulty_field(required=False)
     slug = serializers.SlugField(
         max_length=120,
         required=False,
