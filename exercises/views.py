@@ -89,7 +89,8 @@ KING_RUNNER_EXAMPLE = {
     ),
     update=extend_schema(
         summary="Replace an exercise",
-        description="Trainers only. Every list left out of the body is emptied.",
+        description="Trainers only. Every list left out of the body is emptied; other "
+        "fields left out keep their values.",
     ),
     partial_update=extend_schema(
         summary="Change part of an exercise",

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from django.db import IntegrityError
 from django.http import HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
@@ -41,7 +42,18 @@ def _flatten(details: Any, path: tuple[str, ...] = ()) -> Iterator[dict[str, Any
             yield from _flatten(item, path if leaf else (*path, str(index)))
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with data saved at the same moment; retry it."
+    default_code = "conflict"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, IntegrityError):
+        # Validation passed but a database constraint refused the write, which happens when
+        # two requests race for the same unique value; the atomic block has rolled back.
+        logger.warning("Write refused by a database constraint: %s", exc)
+        exc = Conflict()
     response = drf_exception_handler(exc, context)
     if response is None:
         # Not an API error: Django's handler500 answers it, and the traceback gets logged.

@@ -17,8 +17,8 @@ class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
     code = serializers.CharField(
         help_text="Machine-readable error code: `invalid`, `parse_error`, `not_authenticated`, "
-        "`permission_denied`, `not_found`, `method_not_allowed`, `unsupported_media_type`, "
-        "`server_error`."
+        "`permission_denied`, `not_found`, `method_not_allowed`, `conflict`, "
+        "`unsupported_media_type`, `server_error`."
     )
     detail = serializers.CharField(help_text="Human-readable summary of what went wrong.")
     errors = FieldErrorSerializer(

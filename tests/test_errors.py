@@ -2,8 +2,9 @@ import logging
 
 import pytest
 from rest_framework.test import APIClient
+from rest_framework.validators import UniqueValidator
 
-from exercises.models import Exercise
+from exercises.models import Exercise, ExerciseQuerySet
 from tests.factories import ExerciseFactory, MuscleFactory
 
 pytestmark = pytest.mark.django_db
@@ -171,3 +172,17 @@ def test_test_urlconf_still_serves_the_api(settings, api_client):
     ExerciseFactory(name="Lunge")
 
     assert api_client.get("/api/v1/exercises/lunge/").status_code == 200
+
+
+def test_a_write_that_loses_a_race_for_a_unique_name_is_409(trainer_client, monkeypatch):
+    ExerciseFactory(name="King Runner", slug="king-runner")
+    # Two trainers saving the same name at once both pass validation; the database decides.
+    monkeypatch.setattr(UniqueValidator, "__call__", lambda self, value, field: None)
+    monkeypatch.setattr(ExerciseQuerySet, "exists", lambda self: False)
+    response = trainer_client.post(
+        "/api/v1/exercises/",
+        {"name": "King Runner", "kind": "stretch", "summary": "Again.", "steps": ["One."]},
+        format="json",
+    )
+    assert_error(response, 409, "conflict")
+    assert Exercise.objects.filter(name="King Runner").count() == 1

@@ -1,7 +1,9 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.db import IntegrityError
 
+from exercises import services
 from exercises.models import (
     Exercise,
     ExerciseMuscle,
@@ -552,3 +554,44 @@ def test_failed_update_changes_nothing(trainer_client, lunge):
     lunge.refresh_from_db()
     assert lunge.summary == "What Lunge is for."
     assert list(lunge.steps.values_list("text", flat=True)) == ["Step forward."]
+
+
+# The services behind the writes: all or nothing even when the database refuses a row
+
+
+def test_create_service_rolls_back_the_exercise_when_a_related_row_fails():
+    psoas = MuscleFactory()
+    before = row_counts()
+
+    with pytest.raises(IntegrityError):
+        services.exercise_create(
+            data={
+                "name": "Lunge",
+                "slug": "lunge",
+                "kind": "strengthen",
+                "summary": ".",
+                "steps": ["Step forward."],
+                "muscle_links": [{"muscle": psoas}, {"muscle": psoas}],
+            }
+        )
+
+    assert row_counts() == before
+
+
+def test_update_service_rolls_back_every_change_when_a_related_row_fails(lunge):
+    psoas = MuscleFactory()
+
+    with pytest.raises(IntegrityError):
+        services.exercise_update(
+            exercise=lunge,
+            data={
+                "summary": "Changed.",
+                "steps": ["New."],
+                "muscle_links": [{"muscle": psoas}, {"muscle": psoas}],
+            },
+        )
+
+    lunge.refresh_from_db()
+    assert lunge.summary == "What Lunge is for."
+    assert list(lunge.steps.values_list("text", flat=True)) == ["Step forward."]
+    assert lunge.muscle_links.count() == 1
