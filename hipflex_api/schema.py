@@ -47,6 +47,7 @@ class AutoSchema(openapi.AutoSchema):
                 else ("The requested page does not exist."),
             )
         if has_body:
+            yield 409, "A database constraint refused the write (a concurrent request won)."
             yield 415, "The request body is not JSON."
 
     def _allows_anonymous(self) -> bool:

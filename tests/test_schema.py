@@ -31,7 +31,13 @@ def test_every_operation_has_a_summary_tag_and_json_errors(schema):
 def test_error_responses_follow_what_each_operation_can_return(schema):
     paths = schema["paths"]
     assert set(paths["/api/v1/exercises/"]["get"]["responses"]) == {"200", "400", "404"}
-    assert set(paths["/api/v1/exercises/"]["post"]["responses"]) == {"201", "400", "403", "415"}
+    assert set(paths["/api/v1/exercises/"]["post"]["responses"]) == {
+        "201",
+        "400",
+        "403",
+        "409",
+        "415",
+    }
     assert set(paths["/api/v1/exercises/{slug}/"]["get"]["responses"]) == {"200", "404"}
     assert set(paths["/api/v1/exercises/{slug}/"]["delete"]["responses"]) == {"204", "403", "404"}
     assert set(paths["/api/v1/exercises/{slug}/"]["patch"]["responses"]) == {
