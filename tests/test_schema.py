@@ -44,6 +44,7 @@ def test_error_responses_follow_what_each_operation_can_return(schema):
         "200",
         "400",
         "403",
+        "409",
         "404",
         "415",
     }
