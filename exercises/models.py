@@ -1,9 +1,11 @@
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
+
+from hipflex_api.changes import catalog_scope, next_change_seq
 
 
 class Muscle(models.Model):
@@ -96,6 +98,9 @@ class Exercise(models.Model):
     published = models.BooleanField(default=False, help_text="Visible in the apps.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    change_seq = models.BigIntegerField(
+        default=0, db_index=True, editable=False, help_text="Position in the catalog's change feed."
+    )
 
     objects = ExerciseQuerySet.as_manager()
 
@@ -127,6 +132,15 @@ class Exercise(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every save, from the API or the admin, takes the catalog's next change number, so
+        # the sync feed hands the change to every app; see hipflex_api.changes.
+        with transaction.atomic():
+            self.change_seq = next_change_seq(catalog_scope())
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "change_seq"}
+            super().save(*args, **kwargs)
 
 
 class ExerciseMuscle(models.Model):

@@ -1,6 +1,6 @@
 from typing import Any
 
-from django.db.models import Model
+from django.db.models import QuerySet
 from django.utils.text import slugify
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
@@ -130,25 +130,31 @@ class ExerciseSummarySerializer(serializers.ModelSerializer):
         ]
 
 
-def _resolve(
-    items: list[dict[str, Any]], model: type[Model], field: str, noun: str
+def resolve_slugs(
+    items: list[dict[str, Any]],
+    queryset: QuerySet[Any],
+    *,
+    noun: str,
+    key: str = "slug",
+    field: str,
+    unique: bool = True,
 ) -> list[dict[str, Any]]:
-    """Swap each item's slug for the object it names, or name every unknown slug at its index."""
-    slugs = [item["slug"] for item in items]
-    found = {obj.slug: obj for obj in model._default_manager.filter(slug__in=slugs)}  # type: ignore[attr-defined]
+    """Swap each item's slug for the object it names in one query, or name every bad slug at
+    its index so that the client sees `muscles.2.slug`, not a generic error."""
+    slugs = [item[key] for item in items]
+    found = {obj.slug: obj for obj in queryset.filter(slug__in=set(slugs))}
     errors: dict[int, dict[str, list[str]]] = {}
     seen: set[str] = set()
     for index, slug in enumerate(slugs):
         if slug not in found:
-            errors[index] = {"slug": [f"No {noun} has the slug '{slug}'."]}
-        elif slug in seen:
-            errors[index] = {"slug": [f"'{slug}' is listed twice."]}
+            errors[index] = {key: [f"No {noun} has the slug '{slug}'."]}
+        elif unique and slug in seen:
+            errors[index] = {key: [f"'{slug}' is listed twice."]}
         seen.add(slug)
     if errors:
         raise serializers.ValidationError(errors)
     return [
-        {**{k: v for k, v in item.items() if k != "slug"}, field: found[item["slug"]]}
-        for item in items
+        {**{k: v for k, v in item.items() if k != key}, field: found[item[key]]} for item in items
     ]
 
 
@@ -205,16 +211,18 @@ class ExerciseSerializer(serializers.ModelSerializer):
         read_only_fields = ["created_at", "updated_at"]
 
     def validate_muscles(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return _resolve(value, Muscle, "muscle", "muscle")
+        return resolve_slugs(value, Muscle.objects.all(), noun="muscle", field="muscle")
 
     def validate_equipment(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return _resolve(value, Equipment, "equipment", "equipment")
+        return resolve_slugs(value, Equipment.objects.all(), noun="equipment", field="equipment")
 
     def validate_milder_options(self, value: list[dict[str, Any]]) -> list[Exercise]:
-        return [item["exercise"] for item in _resolve(value, Exercise, "exercise", "exercise")]
+        resolved = resolve_slugs(value, Exercise.objects.all(), noun="exercise", field="exercise")
+        return [item["exercise"] for item in resolved]
 
     def validate_harder_options(self, value: list[dict[str, Any]]) -> list[Exercise]:
-        return [item["exercise"] for item in _resolve(value, Exercise, "exercise", "exercise")]
+        resolved = resolve_slugs(value, Exercise.objects.all(), noun="exercise", field="exercise")
+        return [item["exercise"] for item in resolved]
 
     def validate_aliases(self, value: list[str]) -> list[str]:
         if len({alias.casefold() for alias in value}) != len(value):

@@ -48,6 +48,24 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class Gone(exceptions.APIException):
+    status_code = status.HTTP_410_GONE
+    default_detail = "This was deleted."
+    default_code = "gone"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "If-Match does not match the current ETag: fetch, merge and retry."
+    default_code = "precondition_failed"
+
+
+class UnprocessableContent(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The request cannot be processed."
+    default_code = "unprocessable"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, IntegrityError):
         # Validation passed but a database constraint refused the write, which happens when
@@ -70,7 +88,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status_code=response.status_code, code="invalid", detail=detail, errors=errors
         )
         return response
-    if isinstance(exc, exceptions.APIException):
+    if isinstance(exc, exceptions.APIException) and isinstance(exc.detail, dict):
+        # simplejwt packs its reason into a dict: {"detail": ..., "code": ..., "messages": ...}.
+        code = str(exc.detail.get("code", exc.default_code))
+        detail = exc.detail.get("detail", exc.default_detail)
+    elif isinstance(exc, exceptions.APIException):
         code, detail = exc.get_codes(), exc.detail
     else:  # Http404 and PermissionDenied, which DRF has already mapped to a status.
         code = (

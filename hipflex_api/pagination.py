@@ -1,7 +1,8 @@
 from typing import Any
 
+from django.utils.dateparse import parse_datetime
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
 
@@ -41,3 +42,40 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 parameter["schema"]["maximum"] = self.max_page_size
                 parameter["schema"]["default"] = self.page_size
         return parameters
+
+
+class StartedAtCursorPagination(pagination.CursorPagination):
+    """Newest first by start time, stable under inserts; a bad cursor is a 400, not a guess."""
+
+    ordering = ("-started_at", "-id")
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def get_page_size(self, request: Request) -> int:
+        size = _positive_int(request, self.page_size_query_param, self.max_page_size)
+        return size or self.page_size
+
+    def decode_cursor(self, request: Request) -> Any:
+        message = {self.cursor_query_param: ["Not a cursor this server handed out."]}
+        try:
+            cursor = super().decode_cursor(request)
+        except NotFound as exc:
+            raise ValidationError(message, code="invalid") from exc
+        # The position is compared with started_at, so it must be a time, not any string.
+        if cursor is not None and cursor.position is not None and not _is_datetime(cursor.position):
+            raise ValidationError(message, code="invalid")
+        return cursor
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+        return parameters
+
+
+def _is_datetime(value: str) -> bool:
+    try:
+        return parse_datetime(value) is not None
+    except ValueError:
+        return False

@@ -12,6 +12,20 @@ from drf_spectacular.utils import OpenApiResponse
 from hipflex_api.serializers import ErrorSerializer
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+_ERROR_HEADERS = {
+    "401": {
+        "WWW-Authenticate": {
+            "schema": {"type": "string"},
+            "description": 'How to authenticate: `Bearer realm="api"`.',
+        }
+    },
+    "429": {
+        "Retry-After": {
+            "schema": {"type": "integer"},
+            "description": "Seconds to wait before trying again.",
+        }
+    },
+}
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -26,8 +40,12 @@ class AutoSchema(openapi.AutoSchema):
             )
         return responses
 
+    def _get_response_headers_for_code(self, status_code: str, direction: Any = "response") -> Any:
+        headers = super()._get_response_headers_for_code(status_code, direction)
+        return {**_ERROR_HEADERS.get(str(status_code), {}), **headers}
+
     def _error_responses(self) -> Iterator[tuple[int, str]]:
-        has_body = self.method in _BODY_METHODS
+        has_body = self.method in _BODY_METHODS and self.get_request_serializer() is not None
         has_query = self._is_list_view() and (
             self._get_paginator() is not None or getattr(self.view, "filterset_class", None)
         )
@@ -48,7 +66,10 @@ class AutoSchema(openapi.AutoSchema):
             )
         if has_body:
             yield 409, "A database constraint refused the write (a concurrent request won)."
+            yield 413, "The request body is over the size limit."
             yield 415, "The request body is not JSON."
+        if self.view.get_throttles():
+            yield 429, "Too many requests; wait for `Retry-After` seconds."
 
     def _allows_anonymous(self) -> bool:
         request = SimpleNamespace(method=self.method, user=AnonymousUser())

@@ -5,6 +5,7 @@ local defaults; "production" (the default for wsgi.py and asgi.py, so for gunico
 start without DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS and turns on every deploy setting.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -49,10 +50,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "hipflex_api.accounts",
+    "hipflex_api.changes",
     "exercises",
     "sessions.apps.TrainingSessionsConfig",
 ]
@@ -122,11 +125,20 @@ STORAGES = {
     },
 }
 
-# A request body this large is refused before any view reads it.
+# A request body larger than this is refused with a 413 before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+
+# Redis when REDIS_URL is set, so that every worker shares throttle counts; else per process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if (REDIS_URL := env.str("REDIS_URL", default=""))
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so that a request without credentials gets a 401 with WWW-Authenticate.
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -134,15 +146,38 @@ REST_FRAMEWORK = {
     ],
     # JSON only: an API error is never an HTML page, not even for a browser.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["hipflex_api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "hipflex_api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "hipflex_api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "hipflex_api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Behind this many proxies the client's address is read from X-Forwarded-For; with 0 the
+    # header is ignored, so a script cannot dodge the login throttle by inventing addresses.
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
+    "DEFAULT_THROTTLE_RATES": {
+        "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/min"),
+        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="10/hour"),
+        "register": env.str("THROTTLE_REGISTER", default="20/hour"),
+    },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=30)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "TOKEN_REFRESH_SERIALIZER": "hipflex_api.accounts.serializers.TokenRefreshSerializer",
+}
+
+# Limits on what one upload may hold, on top of the byte limit above.
+MAX_SETS_PER_SESSION = env.int("MAX_SETS_PER_SESSION", default=200)
+# How long an Idempotency-Key's first response is kept for replay.
+IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "hipflex_api",

@@ -1,0 +1,129 @@
+import uuid
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from exercises.models import Exercise
+
+
+class WorkoutSessionQuerySet(models.QuerySet["WorkoutSession"]):
+    def for_user(self, user: models.Model) -> "WorkoutSessionQuerySet":
+        return self.filter(user=user)
+
+    def live(self) -> "WorkoutSessionQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+
+class WorkoutSession(models.Model):
+    """One workout a user did. Deleting keeps a tombstone so other devices learn of it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workout_sessions"
+    )
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True, max_length=2000)
+    perceived_effort = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="0 (rest) to 10 (all-out)."
+    )
+    version = models.PositiveIntegerField(default=1, help_text="Raised by every change.")
+    change_seq = models.BigIntegerField(help_text="Position in the owner's change feed.")
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkoutSessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes: ClassVar = [
+            models.Index(fields=["user", "-started_at", "-id"], name="session_user_started_idx"),
+        ]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "change_seq"], name="session_user_change_seq"),
+            models.CheckConstraint(
+                condition=Q(perceived_effort__isnull=True) | Q(perceived_effort__lte=10),
+                name="session_effort_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="session_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+
+class SetLog(models.Model):
+    class Side(models.TextChoices):
+        LEFT = "left", "Left"
+        RIGHT = "right", "Right"
+        BOTH = "both", "Both"
+
+    session = models.ForeignKey(WorkoutSession, on_delete=models.CASCADE, related_name="sets")
+    position = models.PositiveSmallIntegerField()
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="set_logs")
+    side = models.CharField(max_length=5, choices=Side.choices, default=Side.BOTH)
+    reps = models.PositiveSmallIntegerField(null=True, blank=True)
+    hold_seconds = models.PositiveIntegerField(null=True, blank=True)
+    pain = models.PositiveSmallIntegerField(default=0, help_text="0 (none) to 10 (worst).")
+    notes = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        indexes: ClassVar = [
+            models.Index(fields=["exercise", "session"], name="setlog_exercise_idx")
+        ]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["session", "position"], name="setlog_position_unique"),
+            models.CheckConstraint(
+                condition=Q(reps__isnull=False) | Q(hold_seconds__isnull=False),
+                name="setlog_reps_or_hold",
+            ),
+            models.CheckConstraint(
+                condition=Q(reps__isnull=True) | Q(reps__gte=1, reps__lte=1000),
+                name="setlog_reps_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(hold_seconds__isnull=True)
+                | Q(hold_seconds__gte=1, hold_seconds__lte=3600),
+                name="setlog_hold_range",
+            ),
+            models.CheckConstraint(condition=Q(pain__lte=10), name="setlog_pain_range"),
+            models.CheckConstraint(
+                condition=Q(side__in=["left", "right", "both"]), name="setlog_side_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exercise} ({self.side})"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST carrying an Idempotency-Key, replayed to its retries."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_records"
+    )
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    etag = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.key}"

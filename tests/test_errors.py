@@ -95,8 +95,10 @@ def test_url_encoded_body_is_415(trainer_client):
     assert_error(response, 415, "unsupported_media_type")
 
 
-def test_anonymous_write_is_403_not_authenticated(api_client):
-    assert_error(api_client.post("/api/v1/exercises/", {}), 403, "not_authenticated")
+def test_anonymous_write_is_401_not_authenticated(api_client):
+    response = api_client.post("/api/v1/exercises/", {})
+    assert_error(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
 def test_plain_user_write_is_403_permission_denied(user_client):

@@ -30,24 +30,24 @@ def test_every_operation_has_a_summary_tag_and_json_errors(schema):
 
 def test_error_responses_follow_what_each_operation_can_return(schema):
     paths = schema["paths"]
-    assert set(paths["/api/v1/exercises/"]["get"]["responses"]) == {"200", "400", "404"}
-    assert set(paths["/api/v1/exercises/"]["post"]["responses"]) == {
-        "201",
-        "400",
-        "403",
-        "409",
-        "415",
-    }
-    assert set(paths["/api/v1/exercises/{slug}/"]["get"]["responses"]) == {"200", "404"}
-    assert set(paths["/api/v1/exercises/{slug}/"]["delete"]["responses"]) == {"204", "403", "404"}
-    assert set(paths["/api/v1/exercises/{slug}/"]["patch"]["responses"]) == {
-        "200",
-        "400",
-        "403",
-        "409",
-        "404",
-        "415",
-    }
+
+    def statuses(path, method):
+        return set(paths[path][method]["responses"])
+
+    exercises, exercise = "/api/v1/exercises/", "/api/v1/exercises/{slug}/"
+    assert statuses(exercises, "get") == {"200", "400", "404"}
+    assert statuses(exercises, "post") == {"201", "400", "401", "403", "409", "413", "415"}
+    assert statuses(exercise, "get") == {"200", "404"}
+    assert statuses(exercise, "delete") == {"204", "401", "403", "404"}
+    assert statuses(exercise, "patch") == {"200", "400", "401", "403", "404", "409", "413", "415"}
+    assert statuses("/api/v1/auth/token/", "post") >= {"200", "400", "401", "429"}
+
+
+def test_unauthorized_and_throttled_responses_document_their_headers(schema):
+    post = schema["paths"]["/api/v1/exercises/"]["post"]["responses"]
+    assert "WWW-Authenticate" in post["401"]["headers"]
+    token = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]
+    assert "Retry-After" in token["429"]["headers"]
 
 
 def test_exercise_detail_has_an_example_and_filters_are_documented(schema):

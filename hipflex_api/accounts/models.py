@@ -1,7 +1,10 @@
+import zoneinfo
+from functools import cache
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -40,12 +43,37 @@ class UserManager(DjangoUserManager["User"]):
         return self.get(email__iexact=username)
 
 
+@cache
+def _time_zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in _time_zone_names():
+        raise ValidationError(
+            "'%(value)s' is not an IANA time zone name such as 'Europe/Berlin'.",
+            code="invalid_time_zone",
+            params={"value": value},
+        )
+
+
 class User(AbstractUser):
+    class Units(models.TextChoices):
+        METRIC = "metric", "Metric"
+        IMPERIAL = "imperial", "Imperial"
+
     username = None  # type: ignore[assignment]
     first_name = None  # type: ignore[assignment]
     last_name = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(max_length=150, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="IANA name; weeks and days in stats are counted in it.",
+    )
+    preferred_units = models.CharField(max_length=10, choices=Units.choices, default=Units.METRIC)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -56,6 +84,10 @@ class User(AbstractUser):
         ordering = ["email"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(preferred_units__in=["metric", "imperial"]),
+                name="accounts_user_units_valid",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -113,13 +113,14 @@ def test_trainer_may_write(trainer_client, refs, method, status):
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_anonymous_write_is_403_not_authenticated(api_client, refs, method):
+def test_anonymous_write_is_401_not_authenticated(api_client, refs, method):
     ExerciseFactory(name="Target")
     url = LIST_URL if method == "post" else detail_url("target")
 
     response = getattr(api_client, method)(url, new_exercise())
 
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert response.json()["code"] == "not_authenticated"
     assert Exercise.objects.filter(slug="target", summary="What Target is for.").exists()
     assert not Exercise.objects.filter(slug="king-runner").exists()

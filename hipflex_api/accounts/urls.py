@@ -1,0 +1,18 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import AuthViewSet, MeViewSet, TokenObtainView, TokenRefreshView
+
+router = SimpleRouter()
+router.register("auth", AuthViewSet, basename="auth")
+
+me = MeViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
+
+urlpatterns = [
+    *router.urls,
+    path("auth/token/", TokenObtainView.as_view(), name="token-obtain"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("me/", me, name="me"),
+    path("me/password/", MeViewSet.as_view({"post": "password"}), name="me-password"),
+    path("me/export/", MeViewSet.as_view({"get": "export"}), name="me-export"),
+]

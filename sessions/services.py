@@ -1,0 +1,165 @@
+"""Writes to workout sessions, each numbered in the owner's change feed, all or nothing."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from exercises.models import Exercise
+from hipflex_api.accounts.models import User
+from hipflex_api.changes import next_change_seq, user_scope
+
+from .models import SetLog, WorkoutSession
+
+_SESSION_FIELDS = ("started_at", "ended_at", "notes", "perceived_effort")
+
+
+def sessions_with_sets(queryset: QuerySet[WorkoutSession]) -> QuerySet[WorkoutSession]:
+    # One query for all sets of the page and their exercise slugs, not one per session.
+    sets = SetLog.objects.select_related("exercise").only(
+        "session_id", "position", "side", "reps", "hold_seconds", "pain", "notes", "exercise__slug"
+    )
+    return queryset.prefetch_related(Prefetch("sets", queryset=sets))
+
+
+def _write_sets(session: WorkoutSession, sets: list[dict[str, Any]]) -> None:
+    SetLog.objects.bulk_create(
+        SetLog(session=session, position=index, **item) for index, item in enumerate(sets)
+    )
+
+
+@transaction.atomic
+def session_create(
+    *, user: User, data: dict[str, Any], session_id: UUID | None = None
+) -> WorkoutSession:
+    """Create a session with its sets. A clash on the id raises IntegrityError for the caller."""
+    fields = {key: data[key] for key in _SESSION_FIELDS if key in data}
+    session = WorkoutSession.objects.create(
+        id=session_id or data.get("id") or WorkoutSession._meta.pk.get_default(),  # type: ignore[union-attr]
+        user=user,
+        change_seq=next_change_seq(user_scope(user.pk)),
+        **fields,
+    )
+    _write_sets(session, data.get("sets", []))
+    return session
+
+
+@transaction.atomic
+def session_update(*, session: WorkoutSession, data: dict[str, Any]) -> WorkoutSession:
+    """Apply a PUT or PATCH: the fields given, and the sets if given (they replace the old)."""
+    for key in _SESSION_FIELDS:
+        if key in data:
+            setattr(session, key, data[key])
+    session.version += 1
+    session.change_seq = next_change_seq(user_scope(session.user_id))
+    session.save()
+    if "sets" in data:
+        session.sets.all().delete()
+        _write_sets(session, data["sets"])
+    return session
+
+
+@transaction.atomic
+def session_delete(*, session: WorkoutSession) -> None:
+    """Replace the session with a tombstone that sync hands to the owner's other devices."""
+    session.sets.all().delete()
+    session.deleted_at = timezone.now()
+    session.notes = ""
+    session.version += 1
+    session.change_seq = next_change_seq(user_scope(session.user_id))
+    session.save()
+
+
+def session_export(*, user: User) -> dict[str, Any]:
+    from .serializers import WorkoutSessionSerializer
+
+    sessions = sessions_with_sets(WorkoutSession.objects.for_user(user).live())
+    return {
+        "exported_at": timezone.now(),
+        "sessions": WorkoutSessionSerializer(sessions, many=True).data,
+    }
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class SyncCursor:
+    """How far a device has read: the last change number of its user's logs and of the catalog."""
+
+    sessions: int = 0
+    catalog: int = 0
+
+    def encode(self) -> str:
+        raw = json.dumps({"s": self.sessions, "c": self.catalog}, separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, value: str) -> "SyncCursor":
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+            data = json.loads(raw)
+            sessions, catalog = data["s"], data["c"]
+        except (binascii.Error, ValueError, TypeError, KeyError) as exc:
+            raise InvalidCursor("Not a cursor this server handed out.") from exc
+        if not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (sessions, catalog)
+        ):
+            raise InvalidCursor("Not a cursor this server handed out.")
+        return cls(sessions=sessions, catalog=catalog)
+
+
+@dataclass
+class SyncPage:
+    sessions: list[WorkoutSession]
+    deleted_sessions: list[WorkoutSession]
+    exercises: list[Exercise]
+    removed_exercises: list[str]
+    next_cursor: str
+    has_more: bool
+
+
+def sync_page(*, user: User, since: SyncCursor | None, limit: int) -> SyncPage:
+    """The changes after `since`, oldest first, at most `limit` sessions and `limit` exercises."""
+    since = since or SyncCursor(sessions=-1, catalog=-1)
+    changed = list(
+        sessions_with_sets(
+            WorkoutSession.objects.for_user(user).filter(change_seq__gt=since.sessions)
+        ).order_by("change_seq")[: limit + 1]
+    )
+    exercises = list(
+        Exercise.objects.filter(change_seq__gt=since.catalog)
+        .only(
+            "slug",
+            "name",
+            "kind",
+            "summary",
+            "difficulty",
+            "unilateral",
+            "published",
+            "updated_at",
+            "change_seq",
+        )
+        .order_by("change_seq")[: limit + 1]
+    )
+    has_more = len(changed) > limit or len(exercises) > limit
+    changed, exercises = changed[:limit], exercises[:limit]
+    cursor = SyncCursor(
+        sessions=changed[-1].change_seq if changed else max(since.sessions, 0),
+        catalog=exercises[-1].change_seq if exercises else max(since.catalog, 0),
+    )
+    return SyncPage(
+        sessions=[s for s in changed if s.deleted_at is None],
+        deleted_sessions=[s for s in changed if s.deleted_at is not None],
+        exercises=[e for e in exercises if e.published],
+        removed_exercises=[e.slug for e in exercises if not e.published],
+        next_cursor=cursor.encode(),
+        has_more=has_more,
+    )

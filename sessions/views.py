@@ -1,0 +1,326 @@
+import hashlib
+import json
+import re
+import uuid
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import permissions, status, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hipflex_api.errors import Conflict, Gone, PreconditionFailed, UnprocessableContent
+from hipflex_api.pagination import StartedAtCursorPagination, _positive_int
+from hipflex_api.serializers import ErrorSerializer
+
+from . import services
+from .filters import WorkoutSessionFilter
+from .models import IdempotencyRecord, WorkoutSession
+from .serializers import SyncPageSerializer, WorkoutSessionSerializer
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Any unique string (a UUID is ideal), at most 255 printable characters. A retry "
+    "with the same key and body gets the first response again, marked `Idempotent-Replayed: "
+    "true`; the same key with another body gets 422.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag the change was based on. If the session changed since, the answer "
+    "is 412 and nothing is saved.",
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="An ETag the client holds; 304 when it is still current.",
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="The session's version; send it back as If-Match when changing it.",
+)
+REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="`true` when this is the stored first response to an earlier request with the "
+    "same Idempotency-Key.",
+)
+_STALE = OpenApiResponse(ErrorSerializer, description="If-Match is stale; nothing was saved.")
+_GONE = OpenApiResponse(ErrorSerializer, description="The session was deleted.")
+_KEY_REUSED = OpenApiResponse(
+    ErrorSerializer, description="The Idempotency-Key was used before with another body."
+)
+_KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
+
+
+def _request_hash(data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _with_etag(response: Response, session: WorkoutSession) -> Response:
+    response["ETag"] = session.etag
+    return response
+
+
+def _check_if_match(request: Request, session: WorkoutSession | None) -> None:
+    header = request.headers.get("If-Match")
+    if header is None:
+        return
+    if session is None:
+        raise PreconditionFailed("If-Match was sent, but there is no such session yet.")
+    tags = {tag.strip() for tag in header.split(",")}
+    if "*" not in tags and session.etag not in tags and f"W/{session.etag}" not in tags:
+        raise PreconditionFailed(
+            f"If-Match {header} does not match the current ETag {session.etag}: "
+            "fetch the session, merge, and retry."
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List my sessions",
+        description="The caller's sessions, newest first, a cursor page at a time.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a session",
+        parameters=[IF_NONE_MATCH, ETAG],
+        responses={
+            200: WorkoutSessionSerializer,
+            304: OpenApiResponse(description="The ETag sent in If-None-Match is current."),
+            410: _GONE,
+        },
+    ),
+    create=extend_schema(
+        summary="Upload a session",
+        description="The session and its sets are saved together or not at all. Retries are "
+        "safe: a session whose `id` is already stored comes back as it is (200), and an "
+        "`Idempotency-Key` replays the first response.",
+        parameters=[IDEMPOTENCY_KEY, ETAG, REPLAYED],
+        responses={
+            201: WorkoutSessionSerializer,
+            200: OpenApiResponse(
+                WorkoutSessionSerializer, description="A session with this id was already stored."
+            ),
+            410: _GONE,
+            422: _KEY_REUSED,
+        },
+    ),
+    update=extend_schema(
+        summary="Replace or create a session",
+        description="Replaces the session and all its sets. A session id that does not exist "
+        "yet is created (201), so an upload can name its own id and be retried.",
+        parameters=[IF_MATCH, ETAG],
+        responses={
+            200: WorkoutSessionSerializer,
+            201: WorkoutSessionSerializer,
+            410: _GONE,
+            412: _STALE,
+        },
+    ),
+    partial_update=extend_schema(
+        summary="Change part of a session",
+        description="Changes the fields given; `sets`, when given, replaces all the sets.",
+        parameters=[IF_MATCH, ETAG],
+        responses={200: WorkoutSessionSerializer, 410: _GONE, 412: _STALE},
+    ),
+    destroy=extend_schema(
+        summary="Delete a session",
+        description="Leaves a tombstone that sync hands to the other devices. Deleting again "
+        "succeeds.",
+        parameters=[IF_MATCH],
+        responses={204: None, 412: _STALE},
+    ),
+)
+class WorkoutSessionViewSet(viewsets.ModelViewSet):
+    queryset = WorkoutSession.objects.all()
+    serializer_class = WorkoutSessionSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_class = WorkoutSessionFilter
+    pagination_class = StartedAtCursorPagination
+    lookup_field = "id"
+    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+
+    def get_queryset(self) -> QuerySet[WorkoutSession]:
+        return services.sessions_with_sets(
+            WorkoutSession.objects.for_user(self.request.user).live()
+        )
+
+    def _own(self, *, lock: bool = False) -> WorkoutSession | None:
+        """The caller's session at this URL, tombstone included; None if there is none."""
+        try:
+            session_id = uuid.UUID(self.kwargs["id"])
+        except ValueError as exc:
+            raise NotFound("No session has this id.") from exc
+        queryset = WorkoutSession.objects.for_user(self.request.user)
+        if lock:
+            queryset = queryset.select_for_update()
+        session = queryset.filter(pk=session_id).first()
+        if session is None and WorkoutSession.objects.filter(pk=session_id).exists():
+            raise NotFound("No session has this id.")  # Someone else's: it does not exist for you.
+        return session
+
+    def _respond(self, session: WorkoutSession, status_code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=session.pk)
+        return _with_etag(Response(self.get_serializer(fresh).data, status=status_code), fresh)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        session = self._own()
+        if session is None:
+            raise NotFound("No session has this id.")
+        if session.deleted_at is not None:
+            raise Gone("This session was deleted.")
+        if request.headers.get("If-None-Match") == session.etag:
+            return _with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), session)
+        return self._respond(session)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not _KEY_PATTERN.fullmatch(key):
+            raise ValidationError(
+                {"Idempotency-Key": ["Must be 1 to 255 printable characters, no spaces."]}
+            )
+        request_hash = _request_hash(request.data)
+        if key is not None and (replay := self._replay(key, request_hash)) is not None:
+            return replay
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        session_id = serializer.validated_data.get("id")
+        if session_id is not None and (stored := self._stored(session_id)) is not None:
+            return stored
+        try:
+            with transaction.atomic():
+                session = services.session_create(user=request.user, data=serializer.validated_data)
+                response = self._respond(session, status.HTTP_201_CREATED)
+                if key is not None:
+                    IdempotencyRecord.objects.create(
+                        user=request.user,
+                        key=key,
+                        request_hash=request_hash,
+                        status_code=response.status_code,
+                        response_body=json.loads(json.dumps(response.data, default=str)),
+                        etag=session.etag,
+                    )
+        except IntegrityError:
+            # A concurrent twin of this request committed first; answer as it was answered.
+            if key is not None and (replay := self._replay(key, request_hash)) is not None:
+                return replay
+            if session_id is not None and (stored := self._stored(session_id)) is not None:
+                return stored
+            raise
+        response["Location"] = f"{request.path}{session.pk}/"
+        return response
+
+    def _replay(self, key: str, request_hash: str) -> Response | None:
+        record = IdempotencyRecord.objects.filter(user=self.request.user, key=key).first()
+        if record is None:
+            return None
+        if record.request_hash != request_hash:
+            raise UnprocessableContent(
+                "This Idempotency-Key was used before with a different body; use a new key.",
+                code="idempotency_key_reused",
+            )
+        response = Response(record.response_body, status=record.status_code)
+        response["Idempotent-Replayed"] = "true"
+        if record.etag:
+            response["ETag"] = record.etag
+        return response
+
+    def _stored(self, session_id: uuid.UUID) -> Response | None:
+        session = WorkoutSession.objects.filter(pk=session_id).first()
+        if session is None:
+            return None
+        if session.user_id != self.request.user.pk:
+            raise Conflict("This id is taken; let the server choose one, or pick a new UUID.")
+        if session.deleted_at is not None:
+            raise Gone("A session with this id was deleted.")
+        return self._respond(session)
+
+    @transaction.atomic
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        partial = kwargs.pop("partial", False)
+        session = self._own(lock=True)
+        if session is None and partial:
+            raise NotFound("No session has this id.")
+        if session is not None and session.deleted_at is not None:
+            raise Gone("This session was deleted.")
+        _check_if_match(request, session)
+        serializer = self.get_serializer(session, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        body_id = serializer.validated_data.get("id")
+        if body_id is not None and str(body_id) != str(uuid.UUID(self.kwargs["id"])):
+            raise ValidationError({"id": ["Must match the id in the URL, or be left out."]})
+        if session is None:
+            created = services.session_create(
+                user=request.user,
+                data=serializer.validated_data,
+                session_id=uuid.UUID(self.kwargs["id"]),
+            )
+            return self._respond(created, status.HTTP_201_CREATED)
+        services.session_update(session=session, data=serializer.validated_data)
+        return self._respond(session)
+
+    @transaction.atomic
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        session = self._own(lock=True)
+        if session is None:
+            raise NotFound("No session has this id.")
+        if session.deleted_at is None:
+            _check_if_match(request, session)
+            services.session_delete(session=session)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SyncView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        summary="Changes since a cursor",
+        description="The caller's sessions created, changed or deleted, and the catalog's "
+        "exercises changed, after `since`, oldest first. Without `since`, everything. Keep "
+        "calling with `next_cursor` while `has_more` is true; store the last `next_cursor` for "
+        "the next sync. Changes are numbered by the database as they commit, so a change saved "
+        "during a sync is never skipped.",
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.STR, description="A `next_cursor` from before."),
+            OpenApiParameter(
+                "limit",
+                OpenApiTypes.INT,
+                description="Most sessions (and exercises) in one page: 1 to 500, default 100.",
+            ),
+        ],
+        responses={
+            200: SyncPageSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="A bad `since` or `limit`."),
+        },
+        tags=["sync"],
+    )
+    def get(self, request: Request) -> Response:
+        since = None
+        if (raw := request.query_params.get("since")) is not None:
+            try:
+                since = services.SyncCursor.decode(raw)
+            except services.InvalidCursor as exc:
+                raise ValidationError({"since": [str(exc)]}) from exc
+        limit = _positive_int(request, "limit", 500) or 100
+        page = services.sync_page(user=request.user, since=since, limit=limit)
+        return Response(SyncPageSerializer(page).data)
