@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 import factory
 from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from exercises.models import (
@@ -16,6 +20,8 @@ from exercises.models import (
     ExerciseStep,
     Muscle,
 )
+from hipflex_api.changes import next_change_seq, user_scope
+from sessions.models import IdempotencyRecord, SetLog, WorkoutSession
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -136,3 +142,44 @@ class ExerciseMediaFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = ExerciseMedia
+
+
+class WorkoutSessionFactory(factory.django.DjangoModelFactory):
+    user = factory.SubFactory(UserFactory)
+    started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    ended_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(minutes=20))
+    perceived_effort = 4
+
+    class Meta:
+        model = WorkoutSession
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Like the services, take the owner's next change number in the same transaction.
+        with transaction.atomic():
+            kwargs.setdefault("change_seq", next_change_seq(user_scope(kwargs["user"].pk)))
+            return super()._create(model_class, *args, **kwargs)
+
+
+class SetLogFactory(factory.django.DjangoModelFactory):
+    session = factory.SubFactory(WorkoutSessionFactory)
+    position = factory.Sequence(lambda n: n)
+    exercise = factory.SubFactory(ExerciseFactory)
+    side = SetLog.Side.LEFT
+    reps = 10
+    hold_seconds = None
+    pain = 0
+
+    class Meta:
+        model = SetLog
+
+
+class IdempotencyRecordFactory(factory.django.DjangoModelFactory):
+    user = factory.SubFactory(UserFactory)
+    key = factory.Sequence(lambda n: f"key-{n}")
+    request_hash = "0" * 64
+    status_code = 201
+    response_body = factory.LazyFunction(dict)
+
+    class Meta:
+        model = IdempotencyRecord
