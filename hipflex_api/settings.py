@@ -183,11 +183,21 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "hipflex_api",
     "DESCRIPTION": (
         "REST API for fitness apps: an exercise catalog that grew from a trainer's hip-flexor "
-        "routine, readable without an account.\n\n"
-        "Every error is JSON with one shape (`Error`): the HTTP `status`, a machine-readable "
-        "`code`, a human-readable `detail`, and `errors`, a list naming each offending field "
-        "(`field` is a dotted path such as `prescription.sets`, or null for the request as a "
-        "whole)."
+        "routine, readable without an account, and private workout logs that survive a "
+        "phone's bad connection.\n\n"
+        "**Authentication.** Register or log in under `/api/v1/auth/` to get a JWT pair; send "
+        "`Authorization: Bearer <access>`. Access tokens live 15 minutes; trade the refresh "
+        "token at `/api/v1/auth/token/refresh/` for a new pair (the old refresh token stops "
+        "working).\n\n"
+        "**Safe retries.** Give each workout session a UUID of your own and upload it with "
+        "`POST` (a stored id comes back unchanged) or `PUT` (creates it if missing), or send an "
+        "`Idempotency-Key` header. Change a session with the `ETag` you last saw in `If-Match`; "
+        "a stale one gets 412. `GET /api/v1/sync/` hands each device what changed since its "
+        "last cursor, deletions included.\n\n"
+        "**Errors.** Every error is JSON with one shape (`Error`): the HTTP `status`, a "
+        "machine-readable `code`, a human-readable `detail`, and `errors`, a list naming each "
+        "offending field (`field` is a dotted path such as `sets.2.reps`, or null for the "
+        "request as a whole)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -209,6 +219,10 @@ SPECTACULAR_SETTINGS = {
         },
         {"name": "muscles", "description": "Muscles that exercises target."},
         {"name": "equipment", "description": "What an exercise needs at hand."},
+        {"name": "auth", "description": "Accounts and JWT tokens."},
+        {"name": "me", "description": "The caller's own account: profile, password, export."},
+        {"name": "sessions", "description": "The caller's workout sessions and their sets."},
+        {"name": "sync", "description": "One change feed per user, for offline devices."},
     ],
 }
 

@@ -1,0 +1,46 @@
+import pytest
+from django.test import Client
+
+from tests.factories import SetLogFactory, UserFactory, WorkoutSessionFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/training_sessions/workoutsession/"
+
+
+def _browser(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def logged_set():
+    return SetLogFactory(session=WorkoutSessionFactory(notes="Left hip felt tight."), pain=3)
+
+
+def test_superuser_can_read_a_session_and_its_sets(logged_set):
+    admin = _browser(UserFactory(is_staff=True, is_superuser=True))
+    session = logged_set.session
+    assert str(session.id) in admin.get(CHANGELIST).content.decode()
+    page = admin.get(f"{CHANGELIST}{session.pk}/change/").content.decode()
+    assert "Left hip felt tight." in page
+    assert logged_set.exercise.name in page
+
+
+def test_superuser_cannot_change_add_or_delete_logs(logged_set):
+    admin = _browser(UserFactory(is_staff=True, is_superuser=True))
+    session = logged_set.session
+    assert admin.get(f"{CHANGELIST}add/").status_code == 403
+    assert admin.post(f"{CHANGELIST}{session.pk}/delete/", {"post": "yes"}).status_code == 403
+    page = admin.get(f"{CHANGELIST}{session.pk}/change/").content.decode()
+    assert 'name="_save"' not in page
+    session.refresh_from_db()
+    assert session.deleted_at is None
+
+
+def test_trainers_do_not_see_users_logs(trainer, logged_set):
+    browser = _browser(trainer)
+    assert browser.get(CHANGELIST).status_code == 403
+    assert browser.get(f"{CHANGELIST}{logged_set.session.pk}/change/").status_code == 403
+    assert "training_sessions" not in browser.get("/admin/").content.decode()
