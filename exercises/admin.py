@@ -66,17 +66,28 @@ class EquipmentInline(admin.TabularInline):
 
 
 class ProgressionFormSet(BaseInlineFormSet):
-    """Refuses a link from an exercise to itself with a form error (the database would too)."""
+    """Refuses a link from an exercise to itself, or to an option it has the other way round,
+    with a form error rather than a database error."""
 
     def clean(self) -> None:
         super().clean()
         other = "harder" if self.fk.name == "milder" else "milder"
+        # Options already saved on the opposite side, which the API refuses to mix as well.
+        opposite = set(
+            ExerciseProgression.objects.filter(**{other: self.instance.pk}).values_list(
+                self.fk.name, flat=True
+            )
+            if self.instance.pk
+            else []
+        )
         for form in self.forms:
             if form.cleaned_data.get("DELETE"):
                 continue
             option = form.cleaned_data.get(other)
             if option is not None and option.pk == self.instance.pk:
                 form.add_error(other, "An exercise cannot be an option of itself.")
+            elif option is not None and option.pk in opposite:
+                form.add_error(other, "This exercise is already an option the other way round.")
 
 
 class HarderOptionInline(admin.TabularInline):
@@ -145,6 +156,14 @@ class ExerciseAdmin(admin.ModelAdmin):
         AliasInline,
         MediaInline,
     ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Apps and workout logs refer to an exercise by its slug, so it is fixed once saved.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "slug"] if obj is not None else fields
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return {} if obj is not None else super().get_prepopulated_fields(request, obj)
 
     @admin.action(description="Publish the selected exercises", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:

@@ -2,10 +2,15 @@ from typing import Any
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from hipflex_api.filters import UtcIsoDateTimeFilter
 
 from .models import Equipment, Exercise, ExerciseAlias, Muscle
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.TypedChoiceFilter):
     """`true` or `false`; anything else is a 400 rather than silently ignored."""
 
@@ -58,7 +63,7 @@ class ExerciseFilter(django_filters.FilterSet):
         max_length=100,
         help_text="Text to find in the name or any alias, ignoring case.",
     )
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Only exercises changed at or after this ISO 8601 time.",

@@ -207,7 +207,11 @@ class ExerciseProgression(models.Model):
 
 
 class ExerciseText(models.Model):
-    """One line of an exercise's ordered text: a step, a cue, a caution or a set-up note."""
+    """One line of an exercise's ordered text: a step, a cue, a caution or a set-up note.
+
+    Positions are not unique: a trainer reordering rows in the admin saves them one at a
+    time, and a unique position would refuse the swap halfway. Ties keep the order of entry.
+    """
 
     position = models.PositiveSmallIntegerField(default=0)
     text = models.CharField(max_length=300)
@@ -220,15 +224,8 @@ class ExerciseText(models.Model):
         return self.text
 
 
-def _position_unique(model: str) -> models.UniqueConstraint:
-    return models.UniqueConstraint(fields=["exercise", "position"], name=f"{model}_position_unique")
-
-
 class ExerciseStep(ExerciseText):
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="steps")
-
-    class Meta(ExerciseText.Meta):
-        constraints: ClassVar = [_position_unique("exercise_step")]
 
 
 class ExerciseCue(ExerciseText):
@@ -236,7 +233,6 @@ class ExerciseCue(ExerciseText):
 
     class Meta(ExerciseText.Meta):
         verbose_name = "coaching cue"
-        constraints: ClassVar = [_position_unique("exercise_cue")]
 
 
 class ExerciseCaution(ExerciseText):
@@ -244,7 +240,6 @@ class ExerciseCaution(ExerciseText):
 
     class Meta(ExerciseText.Meta):
         verbose_name = "safety caution"
-        constraints: ClassVar = [_position_unique("exercise_caution")]
 
 
 class ExerciseSetupNote(ExerciseText):
@@ -252,7 +247,6 @@ class ExerciseSetupNote(ExerciseText):
 
     class Meta(ExerciseText.Meta):
         verbose_name = "set-up note"
-        constraints: ClassVar = [_position_unique("exercise_setup_note")]
 
 
 class ExerciseAlias(models.Model):
@@ -291,7 +285,6 @@ class ExerciseMedia(models.Model):
         ordering = ["position", "id"]
         verbose_name_plural = "media"
         constraints: ClassVar = [
-            _position_unique("exercise_media"),
             models.CheckConstraint(
                 condition=Q(kind__in=["image", "video"]), name="exercise_media_kind_valid"
             ),
@@ -299,3 +292,14 @@ class ExerciseMedia(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class SeedRecord(models.Model):
+    """A seed item that was loaded once. It is never loaded again, so an item a trainer
+    renamed or deleted stays that way."""
+
+    key = models.CharField(max_length=200, unique=True)
+    applied_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -166,7 +166,7 @@ class ExerciseSerializer(serializers.ModelSerializer):
         max_length=120,
         required=False,
         validators=[UniqueValidator(queryset=Exercise.objects.all())],
-        help_text="Made from the name when left out.",
+        help_text="Made from the name when left out. Fixed once the exercise exists.",
     )
     prescription = PrescriptionSerializer(source="*", required=False)
     steps = TextListField(help_text="What to do, in order.")
@@ -227,6 +227,13 @@ class ExerciseSerializer(serializers.ModelSerializer):
     def validate_aliases(self, value: list[str]) -> list[str]:
         if len({alias.casefold() for alias in value}) != len(value):
             raise serializers.ValidationError("An alias is listed twice.")
+        return value
+
+    def validate_slug(self, value: str) -> str:
+        if self.instance is not None and value != self.instance.slug:
+            raise serializers.ValidationError(
+                "The slug cannot change once the exercise exists: apps and logs refer to it."
+            )
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,9 @@ from .serializers import (
     MuscleSerializer,
 )
 
+# Anything else under these URLs (a NUL byte, say) is a 404 before it reaches the database.
+SLUG_PATTERN = "[-a-zA-Z0-9_]+"
+
 KING_RUNNER_EXAMPLE = {
     "slug": "king-runner",
     "name": "King Runner",
@@ -31,9 +34,9 @@ KING_RUNNER_EXAMPLE = {
     ],
     "cues": ["Aim for a stretch you could laugh through, not one that makes you wince."],
     "cautions": [
-        "If it hurts, stop and switch to a milder option, such as the Half-Kneeling Stretch.",
-        "Any gap between knee and wall leaves you resting on the kneecap, which is very "
-        "uncomfortable.",
+        "Pain means switch: go back to the Half-Kneeling Stretch, its milder version.",
+        "Close any gap between knee and wall; otherwise your weight lands on the kneecap, "
+        "and that hurts.",
     ],
     "setup_notes": ["Use a wall, or the back of a couch, to hold your shin upright."],
     "muscles": [
@@ -104,7 +107,7 @@ class ExerciseViewSet(viewsets.ModelViewSet):
     permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
     filterset_class = ExerciseFilter
     lookup_field = "slug"
-    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    lookup_value_regex = SLUG_PATTERN
 
     def get_queryset(self) -> QuerySet[Exercise]:
         queryset = Exercise.objects.visible_to(self.request.user)
@@ -133,21 +136,28 @@ class ExerciseViewSet(viewsets.ModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(summary="List muscles", description="Muscles that exercises target."),
-    retrieve=extend_schema(summary="Get a muscle"),
+    retrieve=extend_schema(
+        summary="Get a muscle",
+        description="One muscle, with whether it attaches at the lumbar spine or crosses the knee.",
+    ),
 )
 class MuscleViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Muscle.objects.all()
     serializer_class = MuscleSerializer
     permission_classes = [permissions.AllowAny]
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
 
 
 @extend_schema_view(
     list=extend_schema(summary="List equipment", description="What exercises need at hand."),
-    retrieve=extend_schema(summary="Get a piece of equipment"),
+    retrieve=extend_schema(
+        summary="Get a piece of equipment", description="One piece of equipment, by its slug."
+    ),
 )
 class EquipmentViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Equipment.objects.all()
     serializer_class = EquipmentSerializer
     permission_classes = [permissions.AllowAny]
     lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN

@@ -4,6 +4,7 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from django.core import signals
 from django.db import IntegrityError
 from django.http import HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
@@ -11,6 +12,7 @@ from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -66,16 +68,43 @@ class UnprocessableContent(exceptions.APIException):
     default_code = "unprocessable"
 
 
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc)
+
+
+def _server_error(exc: Exception, context: dict[str, Any]) -> Response:
+    """Log a failure the way Django would and answer in JSON, in development too, where
+    Django's own answer would be an HTML debug page."""
+    request = context["request"]._request
+    logging.getLogger("django.request").error(
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"status_code": 500, "request": request},
+    )
+    # Error reporters (and the test client) listen for this signal.
+    signals.got_request_exception.send(sender=None, request=request)
+    set_rollback()
+    return Response(
+        error_body(
+            status_code=500,
+            code="server_error",
+            detail="The server failed to answer this request; the failure has been logged.",
+        ),
+        status=500,
+    )
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, IntegrityError):
-        # Validation passed but a database constraint refused the write, which happens when
-        # two requests race for the same unique value; the atomic block has rolled back.
-        logger.warning("Write refused by a database constraint: %s", exc)
+    if isinstance(exc, IntegrityError) and _is_unique_violation(exc):
+        # Validation passed but a unique constraint refused the write: two requests raced for
+        # the same value. The atomic block has rolled back, so a retry is safe.
+        logger.warning("Write refused by a unique constraint: %s", exc)
         exc = Conflict()
     response = drf_exception_handler(exc, context)
     if response is None:
-        # Not an API error: Django's handler500 answers it, and the traceback gets logged.
-        return None
+        return _server_error(exc, context)
     if isinstance(exc, exceptions.ValidationError):
         errors = list(_flatten(exc.get_full_details()))
         fields = sorted({e["field"] for e in errors if e["field"]})
@@ -130,6 +159,24 @@ def handler404(request: HttpRequest, exception: Exception) -> Any:
     if _is_api(request):
         return api_not_found(request)
     return defaults.page_not_found(request, exception)
+
+
+def handler400(request: HttpRequest, exception: Exception) -> Any:
+    if _is_api(request):
+        return JsonResponse(
+            error_body(status_code=400, code="bad_request", detail="The request is malformed."),
+            status=400,
+        )
+    return defaults.bad_request(request, exception)
+
+
+def handler403(request: HttpRequest, exception: Exception) -> Any:
+    if _is_api(request):
+        return JsonResponse(
+            error_body(status_code=403, code="permission_denied", detail="Forbidden."),
+            status=403,
+        )
+    return defaults.permission_denied(request, exception)
 
 
 def handler500(request: HttpRequest) -> Any:

@@ -1,3 +1,4 @@
+import re
 from typing import Any
 
 from django.utils.dateparse import parse_datetime
@@ -57,11 +58,15 @@ class StartedAtCursorPagination(pagination.CursorPagination):
 
     def decode_cursor(self, request: Request) -> Any:
         message = {self.cursor_query_param: ["Not a cursor this server handed out."]}
+        raw = request.query_params.get(self.cursor_query_param)
+        # Base64 decoding skips characters outside its alphabet, so "%%%" would read as no cursor.
+        if raw is not None and not _BASE64.fullmatch(raw):
+            raise ValidationError(message, code="invalid")
         try:
             cursor = super().decode_cursor(request)
         except NotFound as exc:
             raise ValidationError(message, code="invalid") from exc
-        # The position is compared with started_at, so it must be a time, not any string.
+        # The position is compared with started_at, so it must be a time with its offset.
         if cursor is not None and cursor.position is not None and not _is_datetime(cursor.position):
             raise ValidationError(message, code="invalid")
         return cursor
@@ -74,8 +79,12 @@ class StartedAtCursorPagination(pagination.CursorPagination):
         return parameters
 
 
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
 def _is_datetime(value: str) -> bool:
     try:
-        return parse_datetime(value) is not None
+        parsed = parse_datetime(value)
     except ValueError:
         return False
+    return parsed is not None and parsed.tzinfo is not None

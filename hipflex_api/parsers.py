@@ -2,7 +2,7 @@ import io
 from typing import Any
 
 from django.conf import settings
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, parsers, renderers, status
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -11,12 +11,20 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser with Django's body-size limit, which DRF alone does not apply."""
+class JSONParser(parsers.BaseParser):
+    """DRF's JSON parser with Django's body-size limit, which DRF alone does not apply.
+
+    It wraps DRF's parser rather than subclassing it: DRF reads `request.body` up front for
+    its own JSONParser and subclasses, and Django then refuses an oversize body with a bare
+    HTML 400 before this limit could answer 413 in the API's error shape.
+    """
+
+    media_type = "application/json"
+    renderer_class = renderers.JSONRenderer
 
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
             raise RequestTooLarge(f"The request body is over the limit of {limit} bytes.")
-        return super().parse(io.BytesIO(body), media_type, parser_context)
+        return parsers.JSONParser().parse(io.BytesIO(body), media_type, parser_context)

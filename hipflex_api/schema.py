@@ -40,6 +40,14 @@ class AutoSchema(openapi.AutoSchema):
             )
         return responses
 
+    def get_auth(self) -> list[dict[str, Any]]:
+        auths = super().get_auth()
+        # drf-spectacular knows only AllowAny and IsAuthenticatedOrReadOnly as open to
+        # anonymous callers; ask the view's own permissions instead.
+        if {} not in auths and self._allows_anonymous():
+            auths.append({})
+        return auths
+
     def _get_response_headers_for_code(self, status_code: str, direction: Any = "response") -> Any:
         headers = super()._get_response_headers_for_code(status_code, direction)
         return {**_ERROR_HEADERS.get(str(status_code), {}), **headers}
@@ -77,3 +85,19 @@ class AutoSchema(openapi.AutoSchema):
             return all(p.has_permission(request, self.view) for p in self.view.get_permissions())
         except Exception:  # A permission that needs a real request guards something private.
             return False
+
+
+def require_response_fields(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Mark every property of a response component required: responses always carry them.
+
+    One serializer serves reading and writing, and a field that is optional to send would
+    otherwise look optional to receive too, making every generated client model optional.
+    Request components (named ...Request) keep their own required lists.
+    """
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") or "properties" not in component:
+            continue
+        component["required"] = sorted(component["properties"])
+    return result

@@ -17,8 +17,9 @@ class ErrorSerializer(serializers.Serializer):
     status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
     code = serializers.CharField(
         help_text="Machine-readable error code: `invalid`, `parse_error`, `not_authenticated`, "
-        "`permission_denied`, `not_found`, `method_not_allowed`, `conflict`, "
-        "`unsupported_media_type`, `server_error`."
+        "`permission_denied`, `not_found`, `method_not_allowed`, `not_acceptable`, `conflict`, "
+        "`gone`, `precondition_failed`, `request_too_large`, `unsupported_media_type`, "
+        "`idempotency_key_reused`, `throttled`, `token_not_valid`, `server_error`."
     )
     detail = serializers.CharField(help_text="Human-readable summary of what went wrong.")
     errors = FieldErrorSerializer(

@@ -18,6 +18,8 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
 ]
 
+handler400 = "hipflex_api.errors.handler400"
+handler403 = "hipflex_api.errors.handler403"
 handler404 = "hipflex_api.errors.handler404"
 handler500 = "hipflex_api.errors.handler500"
 

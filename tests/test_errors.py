@@ -1,10 +1,13 @@
 import logging
 
 import pytest
-from rest_framework.test import APIClient
+from django.db import IntegrityError
+from rest_framework.request import Request
+from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.validators import UniqueValidator
 
 from exercises.models import Exercise, ExerciseQuerySet
+from hipflex_api.errors import exception_handler
 from tests.factories import ExerciseFactory, MuscleFactory
 
 pytestmark = pytest.mark.django_db
@@ -167,6 +170,26 @@ def test_unhandled_exception_is_json_500(settings, caplog):
     body = assert_error(response, 500, "server_error")
     assert "Boom" not in body["detail"]
     assert any("Boom: a bug in a view." in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+def test_unhandled_exception_is_json_500_in_development_too(settings):
+    settings.ROOT_URLCONF = "tests.error_urls"
+    settings.DEBUG = True
+    response = APIClient(raise_request_exception=False).get("/api/v1/boom/")
+    assert_error(response, 500, "server_error")
+
+
+def test_a_bad_host_under_api_is_a_json_400(api_client):
+    response = api_client.get("/api/v1/exercises/", HTTP_HOST="evil.example.com")
+    assert_error(response, 400, "bad_request")
+
+
+def test_a_check_constraint_failure_is_a_500_not_a_retryable_409():
+    request = Request(APIRequestFactory().post("/api/v1/exercises/"))
+    failure = IntegrityError("CHECK constraint failed: exercise_sets_range")
+    response = exception_handler(failure, {"request": request, "view": None})
+    assert response.status_code == 500
+    assert response.data["code"] == "server_error"
 
 
 def test_test_urlconf_still_serves_the_api(settings, api_client):

@@ -3,6 +3,7 @@ from django.core.management import call_command
 
 from exercises.models import Equipment, Exercise, ExerciseProgression, Muscle
 from exercises.views import KING_RUNNER_EXAMPLE
+from tests.factories import ExerciseFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,12 +80,17 @@ def test_gravity_assisted_stretch_needs_a_bed_box_or_table(seeded, api_client):
     assert gravity["kind"] == "stretch"
 
 
-def test_every_seed_exercise_is_one_sided_with_steps_and_the_pain_rule(seeded, api_client):
+def test_every_seed_exercise_is_one_sided_with_steps_and_a_pain_caution(seeded, api_client):
     for slug in ARTICLE_ORDER:
         exercise = _detail(api_client, slug)
         assert exercise["unilateral"] is True
         assert len(exercise["steps"]) >= 3
-        assert any("milder option" in caution for caution in exercise["cautions"])
+        assert any("hurts" in caution or "Pain" in caution for caution in exercise["cautions"])
+
+
+def test_king_runner_pain_caution_names_its_milder_option(seeded, api_client):
+    king = _detail(api_client, "king-runner")
+    assert "Half-Kneeling Stretch" in king["cautions"][0]
 
 
 def test_muscle_data_says_which_hip_flexors_reach_the_low_back_and_the_knee(seeded):
@@ -114,12 +120,29 @@ def test_seeding_again_keeps_a_trainers_edits(seeded):
     assert not ExerciseProgression.objects.exists()
 
 
-def test_seeding_restores_a_deleted_exercise_and_its_link(seeded):
+def test_seeding_again_does_not_bring_back_a_deleted_exercise(seeded):
     Exercise.objects.filter(slug="king-runner").delete()
     call_command("seed_catalog", verbosity=0)
-    assert ExerciseProgression.objects.filter(
-        milder__slug="half-kneeling-stretch", harder__slug="king-runner"
-    ).exists()
+    assert not Exercise.objects.filter(name="King Runner").exists()
+    assert not ExerciseProgression.objects.exists()
+
+
+def test_seeding_again_after_a_trainer_renames_a_slug_changes_nothing(seeded):
+    Exercise.objects.filter(slug="king-runner").update(slug="couch-stretch")
+    Muscle.objects.filter(slug="iliacus").update(slug="iliacus-muscle")
+    call_command("seed_catalog", verbosity=0)
+    assert Exercise.objects.count() == 4
+    assert not Exercise.objects.filter(slug="king-runner").exists()
+    assert Muscle.objects.count() == 4
+
+
+def test_seed_leaves_alone_an_exercise_a_trainer_wrote_first(api_client):
+    ExerciseFactory(name="King Runner", slug="my-king-runner", summary="Mine.")
+    call_command("seed_catalog", verbosity=0)
+    assert Exercise.objects.get(name="King Runner").summary == "Mine."
+    assert Exercise.objects.count() == 4
+    # Its link had one end taken by the trainer's own exercise, so it is not made.
+    assert not ExerciseProgression.objects.exists()
 
 
 def test_schema_example_for_the_exercise_detail_is_the_seeded_king_runner(seeded, api_client):

@@ -445,12 +445,12 @@ def test_patch_of_prescription_changes_only_the_named_measure(trainer_client, lu
     }
 
 
-def test_patch_can_rename_the_slug(trainer_client, lunge):
+def test_patch_cannot_rename_the_slug_that_apps_and_logs_refer_to(trainer_client, lunge):
     response = trainer_client.patch(detail_url("lunge"), {"slug": "forward-lunge"})
 
-    assert response.status_code == 200
-    assert trainer_client.get(detail_url("forward-lunge")).status_code == 200
-    assert trainer_client.get(detail_url("lunge")).status_code == 404
+    assert error_fields(response) == {"slug"}
+    assert trainer_client.get(detail_url("lunge")).status_code == 200
+    assert trainer_client.get(detail_url("forward-lunge")).status_code == 404
 
 
 def test_patch_to_another_exercises_slug_is_400(trainer_client, lunge):

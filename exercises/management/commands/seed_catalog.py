@@ -1,20 +1,45 @@
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 
 from exercises import services
-from exercises.models import Equipment, Exercise, ExerciseProgression, Muscle
+from exercises.models import (
+    Equipment,
+    Exercise,
+    ExerciseProgression,
+    Muscle,
+    SeedRecord,
+)
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "seed" / "catalog.json"
 
 
+def apply_once(key: str, *, taken: bool, create: Callable[[], Any]) -> bool:
+    """Load one seed item unless it was loaded before or its place is already taken.
+
+    Either way the item is recorded, so a later run never brings back what a trainer renamed
+    or deleted, and never overwrites what a trainer wrote first.
+    """
+    _, first_time = SeedRecord.objects.get_or_create(key=key)
+    if not first_time or taken:
+        return False
+    create()
+    return True
+
+
+def _taken(model: type[Muscle | Equipment | Exercise], item: dict[str, Any]) -> bool:
+    return model.objects.filter(Q(slug=item["slug"]) | Q(name=item["name"])).exists()
+
+
 class Command(BaseCommand):
     help = (
-        "Load the seed catalog (the hip-flexor article's exercises). Adds only what is missing: "
-        "rows that already exist, edited by a trainer or not, are left as they are."
+        "Load the seed catalog (the hip-flexor article's exercises). Each item is loaded once: "
+        "what a trainer has since edited, renamed or deleted is left as it is."
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -23,47 +48,51 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: Any, file: Path, **options: Any) -> None:
         seed = json.loads(file.read_text(encoding="utf-8"))
-        muscles = self._create_missing(Muscle, seed["muscles"])
-        equipment = self._create_missing(Equipment, seed["equipment"])
-
-        created: set[str] = set()
-        existing = set(Exercise.objects.values_list("slug", flat=True))
+        added = {"muscles": 0, "equipment": 0, "exercises": 0, "progressions": 0}
+        for model, section in ((Muscle, "muscles"), (Equipment, "equipment")):
+            for item in seed[section]:
+                added[section] += apply_once(
+                    f"{section}:{item['slug']}",
+                    taken=_taken(model, item),
+                    create=lambda model=model, item=item: model.objects.create(**item),
+                )
         for item in seed["exercises"]:
-            if item["slug"] in existing:
-                continue
-            data = {k: v for k, v in item.items() if k not in {"muscles", "equipment"}}
-            data["muscle_links"] = [
-                {"muscle": Muscle.objects.get(slug=m["slug"]), "role": m["role"]}
-                for m in item.get("muscles", [])
-            ]
-            data["equipment_links"] = [
-                {"equipment": Equipment.objects.get(slug=e["slug"]), "optional": e["optional"]}
-                for e in item.get("equipment", [])
-            ]
-            data.setdefault("published", True)
-            services.exercise_create(data=data)
-            created.add(item["slug"])
-
-        links = 0
-        for link in seed.get("progressions", []):
-            # A link between two exercises that were already here is the trainer's call.
-            if not created & {link["milder"], link["harder"]}:
-                continue
-            _, made = ExerciseProgression.objects.get_or_create(
-                milder=Exercise.objects.get(slug=link["milder"]),
-                harder=Exercise.objects.get(slug=link["harder"]),
+            added["exercises"] += apply_once(
+                f"exercises:{item['slug']}",
+                taken=_taken(Exercise, item),
+                create=lambda item=item: services.exercise_create(data=self._exercise_data(item)),
             )
-            links += made
-
+        for link in seed.get("progressions", []):
+            ends = Exercise.objects.filter(slug__in=[link["milder"], link["harder"]])
+            added["progressions"] += apply_once(
+                f"progressions:{link['milder']}>{link['harder']}",
+                taken=ends.count() != 2,  # A trainer removed or renamed one end.
+                create=lambda link=link: ExerciseProgression.objects.get_or_create(
+                    milder=Exercise.objects.get(slug=link["milder"]),
+                    harder=Exercise.objects.get(slug=link["harder"]),
+                ),
+            )
         self.stdout.write(
-            f"Seed catalog: added {len(created)} exercises, {muscles} muscles, "
-            f"{equipment} equipment items and {links} progressions; "
-            f"left {len(seed['exercises']) - len(created)} existing exercises untouched."
+            "Seed catalog: added "
+            + ", ".join(f"{count} {section}" for section, count in added.items())
+            + "; everything else was loaded before and is left as it is."
         )
 
     @staticmethod
-    def _create_missing(model: type[Muscle] | type[Equipment], items: list[dict[str, Any]]) -> int:
-        existing = set(model.objects.values_list("slug", flat=True))
-        missing = [model(**item) for item in items if item["slug"] not in existing]
-        model.objects.bulk_create(missing)
-        return len(missing)
+    def _exercise_data(item: dict[str, Any]) -> dict[str, Any]:
+        # A muscle or piece of equipment a trainer has removed is left out, not brought back.
+        muscles = Muscle.objects.in_bulk([m["slug"] for m in item["muscles"]], field_name="slug")
+        kit = Equipment.objects.in_bulk([e["slug"] for e in item["equipment"]], field_name="slug")
+        data = {k: v for k, v in item.items() if k not in {"muscles", "equipment"}}
+        data["muscle_links"] = [
+            {"muscle": muscles[m["slug"]], "role": m["role"]}
+            for m in item["muscles"]
+            if m["slug"] in muscles
+        ]
+        data["equipment_links"] = [
+            {"equipment": kit[e["slug"]], "optional": e["optional"]}
+            for e in item["equipment"]
+            if e["slug"] in kit
+        ]
+        data.setdefault("published", True)
+        return data

@@ -1,0 +1,427 @@
+"""Registration, login, token refresh and logout, through the endpoints with real JWTs."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from hipflex_api.accounts.models import User
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+REGISTER = "/api/v1/auth/register/"
+TOKEN = "/api/v1/auth/token/"
+REFRESH = "/api/v1/auth/token/refresh/"
+LOGOUT = "/api/v1/auth/logout/"
+ME = "/api/v1/me/"
+
+PASSWORD = "pw-hipflex-test"
+STRONG_PASSWORD = "violet-kettle-harbour-42"
+PROFILE_KEYS = {"id", "email", "display_name", "time_zone", "preferred_units", "date_joined"}
+
+
+def assert_error(response, status, code):
+    """Check the one error shape and return the body."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"status", "code", "detail", "errors"}
+    assert body["status"] == status
+    assert body["code"] == code
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    return body
+
+
+def error_fields(response):
+    return {error["field"] for error in response.json()["errors"]}
+
+
+def me_with(access):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer " + access)
+    return client.get(ME)
+
+
+def login(client, email, password=PASSWORD, **extra):
+    return client.post(TOKEN, {"email": email, "password": password}, **extra)
+
+
+# Registration
+
+
+def test_register_returns_profile_and_working_tokens(api_client):
+    response = api_client.post(
+        REGISTER,
+        {
+            "email": "ann@example.com",
+            "password": STRONG_PASSWORD,
+            "display_name": "Ann",
+            "time_zone": "Europe/Berlin",
+            "preferred_units": "imperial",
+        },
+    )
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert set(body) == {"user", "access", "refresh"}
+    assert set(body["user"]) == PROFILE_KEYS
+    assert body["user"]["email"] == "ann@example.com"
+    assert body["user"]["display_name"] == "Ann"
+    assert body["user"]["time_zone"] == "Europe/Berlin"
+    assert body["user"]["preferred_units"] == "imperial"
+    user = User.objects.get(email="ann@example.com")
+    assert user.check_password(STRONG_PASSWORD)
+    assert body["user"]["id"] == user.pk
+
+    me = me_with(body["access"])
+    assert me.status_code == 200
+    assert me.json()["id"] == user.pk
+
+
+def test_register_applies_defaults_for_optional_fields(api_client):
+    response = api_client.post(REGISTER, {"email": "bo@example.com", "password": STRONG_PASSWORD})
+
+    assert response.status_code == 201, response.content
+    profile = response.json()["user"]
+    assert profile["display_name"] == ""
+    assert profile["time_zone"] == "UTC"
+    assert profile["preferred_units"] == "metric"
+
+
+def test_register_refresh_token_can_be_refreshed(api_client):
+    refresh = api_client.post(
+        REGISTER, {"email": "cy@example.com", "password": STRONG_PASSWORD}
+    ).json()["refresh"]
+
+    assert api_client.post(REFRESH, {"refresh": refresh}).status_code == 200
+
+
+@pytest.mark.parametrize("email", ["ann@example.com", "ANN@EXAMPLE.COM", "Ann@Example.Com"])
+def test_register_duplicate_email_in_any_case_is_400(api_client, email):
+    UserFactory(email="ann@example.com")
+
+    response = api_client.post(REGISTER, {"email": email, "password": STRONG_PASSWORD})
+
+    assert_error(response, 400, "invalid")
+    assert error_fields(response) == {"email"}
+    assert User.objects.filter(email__iexact="ann@example.com").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("password", "message_part"),
+    [
+        ("Xk3$qz", "too short"),
+        ("password", "too common"),
+        ("8472916350", "entirely numeric"),
+        ("marathonrunner7", "too similar"),
+    ],
+    ids=["too-short", "too-common", "numeric", "similar-to-email"],
+)
+def test_register_weak_password_is_400_and_saves_no_user(api_client, password, message_part):
+    response = api_client.post(
+        REGISTER, {"email": "marathonrunner@example.com", "password": password}
+    )
+
+    body = assert_error(response, 400, "invalid")
+    assert error_fields(response) == {"password"}
+    assert any(message_part in error["message"] for error in body["errors"])
+    assert not User.objects.filter(email__iexact="marathonrunner@example.com").exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"email": "not-an-email", "password": STRONG_PASSWORD}, "email"),
+        ({"password": STRONG_PASSWORD}, "email"),
+        ({"email": "dee@example.com"}, "password"),
+        ({"email": "dee@example.com", "password": ""}, "password"),
+        (
+            {"email": "dee@example.com", "password": STRONG_PASSWORD, "display_name": "Dee\x00"},
+            "display_name",
+        ),
+        (
+            {"email": "dee@example.com", "password": STRONG_PASSWORD, "display_name": "x" * 151},
+            "display_name",
+        ),
+        (
+            {"email": "dee@example.com", "password": STRONG_PASSWORD, "time_zone": "Mars/Olympus"},
+            "time_zone",
+        ),
+        (
+            {
+                "email": "dee@example.com",
+                "password": STRONG_PASSWORD,
+                "preferred_units": "furlongs",
+            },
+            "preferred_units",
+        ),
+    ],
+    ids=[
+        "bad-email",
+        "missing-email",
+        "missing-password",
+        "blank-password",
+        "nul-in-display-name",
+        "long-display-name",
+        "invalid-time-zone",
+        "invalid-units",
+    ],
+)
+def test_register_invalid_input_names_the_field(api_client, payload, field):
+    response = api_client.post(REGISTER, payload)
+
+    assert_error(response, 400, "invalid")
+    assert field in error_fields(response)
+    assert not User.objects.exists()
+
+
+def test_register_display_name_of_150_characters_is_accepted(api_client):
+    response = api_client.post(
+        REGISTER,
+        {"email": "eve@example.com", "password": STRONG_PASSWORD, "display_name": "x" * 150},
+    )
+
+    assert response.status_code == 201, response.content
+
+
+def test_register_is_throttled_per_ip_after_20(api_client):
+    for n in range(20):
+        response = api_client.post(
+            REGISTER,
+            {"email": f"new{n}@example.com", "password": STRONG_PASSWORD},
+            REMOTE_ADDR="198.51.100.7",
+        )
+        assert response.status_code == 201, (n, response.content)
+
+    response = api_client.post(
+        REGISTER,
+        {"email": "new20@example.com", "password": STRONG_PASSWORD},
+        REMOTE_ADDR="198.51.100.7",
+    )
+
+    assert_error(response, 429, "throttled")
+    assert int(response["Retry-After"]) > 0
+    assert not User.objects.filter(email="new20@example.com").exists()
+    other_ip = api_client.post(
+        REGISTER,
+        {"email": "new20@example.com", "password": STRONG_PASSWORD},
+        REMOTE_ADDR="198.51.100.8",
+    )
+    assert other_ip.status_code == 201
+
+
+# Login
+
+
+def test_login_returns_token_pair_that_authenticates(api_client, user):
+    response = login(api_client, user.email)
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {"access", "refresh"}
+    me = me_with(body["access"])
+    assert me.status_code == 200
+    assert me.json()["email"] == user.email
+
+
+def test_login_email_is_case_insensitive(api_client):
+    UserFactory(email="ann@example.com")
+
+    response = login(api_client, "ANN@Example.COM")
+
+    assert response.status_code == 200, response.content
+    assert me_with(response.json()["access"]).json()["email"] == "ann@example.com"
+
+
+def test_login_wrong_password_is_401(api_client, user):
+    response = login(api_client, user.email, "not-the-password")
+
+    assert_error(response, 401, "no_active_account")
+    assert "access" not in response.json()
+
+
+def test_login_unknown_email_is_401(api_client):
+    assert_error(login(api_client, "nobody@example.com"), 401, "no_active_account")
+
+
+def test_login_inactive_user_is_401(api_client):
+    inactive = UserFactory(is_active=False)
+
+    assert_error(login(api_client, inactive.email), 401, "no_active_account")
+
+
+def test_login_missing_fields_is_400(api_client):
+    response = api_client.post(TOKEN, {})
+
+    assert_error(response, 400, "invalid")
+    assert error_fields(response) == {"email", "password"}
+
+
+def test_login_is_throttled_per_account_across_addresses(api_client, user):
+    for n in range(10):
+        response = login(api_client, user.email, "wrong-guess", REMOTE_ADDR=f"203.0.113.{n}")
+        assert response.status_code == 401, (n, response.content)
+
+    # The right password from a fresh address is refused too: the account is locked for now.
+    response = login(api_client, user.email, REMOTE_ADDR="203.0.113.200")
+
+    assert_error(response, 429, "throttled")
+    assert int(response["Retry-After"]) > 0
+    assert "access" not in response.json()
+
+
+def test_login_account_throttle_ignores_email_case(api_client):
+    UserFactory(email="ann@example.com")
+    for n in range(10):
+        email = "ann@example.com" if n % 2 else "ANN@EXAMPLE.COM"
+        assert login(api_client, email, "wrong", REMOTE_ADDR=f"203.0.113.{n}").status_code == 401
+
+    response = login(api_client, "Ann@Example.com", REMOTE_ADDR="203.0.113.99")
+
+    assert_error(response, 429, "throttled")
+
+
+def test_login_account_throttle_leaves_other_accounts_alone(api_client, user):
+    other = UserFactory()
+    for n in range(11):
+        login(api_client, user.email, "wrong-guess", REMOTE_ADDR=f"203.0.113.{n}")
+
+    assert login(api_client, other.email, REMOTE_ADDR="203.0.113.50").status_code == 200
+
+
+def test_login_is_throttled_per_ip_across_accounts(api_client):
+    for n in range(30):
+        response = login(api_client, f"guess{n}@example.com", REMOTE_ADDR="192.0.2.1")
+        assert response.status_code == 401, (n, response.content)
+
+    response = login(api_client, "guess30@example.com", REMOTE_ADDR="192.0.2.1")
+
+    assert_error(response, 429, "throttled")
+    assert int(response["Retry-After"]) > 0
+    assert login(api_client, "guess30@example.com", REMOTE_ADDR="192.0.2.2").status_code == 401
+
+
+def test_login_ip_throttle_ignores_x_forwarded_for(api_client):
+    for n in range(30):
+        response = login(
+            api_client,
+            f"guess{n}@example.com",
+            REMOTE_ADDR="192.0.2.1",
+            HTTP_X_FORWARDED_FOR=f"10.1.{n}.1",
+        )
+        assert response.status_code == 401, (n, response.content)
+
+    response = login(
+        api_client,
+        "guess30@example.com",
+        REMOTE_ADDR="192.0.2.1",
+        HTTP_X_FORWARDED_FOR="10.99.99.99",
+    )
+
+    assert_error(response, 429, "throttled")
+
+
+# Refresh
+
+
+def test_refresh_rotates_the_refresh_token(api_client, user):
+    old = login(api_client, user.email).json()["refresh"]
+
+    response = api_client.post(REFRESH, {"refresh": old})
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {"access", "refresh"}
+    assert body["refresh"] != old
+    assert me_with(body["access"]).status_code == 200
+    assert api_client.post(REFRESH, {"refresh": body["refresh"]}).status_code == 200
+
+
+def test_refresh_token_cannot_be_reused_after_rotation(api_client, user):
+    old = login(api_client, user.email).json()["refresh"]
+    assert api_client.post(REFRESH, {"refresh": old}).status_code == 200
+
+    assert_error(api_client.post(REFRESH, {"refresh": old}), 401, "token_not_valid")
+
+
+@pytest.mark.parametrize("token", ["garbage", "a.b.c", ""], ids=["word", "three-parts", "blank"])
+def test_refresh_garbage_is_rejected(api_client, token):
+    response = api_client.post(REFRESH, {"refresh": token})
+
+    # A blank string fails the serializer's field check before the token is read.
+    if token:
+        assert_error(response, 401, "token_not_valid")
+        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    else:
+        assert_error(response, 400, "invalid")
+
+
+def test_refresh_with_an_access_token_is_401(api_client, user):
+    access = login(api_client, user.email).json()["access"]
+
+    assert_error(api_client.post(REFRESH, {"refresh": access}), 401, "token_not_valid")
+
+
+def test_refresh_for_a_deleted_account_is_401(api_client):
+    gone = UserFactory()
+    refresh = login(api_client, gone.email).json()["refresh"]
+    gone.delete()  # Straight in the database, bypassing the service that revokes tokens.
+
+    response = api_client.post(REFRESH, {"refresh": refresh})
+
+    assert_error(response, 401, "user_not_found")
+
+
+def test_refresh_for_a_deactivated_account_is_401(api_client, user):
+    refresh = login(api_client, user.email).json()["refresh"]
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+    assert_error(api_client.post(REFRESH, {"refresh": refresh}), 401, "no_active_account")
+
+
+# Logout
+
+
+def test_logout_revokes_the_refresh_token(api_client, user):
+    refresh = login(api_client, user.email).json()["refresh"]
+
+    response = api_client.post(LOGOUT, {"refresh": refresh})
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert_error(api_client.post(REFRESH, {"refresh": refresh}), 401, "token_not_valid")
+
+
+def test_logout_leaves_other_devices_logged_in(api_client, user):
+    phone = login(api_client, user.email).json()["refresh"]
+    laptop = login(api_client, user.email).json()["refresh"]
+
+    assert api_client.post(LOGOUT, {"refresh": phone}).status_code == 204
+
+    assert api_client.post(REFRESH, {"refresh": laptop}).status_code == 200
+
+
+def test_logout_twice_is_401(api_client, user):
+    refresh = login(api_client, user.email).json()["refresh"]
+    assert api_client.post(LOGOUT, {"refresh": refresh}).status_code == 204
+
+    assert_error(api_client.post(LOGOUT, {"refresh": refresh}), 401, "token_not_valid")
+
+
+def test_logout_garbage_token_is_401(api_client):
+    response = api_client.post(LOGOUT, {"refresh": "garbage"})
+
+    assert_error(response, 401, "token_not_valid")
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_logout_with_an_access_token_is_401(api_client, user):
+    access = login(api_client, user.email).json()["access"]
+
+    assert_error(api_client.post(LOGOUT, {"refresh": access}), 401, "token_not_valid")
+
+
+def test_logout_missing_field_is_400(api_client):
+    response = api_client.post(LOGOUT, {})
+
+    assert_error(response, 400, "invalid")
+    assert error_fields(response) == {"refresh"}

@@ -1,0 +1,399 @@
+"""The caller's own account: profile, password, export and deletion, with real JWTs."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from hipflex_api.accounts.models import User
+from sessions.models import IdempotencyRecord, SetLog, WorkoutSession
+from tests.factories import (
+    ExerciseFactory,
+    IdempotencyRecordFactory,
+    SetLogFactory,
+    UserFactory,
+    WorkoutSessionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "/api/v1/auth/token/"
+REFRESH = "/api/v1/auth/token/refresh/"
+ME = "/api/v1/me/"
+PASSWORD_URL = "/api/v1/me/password/"
+EXPORT = "/api/v1/me/export/"
+
+PASSWORD = "pw-hipflex-test"
+NEW_PASSWORD = "violet-kettle-harbour-42"
+PROFILE_KEYS = {"id", "email", "display_name", "time_zone", "preferred_units", "date_joined"}
+
+
+def assert_error(response, status, code):
+    """Check the one error shape and return the body."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"status", "code", "detail", "errors"}
+    assert body["status"] == status
+    assert body["code"] == code
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    return body
+
+
+def error_fields(response):
+    return {error["field"] for error in response.json()["errors"]}
+
+
+def login(email, password=PASSWORD):
+    return APIClient().post(TOKEN, {"email": email, "password": password})
+
+
+def bearer(access):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer " + access)
+    return client
+
+
+def refresh_status(refresh):
+    return APIClient().post(REFRESH, {"refresh": refresh}).status_code
+
+
+@pytest.fixture
+def tokens(user):
+    response = login(user.email)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.fixture
+def client(tokens):
+    """The user's client, authenticated the way an app is: with the access token from login."""
+    return bearer(tokens["access"])
+
+
+# Authentication
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", ME),
+        ("patch", ME),
+        ("delete", ME),
+        ("post", PASSWORD_URL),
+        ("get", EXPORT),
+    ],
+)
+def test_anonymous_request_is_401_with_bearer_challenge(api_client, user, method, url):
+    response = getattr(api_client, method)(url, {"password": PASSWORD})
+
+    assert_error(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_expired_access_token_is_401(user):
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=-timedelta(seconds=1))
+
+    response = bearer(str(token)).get(ME)
+
+    assert_error(response, 401, "token_not_valid")
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_access_token_with_forged_user_id_is_401(user, tokens):
+    victim = UserFactory()
+    token = AccessToken(tokens["access"])
+    token["user_id"] = str(victim.pk)
+    # Keep the real signature over a payload that now names someone else.
+    header, _, signature = tokens["access"].split(".")
+    forged_payload = str(token).split(".")[1]
+    forged = f"{header}.{forged_payload}.{signature}"
+    assert forged != tokens["access"]
+
+    assert_error(bearer(forged).get(ME), 401, "token_not_valid")
+
+
+def test_access_token_with_altered_signature_is_401(tokens):
+    header, payload, signature = tokens["access"].split(".")
+    altered = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+
+    assert_error(bearer(f"{header}.{payload}.{altered}").get(ME), 401, "token_not_valid")
+
+
+def test_refresh_token_is_not_accepted_as_access(tokens):
+    assert_error(bearer(tokens["refresh"]).get(ME), 401, "token_not_valid")
+
+
+# Profile
+
+
+def test_get_profile(client, user):
+    response = client.get(ME)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == PROFILE_KEYS
+    assert body["id"] == user.pk
+    assert body["email"] == user.email
+    assert body["display_name"] == ""
+    assert body["time_zone"] == "UTC"
+    assert body["preferred_units"] == "metric"
+
+
+def test_patch_changes_profile_fields(client, user):
+    response = client.patch(
+        ME,
+        {
+            "display_name": "Ann Trainer",
+            "time_zone": "Europe/Berlin",
+            "preferred_units": "imperial",
+        },
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["display_name"] == "Ann Trainer"
+    user.refresh_from_db()
+    assert user.display_name == "Ann Trainer"
+    assert user.time_zone == "Europe/Berlin"
+    assert user.preferred_units == "imperial"
+
+
+def test_patch_one_field_leaves_the_others(client, user):
+    User.objects.filter(pk=user.pk).update(time_zone="Asia/Tokyo")
+
+    response = client.patch(ME, {"preferred_units": "imperial"})
+
+    assert response.status_code == 200, response.content
+    user.refresh_from_db()
+    assert user.time_zone == "Asia/Tokyo"
+    assert user.preferred_units == "imperial"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"time_zone": "Europe/Nowhere"}, "time_zone"),
+        ({"time_zone": ""}, "time_zone"),
+        ({"preferred_units": "stones"}, "preferred_units"),
+        ({"display_name": "x" * 151}, "display_name"),
+        ({"display_name": "A\x00B"}, "display_name"),
+    ],
+    ids=["unknown-zone", "blank-zone", "unknown-units", "long-name", "nul-in-name"],
+)
+def test_patch_invalid_value_is_400_and_saves_nothing(client, user, payload, field):
+    response = client.patch(ME, {**payload, "display_name": payload.get("display_name", "Kept")})
+
+    assert_error(response, 400, "invalid")
+    assert field in error_fields(response)
+    user.refresh_from_db()
+    assert user.display_name == ""
+    assert user.time_zone == "UTC"
+    assert user.preferred_units == "metric"
+
+
+def test_patch_cannot_change_email_or_id(client, user):
+    original_email, original_id = user.email, user.pk
+
+    response = client.patch(ME, {"email": "hijack@example.com", "id": original_id + 1000})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["email"] == original_email
+    assert response.json()["id"] == original_id
+    user.refresh_from_db()
+    assert user.email == original_email
+    assert not User.objects.filter(email="hijack@example.com").exists()
+    assert not User.objects.filter(pk=original_id + 1000).exists()
+
+
+def test_put_is_405(client):
+    response = client.put(ME, {"display_name": "X"})
+
+    assert_error(response, 405, "method_not_allowed")
+
+
+# Password change
+
+
+def test_wrong_old_password_is_400(client, user):
+    response = client.post(PASSWORD_URL, {"old_password": "nope", "new_password": NEW_PASSWORD})
+
+    assert_error(response, 400, "invalid")
+    assert error_fields(response) == {"old_password"}
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "new_password",
+    ["short1!", "password", "8472916350", "{email}"],
+    ids=["too-short", "too-common", "numeric", "same-as-email"],
+)
+def test_weak_new_password_is_400(client, user, tokens, new_password):
+    response = client.post(
+        PASSWORD_URL,
+        {"old_password": PASSWORD, "new_password": new_password.format(email=user.email)},
+    )
+
+    assert_error(response, 400, "invalid")
+    assert error_fields(response) == {"new_password"}
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    assert refresh_status(tokens["refresh"]) == 200
+
+
+def test_password_change_missing_fields_is_400(client):
+    response = client.post(PASSWORD_URL, {})
+
+    assert_error(response, 400, "invalid")
+    assert error_fields(response) == {"old_password", "new_password"}
+
+
+def test_password_change_swaps_password_and_revokes_earlier_refresh_tokens(client, user, tokens):
+    rotated = APIClient().post(REFRESH, {"refresh": tokens["refresh"]}).json()["refresh"]
+    other_device = login(user.email).json()["refresh"]
+
+    response = client.post(PASSWORD_URL, {"old_password": PASSWORD, "new_password": NEW_PASSWORD})
+
+    assert response.status_code == 200, response.content
+    fresh = response.json()
+    assert set(fresh) == {"access", "refresh"}
+    assert bearer(fresh["access"]).get(ME).status_code == 200
+    assert refresh_status(fresh["refresh"]) == 200
+    assert refresh_status(rotated) == 401
+    assert refresh_status(other_device) == 401
+    assert login(user.email, NEW_PASSWORD).status_code == 200
+    assert_error(login(user.email, PASSWORD), 401, "no_active_account")
+
+
+# Export
+
+
+def test_export_holds_own_live_sessions_with_their_sets(client, user):
+    stretch = ExerciseFactory(slug="king-runner")
+    first = WorkoutSessionFactory(user=user, notes="Morning")
+    SetLogFactory(session=first, exercise=stretch, position=0, reps=8)
+    SetLogFactory(session=first, exercise=stretch, position=1, side="right", reps=9)
+    second = WorkoutSessionFactory(
+        user=user, started_at=timezone.now() - timedelta(days=2), ended_at=None
+    )
+    tombstone = WorkoutSessionFactory(user=user, deleted_at=timezone.now())
+    strangers = WorkoutSessionFactory(user=UserFactory())
+    SetLogFactory(session=strangers, exercise=stretch)
+
+    response = client.get(EXPORT)
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == {"user", "exported_at", "sessions"}
+    assert body["user"]["id"] == user.pk
+    assert set(body["user"]) == PROFILE_KEYS
+    assert body["exported_at"]
+    by_id = {session["id"]: session for session in body["sessions"]}
+    assert set(by_id) == {str(first.pk), str(second.pk)}
+    assert str(tombstone.pk) not in by_id
+    assert str(strangers.pk) not in by_id
+    assert by_id[str(first.pk)]["notes"] == "Morning"
+    assert [(s["exercise"], s["side"], s["reps"]) for s in by_id[str(first.pk)]["sets"]] == [
+        ("king-runner", "left", 8),
+        ("king-runner", "right", 9),
+    ]
+    assert by_id[str(second.pk)]["sets"] == []
+
+
+def test_export_of_a_new_account_has_no_sessions(client, user):
+    response = client.get(EXPORT)
+
+    assert response.status_code == 200
+    assert response.json()["sessions"] == []
+
+
+def test_export_query_count_does_not_grow_with_sessions(client, user):
+    def export_queries():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(EXPORT).status_code == 200
+        return len(queries)
+
+    exercise = ExerciseFactory()
+    SetLogFactory(session=WorkoutSessionFactory(user=user), exercise=exercise)
+    with_one = export_queries()
+    for _ in range(4):
+        session = WorkoutSessionFactory(user=user)
+        SetLogFactory(session=session, exercise=exercise, position=0)
+        SetLogFactory(session=session, exercise=ExerciseFactory(), position=1)
+
+    assert export_queries() == with_one
+
+
+# Account deletion
+
+
+@pytest.fixture
+def logged_data(user):
+    """Sessions, sets and idempotency records for the user and for a bystander."""
+    exercise = ExerciseFactory()
+    bystander = UserFactory()
+    for owner in (user, bystander):
+        for _ in range(2):
+            session = WorkoutSessionFactory(user=owner)
+            SetLogFactory(session=session, exercise=exercise, position=0)
+            SetLogFactory(session=session, exercise=exercise, position=1)
+        WorkoutSessionFactory(user=owner, deleted_at=timezone.now())
+        IdempotencyRecordFactory(user=owner)
+    return bystander
+
+
+def _row_counts(owner):
+    return (
+        WorkoutSession.objects.filter(user=owner).count(),
+        SetLog.objects.filter(session__user=owner).count(),
+        IdempotencyRecord.objects.filter(user=owner).count(),
+    )
+
+
+@pytest.mark.parametrize(
+    "payload", [{"password": "wrong"}, {}, None], ids=["wrong", "missing", "no-body"]
+)
+def test_delete_without_the_right_password_is_400_and_deletes_nothing(
+    client, user, tokens, logged_data, payload
+):
+    response = client.delete(ME, payload)
+
+    assert_error(response, 400, "invalid")
+    assert error_fields(response) == {"password"}
+    assert User.objects.filter(pk=user.pk).exists()
+    assert _row_counts(user) == (3, 4, 1)
+    assert refresh_status(tokens["refresh"]) == 200
+
+
+def test_delete_removes_account_and_everything_it_logged(client, user, tokens, logged_data):
+    bystander = logged_data
+    user_id = user.pk
+
+    response = client.delete(ME, {"password": PASSWORD})
+
+    assert response.status_code == 204, response.content
+    assert response.content == b""
+    assert not User.objects.filter(pk=user_id).exists()
+    assert WorkoutSession.objects.filter(user_id=user_id).count() == 0
+    assert SetLog.objects.filter(session__user_id=user_id).count() == 0
+    assert IdempotencyRecord.objects.filter(user_id=user_id).count() == 0
+    assert _row_counts(bystander) == (3, 4, 1)
+    assert User.objects.filter(pk=bystander.pk).exists()
+
+
+def test_delete_ends_every_token_of_the_account(client, user, tokens):
+    other_device = login(user.email).json()
+
+    assert client.delete(ME, {"password": PASSWORD}).status_code == 204
+
+    assert refresh_status(tokens["refresh"]) == 401
+    assert refresh_status(other_device["refresh"]) == 401
+    assert_error(bearer(tokens["access"]).get(ME), 401, "user_not_found")
+    assert_error(bearer(other_device["access"]).get(EXPORT), 401, "user_not_found")
+    assert_error(login(user.email), 401, "no_active_account")
