@@ -14,9 +14,24 @@ class LoginIPThrottle(SimpleRateThrottle):
 
 
 class LoginAccountThrottle(SimpleRateThrottle):
-    """Login attempts on one account, from whichever addresses they come."""
+    """Failed logins on one account, from whichever addresses they come.
+
+    Only failures count (the view records them), so the owner logging in on a few devices
+    never locks themselves out; a script guessing passwords is stopped after a few.
+    """
 
     scope = "login_account"
+
+    def throttle_success(self) -> bool:
+        return True  # Checked here, recorded by record_failure() when the password was wrong.
+
+    def record_failure(self, request: Request, view: Any) -> None:
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return
+        self.now = self.timer()
+        history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
+        self.cache.set(self.key, [self.now, *history], self.duration)
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         email = request.data.get("email") if hasattr(request.data, "get") else None

@@ -3,6 +3,7 @@ from typing import Any
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework_simplejwt import views as jwt_views
@@ -76,11 +77,18 @@ class AuthViewSet(viewsets.GenericViewSet):
 @extend_schema(
     summary="Log in",
     description="Trades an email and password for an access and refresh token pair. Attempts "
-    "are limited per address and per account.",
+    "are limited per address, and failed attempts per account.",
     responses={200: TokenPairSerializer, 401: _BAD_CREDENTIALS},
 )
 class TokenObtainView(jwt_views.TokenObtainPairView):
     throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            LoginAccountThrottle().record_failure(request, self)
+            raise
 
 
 @extend_schema(

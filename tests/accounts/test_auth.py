@@ -269,6 +269,11 @@ def test_login_is_throttled_per_account_across_addresses(api_client, user):
     assert "access" not in response.json()
 
 
+def test_successful_logins_do_not_count_against_the_account(api_client, user):
+    for n in range(15):
+        assert login(api_client, user.email, REMOTE_ADDR=f"203.0.113.{n}").status_code == 200
+
+
 def test_login_account_throttle_ignores_email_case(api_client):
     UserFactory(email="ann@example.com")
     for n in range(10):

@@ -397,3 +397,15 @@ def test_delete_ends_every_token_of_the_account(client, user, tokens):
     assert_error(bearer(tokens["access"]).get(ME), 401, "user_not_found")
     assert_error(bearer(other_device["access"]).get(EXPORT), 401, "user_not_found")
     assert_error(login(user.email), 401, "no_active_account")
+
+
+def test_password_change_ends_access_tokens_issued_before_it(client, user, tokens):
+    old_access = tokens["access"]
+    response = bearer(old_access).post(
+        "/api/v1/me/password/",
+        {"old_password": PASSWORD, "new_password": "a-brand-new-hip-77"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert bearer(old_access).get("/api/v1/me/").status_code == 401
+    assert bearer(response.json()["access"]).get("/api/v1/me/").status_code == 200
