@@ -5,18 +5,18 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint format schema schema-check migrations-check deploy-check ci clean
+.PHONY: run test lint format schema schema-check migrations-check deploy-check ci clean constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@ $(VENV)/.installed
 
 ## run: serve the API with the seed catalog at http://127.0.0.1:$(PORT)
@@ -54,6 +54,11 @@ deploy-check: $(VENV)/.installed
 
 ci:
 	bash .ci/run
+
+## constraints: pin what pyproject.toml allows to the versions installed now
+constraints: $(VENV)/.installed-dev
+	{ sed -n '1,3p' constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -v '^-e'; } > constraints.new
+	mv constraints.new constraints.txt
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3
