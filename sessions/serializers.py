@@ -1,6 +1,8 @@
 from typing import Any
 
 from django.conf import settings
+from django.db import models
+from django.utils import timezone
 from rest_framework import serializers
 
 from exercises.models import Exercise
@@ -13,6 +15,28 @@ def _version_field() -> serializers.IntegerField:
     # Declared rather than derived: a derived field's range differs between SQLite and
     # PostgreSQL, which would make the committed schema depend on the database.
     return serializers.IntegerField(read_only=True, help_text="Raised by every change.")
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """Refuses a time without an offset: read as UTC, a phone's local time would shift by hours."""
+
+    default_error_messages = {
+        "naive": "Give the UTC offset too, such as 2025-03-01T07:30:00+01:00 or ...T06:30:00Z."
+    }
+
+    def enforce_timezone(self, value: Any) -> Any:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+class UUIDStringField(serializers.UUIDField):
+    """A UUID in its text form only; DRF would turn the number 7 into 00000000-...-0007."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return super().to_internal_value(data)
 
 
 class SetLogSerializer(serializers.ModelSerializer):
@@ -53,14 +77,19 @@ class SetLogSerializer(serializers.ModelSerializer):
 
 
 class WorkoutSessionSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: AwareDateTimeField,
+    }
+    id = UUIDStringField(
         required=False,
         help_text="Chosen by the client to make uploads idempotent, or by the server if left out.",
     )
+    # Defaults, so that a PUT leaving a field out clears it rather than keeping the old value.
     perceived_effort = serializers.IntegerField(
-        min_value=0, max_value=10, allow_null=True, required=False, help_text="0 to 10."
+        min_value=0, max_value=10, allow_null=True, default=None, help_text="0 to 10."
     )
-    notes = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    notes = serializers.CharField(max_length=2000, allow_blank=True, default="")
     version = _version_field()
     sets = SetLogSerializer(
         many=True,
@@ -82,6 +111,7 @@ class WorkoutSessionSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"ended_at": {"default": None}}
 
     def validate_sets(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         published = Exercise.objects.filter(published=True).only("id", "slug")

@@ -86,6 +86,9 @@ def session_export(*, user: User) -> dict[str, Any]:
     }
 
 
+_MAX_CHANGE_SEQ = 2**63 - 1  # The largest number a BigIntegerField holds.
+
+
 class InvalidCursor(ValueError):
     pass
 
@@ -96,9 +99,11 @@ class SyncCursor:
 
     sessions: int = 0
     catalog: int = 0
+    first_sync: bool = False  # Still paging through a first sync, which has nothing to remove.
 
     def encode(self) -> str:
-        raw = json.dumps({"s": self.sessions, "c": self.catalog}, separators=(",", ":"))
+        data = {"s": self.sessions, "c": self.catalog} | ({"f": 1} if self.first_sync else {})
+        raw = json.dumps(data, separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
@@ -106,14 +111,15 @@ class SyncCursor:
         try:
             raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
             data = json.loads(raw)
-            sessions, catalog = data["s"], data["c"]
+            sessions, catalog, first_sync = data["s"], data["c"], data.get("f", 0)
         except (binascii.Error, ValueError, TypeError, KeyError) as exc:
             raise InvalidCursor("Not a cursor this server handed out.") from exc
         if not all(
-            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (sessions, catalog)
-        ):
+            isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= _MAX_CHANGE_SEQ
+            for n in (sessions, catalog)
+        ) or first_sync not in (0, 1):
             raise InvalidCursor("Not a cursor this server handed out.")
-        return cls(sessions=sessions, catalog=catalog)
+        return cls(sessions=sessions, catalog=catalog, first_sync=first_sync == 1)
 
 
 @dataclass
@@ -128,6 +134,7 @@ class SyncPage:
 
 def sync_page(*, user: User, since: SyncCursor | None, limit: int) -> SyncPage:
     """The changes after `since`, oldest first, at most `limit` sessions and `limit` exercises."""
+    first_sync = since is None or since.first_sync
     since = since or SyncCursor(sessions=-1, catalog=-1)
     changed = list(
         sessions_with_sets(
@@ -154,12 +161,14 @@ def sync_page(*, user: User, since: SyncCursor | None, limit: int) -> SyncPage:
     cursor = SyncCursor(
         sessions=changed[-1].change_seq if changed else max(since.sessions, 0),
         catalog=exercises[-1].change_seq if exercises else max(since.catalog, 0),
+        first_sync=first_sync and has_more,
     )
     return SyncPage(
         sessions=[s for s in changed if s.deleted_at is None],
         deleted_sessions=[s for s in changed if s.deleted_at is not None],
         exercises=[e for e in exercises if e.published],
-        removed_exercises=[e.slug for e in exercises if not e.published],
+        # A first sync has nothing to remove, and a draft's slug is not for users to see.
+        removed_exercises=[] if first_sync else [e.slug for e in exercises if not e.published],
         next_cursor=cursor.encode(),
         has_more=has_more,
     )

@@ -77,9 +77,25 @@ def _request_hash(data: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _body_id(data: Any) -> uuid.UUID | None:
+    raw = data.get("id") if isinstance(data, dict) else None
+    try:
+        return uuid.UUID(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+
+
 def _with_etag(response: Response, session: WorkoutSession) -> Response:
     response["ETag"] = session.etag
     return response
+
+
+def _etag_listed(header: str | None, session: WorkoutSession) -> bool:
+    """Whether an If-Match or If-None-Match list holds "*" or the session's ETag, weak or not."""
+    if header is None:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return "*" in tags or session.etag in tags
 
 
 def _check_if_match(request: Request, session: WorkoutSession | None) -> None:
@@ -88,8 +104,7 @@ def _check_if_match(request: Request, session: WorkoutSession | None) -> None:
         return
     if session is None:
         raise PreconditionFailed("If-Match was sent, but there is no such session yet.")
-    tags = {tag.strip() for tag in header.split(",")}
-    if "*" not in tags and session.etag not in tags and f"W/{session.etag}" not in tags:
+    if not _etag_listed(header, session):
         raise PreconditionFailed(
             f"If-Match {header} does not match the current ETag {session.etag}: "
             "fetch the session, merge, and retry."
@@ -189,7 +204,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
             raise NotFound("No session has this id.")
         if session.deleted_at is not None:
             raise Gone("This session was deleted.")
-        if request.headers.get("If-None-Match") == session.etag:
+        if _etag_listed(request.headers.get("If-None-Match"), session):
             return _with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), session)
         return self._respond(session)
 
@@ -202,11 +217,15 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         request_hash = _request_hash(request.data)
         if key is not None and (replay := self._replay(key, request_hash)) is not None:
             return replay
+        # Before validation: a retry must get its stored session back even if an exercise in
+        # it has been unpublished since, or the phone would hold a session it cannot upload.
+        if (session_id := _body_id(request.data)) is not None and (
+            stored := self._stored(session_id)
+        ) is not None:
+            return stored
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         session_id = serializer.validated_data.get("id")
-        if session_id is not None and (stored := self._stored(session_id)) is not None:
-            return stored
         try:
             with transaction.atomic():
                 session = services.session_create(user=request.user, data=serializer.validated_data)
@@ -243,6 +262,8 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         response["Idempotent-Replayed"] = "true"
         if record.etag:
             response["ETag"] = record.etag
+        if (session_id := record.response_body.get("id")) is not None:
+            response["Location"] = f"{self.request.path}{session_id}/"
         return response
 
     def _stored(self, session_id: uuid.UUID) -> Response | None:

@@ -1,0 +1,258 @@
+"""Requests that race, run on real threads against PostgreSQL with real commits.
+
+Each thread talks to the database over its own connection (Django keeps one per thread), so
+row locks and unique constraints decide the outcome exactly as between two gunicorn workers.
+"""
+
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from sessions import services
+from sessions.models import IdempotencyRecord, SetLog, WorkoutSession
+from tests.factories import ExerciseFactory, UserFactory, WorkoutSessionFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Seconds any one wait may take before the test fails instead of hanging.
+TIMEOUT = 20
+SESSIONS_URL = "/api/v1/sessions/"
+SYNC_URL = "/api/v1/sync/"
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time, so nothing can race there.")
+
+
+def _client(user: Any) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+class _Worker(threading.Thread):
+    """Runs one call on its own thread and database connection, and keeps what it returned."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        super().__init__(daemon=True)
+        self.call = call
+        self.returned: Any = None
+        self.raised: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.returned = self.call()
+        except BaseException as exc:  # Re-raised in the test's thread, where pytest sees it.
+            self.raised = exc
+        finally:
+            connection.close()
+
+
+def _start(*calls: Callable[[], Any], barrier: bool = True) -> list[_Worker]:
+    """Start a thread per call; with a barrier, no call begins until every thread is ready."""
+    gate = threading.Barrier(len(calls), timeout=TIMEOUT) if barrier else None
+
+    def released(call: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            if gate is not None:
+                gate.wait()
+            return call()
+
+        return run
+
+    workers = [_Worker(released(call)) for call in calls]
+    for worker in workers:
+        worker.start()
+    return workers
+
+
+def _finish(workers: list[_Worker]) -> list[Any]:
+    deadline = time.monotonic() + TIMEOUT
+    for worker in workers:
+        worker.join(max(0.0, deadline - time.monotonic()))
+    assert not any(worker.is_alive() for worker in workers), f"a thread hung for {TIMEOUT} s"
+    for worker in workers:
+        if worker.raised is not None:
+            raise worker.raised
+    return [worker.returned for worker in workers]
+
+
+def _together(*calls: Callable[[], Any]) -> list[Any]:
+    """Run the calls on threads released at one moment; what each returned, in order."""
+    return _finish(_start(*calls))
+
+
+def _upload(exercise: Any, **fields: Any) -> dict[str, Any]:
+    return {
+        "started_at": "2025-03-01T07:00:00Z",
+        "ended_at": "2025-03-01T07:25:00Z",
+        "notes": "Couch stretch, both sides.",
+        "sets": [
+            {"exercise": exercise.slug, "side": "left", "hold_seconds": 60},
+            {"exercise": exercise.slug, "side": "right", "hold_seconds": 60},
+        ],
+        **fields,
+    }
+
+
+def _post(user: Any, body: dict[str, Any], **headers: str) -> Callable[[], Any]:
+    client = _client(user)
+    return lambda: client.post(SESSIONS_URL, body, format="json", headers=headers)
+
+
+def _patch(user: Any, url: str, body: dict[str, Any]) -> Callable[[], Any]:
+    client = _client(user)
+    return lambda: client.patch(url, body, format="json", headers={"If-Match": '"1"'})
+
+
+def _sync_ids(page: dict[str, Any]) -> list[str]:
+    return [s["id"] for s in page["sessions"]] + [s["id"] for s in page["deleted_sessions"]]
+
+
+def _waits_for_lock(worker: threading.Thread) -> bool:
+    """Whether the worker ends up blocked on a lock (True) or finishes without one (False)."""
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+        if not worker.is_alive():
+            return False
+        time.sleep(0.01)
+    pytest.fail(f"the worker neither waited for a lock nor finished within {TIMEOUT} s")
+
+
+def test_twin_uploads_with_one_client_id_store_one_session():
+    user, exercise = UserFactory(), ExerciseFactory()
+    rounds = 10
+    for _ in range(rounds):
+        body = _upload(exercise, id=str(uuid.uuid4()))
+
+        responses = _together(_post(user, body), _post(user, body))
+
+        assert sorted(r.status_code for r in responses) == [200, 201]
+        assert {r.data["id"] for r in responses} == {body["id"]}
+        assert all(len(r.data["sets"]) == 2 for r in responses)
+        assert WorkoutSession.objects.filter(pk=body["id"]).count() == 1
+        assert SetLog.objects.filter(session_id=body["id"]).count() == 2
+    assert WorkoutSession.objects.for_user(user).count() == rounds
+
+
+def test_twin_uploads_with_one_idempotency_key_store_one_session():
+    user, exercise = UserFactory(), ExerciseFactory()
+    body = _upload(exercise)
+    rounds = 10
+    for _ in range(rounds):
+        key = f"upload-{uuid.uuid4()}"
+
+        responses = _together(
+            _post(user, body, **{"Idempotency-Key": key}),
+            _post(user, body, **{"Idempotency-Key": key}),
+        )
+
+        assert [r.status_code for r in responses] == [201, 201]
+        assert responses[0].data["id"] == responses[1].data["id"]
+        assert sorted(r.headers.get("Idempotent-Replayed", "") for r in responses) == ["", "true"]
+        assert WorkoutSession.objects.filter(pk=responses[0].data["id"]).count() == 1
+    assert WorkoutSession.objects.for_user(user).count() == rounds
+    assert SetLog.objects.filter(session__user=user).count() == 2 * rounds
+    assert IdempotencyRecord.objects.filter(user=user).count() == rounds
+
+
+def test_twin_patches_with_one_etag_let_exactly_one_win():
+    user = UserFactory()
+    notes = ["Edited on the phone.", "Edited on the tablet."]
+    for _ in range(5):
+        session = WorkoutSessionFactory(user=user)
+        url = f"{SESSIONS_URL}{session.pk}/"
+
+        responses = _together(*(_patch(user, url, {"notes": text}) for text in notes))
+
+        assert sorted(r.status_code for r in responses) == [200, 412]
+        [winner] = [text for text, r in zip(notes, responses, strict=True) if r.status_code == 200]
+        session.refresh_from_db()
+        assert session.version == 2
+        assert session.notes == winner
+
+
+def test_sync_does_not_skip_changes_committed_after_it_read():
+    user, exercise = UserFactory(), ExerciseFactory()
+    before = WorkoutSessionFactory(user=user)
+    data = {"started_at": timezone.now(), "sets": [{"exercise": exercise, "reps": 8}]}
+    a_holds, release_a = threading.Event(), threading.Event()
+
+    def write_and_hold() -> WorkoutSession:
+        with transaction.atomic():
+            session = services.session_create(user=user, data=data)
+            a_holds.set()
+            assert release_a.wait(TIMEOUT), "never released"
+        return session
+
+    workers = _start(write_and_hold, barrier=False)
+    try:
+        assert a_holds.wait(TIMEOUT), "the first writer never wrote"
+        workers += _start(lambda: services.session_create(user=user, data=data), barrier=False)
+        b_queued = _waits_for_lock(workers[1])
+        first = _client(user).get(SYNC_URL).data
+    finally:
+        release_a.set()
+        a, b = _finish(workers)
+    second = _client(user).get(SYNC_URL, {"since": first["next_cursor"]}).data
+
+    assert _sync_ids(first) + _sync_ids(second) == [str(s.pk) for s in (before, a, b)]
+    assert not first["has_more"]
+    assert not second["has_more"]
+    # Why nothing was skipped: the second writer queued on the counter row the first held.
+    assert b_queued
+
+
+def test_sync_during_many_uploads_sees_each_session_exactly_once():
+    user, exercise = UserFactory(), ExerciseFactory()
+    writers, uploads_each = 8, 10
+    uploads_done = threading.Event()
+
+    def upload_many() -> list[int]:
+        client = _client(user)
+        return [
+            client.post(SESSIONS_URL, _upload(exercise), format="json").status_code
+            for _ in range(uploads_each)
+        ]
+
+    def follow_sync() -> list[str]:
+        client, since, seen = _client(user), None, []
+        while True:
+            done = uploads_done.is_set()
+            query = {"limit": 3} if since is None else {"limit": 3, "since": since}
+            page = client.get(SYNC_URL, query).data
+            seen += _sync_ids(page)
+            since = page["next_cursor"]
+            # Stop only after a full drain that began once every writer had committed.
+            if done and not page["has_more"]:
+                return seen
+
+    # A fresh user, so the first uploads also race to create the user's change counter.
+    reader, *uploaders = _start(follow_sync, *[upload_many] * writers)
+    statuses = _finish(uploaders)
+    uploads_done.set()
+    [seen] = _finish([reader])
+
+    assert all(status == 201 for batch in statuses for status in batch)
+    stored = WorkoutSession.objects.for_user(user)
+    assert len(seen) == writers * uploads_each
+    assert Counter(seen) == Counter(str(pk) for pk in stored.values_list("pk", flat=True))
+    change_seqs = sorted(stored.values_list("change_seq", flat=True))
+    assert change_seqs == list(range(1, writers * uploads_each + 1))

@@ -1,0 +1,238 @@
+"""Retried uploads: a client-chosen id, or an Idempotency-Key, makes a POST safe to repeat."""
+
+import uuid
+
+import pytest
+
+from sessions.models import IdempotencyRecord, SetLog, WorkoutSession
+from tests.factories import IdempotencyRecordFactory, WorkoutSessionFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/api/v1/sessions/"
+
+
+def payload(exercise, **overrides):
+    return {
+        "started_at": "2025-03-01T07:00:00Z",
+        "ended_at": "2025-03-01T07:25:00Z",
+        "notes": "Morning hips.",
+        "perceived_effort": 5,
+        "sets": [
+            {"exercise": exercise.slug, "side": "left", "reps": 10},
+            {"exercise": exercise.slug, "side": "right", "reps": 10},
+        ],
+        **overrides,
+    }
+
+
+def unpublish(exercise):
+    exercise.published = False
+    exercise.save()
+
+
+# Retrying with the same id
+
+
+def test_post_with_a_stored_id_returns_the_stored_session_unaltered(user_client, king_runner):
+    session_id = str(uuid.uuid4())
+    first = user_client.post(LIST_URL, payload(king_runner, id=session_id))
+
+    retry = user_client.post(
+        LIST_URL, payload(king_runner, id=session_id, notes="Edited offline.", sets=[])
+    )
+
+    assert first.status_code == 201
+    assert retry.status_code == 200
+    assert retry.json() == first.json()
+    assert retry["ETag"] == '"1"'
+    assert WorkoutSession.objects.count() == 1
+    assert SetLog.objects.count() == 2
+    assert WorkoutSession.objects.get().notes == "Morning hips."
+
+
+def test_post_with_a_stored_id_returns_it_after_its_exercise_was_unpublished(
+    user_client, king_runner
+):
+    body = payload(king_runner, id=str(uuid.uuid4()))
+    first = user_client.post(LIST_URL, body)
+    unpublish(king_runner)
+
+    retry = user_client.post(LIST_URL, body)
+
+    assert retry.status_code == 200, retry.json()
+    assert retry.json() == first.json()
+    assert WorkoutSession.objects.count() == 1
+
+
+def test_post_with_a_stored_id_returns_its_latest_state(user_client, king_runner):
+    body = payload(king_runner, id=str(uuid.uuid4()))
+    user_client.post(LIST_URL, body)
+    user_client.patch(f"{LIST_URL}{body['id']}/", {"notes": "Changed on the web."})
+
+    retry = user_client.post(LIST_URL, body)
+
+    assert retry.status_code == 200
+    assert retry.json()["notes"] == "Changed on the web."
+    assert retry["ETag"] == '"2"'
+
+
+def test_post_with_another_users_id_is_409_and_leaves_theirs_alone(
+    user_client, other_user, king_runner
+):
+    theirs = WorkoutSessionFactory(user=other_user, notes="Theirs.")
+
+    response = user_client.post(LIST_URL, payload(king_runner, id=str(theirs.pk), notes="Mine."))
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+    theirs.refresh_from_db()
+    assert (theirs.user, theirs.notes, theirs.version) == (other_user, "Theirs.", 1)
+    assert theirs.sets.count() == 0
+    assert WorkoutSession.objects.count() == 1
+
+
+def test_post_with_the_id_of_another_users_deleted_session_is_409(
+    user_client, other_client, other_user, king_runner
+):
+    theirs = WorkoutSessionFactory(user=other_user)
+    other_client.delete(f"{LIST_URL}{theirs.pk}/")
+
+    response = user_client.post(LIST_URL, payload(king_runner, id=str(theirs.pk)))
+
+    assert response.status_code == 409
+    theirs.refresh_from_db()
+    assert theirs.user == other_user
+
+
+# Retrying with an Idempotency-Key
+
+
+def test_same_key_and_body_replays_the_first_response(user_client, king_runner):
+    body = payload(king_runner)
+    first = user_client.post(LIST_URL, body, HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    retry = user_client.post(LIST_URL, body, HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    assert first.status_code == 201
+    assert "Idempotent-Replayed" not in first
+    assert retry.status_code == 201
+    assert retry.json() == first.json()
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry["ETag"] == first["ETag"]
+    assert retry["Location"] == first["Location"]
+    assert WorkoutSession.objects.count() == 1
+    assert SetLog.objects.count() == 2
+    assert IdempotencyRecord.objects.count() == 1
+
+
+def test_same_body_with_its_keys_in_another_order_is_the_same_body(user_client, king_runner):
+    body = payload(king_runner)
+    first = user_client.post(LIST_URL, body, HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    retry = user_client.post(
+        LIST_URL, dict(reversed(body.items())), HTTP_IDEMPOTENCY_KEY="upload-1"
+    )
+
+    assert retry.status_code == 201
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json()["id"] == first.json()["id"]
+
+
+def test_replay_is_the_first_response_even_after_the_session_changed(user_client, king_runner):
+    body = payload(king_runner)
+    first = user_client.post(LIST_URL, body, HTTP_IDEMPOTENCY_KEY="upload-1")
+    user_client.patch(first["Location"], {"notes": "Changed."})
+
+    retry = user_client.post(LIST_URL, body, HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    assert retry.json() == first.json()
+    assert retry["ETag"] == '"1"'
+
+
+def test_replay_works_after_the_exercise_was_unpublished(user_client, king_runner):
+    body = payload(king_runner)
+    first = user_client.post(LIST_URL, body, HTTP_IDEMPOTENCY_KEY="upload-1")
+    unpublish(king_runner)
+
+    retry = user_client.post(LIST_URL, body, HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    assert retry.status_code == 201, retry.json()
+    assert retry.json() == first.json()
+    assert WorkoutSession.objects.count() == 1
+
+
+def test_same_key_with_another_body_is_422_and_saves_nothing(user_client, king_runner):
+    user_client.post(LIST_URL, payload(king_runner), HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    response = user_client.post(
+        LIST_URL, payload(king_runner, notes="Different."), HTTP_IDEMPOTENCY_KEY="upload-1"
+    )
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "idempotency_key_reused"
+    assert response.json()["status"] == 422
+    assert WorkoutSession.objects.count() == 1
+    assert WorkoutSession.objects.get().notes == "Morning hips."
+
+
+def test_key_belongs_to_its_user(user_client, other_client, user, other_user, king_runner):
+    body = payload(king_runner)
+    mine = user_client.post(LIST_URL, body, HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    theirs = other_client.post(LIST_URL, body, HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    assert theirs.status_code == 201
+    assert "Idempotent-Replayed" not in theirs
+    assert theirs.json()["id"] != mine.json()["id"]
+    assert WorkoutSession.objects.filter(user=user).count() == 1
+    assert WorkoutSession.objects.filter(user=other_user).count() == 1
+
+
+def test_another_users_stored_record_is_never_replayed(user_client, other_user, king_runner):
+    IdempotencyRecordFactory(
+        user=other_user, key="upload-1", response_body={"id": str(uuid.uuid4()), "notes": "x"}
+    )
+
+    response = user_client.post(LIST_URL, payload(king_runner), HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response
+    assert response.json()["notes"] == "Morning hips."
+
+
+def test_refused_request_does_not_use_up_its_key(user_client, king_runner):
+    bad = payload(king_runner, perceived_effort=11)
+    good = payload(king_runner)
+
+    refused = user_client.post(LIST_URL, bad, HTTP_IDEMPOTENCY_KEY="upload-1")
+    fixed = user_client.post(LIST_URL, good, HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    assert refused.status_code == 400
+    assert fixed.status_code == 201
+    assert "Idempotent-Replayed" not in fixed
+    assert IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["has space", "k" * 256, "", "tab\there", "naïve"],
+    ids=["space", "256-chars", "empty", "tab", "non-ascii"],
+)
+def test_malformed_key_is_400_and_saves_nothing(user_client, king_runner, key):
+    response = user_client.post(LIST_URL, payload(king_runner), HTTP_IDEMPOTENCY_KEY=key)
+
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["Idempotency-Key"]
+    assert WorkoutSession.objects.count() == 0
+    assert IdempotencyRecord.objects.count() == 0
+
+
+def test_key_of_255_printable_characters_is_accepted(user_client, king_runner):
+    key = "a-Z_0.9~!" * 28 + "abc"
+    assert len(key) == 255
+
+    response = user_client.post(LIST_URL, payload(king_runner), HTTP_IDEMPOTENCY_KEY=key)
+
+    assert response.status_code == 201
+    assert IdempotencyRecord.objects.get().key == key
