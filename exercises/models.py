@@ -4,6 +4,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.utils import timezone
 
 from hipflex_api.changes import catalog_scope, next_change_seq
 
@@ -98,6 +99,9 @@ class Exercise(models.Model):
     published = models.BooleanField(default=False, help_text="Visible in the apps.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    first_published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When apps could first see it."
+    )
     change_seq = models.BigIntegerField(
         default=0, db_index=True, editable=False, help_text="Position in the catalog's change feed."
     )
@@ -138,8 +142,14 @@ class Exercise(models.Model):
         # the sync feed hands the change to every app; see hipflex_api.changes.
         with transaction.atomic():
             self.change_seq = next_change_seq(catalog_scope())
+            if self.published and self.first_published_at is None:
+                self.first_published_at = timezone.now()
             if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "change_seq"}
+                kwargs["update_fields"] = {
+                    *kwargs["update_fields"],
+                    "change_seq",
+                    "first_published_at",
+                }
             super().save(*args, **kwargs)
 
 

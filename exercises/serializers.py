@@ -158,6 +158,11 @@ def resolve_slugs(
     ]
 
 
+def _resolve_options(value: list[dict[str, Any]]) -> list[Exercise]:
+    resolved = resolve_slugs(value, Exercise.objects.all(), noun="exercise", field="exercise")
+    return [item["exercise"] for item in resolved]
+
+
 class ExerciseSerializer(serializers.ModelSerializer):
     """Everything an app needs to show and coach an exercise, in one response."""
 
@@ -217,12 +222,10 @@ class ExerciseSerializer(serializers.ModelSerializer):
         return resolve_slugs(value, Equipment.objects.all(), noun="equipment", field="equipment")
 
     def validate_milder_options(self, value: list[dict[str, Any]]) -> list[Exercise]:
-        resolved = resolve_slugs(value, Exercise.objects.all(), noun="exercise", field="exercise")
-        return [item["exercise"] for item in resolved]
+        return _resolve_options(value)
 
     def validate_harder_options(self, value: list[dict[str, Any]]) -> list[Exercise]:
-        resolved = resolve_slugs(value, Exercise.objects.all(), noun="exercise", field="exercise")
-        return [item["exercise"] for item in resolved]
+        return _resolve_options(value)
 
     def validate_aliases(self, value: list[str]) -> list[str]:
         if len({alias.casefold() for alias in value}) != len(value):

@@ -27,4 +27,7 @@ class JSONParser(parsers.BaseParser):
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
             raise RequestTooLarge(f"The request body is over the limit of {limit} bytes.")
-        return parsers.JSONParser().parse(io.BytesIO(body), media_type, parser_context)
+        try:
+            return parsers.JSONParser().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError as exc:  # Thousands of nested brackets: no client means that.
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc

@@ -4,19 +4,21 @@ import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 
 from exercises.models import Exercise
+from hipflex_api.filters import UtcIsoDateTimeFilter
 
 from .models import SetLog, WorkoutSession
 
 
 class WorkoutSessionFilter(django_filters.FilterSet):
-    started_after = django_filters.IsoDateTimeFilter(
+    started_after = UtcIsoDateTimeFilter(
         field_name="started_at", lookup_expr="gte", help_text="Started at or after this time."
     )
-    started_before = django_filters.IsoDateTimeFilter(
+    started_before = UtcIsoDateTimeFilter(
         field_name="started_at", lookup_expr="lt", help_text="Started before this time."
     )
     exercise = django_filters.ModelChoiceFilter(
-        queryset=Exercise.objects.all(),
+        # Published ones only, so the filter cannot tell anyone whether a draft exists.
+        queryset=Exercise.objects.filter(published=True),
         to_field_name="slug",
         method="filter_exercise",
         help_text="Only sessions with a set of this exercise (slug).",

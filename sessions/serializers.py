@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from exercises.models import Exercise
 from exercises.serializers import ExerciseSummarySerializer, resolve_slugs
+from hipflex_api.accounts.serializers import ProfileSerializer
 
 from .models import SetLog, WorkoutSession
 
@@ -154,5 +155,8 @@ class SyncPageSerializer(serializers.Serializer):
 
 
 class ExportSerializer(serializers.Serializer):
+    """Everything an account has logged, for the user to keep or take elsewhere."""
+
+    user = ProfileSerializer()
     exported_at = serializers.DateTimeField()
-    sessions = WorkoutSessionSerializer(many=True)
+    sessions = WorkoutSessionSerializer(many=True, help_text="Every session, oldest last.")

@@ -77,13 +77,9 @@ def session_delete(*, session: WorkoutSession) -> None:
 
 
 def session_export(*, user: User) -> dict[str, Any]:
-    from .serializers import WorkoutSessionSerializer
-
+    """The account's data, ready for ExportSerializer."""
     sessions = sessions_with_sets(WorkoutSession.objects.for_user(user).live())
-    return {
-        "exported_at": timezone.now(),
-        "sessions": WorkoutSessionSerializer(sessions, many=True).data,
-    }
+    return {"user": user, "exported_at": timezone.now(), "sessions": sessions}
 
 
 _MAX_CHANGE_SEQ = 2**63 - 1  # The largest number a BigIntegerField holds.
@@ -151,6 +147,7 @@ def sync_page(*, user: User, since: SyncCursor | None, limit: int) -> SyncPage:
             "difficulty",
             "unilateral",
             "published",
+            "first_published_at",
             "updated_at",
             "change_seq",
         )
@@ -167,8 +164,11 @@ def sync_page(*, user: User, since: SyncCursor | None, limit: int) -> SyncPage:
         sessions=[s for s in changed if s.deleted_at is None],
         deleted_sessions=[s for s in changed if s.deleted_at is not None],
         exercises=[e for e in exercises if e.published],
-        # A first sync has nothing to remove, and a draft's slug is not for users to see.
-        removed_exercises=[] if first_sync else [e.slug for e in exercises if not e.published],
+        # A first sync has nothing to remove, and a draft that was never published is not
+        # for users to see, not even its slug.
+        removed_exercises=[]
+        if first_sync
+        else [e.slug for e in exercises if not e.published and e.first_published_at],
         next_cursor=cursor.encode(),
         has_more=has_more,
     )

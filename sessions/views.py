@@ -4,8 +4,10 @@ import re
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -90,11 +92,17 @@ def _with_etag(response: Response, session: WorkoutSession) -> Response:
     return response
 
 
-def _etag_listed(header: str | None, session: WorkoutSession) -> bool:
-    """Whether an If-Match or If-None-Match list holds "*" or the session's ETag, weak or not."""
+def _etag_listed(header: str | None, session: WorkoutSession, *, weak: bool) -> bool:
+    """Whether an If-Match or If-None-Match list holds "*" or the session's ETag.
+
+    If-None-Match compares weakly (`W/"3"` matches `"3"`); If-Match strongly, as RFC 9110
+    asks: a weak tag never licenses a write.
+    """
     if header is None:
         return False
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    tags = {tag.strip() for tag in header.split(",")}
+    if weak:
+        tags = {tag.removeprefix("W/") for tag in tags}
     return "*" in tags or session.etag in tags
 
 
@@ -104,7 +112,7 @@ def _check_if_match(request: Request, session: WorkoutSession | None) -> None:
         return
     if session is None:
         raise PreconditionFailed("If-Match was sent, but there is no such session yet.")
-    if not _etag_listed(header, session):
+    if not _etag_listed(header, session, weak=False):
         raise PreconditionFailed(
             f"If-Match {header} does not match the current ETag {session.etag}: "
             "fetch the session, merge, and retry."
@@ -204,7 +212,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
             raise NotFound("No session has this id.")
         if session.deleted_at is not None:
             raise Gone("This session was deleted.")
-        if _etag_listed(request.headers.get("If-None-Match"), session):
+        if _etag_listed(request.headers.get("If-None-Match"), session, weak=True):
             return _with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), session)
         return self._respond(session)
 
@@ -250,7 +258,10 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         return response
 
     def _replay(self, key: str, request_hash: str) -> Response | None:
-        record = IdempotencyRecord.objects.filter(user=self.request.user, key=key).first()
+        records = IdempotencyRecord.objects.filter(user=self.request.user, key=key)
+        # A key is remembered for IDEMPOTENCY_KEY_TTL; after that it is free to be used again.
+        records.filter(created_at__lt=timezone.now() - settings.IDEMPOTENCY_KEY_TTL).delete()
+        record = records.first()
         if record is None:
             return None
         if record.request_hash != request_hash:

@@ -12,6 +12,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from hipflex_api.serializers import ErrorSerializer
+from sessions.serializers import ExportSerializer
 from sessions.services import session_export
 
 from . import services
@@ -153,9 +154,9 @@ class MeViewSet(
     @extend_schema(
         summary="Export my data",
         description="Everything the account has logged, as one JSON document.",
-        responses={200: OpenApiResponse(description="The profile and every workout session.")},
+        responses={200: ExportSerializer},
     )
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> Response:
         user = self.get_object()
-        return Response({"user": ProfileSerializer(user).data, **session_export(user=user)})
+        return Response(ExportSerializer(session_export(user=user)).data)

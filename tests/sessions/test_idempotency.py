@@ -1,8 +1,10 @@
 """Retried uploads: a client-chosen id, or an Idempotency-Key, makes a POST safe to repeat."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from sessions.models import IdempotencyRecord, SetLog, WorkoutSession
 from tests.factories import IdempotencyRecordFactory, WorkoutSessionFactory
@@ -236,3 +238,15 @@ def test_key_of_255_printable_characters_is_accepted(user_client, king_runner):
 
     assert response.status_code == 201
     assert IdempotencyRecord.objects.get().key == key
+
+
+def test_an_expired_idempotency_key_can_be_used_again(user_client, king_runner):
+    first = user_client.post(LIST_URL, payload(king_runner), HTTP_IDEMPOTENCY_KEY="morning-1")
+    assert first.status_code == 201
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+
+    again = user_client.post(LIST_URL, payload(king_runner), HTTP_IDEMPOTENCY_KEY="morning-1")
+
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
+    assert again.json()["id"] != first.json()["id"]

@@ -233,6 +233,15 @@ def test_malformed_json_is_400(user_client):
     assert WorkoutSession.objects.count() == 0
 
 
+def test_absurdly_nested_json_is_400_not_a_crash(user_client):
+    body = '{"notes": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+    response = user_client.post(LIST_URL, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+
+
 def test_client_chosen_id_is_kept(user_client, king_runner):
     session_id = uuid.uuid4()
 
