@@ -5,7 +5,9 @@ from django.db import models
 from django.db.models import Field, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
 
+from . import services
 from .models import (
     Equipment,
     Exercise,
@@ -19,22 +21,27 @@ from .models import (
     ExerciseSetupNote,
     ExerciseStep,
     Muscle,
+    Routine,
+    RoutineItem,
 )
 
 
-class OrderedTextInline(admin.TabularInline):
+class PositionedInline(admin.TabularInline):
     """Rows a trainer orders by number; the app shows them lowest number first."""
 
-    fields = ["position", "text"]
     extra = 0
 
     def formfield_for_dbfield(self, db_field: Field, request: HttpRequest, **kwargs: Any) -> Any:
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "position":
             field.initial = None
-            field.help_text = "Order: lowest first; each row needs its own number."
+            field.help_text = "Order: lowest first. Swap two numbers to swap two rows."
             field.widget.attrs["style"] = "width: 4em"
         return field
+
+
+class OrderedTextInline(PositionedInline):
+    fields = ["position", "text"]
 
 
 class StepInline(OrderedTextInline):
@@ -124,15 +131,40 @@ class MediaInline(admin.StackedInline):
     extra = 0
 
 
+class PublishActions:
+    """Publish and unpublish from the list, for exercises and curated routines alike."""
+
+    actions = ["publish", "unpublish"]
+
+    @admin.action(description="Publish the selected items", permissions=["change"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._set_published(request, queryset, published=True)
+
+    @admin.action(description="Unpublish the selected items", permissions=["change"])
+    def unpublish(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._set_published(request, queryset, published=False)
+
+    def _set_published(
+        self, request: HttpRequest, queryset: QuerySet[Any], *, published: bool
+    ) -> None:
+        # Saved one by one, not with update(), so that updated_at and the change feed move.
+        changed = 0
+        for item in queryset.exclude(published=published):
+            item.published = published
+            item.save(update_fields=["published", "updated_at"])
+            changed += 1
+        state = "published" if published else "unpublished"
+        self.message_user(request, f"{changed} item(s) {state}.", messages.SUCCESS)  # type: ignore[attr-defined]
+
+
 @admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
+class ExerciseAdmin(PublishActions, admin.ModelAdmin):
     list_display = ["name", "kind", "difficulty", "unilateral", "published", "updated_at"]
     list_filter = ["kind", "difficulty", "published", "unilateral", "muscles", "equipment"]
     search_fields = ["name", "slug", "summary", "aliases__name"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created_at", "updated_at"]
     date_hierarchy = "updated_at"
-    actions = ["publish", "unpublish"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "summary", "difficulty", "unilateral"]}),
         (
@@ -165,26 +197,6 @@ class ExerciseAdmin(admin.ModelAdmin):
     def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return {} if obj is not None else super().get_prepopulated_fields(request, obj)
 
-    @admin.action(description="Publish the selected exercises", permissions=["change"])
-    def publish(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:
-        self._set_published(request, queryset, published=True)
-
-    @admin.action(description="Unpublish the selected exercises", permissions=["change"])
-    def unpublish(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:
-        self._set_published(request, queryset, published=False)
-
-    def _set_published(
-        self, request: HttpRequest, queryset: QuerySet[Exercise], *, published: bool
-    ) -> None:
-        # Saved one by one so that updated_at moves and apps notice the change.
-        changed = 0
-        for exercise in queryset.exclude(published=published):
-            exercise.published = published
-            exercise.save(update_fields=["published", "updated_at"])
-            changed += 1
-        state = "published" if published else "unpublished"
-        self.message_user(request, f"{changed} exercise(s) {state}.", messages.SUCCESS)
-
 
 @admin.register(Muscle)
 class MuscleAdmin(admin.ModelAdmin):
@@ -199,3 +211,63 @@ class EquipmentAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+class RoutineItemInline(PositionedInline):
+    model = RoutineItem
+    fields = [
+        "position",
+        "exercise",
+        "sets",
+        "reps_per_side",
+        "hold_seconds",
+        "rest_seconds",
+        "notes",
+    ]
+    autocomplete_fields = ["exercise"]
+
+
+@admin.register(Routine)
+class RoutineAdmin(PublishActions, admin.ModelAdmin):
+    """Curated routines only: what users write for themselves stays private."""
+
+    list_display = ["name", "goal", "published", "updated_at"]
+    list_filter = ["published"]
+    search_fields = ["name", "goal", "description"]
+    readonly_fields = ["preview", "created_at", "updated_at"]
+    fields = ["name", "goal", "description", "published", "preview", "created_at", "updated_at"]
+    inlines = [RoutineItemInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Routine]:
+        return super().get_queryset(request).filter(owner__isnull=True)
+
+    @admin.display(description="As the app shows it")
+    def preview(self, routine: Routine) -> str:
+        if routine.pk is None:
+            return "Save the routine to see it as the app shows it."
+        items = list(routine.items.select_related("exercise"))
+        minutes = -(-services.routine_estimated_seconds(items) // 60)
+        rows = format_html_join(
+            "",
+            "<li><strong>{}</strong>: {}</li>",
+            ((item.exercise.name, _dose(item)) for item in items),
+        )
+        return format_html(
+            "<p><strong>{}</strong>, about {} min</p><p>{}</p><ol>{}</ol>",
+            routine.name,
+            minutes,
+            routine.goal,
+            rows,
+        )
+
+
+def _dose(item: RoutineItem) -> str:
+    per = " per side" if item.exercise.unilateral else ""
+    parts = [f"{item.sets} set{'s' if item.sets != 1 else ''}"]
+    if item.reps_per_side:
+        parts.append(f"{item.reps_per_side} reps{per}")
+    if item.hold_seconds:
+        parts.append(f"hold {item.hold_seconds} s{per if not item.reps_per_side else ''}")
+    if item.rest_seconds:
+        parts.append(f"rest {item.rest_seconds} s")
+    return ", ".join(parts)

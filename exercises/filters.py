@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from hipflex_api.filters import UtcIsoDateTimeFilter
 
-from .models import Equipment, Exercise, ExerciseAlias, Muscle
+from .models import Equipment, Exercise, ExerciseAlias, Muscle, Routine
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -84,3 +84,20 @@ class ExerciseFilter(django_filters.FilterSet):
         # EXISTS rather than a join, so an exercise with two matching aliases is listed once.
         alias_matches = ExerciseAlias.objects.filter(exercise=OuterRef("pk"), name__icontains=text)
         return queryset.filter(Q(name__icontains=text) | Exists(alias_matches))
+
+
+class RoutineFilter(django_filters.FilterSet):
+    scope = django_filters.ChoiceFilter(
+        choices=[("curated", "curated"), ("mine", "mine")],
+        method="filter_scope",
+        help_text="`curated` for trainers' routines, `mine` for the caller's own.",
+    )
+
+    class Meta:
+        model = Routine
+        fields: list[str] = []
+
+    def filter_scope(self, queryset: QuerySet[Routine], name: str, value: str) -> Any:
+        if value == "curated":
+            return queryset.filter(owner__isnull=True)
+        return queryset.filter(owner__isnull=False)

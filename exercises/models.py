@@ -1,5 +1,6 @@
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
@@ -313,3 +314,95 @@ class SeedRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RoutineQuerySet(models.QuerySet["Routine"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> "RoutineQuerySet":
+        """Published curated routines and the caller's own; trainers also see curated drafts.
+        Another user's private routine is never visible, whoever asks."""
+        curated = Q(owner__isnull=True)
+        if not user.has_perm("exercises.view_routine"):
+            curated &= Q(published=True)
+        if user.is_authenticated:
+            return self.filter(curated | Q(owner=user))
+        return self.filter(curated)
+
+
+class Routine(models.Model):
+    """An ordered plan of exercises: curated by trainers (no owner) or a user's own."""
+
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True, max_length=2000)
+    goal = models.CharField(max_length=200, blank=True, help_text="What it is for, in a phrase.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="routines",
+        help_text="Empty for a curated routine, which trainers write.",
+    )
+    published = models.BooleanField(
+        default=False, help_text="A curated routine is visible to everyone once published."
+    )
+    copied_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RoutineQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes: ClassVar = [models.Index(fields=["owner", "name"], name="routine_owner_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_curated(self) -> bool:
+        return self.owner_id is None
+
+
+class RoutineItem(models.Model):
+    """One exercise of a routine, with the dose this routine prescribes for it."""
+
+    routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(default=0)
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="routine_items")
+    sets = models.PositiveSmallIntegerField(default=1)
+    reps_per_side = models.PositiveSmallIntegerField(null=True, blank=True)
+    hold_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
+    rest_seconds = models.PositiveSmallIntegerField(default=0)
+    notes = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        # Positions are not unique in the database, so that a trainer can swap two in the
+        # admin; the API refuses duplicates in one request.
+        ordering = ["position", "id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(sets__gte=1, sets__lte=20), name="routine_item_sets_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(reps_per_side__isnull=True)
+                | Q(reps_per_side__gte=1, reps_per_side__lte=200),
+                name="routine_item_reps_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(hold_seconds__isnull=True)
+                | Q(hold_seconds__gte=1, hold_seconds__lte=600),
+                name="routine_item_hold_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(reps_per_side__isnull=False) | Q(hold_seconds__isnull=False),
+                name="routine_item_reps_or_hold",
+            ),
+            models.CheckConstraint(
+                condition=Q(rest_seconds__lte=600), name="routine_item_rest_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.exercise}"

@@ -13,6 +13,8 @@ from .models import (
     ExerciseMuscle,
     ExerciseProgression,
     Muscle,
+    Routine,
+    RoutineItem,
 )
 
 
@@ -283,3 +285,117 @@ class ExerciseSerializer(serializers.ModelSerializer):
 
     def update(self, instance: Exercise, validated_data: dict[str, Any]) -> Exercise:
         return services.exercise_update(exercise=instance, data=validated_data)
+
+
+class RoutineItemSerializer(serializers.ModelSerializer):
+    position = serializers.IntegerField(
+        min_value=0,
+        max_value=1000,
+        required=False,
+        help_text="Order in the routine; items are sorted by it. Left out: the order sent.",
+    )
+    exercise = serializers.SlugField(max_length=120, help_text="The exercise's slug.")
+    exercise_name = serializers.CharField(source="exercise.name", read_only=True)
+    unilateral = serializers.BooleanField(
+        source="exercise.unilateral",
+        read_only=True,
+        help_text="Done one side at a time: each set is done per side.",
+    )
+    sets = serializers.IntegerField(min_value=1, max_value=20, default=1)
+    reps_per_side = serializers.IntegerField(
+        min_value=1, max_value=200, allow_null=True, required=False
+    )
+    hold_seconds = serializers.IntegerField(
+        min_value=1, max_value=600, allow_null=True, required=False
+    )
+    rest_seconds = serializers.IntegerField(min_value=0, max_value=600, default=0)
+    notes = serializers.CharField(max_length=300, allow_blank=True, required=False)
+
+    class Meta:
+        model = RoutineItem
+        fields = [
+            "position",
+            "exercise",
+            "exercise_name",
+            "unilateral",
+            "sets",
+            "reps_per_side",
+            "hold_seconds",
+            "rest_seconds",
+            "notes",
+        ]
+
+    def to_representation(self, instance: RoutineItem) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["exercise"] = instance.exercise.slug
+        return data
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("reps_per_side") is None and attrs.get("hold_seconds") is None:
+            raise serializers.ValidationError(
+                {"reps_per_side": ["Give reps_per_side, hold_seconds, or both."]}
+            )
+        return attrs
+
+
+class RoutineSerializer(serializers.ModelSerializer):
+    """A routine as the app shows it: its items in order and how long it takes."""
+
+    curated = serializers.BooleanField(
+        source="is_curated", read_only=True, help_text="Written by trainers, not by the caller."
+    )
+    estimated_minutes = serializers.SerializerMethodField(
+        help_text="Work and rest for every set, both sides of one-sided exercises, rounded up."
+    )
+    items = RoutineItemSerializer(many=True, max_length=50, help_text="In order.")
+
+    class Meta:
+        model = Routine
+        fields = [
+            "id",
+            "name",
+            "description",
+            "goal",
+            "curated",
+            "published",
+            "copied_from",
+            "estimated_minutes",
+            "items",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["published", "copied_from", "created_at", "updated_at"]
+
+    def get_estimated_minutes(self, routine: Routine) -> int:
+        return -(-services.routine_estimated_seconds(list(routine.items.all())) // 60)
+
+    def validate_items(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        positions = [item["position"] for item in value if "position" in item]
+        if positions and len(positions) != len(value):
+            raise serializers.ValidationError("Give every item a position, or none.")
+        errors = {}
+        seen: set[int] = set()
+        for index, item in enumerate(value):
+            if "position" in item and item["position"] in seen:
+                errors[index] = {"position": [f"Position {item['position']} is used twice."]}
+            seen.add(item.get("position", index))
+        if errors:
+            raise serializers.ValidationError(errors)
+        request = self.context.get("request")
+        exercises = Exercise.objects.visible_to(request.user) if request else Exercise.objects
+        resolved = resolve_slugs(
+            value,
+            exercises.all(),
+            noun="visible exercise",
+            key="exercise",
+            field="exercise",
+            unique=False,
+        )
+        # Sorted by position, then kept in that order; stored positions count from 0.
+        return sorted(resolved, key=lambda item: item.get("position", 0)) if positions else resolved
+
+    def create(self, validated_data: dict[str, Any]) -> Routine:
+        return services.routine_create(owner=self.context["request"].user, data=validated_data)
+
+    def update(self, instance: Routine, validated_data: dict[str, Any]) -> Routine:
+        return services.routine_update(routine=instance, data=validated_data)

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from .models import (
@@ -15,6 +16,8 @@ from .models import (
     ExerciseProgression,
     ExerciseSetupNote,
     ExerciseStep,
+    Routine,
+    RoutineItem,
 )
 
 _TEXT_MODELS = {
@@ -94,3 +97,73 @@ def exercise_update(*, exercise: Exercise, data: dict[str, Any]) -> Exercise:
     exercise.save()
     _replace_related(exercise, data)
     return exercise
+
+
+def _write_items(routine: Routine, items: list[dict[str, Any]]) -> None:
+    RoutineItem.objects.bulk_create(
+        RoutineItem(
+            routine=routine, position=index, **{k: v for k, v in item.items() if k != "position"}
+        )
+        for index, item in enumerate(items)
+    )
+
+
+@transaction.atomic
+def routine_create(*, owner: Any, data: dict[str, Any]) -> Routine:
+    fields = {key: value for key, value in data.items() if key != "items"}
+    routine = Routine.objects.create(owner=owner, **fields)
+    _write_items(routine, data.get("items", []))
+    return routine
+
+
+@transaction.atomic
+def routine_update(*, routine: Routine, data: dict[str, Any]) -> Routine:
+    """Apply the fields given; `items`, when given, replaces every item in its new order."""
+    for key, value in data.items():
+        if key != "items":
+            setattr(routine, key, value)
+    routine.save()
+    if "items" in data:
+        routine.items.all().delete()
+        _write_items(routine, data["items"])
+    return routine
+
+
+@transaction.atomic
+def routine_copy(*, routine: Routine, owner: Any) -> Routine:
+    """A private, editable copy for `owner`; the original stays as it is."""
+    copy = Routine.objects.create(
+        owner=owner,
+        name=routine.name,
+        description=routine.description,
+        goal=routine.goal,
+        copied_from=routine,
+    )
+    RoutineItem.objects.bulk_create(
+        RoutineItem(
+            routine=copy,
+            position=index,
+            exercise_id=item.exercise_id,
+            sets=item.sets,
+            reps_per_side=item.reps_per_side,
+            hold_seconds=item.hold_seconds,
+            rest_seconds=item.rest_seconds,
+            notes=item.notes,
+        )
+        for index, item in enumerate(routine.items.all())
+    )
+    return copy
+
+
+def routine_estimated_seconds(items: list[RoutineItem]) -> int:
+    """Work and rest for every set, both sides of a one-sided exercise counted."""
+    per_rep = settings.ROUTINE_SECONDS_PER_REP
+    total = 0
+    for item in items:
+        sides = 2 if item.exercise.unilateral else 1
+        if item.reps_per_side:
+            work = item.reps_per_side * (item.hold_seconds or per_rep)
+        else:
+            work = item.hold_seconds or 0
+        total += item.sets * sides * (work + item.rest_seconds)
+    return total

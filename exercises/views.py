@@ -1,17 +1,51 @@
 from typing import Any
 
+from django.db import IntegrityError
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
-from rest_framework import permissions, viewsets
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
-from .filters import ExerciseFilter
-from .models import Equipment, Exercise, ExerciseEquipment, ExerciseMuscle, Muscle
+from hipflex_api.errors import Conflict, Gone
+from hipflex_api.serializers import ErrorSerializer
+from sessions.coaching import advice_for
+from sessions.models import WorkoutSession
+from sessions.serializers import (
+    AdviceSerializer,
+    RoutineStartSerializer,
+    StartedSessionSerializer,
+    WorkoutSessionSerializer,
+)
+from sessions.services import session_start_from_routine, sessions_with_sets
+
+from . import services
+from .filters import ExerciseFilter, RoutineFilter
+from .models import (
+    Equipment,
+    Exercise,
+    ExerciseEquipment,
+    ExerciseMuscle,
+    Muscle,
+    Routine,
+    RoutineItem,
+)
+from .permissions import RoutinePermission
 from .serializers import (
     EquipmentSerializer,
     ExerciseSerializer,
     ExerciseSummarySerializer,
     MuscleSerializer,
+    RoutineSerializer,
 )
 
 # Anything else under these URLs (a NUL byte, say) is a 404 before it reaches the database.
@@ -133,6 +167,20 @@ class ExerciseViewSet(viewsets.ModelViewSet):
             return ExerciseSummarySerializer
         return ExerciseSerializer
 
+    @extend_schema(
+        summary="Advice on an exercise",
+        description="What the caller's own recent sets suggest now: keep the exercise, switch "
+        "to its milder option (recent pain at or above the threshold, also when it hurts on "
+        "one side only), or move to its harder option (several pain-free, easy sessions in a "
+        "row), and why.",
+        responses={200: AdviceSerializer},
+    )
+    @action(detail=True, methods=["get"], permission_classes=[permissions.IsAuthenticated])
+    def advice(self, request: Request, slug: str | None = None) -> Response:
+        exercise = get_object_or_404(Exercise.objects.visible_to(request.user), slug=slug)
+        advice = advice_for(user=request.user, exercise_ids=[exercise.pk])[exercise.pk]
+        return Response(AdviceSerializer(advice).data)
+
 
 @extend_schema_view(
     list=extend_schema(summary="List muscles", description="Muscles that exercises target."),
@@ -161,3 +209,131 @@ class EquipmentViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.AllowAny]
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List routines",
+        description="Published curated routines and, when signed in, the caller's own.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a routine",
+        description="Its items in order, each with this routine's prescription, and an "
+        "estimated duration.",
+    ),
+    create=extend_schema(
+        summary="Create a routine",
+        description="A private routine for the caller; items are saved with it, all or nothing.",
+    ),
+    update=extend_schema(
+        summary="Replace a routine",
+        description="The caller's own (or, for trainers, a curated one). Items are replaced in "
+        "the order sent.",
+    ),
+    partial_update=extend_schema(
+        summary="Change part of a routine",
+        description="`items`, when given, replaces every item; reorder by sending them in the "
+        "new order or with new positions.",
+    ),
+    destroy=extend_schema(summary="Delete a routine", description="The caller's own only."),
+)
+class RoutineViewSet(viewsets.ModelViewSet):
+    queryset = Routine.objects.all()
+    serializer_class = RoutineSerializer
+    permission_classes = [RoutinePermission]
+    filterset_class = RoutineFilter
+
+    def get_queryset(self) -> QuerySet[Routine]:
+        items = RoutineItem.objects.select_related("exercise").only(
+            "routine_id",
+            "position",
+            "sets",
+            "reps_per_side",
+            "hold_seconds",
+            "rest_seconds",
+            "notes",
+            "exercise__slug",
+            "exercise__name",
+            "exercise__unilateral",
+        )
+        # One query for the items of the whole page and their exercises.
+        return Routine.objects.visible_to(self.request.user).prefetch_related(
+            Prefetch("items", items)
+        )
+
+    def _startable(self) -> Routine:
+        routine = self.get_object()
+        if routine.is_curated and not routine.published:
+            raise ValidationError(
+                {"routine": ["This routine is not published yet; publish it first."]}
+            )
+        return routine
+
+    @extend_schema(
+        summary="Copy a routine",
+        description="A private, editable copy for the caller.",
+        request=None,
+        responses={201: RoutineSerializer},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def copy(self, request: Request, pk: str | None = None) -> Response:
+        copy = services.routine_copy(routine=self._startable(), owner=request.user)
+        fresh = self.get_queryset().get(pk=copy.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Start a session from a routine",
+        description="Creates a workout session for the caller with the routine's sets planned "
+        "(`done: false`, one per side of one-sided exercises), as prescribed now: later edits "
+        "of the routine do not change it. Where the caller's recent sets of an exercise hurt, "
+        "its milder option takes its place; after several easy, pain-free sessions, its "
+        "harder option. `adjustments` says where and why; list an exercise in `keep` to keep "
+        "it as prescribed. A retry with the same `id` returns the stored session (200).",
+        request=RoutineStartSerializer,
+        responses={
+            201: StartedSessionSerializer,
+            200: OpenApiResponse(
+                StartedSessionSerializer, description="A session with this id was already stored."
+            ),
+            409: OpenApiResponse(ErrorSerializer, description="The id is taken by another user."),
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def start(self, request: Request, pk: str | None = None) -> Response:
+        routine = self._startable()
+        body = RoutineStartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        session_id = body.validated_data.get("id")
+        if session_id is not None and (stored := _stored_session(request, session_id)):
+            return Response({"session": stored, "adjustments": []})
+        try:
+            session, adjustments = session_start_from_routine(
+                user=request.user,
+                routine=routine,
+                session_id=session_id,
+                started_at=body.validated_data.get("started_at"),
+                keep=frozenset(body.validated_data["keep"]),
+            )
+        except IntegrityError:
+            # A twin of this request stored the same id first.
+            if session_id is not None and (stored := _stored_session(request, session_id)):
+                return Response({"session": stored, "adjustments": []})
+            raise
+        fresh = sessions_with_sets(WorkoutSession.objects.filter(pk=session.pk)).get()
+        data = StartedSessionSerializer(
+            {"session": fresh, "adjustments": adjustments}, context={"request": request}
+        ).data
+        response = Response(data, status=status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/sessions/{session.pk}/"
+        return response
+
+
+def _stored_session(request: Request, session_id: Any) -> dict[str, Any] | None:
+    session = sessions_with_sets(WorkoutSession.objects.filter(pk=session_id)).first()
+    if session is None:
+        return None
+    if session.user_id != request.user.pk:
+        raise Conflict("This id is taken; let the server choose one, or pick a new UUID.")
+    if session.deleted_at is not None:
+        raise Gone("A session with this id was deleted.")
+    return WorkoutSessionSerializer(session).data

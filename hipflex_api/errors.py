@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core import signals
 from django.db import IntegrityError
+from django.db.models import ProtectedError
 from django.http import HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
@@ -102,6 +103,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # the same value. The atomic block has rolled back, so a retry is safe.
         logger.warning("Write refused by a unique constraint: %s", exc)
         exc = Conflict()
+    if isinstance(exc, ProtectedError):
+        # Deleting what logs or routines still point at: say what holds it.
+        holders = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+        exc = Conflict(f"Still used by {', '.join(holders)}; unpublish it instead of deleting it.")
     response = drf_exception_handler(exc, context)
     if response is None:
         return _server_error(exc, context)

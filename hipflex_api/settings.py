@@ -188,6 +188,20 @@ MAX_SETS_PER_SESSION = env.int("MAX_SETS_PER_SESSION", default=200)
 # How long an Idempotency-Key's first response is kept for replay.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 
+# Coaching advice. Cautious by default: a little pain already suggests the milder option,
+# and the harder one waits for several easy, pain-free sessions in a row.
+COACHING = {
+    # Pain (0-10) at or above this, in a recent set of an exercise, suggests its milder option.
+    "PAIN_THRESHOLD": env.int("COACHING_PAIN_THRESHOLD", default=3),
+    # How many of the latest sessions with the exercise count as "recent" for pain.
+    "RECENT_SESSIONS": env.int("COACHING_RECENT_SESSIONS", default=2),
+    # This many sessions in a row, pain-free and no harder than EASY_EFFORT, suggest the harder.
+    "EASY_SESSIONS": env.int("COACHING_EASY_SESSIONS", default=3),
+    "EASY_EFFORT": env.int("COACHING_EASY_EFFORT", default=4),
+}
+# How long one repetition takes, for a routine's estimated duration.
+ROUTINE_SECONDS_PER_REP = 3
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "hipflex_api",
     "DESCRIPTION": (
@@ -234,6 +248,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "equipment", "description": "What an exercise needs at hand."},
         {"name": "auth", "description": "Accounts and JWT tokens."},
         {"name": "me", "description": "The caller's own account: profile, password, export."},
+        {"name": "routines", "description": "Curated routines and the caller's own."},
         {"name": "sessions", "description": "The caller's workout sessions and their sets."},
         {"name": "sync", "description": "One change feed per user, for offline devices."},
     ],

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from exercises.models import Exercise
+from exercises.models import Exercise, Routine
 
 
 class WorkoutSessionQuerySet(models.QuerySet["WorkoutSession"]):
@@ -28,6 +28,17 @@ class WorkoutSession(models.Model):
     notes = models.TextField(blank=True, max_length=2000)
     perceived_effort = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="0 (rest) to 10 (all-out)."
+    )
+    routine = models.ForeignKey(
+        Routine,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        help_text="The routine the session was started from, if any.",
+    )
+    routine_name = models.CharField(
+        max_length=120, blank=True, help_text="The routine's name when the session started."
     )
     version = models.PositiveIntegerField(default=1, help_text="Raised by every change.")
     change_seq = models.BigIntegerField(help_text="Position in the owner's change feed.")
@@ -76,6 +87,12 @@ class SetLog(models.Model):
     hold_seconds = models.PositiveIntegerField(null=True, blank=True)
     pain = models.PositiveSmallIntegerField(default=0, help_text="0 (none) to 10 (worst).")
     notes = models.CharField(max_length=500, blank=True)
+    done = models.BooleanField(
+        default=True, help_text="False for a set planned from a routine and not yet done."
+    )
+    rest_seconds = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Planned rest after the set."
+    )
 
     class Meta:
         ordering = ["position"]
@@ -98,6 +115,10 @@ class SetLog(models.Model):
                 name="setlog_hold_range",
             ),
             models.CheckConstraint(condition=Q(pain__lte=10), name="setlog_pain_range"),
+            models.CheckConstraint(
+                condition=Q(rest_seconds__isnull=True) | Q(rest_seconds__lte=600),
+                name="setlog_rest_range",
+            ),
             models.CheckConstraint(
                 condition=Q(side__in=["left", "right", "both"]), name="setlog_side_valid"
             ),

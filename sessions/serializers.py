@@ -6,7 +6,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from exercises.models import Exercise
-from exercises.serializers import ExerciseSummarySerializer, resolve_slugs
+from exercises.serializers import ExerciseRefSerializer, ExerciseSummarySerializer, resolve_slugs
 from hipflex_api.accounts.serializers import ProfileSerializer
 
 from .models import SetLog, WorkoutSession
@@ -54,10 +54,29 @@ class SetLogSerializer(serializers.ModelSerializer):
         min_value=0, max_value=10, default=0, help_text="0 (none) to 10 (worst)."
     )
     notes = serializers.CharField(max_length=500, allow_blank=True, required=False)
+    done = serializers.BooleanField(
+        default=True, help_text="False for a set planned from a routine and not done yet."
+    )
+    rest_seconds = serializers.IntegerField(
+        min_value=0,
+        max_value=600,
+        allow_null=True,
+        required=False,
+        help_text="Planned rest after the set.",
+    )
 
     class Meta:
         model = SetLog
-        fields = ["exercise", "side", "reps", "hold_seconds", "pain", "notes"]
+        fields = [
+            "exercise",
+            "side",
+            "reps",
+            "hold_seconds",
+            "pain",
+            "notes",
+            "done",
+            "rest_seconds",
+        ]
 
     def to_representation(self, instance: SetLog) -> dict[str, Any]:
         return {
@@ -67,6 +86,8 @@ class SetLogSerializer(serializers.ModelSerializer):
             "hold_seconds": instance.hold_seconds,
             "pain": instance.pain,
             "notes": instance.notes,
+            "done": instance.done,
+            "rest_seconds": instance.rest_seconds,
         }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -106,12 +127,14 @@ class WorkoutSessionSerializer(serializers.ModelSerializer):
             "ended_at",
             "notes",
             "perceived_effort",
+            "routine",
+            "routine_name",
             "sets",
             "version",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["routine", "routine_name", "created_at", "updated_at"]
         extra_kwargs = {"ended_at": {"default": None}}
 
     def validate_sets(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -160,3 +183,119 @@ class ExportSerializer(serializers.Serializer):
     user = ProfileSerializer()
     exported_at = serializers.DateTimeField()
     sessions = WorkoutSessionSerializer(many=True, help_text="Every session, oldest last.")
+
+
+class AdviceSerializer(serializers.Serializer):
+    exercise = serializers.SlugField(source="exercise.slug")
+    action = serializers.ChoiceField(
+        choices=["keep", "milder", "harder"],
+        help_text="Keep the exercise, or switch to the suggested milder or harder option.",
+    )
+    suggested = ExerciseRefSerializer(allow_null=True, help_text="The option to switch to.")
+    reason = serializers.CharField(help_text="Why, in a sentence the app can show.")
+    painful_side = serializers.ChoiceField(
+        choices=["left", "right"],
+        allow_null=True,
+        help_text="Set when the recent sets hurt on one side only.",
+    )
+    recent_pain = serializers.IntegerField(
+        allow_null=True, help_text="The highest pain (0-10) in the recent sets."
+    )
+    sessions_considered = serializers.IntegerField(
+        help_text="How many of the latest sessions with the exercise the advice looked at."
+    )
+
+
+class RoutineStartSerializer(serializers.Serializer):
+    id = UUIDStringField(
+        required=False,
+        help_text="The new session's id, chosen by the client so that a retry is safe.",
+    )
+    started_at = AwareDateTimeField(required=False, help_text="Defaults to now.")
+    keep = serializers.ListField(
+        child=serializers.SlugField(),
+        required=False,
+        default=list,
+        max_length=50,
+        help_text="Slugs of exercises to keep even where the advice proposes another option.",
+    )
+
+
+class AdjustmentSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="The routine item's place, from 0.")
+    exercise = ExerciseRefSerializer(help_text="What the routine prescribes.")
+    suggested = ExerciseRefSerializer(help_text="What the advice proposes instead.")
+    action = serializers.ChoiceField(choices=["milder", "harder"])
+    reason = serializers.CharField()
+    painful_side = serializers.ChoiceField(choices=["left", "right"], allow_null=True)
+    applied = serializers.BooleanField(
+        help_text="True when the session's sets use the suggestion; false when kept."
+    )
+
+
+class StartedSessionSerializer(serializers.Serializer):
+    session = WorkoutSessionSerializer()
+    adjustments = AdjustmentSerializer(many=True)
+
+
+class WeekCountSerializer(serializers.Serializer):
+    week_start = serializers.DateField(help_text="The Monday, in the user's time zone.")
+    sessions = serializers.IntegerField()
+
+
+class SideTotalsSerializer(serializers.Serializer):
+    reps = serializers.IntegerField()
+    hold_seconds = serializers.IntegerField()
+    average_pain = serializers.FloatField()
+    max_pain = serializers.IntegerField()
+
+
+class SidesSerializer(serializers.Serializer):
+    left = SideTotalsSerializer(required=False)
+    right = SideTotalsSerializer(required=False)
+
+
+class PainWeekSerializer(serializers.Serializer):
+    week_start = serializers.DateField()
+    average_pain = serializers.FloatField()
+    max_pain = serializers.IntegerField()
+    sets = serializers.IntegerField()
+
+
+class ExerciseStatsSerializer(serializers.Serializer):
+    exercise = serializers.SlugField()
+    name = serializers.CharField()
+    sets = serializers.IntegerField(help_text="Sets done.")
+    total_reps = serializers.IntegerField()
+    total_hold_seconds = serializers.IntegerField(help_text="Time under stretch or hold.")
+    average_pain = serializers.FloatField()
+    max_pain = serializers.IntegerField()
+    sides = SidesSerializer(
+        allow_null=True, help_text="Left against right; null unless done one side at a time."
+    )
+    pain_trend = PainWeekSerializer(many=True, help_text="Pain per week, recent weeks only.")
+
+
+class ProgressStatsSerializer(serializers.Serializer):
+    time_zone = serializers.CharField(help_text="Weeks and days are counted in it.")
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+    sessions_per_week = WeekCountSerializer(
+        many=True, help_text="Weeks with at least one session, oldest first."
+    )
+    total_sessions = serializers.IntegerField()
+    current_streak_weeks = serializers.IntegerField(
+        help_text="Weeks in a row with a session, up to this week or last week."
+    )
+    longest_streak_weeks = serializers.IntegerField()
+    exercises = ExerciseStatsSerializer(many=True)
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    start = serializers.DateField(required=False, help_text="First day, in the user's time zone.")
+    end = serializers.DateField(required=False, help_text="Last day, included.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "start" in attrs and "end" in attrs and attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": ["Must not be before start."]})
+        return attrs

@@ -4,17 +4,19 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from exercises.models import Exercise
+from exercises.models import Exercise, Routine
 from hipflex_api.accounts.models import User
 from hipflex_api.changes import next_change_seq, user_scope
 
+from .coaching import advice_for
 from .models import SetLog, WorkoutSession
 
 _SESSION_FIELDS = ("started_at", "ended_at", "notes", "perceived_effort")
@@ -23,7 +25,16 @@ _SESSION_FIELDS = ("started_at", "ended_at", "notes", "perceived_effort")
 def sessions_with_sets(queryset: QuerySet[WorkoutSession]) -> QuerySet[WorkoutSession]:
     # One query for all sets of the page and their exercise slugs, not one per session.
     sets = SetLog.objects.select_related("exercise").only(
-        "session_id", "position", "side", "reps", "hold_seconds", "pain", "notes", "exercise__slug"
+        "session_id",
+        "position",
+        "side",
+        "reps",
+        "hold_seconds",
+        "pain",
+        "notes",
+        "done",
+        "rest_seconds",
+        "exercise__slug",
     )
     return queryset.prefetch_related(Prefetch("sets", queryset=sets))
 
@@ -172,3 +183,81 @@ def sync_page(*, user: User, since: SyncCursor | None, limit: int) -> SyncPage:
         next_cursor=cursor.encode(),
         has_more=has_more,
     )
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """An exercise of the routine that the advice proposed to swap, and whether it was."""
+
+    position: int
+    exercise: Exercise
+    suggested: Exercise
+    action: str
+    reason: str
+    painful_side: str | None
+    applied: bool
+
+
+@transaction.atomic
+def session_start_from_routine(
+    *,
+    user: User,
+    routine: Routine,
+    session_id: UUID | None = None,
+    started_at: datetime | None = None,
+    keep: frozenset[str] = frozenset(),
+) -> tuple[WorkoutSession, list[Adjustment]]:
+    """A session planned from the routine as prescribed now, one set per side of each set.
+
+    The plan is copied into the session's sets, so a later edit of the routine leaves the
+    session as it was. Where the advice proposes a milder or harder option, the option
+    takes the item's place, unless the exercise's slug is in `keep`.
+    """
+    items = list(routine.items.select_related("exercise"))
+    advice = advice_for(user=user, exercise_ids=[item.exercise_id for item in items])
+    session = WorkoutSession.objects.create(
+        id=session_id or uuid4(),
+        user=user,
+        started_at=started_at or timezone.now(),
+        routine=routine,
+        routine_name=routine.name,
+        change_seq=next_change_seq(user_scope(user.pk)),
+    )
+    planned: list[SetLog] = []
+    adjustments: list[Adjustment] = []
+    for position, item in enumerate(items):
+        exercise = item.exercise
+        proposal = advice[exercise.pk]
+        if proposal.suggested is not None:
+            applied = exercise.slug not in keep
+            adjustments.append(
+                Adjustment(
+                    position=position,
+                    exercise=exercise,
+                    suggested=proposal.suggested,
+                    action=proposal.action,
+                    reason=proposal.reason,
+                    painful_side=proposal.painful_side,
+                    applied=applied,
+                )
+            )
+            if applied:
+                exercise = proposal.suggested
+        sides = ["left", "right"] if exercise.unilateral else ["both"]
+        for _ in range(item.sets):
+            for side in sides:
+                planned.append(
+                    SetLog(
+                        session=session,
+                        position=len(planned),
+                        exercise=exercise,
+                        side=side,
+                        reps=item.reps_per_side,
+                        hold_seconds=item.hold_seconds,
+                        rest_seconds=item.rest_seconds,
+                        notes=item.notes,
+                        done=False,
+                    )
+                )
+    SetLog.objects.bulk_create(planned)
+    return session, adjustments

@@ -15,4 +15,5 @@ urlpatterns = [
     path("me/", me, name="me"),
     path("me/password/", MeViewSet.as_view({"post": "password"}), name="me-password"),
     path("me/export/", MeViewSet.as_view({"get": "export"}), name="me-export"),
+    path("me/stats/", MeViewSet.as_view({"get": "stats"}), name="me-stats"),
 ]

@@ -12,8 +12,9 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from hipflex_api.serializers import ErrorSerializer
-from sessions.serializers import ExportSerializer
+from sessions.serializers import ExportSerializer, ProgressStatsSerializer, StatsQuerySerializer
 from sessions.services import session_export
+from sessions.stats import progress_stats
 
 from . import services
 from .models import User
@@ -150,6 +151,22 @@ class MeViewSet(
         user = self.get_object()
         services.user_change_password(user=user, password=serializer.validated_data["new_password"])
         return Response(token_pair_for(user))
+
+    @extend_schema(
+        summary="My progress",
+        description="Counted in the caller's time zone: sessions per week, the current and "
+        "longest streak of weeks with a session, and per exercise the sets, reps and time "
+        "held, left against right for one-sided exercises, and the pain trend over recent "
+        "weeks. Only sets marked done count. `start` and `end` narrow it to those days.",
+        parameters=[StatsQuerySerializer],
+        responses={200: ProgressStatsSerializer},
+    )
+    @action(detail=False, methods=["get"])
+    def stats(self, request: Request) -> Response:
+        query = StatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        stats = progress_stats(user=self.get_object(), **query.validated_data)
+        return Response(ProgressStatsSerializer(stats).data)
 
     @extend_schema(
         summary="Export my data",

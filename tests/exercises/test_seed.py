@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from exercises.models import Equipment, Exercise, ExerciseProgression, Muscle
+from exercises.models import Equipment, Exercise, ExerciseProgression, Muscle, RoutineItem
 from exercises.views import KING_RUNNER_EXAMPLE
 from tests.factories import ExerciseFactory
 
@@ -121,6 +121,7 @@ def test_seeding_again_keeps_a_trainers_edits(seeded):
 
 
 def test_seeding_again_does_not_bring_back_a_deleted_exercise(seeded):
+    RoutineItem.objects.filter(exercise__slug="king-runner").delete()
     Exercise.objects.filter(slug="king-runner").delete()
     call_command("seed_catalog", verbosity=0)
     assert not Exercise.objects.filter(name="King Runner").exists()

@@ -596,3 +596,18 @@ def test_update_service_rolls_back_every_change_when_a_related_row_fails(lunge):
     assert lunge.summary == "What Lunge is for."
     assert list(lunge.steps.values_list("text", flat=True)) == ["Step forward."]
     assert lunge.muscle_links.count() == 1
+
+
+def test_deleting_an_exercise_a_routine_uses_is_409_and_keeps_it(trainer_client):
+    from exercises.models import Routine, RoutineItem
+
+    exercise = ExerciseFactory(name="Held")
+    routine = Routine.objects.create(name="Morning", published=True)
+    RoutineItem.objects.create(routine=routine, exercise=exercise, hold_seconds=30)
+
+    response = trainer_client.delete(detail_url("held"))
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+    assert "routine items" in response.json()["detail"]
+    assert Exercise.objects.filter(slug="held").exists()

@@ -72,11 +72,12 @@ def test_band_set_per_leg_and_timed_hold_are_saved_in_the_order_sent(
 
     assert response.status_code == 201, response.json()
     body = response.json()
+    logged = {"done": True, "rest_seconds": None}
     assert body["sets"] == [
-        {**sets[0], "hold_seconds": None, "pain": 0, "notes": ""},
-        {**sets[1], "hold_seconds": None, "pain": 0, "notes": ""},
-        {**sets[2], "reps": None, "notes": ""},
-        {**sets[3], "hold_seconds": None, "pain": 0},
+        {**sets[0], "hold_seconds": None, "pain": 0, "notes": "", **logged},
+        {**sets[1], "hold_seconds": None, "pain": 0, "notes": "", **logged},
+        {**sets[2], "reps": None, "notes": "", **logged},
+        {**sets[3], "hold_seconds": None, "pain": 0, **logged},
     ]
     session = WorkoutSession.objects.get()
     assert session.user == user

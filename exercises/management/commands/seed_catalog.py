@@ -13,6 +13,7 @@ from exercises.models import (
     Exercise,
     ExerciseProgression,
     Muscle,
+    Routine,
     SeedRecord,
 )
 
@@ -38,7 +39,8 @@ def _taken(model: type[Muscle | Equipment | Exercise], item: dict[str, Any]) -> 
 
 class Command(BaseCommand):
     help = (
-        "Load the seed catalog (the hip-flexor article's exercises). Each item is loaded once: "
+        "Load the seed catalog (the hip-flexor article's exercises and routine). Each item is "
+        "loaded once: "
         "what a trainer has since edited, renamed or deleted is left as it is."
     )
 
@@ -48,7 +50,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: Any, file: Path, **options: Any) -> None:
         seed = json.loads(file.read_text(encoding="utf-8"))
-        added = {"muscles": 0, "equipment": 0, "exercises": 0, "progressions": 0}
+        added = {"muscles": 0, "equipment": 0, "exercises": 0, "progressions": 0, "routines": 0}
         for model, section in ((Muscle, "muscles"), (Equipment, "equipment")):
             for item in seed[section]:
                 added[section] += apply_once(
@@ -72,11 +74,31 @@ class Command(BaseCommand):
                     harder=Exercise.objects.get(slug=link["harder"]),
                 ),
             )
+        for routine in seed.get("routines", []):
+            added["routines"] += apply_once(
+                f"routines:{routine['key']}",
+                taken=Routine.objects.filter(owner__isnull=True, name=routine["name"]).exists(),
+                create=lambda routine=routine: self._create_routine(routine),
+            )
         self.stdout.write(
             "Seed catalog: added "
             + ", ".join(f"{count} {section}" for section, count in added.items())
             + "; everything else was loaded before and is left as it is."
         )
+
+    @staticmethod
+    def _create_routine(routine: dict[str, Any]) -> None:
+        exercises = Exercise.objects.in_bulk(
+            [item["exercise"] for item in routine["items"]], field_name="slug"
+        )
+        # An exercise a trainer has removed is left out of the routine, not brought back.
+        items = [
+            {**item, "exercise": exercises[item["exercise"]]}
+            for item in routine["items"]
+            if item["exercise"] in exercises
+        ]
+        fields = {k: routine[k] for k in ("name", "goal", "description")}
+        services.routine_create(owner=None, data={**fields, "published": True, "items": items})
 
     @staticmethod
     def _exercise_data(item: dict[str, Any]) -> dict[str, Any]:

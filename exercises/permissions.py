@@ -1,0 +1,27 @@
+from typing import Any
+
+from rest_framework import permissions
+from rest_framework.request import Request
+
+from .models import Routine
+
+
+class RoutinePermission(permissions.BasePermission):
+    """Anyone reads what they can see; a signed-in user writes their own routines; a curated
+    routine is written only by trainers holding the model permission."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request: Request, view: Any, obj: Routine) -> bool:
+        if request.method in permissions.SAFE_METHODS or getattr(view, "action", None) in {
+            "copy",
+            "start",
+        }:
+            return True
+        if obj.owner_id is not None:
+            return obj.owner_id == request.user.pk
+        action = {"DELETE": "delete"}.get(request.method or "", "change")
+        return request.user.has_perm(f"exercises.{action}_routine")

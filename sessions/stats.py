@@ -1,0 +1,139 @@
+"""Progress numbers, counted in the user's own time zone by the database, in four queries
+whatever the length of the history."""
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Avg, Count, Exists, F, Max, OuterRef, QuerySet, Sum
+from django.db.models.functions import TruncWeek
+
+from hipflex_api.accounts.models import User
+
+from .models import SetLog, WorkoutSession
+
+PAIN_TREND_WEEKS = 8
+
+
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _streaks(weeks: list[date], this_week: date) -> tuple[int, int]:
+    """Current and longest runs of consecutive weeks with a session. The current run may end
+    last week: this week is not over yet."""
+    longest = run = 0
+    previous: date | None = None
+    for week in weeks:
+        run = run + 1 if previous is not None and week - previous == timedelta(weeks=1) else 1
+        longest = max(longest, run)
+        previous = week
+    current = run if previous is not None and this_week - previous <= timedelta(weeks=1) else 0
+    return current, longest
+
+
+def progress_stats(
+    *, user: User, start: date | None = None, end: date | None = None, today: date | None = None
+) -> dict[str, Any]:
+    zone = ZoneInfo(user.time_zone)
+    today = today or datetime.now(zone).date()
+    # A session counts once something in it was done: one started from a routine and left
+    # untouched is a plan, not a workout.
+    done_sets = SetLog.objects.filter(session=OuterRef("pk"), done=True)
+    sessions: QuerySet[WorkoutSession] = (
+        WorkoutSession.objects.for_user(user).live().filter(Exists(done_sets))
+    )
+    if start is not None:
+        sessions = sessions.filter(started_at__gte=datetime.combine(start, time.min, zone))
+    if end is not None:
+        after_end = datetime.combine(end + timedelta(days=1), time.min, zone)
+        sessions = sessions.filter(started_at__lt=after_end)
+    week = TruncWeek("started_at", tzinfo=zone)
+
+    per_week = list(
+        sessions.annotate(week=week).values("week").annotate(sessions=Count("id")).order_by("week")
+    )
+    weeks = [_as_date(row["week"]) for row in per_week]
+    current, longest = _streaks(weeks, _week_start(today))
+
+    sets = SetLog.objects.filter(session__in=sessions, done=True)
+    totals = (
+        sets.values("exercise__slug", "exercise__name", "exercise__unilateral")
+        .annotate(
+            total_reps=Sum("reps", default=0),
+            total_hold_seconds=Sum("hold_seconds", default=0),
+            set_count=Count("id"),
+            average_pain=Avg("pain"),
+            max_pain=Max("pain"),
+        )
+        .order_by("exercise__name")
+    )
+    by_side = (
+        sets.filter(exercise__unilateral=True, side__in=["left", "right"])
+        .values("exercise__slug", "side")
+        .annotate(
+            reps=Sum("reps", default=0),
+            hold_seconds=Sum("hold_seconds", default=0),
+            average_pain=Avg("pain"),
+            max_pain=Max("pain"),
+        )
+    )
+    trend_start = datetime.combine(
+        _week_start(today) - timedelta(weeks=PAIN_TREND_WEEKS - 1), time.min, zone
+    )
+    trend = (
+        sets.filter(session__started_at__gte=trend_start)
+        .annotate(week=TruncWeek(F("session__started_at"), tzinfo=zone))
+        .values("exercise__slug", "week")
+        .annotate(average_pain=Avg("pain"), max_pain=Max("pain"), sets=Count("id"))
+        .order_by("exercise__slug", "week")
+    )
+
+    sides: dict[str, dict[str, Any]] = {}
+    for row in by_side:
+        sides.setdefault(row["exercise__slug"], {})[row["side"]] = {
+            "reps": row["reps"],
+            "hold_seconds": row["hold_seconds"],
+            "average_pain": round(row["average_pain"], 1),
+            "max_pain": row["max_pain"],
+        }
+    trends: dict[str, list[dict[str, Any]]] = {}
+    for row in trend:
+        trends.setdefault(row["exercise__slug"], []).append(
+            {
+                "week_start": _as_date(row["week"]),
+                "average_pain": round(row["average_pain"], 1),
+                "max_pain": row["max_pain"],
+                "sets": row["sets"],
+            }
+        )
+    return {
+        "time_zone": user.time_zone,
+        "start": start,
+        "end": end,
+        "sessions_per_week": [
+            {"week_start": day, "sessions": row["sessions"]}
+            for day, row in zip(weeks, per_week, strict=True)
+        ],
+        "total_sessions": sum(row["sessions"] for row in per_week),
+        "current_streak_weeks": current,
+        "longest_streak_weeks": longest,
+        "exercises": [
+            {
+                "exercise": row["exercise__slug"],
+                "name": row["exercise__name"],
+                "sets": row["set_count"],
+                "total_reps": row["total_reps"],
+                "total_hold_seconds": row["total_hold_seconds"],
+                "average_pain": round(row["average_pain"], 1),
+                "max_pain": row["max_pain"],
+                "sides": sides.get(row["exercise__slug"]) if row["exercise__unilateral"] else None,
+                "pain_trend": trends.get(row["exercise__slug"], []),
+            }
+            for row in totals
+        ],
+    }
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
