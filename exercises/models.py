@@ -305,6 +305,17 @@ class ExerciseMedia(models.Model):
         return self.url
 
 
+class DeletedExercise(models.Model):
+    """A published exercise that was deleted, kept so that sync can tell every app."""
+
+    slug = models.SlugField(max_length=120)
+    change_seq = models.BigIntegerField(db_index=True)
+    deleted_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.slug
+
+
 class SeedRecord(models.Model):
     """A seed item that was loaded once. It is never loaded again, so an item a trainer
     renamed or deleted stays that way."""

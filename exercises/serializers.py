@@ -331,6 +331,13 @@ class RoutineItemSerializer(serializers.ModelSerializer):
         return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # A PATCH skips required fields, yet `items` always replaces every item, so each one
+        # must still name its exercise.
+        if "exercise" not in attrs:
+            raise serializers.ValidationError(
+                {"exercise": [self.fields["exercise"].error_messages["required"]]},
+                code="required",
+            )
         if attrs.get("reps_per_side") is None and attrs.get("hold_seconds") is None:
             raise serializers.ValidationError(
                 {"reps_per_side": ["Give reps_per_side, hold_seconds, or both."]}

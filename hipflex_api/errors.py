@@ -15,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from hipflex_api.changes import AccountDeleted
+
 logger = logging.getLogger(__name__)
 
 
@@ -103,6 +105,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # the same value. The atomic block has rolled back, so a retry is safe.
         logger.warning("Write refused by a unique constraint: %s", exc)
         exc = Conflict()
+    if isinstance(exc, AccountDeleted):
+        exc = exceptions.AuthenticationFailed(
+            "The account was deleted while this request ran.", code="user_not_found"
+        )
+        exc.auth_header = 'Bearer realm="api"'  # type: ignore[attr-defined]
     if isinstance(exc, ProtectedError):
         # Deleting what logs or routines still point at: say what holds it.
         holders = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})

@@ -8,6 +8,8 @@ import uritemplate
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
 
 from hipflex_api.serializers import ErrorSerializer
 
@@ -64,14 +66,13 @@ class AutoSchema(openapi.AutoSchema):
                 a.authenticate_header(self.view.request) for a in self.view.get_authenticators()
             ):
                 yield 401, "No valid credentials were sent."
-            yield 403, "The caller may not perform this operation."
-        if uritemplate.variables(self.path) or has_query:
-            yield (
-                404,
-                "Not found, or not visible to the caller."
-                if not has_query
-                else ("The requested page does not exist."),
-            )
+            # IsAuthenticated alone never refuses a caller whose credentials passed.
+            if any(type(p) is not IsAuthenticated for p in self.view.get_permissions()):
+                yield 403, "The caller may not perform this operation."
+        if uritemplate.variables(self.path):
+            yield 404, "Not found, or not visible to the caller."
+        elif has_query and isinstance(self._get_paginator(), PageNumberPagination):
+            yield 404, "The requested page does not exist."
         if has_body:
             yield 409, "A database constraint refused the write (a concurrent request won)."
             yield 413, "The request body is over the size limit."

@@ -19,7 +19,8 @@ class ErrorSerializer(serializers.Serializer):
         help_text="Machine-readable error code: `invalid`, `parse_error`, `not_authenticated`, "
         "`permission_denied`, `not_found`, `method_not_allowed`, `not_acceptable`, `conflict`, "
         "`gone`, `precondition_failed`, `request_too_large`, `unsupported_media_type`, "
-        "`idempotency_key_reused`, `throttled`, `token_not_valid`, `server_error`."
+        "`idempotency_key_reused`, `throttled`, `token_not_valid`, `user_not_found`, "
+        "`no_active_account`, `bad_request`, `server_error`."
     )
     detail = serializers.CharField(help_text="Human-readable summary of what went wrong.")
     errors = FieldErrorSerializer(

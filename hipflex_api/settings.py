@@ -143,10 +143,10 @@ CACHES = {
 }
 
 REST_FRAMEWORK = {
+    # Bearer tokens only: the admin's cookie session is no way into the API, and a request
+    # without credentials gets a 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # First, so that a request without credentials gets a 401 with WWW-Authenticate.
         "rest_framework_simplejwt.authentication.JWTAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",

@@ -81,7 +81,9 @@ def _history(user: User, exercise_ids: list[int], window: int) -> dict[int, list
 def _painful_side(recent: list[_LoggedSession], threshold: int) -> str | None:
     left = max((p for s in recent for p in s.pains.get("left", [])), default=None)
     right = max((p for s in recent for p in s.pains.get("right", [])), default=None)
-    if left is None or right is None:
+    both = max((p for s in recent for p in s.pains.get("both", [])), default=0)
+    # A set done on both sides at once that hurt says nothing about which side hurts.
+    if left is None or right is None or both >= threshold:
         return None
     if left >= threshold > right:
         return "left"

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -41,6 +42,8 @@ class UUIDStringField(serializers.UUIDField):
 
 
 class SetLogSerializer(serializers.ModelSerializer):
+    """One set: give `reps`, `hold_seconds`, or both."""
+
     exercise = serializers.SlugField(
         max_length=120, help_text="Slug of a published exercise, such as `king-runner`."
     )
@@ -138,10 +141,14 @@ class WorkoutSessionSerializer(serializers.ModelSerializer):
         extra_kwargs = {"ended_at": {"default": None}}
 
     def validate_sets(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        published = Exercise.objects.filter(published=True).only("id", "slug")
+        allowed = Q(published=True)
+        if self.instance is not None:
+            # A retried or edited upload may keep an exercise unpublished since it was logged.
+            logged = SetLog.objects.filter(session=self.instance).values("exercise_id")
+            allowed |= Q(pk__in=logged)
         return resolve_slugs(
             value,
-            published,
+            Exercise.objects.filter(allowed).only("id", "slug"),
             noun="published exercise",
             key="exercise",
             field="exercise",
@@ -158,6 +165,7 @@ class WorkoutSessionSerializer(serializers.ModelSerializer):
 
 class DeletedSessionSerializer(serializers.ModelSerializer):
     version = _version_field()
+    deleted_at = serializers.DateTimeField(read_only=True)
 
     class Meta:
         model = WorkoutSession

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from exercises.models import Exercise, Routine
+from exercises.models import DeletedExercise, Exercise, Routine
 from hipflex_api.accounts.models import User
-from hipflex_api.changes import next_change_seq, user_scope
+from hipflex_api.changes import next_user_change_seq
 
 from .coaching import advice_for
 from .models import SetLog, WorkoutSession
@@ -54,7 +54,7 @@ def session_create(
     session = WorkoutSession.objects.create(
         id=session_id or data.get("id") or WorkoutSession._meta.pk.get_default(),  # type: ignore[union-attr]
         user=user,
-        change_seq=next_change_seq(user_scope(user.pk)),
+        change_seq=next_user_change_seq(user.pk),
         **fields,
     )
     _write_sets(session, data.get("sets", []))
@@ -68,12 +68,36 @@ def session_update(*, session: WorkoutSession, data: dict[str, Any]) -> WorkoutS
         if key in data:
             setattr(session, key, data[key])
     session.version += 1
-    session.change_seq = next_change_seq(user_scope(session.user_id))
+    session.change_seq = next_user_change_seq(session.user_id)
     session.save()
     if "sets" in data:
         session.sets.all().delete()
         _write_sets(session, data["sets"])
     return session
+
+
+def _set_key(exercise_id: int, item: dict[str, Any] | SetLog) -> tuple[Any, ...]:
+    get = item.get if isinstance(item, dict) else lambda key, default=None: getattr(item, key)
+    return (
+        exercise_id,
+        get("side", SetLog.Side.BOTH),
+        get("reps"),
+        get("hold_seconds"),
+        get("pain", 0),
+        get("notes", ""),
+        get("done", True),
+        get("rest_seconds"),
+    )
+
+
+def session_matches(*, session: WorkoutSession, data: dict[str, Any]) -> bool:
+    """Whether applying `data` would leave the session exactly as it is."""
+    if any(key in data and getattr(session, key) != data[key] for key in _SESSION_FIELDS):
+        return False
+    if "sets" not in data:
+        return True
+    stored = [_set_key(s.exercise_id, s) for s in session.sets.all()]
+    return stored == [_set_key(item["exercise"].pk, item) for item in data["sets"]]
 
 
 @transaction.atomic
@@ -82,8 +106,9 @@ def session_delete(*, session: WorkoutSession) -> None:
     session.sets.all().delete()
     session.deleted_at = timezone.now()
     session.notes = ""
+    session.perceived_effort = None
     session.version += 1
-    session.change_seq = next_change_seq(user_scope(session.user_id))
+    session.change_seq = next_user_change_seq(session.user_id)
     session.save()
 
 
@@ -106,11 +131,9 @@ class SyncCursor:
 
     sessions: int = 0
     catalog: int = 0
-    first_sync: bool = False  # Still paging through a first sync, which has nothing to remove.
 
     def encode(self) -> str:
-        data = {"s": self.sessions, "c": self.catalog} | ({"f": 1} if self.first_sync else {})
-        raw = json.dumps(data, separators=(",", ":"))
+        raw = json.dumps({"s": self.sessions, "c": self.catalog}, separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
@@ -118,15 +141,15 @@ class SyncCursor:
         try:
             raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
             data = json.loads(raw)
-            sessions, catalog, first_sync = data["s"], data["c"], data.get("f", 0)
+            sessions, catalog = data["s"], data["c"]
         except (binascii.Error, ValueError, TypeError, KeyError) as exc:
             raise InvalidCursor("Not a cursor this server handed out.") from exc
         if not all(
             isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= _MAX_CHANGE_SEQ
             for n in (sessions, catalog)
-        ) or first_sync not in (0, 1):
+        ):
             raise InvalidCursor("Not a cursor this server handed out.")
-        return cls(sessions=sessions, catalog=catalog, first_sync=first_sync == 1)
+        return cls(sessions=sessions, catalog=catalog)
 
 
 @dataclass
@@ -139,17 +162,10 @@ class SyncPage:
     has_more: bool
 
 
-def sync_page(*, user: User, since: SyncCursor | None, limit: int) -> SyncPage:
-    """The changes after `since`, oldest first, at most `limit` sessions and `limit` exercises."""
-    first_sync = since is None or since.first_sync
-    since = since or SyncCursor(sessions=-1, catalog=-1)
-    changed = list(
-        sessions_with_sets(
-            WorkoutSession.objects.for_user(user).filter(change_seq__gt=since.sessions)
-        ).order_by("change_seq")[: limit + 1]
-    )
-    exercises = list(
-        Exercise.objects.filter(change_seq__gt=since.catalog)
+def _catalog_changes(since: int, limit: int) -> list[Exercise | DeletedExercise]:
+    """Exercises saved and deleted after `since`, in change order, at most `limit` + 1."""
+    saved = (
+        Exercise.objects.filter(change_seq__gt=since)
         .only(
             "slug",
             "name",
@@ -164,22 +180,43 @@ def sync_page(*, user: User, since: SyncCursor | None, limit: int) -> SyncPage:
         )
         .order_by("change_seq")[: limit + 1]
     )
-    has_more = len(changed) > limit or len(exercises) > limit
-    changed, exercises = changed[:limit], exercises[:limit]
+    deleted = DeletedExercise.objects.filter(change_seq__gt=since).order_by("change_seq")
+    return sorted([*saved, *deleted[: limit + 1]], key=lambda change: change.change_seq)[
+        : limit + 1
+    ]
+
+
+def sync_page(*, user: User, since: SyncCursor | None, limit: int) -> SyncPage:
+    """The changes after `since`, oldest first: at most `limit` sessions and `limit` catalog
+    changes. Without `since`, everything."""
+    since = since or SyncCursor(sessions=-1, catalog=-1)
+    changed = list(
+        sessions_with_sets(
+            WorkoutSession.objects.for_user(user).filter(change_seq__gt=since.sessions)
+        ).order_by("change_seq")[: limit + 1]
+    )
+    catalog = _catalog_changes(since.catalog, limit)
+    has_more = len(changed) > limit or len(catalog) > limit
+    changed, catalog = changed[:limit], catalog[:limit]
     cursor = SyncCursor(
         sessions=changed[-1].change_seq if changed else max(since.sessions, 0),
-        catalog=exercises[-1].change_seq if exercises else max(since.catalog, 0),
-        first_sync=first_sync and has_more,
+        catalog=catalog[-1].change_seq if catalog else max(since.catalog, 0),
     )
+    live = [e for e in catalog if isinstance(e, Exercise) and e.published]
+    live_slugs = {e.slug for e in live}
+    # Gone from the apps: unpublished or deleted. A draft that was never published is not
+    # named, so that its slug stays the trainers' business.
+    removed = [
+        e.slug
+        for e in catalog
+        if e.slug not in live_slugs
+        and (isinstance(e, DeletedExercise) or (not e.published and e.first_published_at))
+    ]
     return SyncPage(
         sessions=[s for s in changed if s.deleted_at is None],
         deleted_sessions=[s for s in changed if s.deleted_at is not None],
-        exercises=[e for e in exercises if e.published],
-        # A first sync has nothing to remove, and a draft that was never published is not
-        # for users to see, not even its slug.
-        removed_exercises=[]
-        if first_sync
-        else [e.slug for e in exercises if not e.published and e.first_published_at],
+        exercises=live,
+        removed_exercises=list(dict.fromkeys(removed)),
         next_cursor=cursor.encode(),
         has_more=has_more,
     )
@@ -221,7 +258,7 @@ def session_start_from_routine(
         started_at=started_at or timezone.now(),
         routine=routine,
         routine_name=routine.name,
-        change_seq=next_change_seq(user_scope(user.pk)),
+        change_seq=next_user_change_seq(user.pk),
     )
     planned: list[SetLog] = []
     adjustments: list[Adjustment] = []

@@ -1,7 +1,7 @@
 """Progress numbers, counted in the user's own time zone by the database, in four queries
 whatever the length of the history."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,15 @@ PAIN_TREND_WEEKS = 8
 
 def _week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def _midnight(day: date, zone: ZoneInfo, *, days_later: int = 0) -> datetime | None:
+    """The start of the day `days_later` after `day` in `zone`, as UTC; None where that lies
+    beyond what a datetime holds."""
+    try:
+        return datetime.combine(day + timedelta(days=days_later), time.min, zone).astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _streaks(weeks: list[date], this_week: date) -> tuple[int, int]:
@@ -43,10 +52,11 @@ def progress_stats(
     sessions: QuerySet[WorkoutSession] = (
         WorkoutSession.objects.for_user(user).live().filter(Exists(done_sets))
     )
-    if start is not None:
-        sessions = sessions.filter(started_at__gte=datetime.combine(start, time.min, zone))
-    if end is not None:
-        after_end = datetime.combine(end + timedelta(days=1), time.min, zone)
+    # A bound past the ends of the calendar (start=0001-01-01 east of UTC, end=9999-12-31)
+    # bounds nothing.
+    if start is not None and (first := _midnight(start, zone)) is not None:
+        sessions = sessions.filter(started_at__gte=first)
+    if end is not None and (after_end := _midnight(end, zone, days_later=1)) is not None:
         sessions = sessions.filter(started_at__lt=after_end)
     week = TruncWeek("started_at", tzinfo=zone)
 

@@ -55,14 +55,21 @@ ETAG = OpenApiParameter(
     "ETag",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    response=[200, 201],
+    response=[200, 201, 304],
     description="The session's version; send it back as If-Match when changing it.",
+)
+LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[201],
+    description="The new session's URL.",
 )
 REPLAYED = OpenApiParameter(
     "Idempotent-Replayed",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    response=[200, 201],
+    response=[201],
     description="`true` when this is the stored first response to an earlier request with the "
     "same Idempotency-Key.",
 )
@@ -138,7 +145,7 @@ def _check_if_match(request: Request, session: WorkoutSession | None) -> None:
         description="The session and its sets are saved together or not at all. Retries are "
         "safe: a session whose `id` is already stored comes back as it is (200), and an "
         "`Idempotency-Key` replays the first response.",
-        parameters=[IDEMPOTENCY_KEY, ETAG, REPLAYED],
+        parameters=[IDEMPOTENCY_KEY, ETAG, LOCATION, REPLAYED],
         responses={
             201: WorkoutSessionSerializer,
             200: OpenApiResponse(
@@ -151,8 +158,9 @@ def _check_if_match(request: Request, session: WorkoutSession | None) -> None:
     update=extend_schema(
         summary="Replace or create a session",
         description="Replaces the session and all its sets. A session id that does not exist "
-        "yet is created (201), so an upload can name its own id and be retried.",
-        parameters=[IF_MATCH, ETAG],
+        "yet is created (201), so an upload can name its own id and be retried; a retry that "
+        "changes nothing answers 200, whatever its If-Match.",
+        parameters=[IF_MATCH, ETAG, LOCATION],
         responses={
             200: WorkoutSessionSerializer,
             201: WorkoutSessionSerializer,
@@ -162,7 +170,8 @@ def _check_if_match(request: Request, session: WorkoutSession | None) -> None:
     ),
     partial_update=extend_schema(
         summary="Change part of a session",
-        description="Changes the fields given; `sets`, when given, replaces all the sets.",
+        description="Changes the fields given; `sets`, when given, replaces all the sets. A "
+        "retry that changes nothing answers 200, whatever its If-Match.",
         parameters=[IF_MATCH, ETAG],
         responses={200: WorkoutSessionSerializer, 410: _GONE, 412: _STALE},
     ),
@@ -181,7 +190,9 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
     filterset_class = WorkoutSessionFilter
     pagination_class = StartedAtCursorPagination
     lookup_field = "id"
-    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+    lookup_value_regex = (
+        "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    )
 
     def get_queryset(self) -> QuerySet[WorkoutSession]:
         return services.sessions_with_sets(
@@ -194,11 +205,11 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
             session_id = uuid.UUID(self.kwargs["id"])
         except ValueError as exc:
             raise NotFound("No session has this id.") from exc
-        queryset = WorkoutSession.objects.for_user(self.request.user)
-        if lock:
-            queryset = queryset.select_for_update()
-        session = queryset.filter(pk=session_id).first()
-        if session is None and WorkoutSession.objects.filter(pk=session_id).exists():
+        # One query for the row whoever owns it, so that a twin request committing in
+        # between cannot make the caller's own new session look like someone else's.
+        queryset = WorkoutSession.objects.filter(pk=session_id)
+        session = (queryset.select_for_update() if lock else queryset).first()
+        if session is not None and session.user_id != self.request.user.pk:
             raise NotFound("No session has this id.")  # Someone else's: it does not exist for you.
         return session
 
@@ -291,25 +302,49 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
         session = self._own(lock=True)
-        if session is None and partial:
-            raise NotFound("No session has this id.")
-        if session is not None and session.deleted_at is not None:
+        if session is None:
+            if partial:
+                raise NotFound("No session has this id.")
+            _check_if_match(request, None)
+            serializer = self.get_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            self._check_body_id(serializer.validated_data)
+            try:
+                with transaction.atomic():
+                    created = services.session_create(
+                        user=request.user,
+                        data=serializer.validated_data,
+                        session_id=self._url_id(),
+                    )
+                response = self._respond(created, status.HTTP_201_CREATED)
+                response["Location"] = request.path
+                return response
+            except IntegrityError:
+                # A twin of this PUT created the session a moment ago: carry on as an update
+                # of what it stored, which a true twin finds already done.
+                session = self._own(lock=True)
+                if session is None:
+                    raise
+        if session.deleted_at is not None:
             raise Gone("This session was deleted.")
-        _check_if_match(request, session)
         serializer = self.get_serializer(session, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        body_id = serializer.validated_data.get("id")
-        if body_id is not None and str(body_id) != str(uuid.UUID(self.kwargs["id"])):
-            raise ValidationError({"id": ["Must match the id in the URL, or be left out."]})
-        if session is None:
-            created = services.session_create(
-                user=request.user,
-                data=serializer.validated_data,
-                session_id=uuid.UUID(self.kwargs["id"]),
-            )
-            return self._respond(created, status.HTTP_201_CREATED)
+        self._check_body_id(serializer.validated_data)
+        if services.session_matches(session=session, data=serializer.validated_data):
+            # A retry of a change already made, whose answer was lost: nothing to save, and
+            # no reason to refuse it for an If-Match that this very change made stale.
+            return self._respond(session)
+        _check_if_match(request, session)
         services.session_update(session=session, data=serializer.validated_data)
         return self._respond(session)
+
+    def _url_id(self) -> uuid.UUID:
+        return uuid.UUID(self.kwargs["id"])
+
+    def _check_body_id(self, data: dict[str, Any]) -> None:
+        body_id = data.get("id")
+        if body_id is not None and str(body_id) != str(self._url_id()):
+            raise ValidationError({"id": ["Must match the id in the URL, or be left out."]})
 
     @transaction.atomic
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:

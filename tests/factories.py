@@ -183,3 +183,28 @@ class IdempotencyRecordFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = IdempotencyRecord
+
+
+class RoutineFactory(factory.django.DjangoModelFactory):
+    """A published curated routine; pass `owner` for a user's private one."""
+
+    name = factory.Sequence(lambda n: f"Routine {n}")
+    goal = "Looser hip flexors."
+    owner = None
+    published = factory.LazyAttribute(lambda o: o.owner is None)
+
+    class Meta:
+        model = "exercises.Routine"
+
+
+class RoutineItemFactory(factory.django.DjangoModelFactory):
+    routine = factory.SubFactory(RoutineFactory)
+    position = factory.Sequence(lambda n: n)
+    exercise = factory.SubFactory(ExerciseFactory)
+    sets = 1
+    reps_per_side = None
+    hold_seconds = 30
+    rest_seconds = 0
+
+    class Meta:
+        model = "exercises.RoutineItem"

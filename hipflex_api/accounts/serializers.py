@@ -2,8 +2,12 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from rest_framework import exceptions, serializers
 from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.exceptions import TokenBackendError
+from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from .models import User
@@ -66,9 +70,15 @@ class RegisteredSerializer(serializers.Serializer):
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
-    """simplejwt's refresh, answering 401 instead of failing when the account is gone."""
+    """simplejwt's refresh, made safe for two refreshes at once and for a deleted account."""
 
+    @transaction.atomic
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        # Two refreshes with one token at once must not both get a new pair: the row lock
+        # lets one through, and the other then finds the token blacklisted.
+        jti = RefreshToken(attrs["refresh"], verify=False).get("jti")
+        locked = OutstandingToken.objects.select_for_update().filter(jti=jti).order_by("pk")
+        list(locked.values_list("pk", flat=True))
         try:
             return super().validate(attrs)
         except User.DoesNotExist as exc:
@@ -108,3 +118,12 @@ class PasswordConfirmSerializer(serializers.Serializer):
 def token_pair_for(user: User) -> dict[str, str]:
     refresh = RefreshToken.for_user(user)
     return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def refresh_token_revoked(raw: str) -> bool:
+    """Whether `raw` is a genuine refresh token of ours that is already revoked."""
+    try:
+        payload = token_backend.decode(raw, verify=True)
+    except TokenBackendError:
+        return False
+    return BlacklistedToken.objects.filter(token__jti=payload.get("jti")).exists()

@@ -1,6 +1,8 @@
 from django.db import transaction
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from hipflex_api.changes import forget_user_changes, lock_user_changes
+
 from .models import User
 
 
@@ -22,6 +24,12 @@ def user_change_password(*, user: User, password: str) -> None:
 
 @transaction.atomic
 def user_delete(*, user: User) -> None:
-    """Delete the account and, through the database's cascades, everything it logged."""
+    """Delete the account and, through the database's cascades, everything it logged.
+
+    The user's change counter is locked first: an upload in flight commits before the
+    cascade collects the rows, and one that starts later finds the account gone.
+    """
+    lock_user_changes(user.pk)
     user_revoke_refresh_tokens(user=user)
+    forget_user_changes(user.pk)
     user.delete()

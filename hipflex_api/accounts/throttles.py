@@ -42,3 +42,15 @@ class LoginAccountThrottle(SimpleRateThrottle):
 
 class RegisterThrottle(LoginIPThrottle):
     scope = "register"
+
+
+class PasswordGuessThrottle(LoginAccountThrottle):
+    """Wrong passwords sent by a signed-in caller (changing the password, deleting the
+    account) count against the same account as failed logins: a stolen access token must
+    not become a way to guess the password without limit."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        email = getattr(request.user, "email", None)
+        if not email:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": email.strip().casefold()}

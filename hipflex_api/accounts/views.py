@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -26,9 +27,15 @@ from .serializers import (
     RegisteredSerializer,
     RegisterSerializer,
     TokenPairSerializer,
+    refresh_token_revoked,
     token_pair_for,
 )
-from .throttles import LoginAccountThrottle, LoginIPThrottle, RegisterThrottle
+from .throttles import (
+    LoginAccountThrottle,
+    LoginIPThrottle,
+    PasswordGuessThrottle,
+    RegisterThrottle,
+)
 
 _BAD_CREDENTIALS = OpenApiResponse(ErrorSerializer, description="Wrong email or password.")
 _BAD_TOKEN = OpenApiResponse(ErrorSerializer, description="The token is invalid or expired.")
@@ -61,7 +68,8 @@ class AuthViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Log out",
         description="Revokes the refresh token, so it can no longer be traded for access "
-        "tokens. Access tokens already issued expire on their own within minutes.",
+        "tokens; logging out again with it succeeds too. Access tokens already issued expire "
+        "on their own within minutes.",
         request=LogoutSerializer,
         responses={204: None, 401: _BAD_TOKEN},
     )
@@ -69,10 +77,13 @@ class AuthViewSet(viewsets.GenericViewSet):
     def logout(self, request: Request) -> Response:
         serializer = LogoutSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        raw = serializer.validated_data["refresh"]
         try:
-            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+            RefreshToken(raw).blacklist()
         except TokenError as exc:
-            raise InvalidToken(exc.args[0]) from exc
+            # A retried logout, whose first answer was lost, finds its work already done.
+            if not refresh_token_revoked(raw):
+                raise InvalidToken(exc.args[0]) from exc
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -114,6 +125,7 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
         responses={
             204: None,
             400: OpenApiResponse(ErrorSerializer, description="The password is not correct."),
+            413: OpenApiResponse(ErrorSerializer, description="The body is over the size limit."),
             415: OpenApiResponse(ErrorSerializer, description="The request body is not JSON."),
         },
     ),
@@ -131,9 +143,20 @@ class MeViewSet(
     def get_object(self) -> User:
         return self.request.user  # type: ignore[return-value]
 
+    def get_throttles(self) -> list[Any]:
+        if self.action in {"destroy", "password"}:
+            return [PasswordGuessThrottle()]
+        return super().get_throttles()
+
+    def _check_password(self, serializer: Serializer[Any], field: str) -> None:
+        """Validate, counting a wrong password against the account like a failed login."""
+        if not serializer.is_valid() and field in serializer.errors:
+            PasswordGuessThrottle().record_failure(self.request, self)
+        serializer.is_valid(raise_exception=True)
+
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = PasswordConfirmSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        self._check_password(serializer, "password")
         services.user_delete(user=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -147,7 +170,7 @@ class MeViewSet(
     @action(detail=False, methods=["post"])
     def password(self, request: Request) -> Response:
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
+        self._check_password(serializer, "old_password")
         user = self.get_object()
         services.user_change_password(user=user, password=serializer.validated_data["new_password"])
         return Response(token_pair_for(user))

@@ -31,3 +31,33 @@ def next_change_seq(scope: str) -> int:
         except IntegrityError:  # Another transaction created the row first: count on it.
             ChangeCounter.objects.filter(scope=scope).update(value=F("value") + 1)
     return ChangeCounter.objects.values_list("value", flat=True).get(scope=scope)
+
+
+class AccountDeleted(Exception):
+    """The account was deleted while this request was writing to it."""
+
+
+def next_user_change_seq(user_id: int) -> int:
+    """The next number in a user's change feed, and a guard against a concurrent deletion.
+
+    Deleting an account takes the same counter lock first (see user_delete), so once this
+    returns, either the account is still there and stays until this transaction ends, or it
+    is gone and the write must not go on.
+    """
+    from django.contrib.auth import get_user_model
+
+    seq = next_change_seq(user_scope(user_id))
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        raise AccountDeleted
+    return seq
+
+
+def lock_user_changes(user_id: int) -> None:
+    """Wait for the user's writes in flight to commit, and hold off new ones."""
+    next_change_seq(user_scope(user_id))
+
+
+def forget_user_changes(user_id: int) -> None:
+    from .models import ChangeCounter
+
+    ChangeCounter.objects.filter(scope=user_scope(user_id)).delete()

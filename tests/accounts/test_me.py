@@ -409,3 +409,20 @@ def test_password_change_ends_access_tokens_issued_before_it(client, user, token
     assert response.status_code == 200
     assert bearer(old_access).get("/api/v1/me/").status_code == 401
     assert bearer(response.json()["access"]).get("/api/v1/me/").status_code == 200
+
+
+def test_wrong_current_passwords_are_throttled_like_failed_logins(client, user):
+    for _ in range(10):
+        response = client.post(
+            "/api/v1/me/password/",
+            {"old_password": "not-it", "new_password": "a-brand-new-hip-77"},
+            format="json",
+        )
+        assert response.status_code == 400
+
+    refused = client.delete("/api/v1/me/", {"password": PASSWORD}, format="json")
+
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert login(user.email).status_code == 429
+    assert type(user).objects.filter(pk=user.pk).exists()

@@ -256,3 +256,61 @@ def test_sync_during_many_uploads_sees_each_session_exactly_once():
     assert Counter(seen) == Counter(str(pk) for pk in stored.values_list("pk", flat=True))
     change_seqs = sorted(stored.values_list("change_seq", flat=True))
     assert change_seqs == list(range(1, writers * uploads_each + 1))
+
+
+def _put(user: Any, url: str, body: dict[str, Any]) -> Callable[[], Any]:
+    client = _client(user)
+    return lambda: client.put(url, body, format="json")
+
+
+def test_twin_puts_to_a_new_id_create_it_once_and_both_succeed():
+    user, exercise = UserFactory(), ExerciseFactory()
+    for _ in range(20):
+        session_id = str(uuid.uuid4())
+        url = f"{SESSIONS_URL}{session_id}/"
+        body = _upload(exercise)
+
+        responses = _together(_put(user, url, body), _put(user, url, body))
+
+        assert sorted(r.status_code for r in responses) == [200, 201]
+        assert {r.headers["ETag"] for r in responses} == {'"1"'}
+        assert WorkoutSession.objects.filter(pk=session_id).count() == 1
+        assert SetLog.objects.filter(session_id=session_id).count() == 2
+
+
+def test_deleting_an_account_during_an_upload_leaves_nothing_behind_and_no_500():
+    exercise = ExerciseFactory()
+    for _ in range(5):
+        user = UserFactory(password="delete-me-please-42")
+        uploading = _post(user, _upload(exercise))
+        deleting_client = _client(user)
+
+        def delete_account(client: APIClient = deleting_client) -> Any:
+            return client.delete("/api/v1/me/", {"password": "delete-me-please-42"}, format="json")
+
+        upload, deletion = _together(uploading, delete_account)
+
+        assert deletion.status_code == 204
+        # Either the upload committed first and the deletion took it along, or it came
+        # second and found the account gone.
+        assert upload.status_code in {201, 401}, upload.content
+        assert not WorkoutSession.objects.filter(user_id=user.pk).exists()
+        assert not SetLog.objects.filter(session__user_id=user.pk).exists()
+        assert not type(user).objects.filter(pk=user.pk).exists()
+
+
+def test_twin_refreshes_with_one_token_give_one_new_pair():
+    user = UserFactory(password="refresh-me-twice-42")
+    for _ in range(5):
+        refresh = (
+            APIClient()
+            .post("/api/v1/auth/token/", {"email": user.email, "password": "refresh-me-twice-42"})
+            .json()["refresh"]
+        )
+
+        def refresh_once(token: str = refresh) -> Any:
+            return APIClient().post("/api/v1/auth/token/refresh/", {"refresh": token})
+
+        responses = _together(refresh_once, refresh_once)
+
+        assert sorted(r.status_code for r in responses) == [200, 401]
