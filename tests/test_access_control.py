@@ -1,0 +1,126 @@
+"""Access control, derived from the URL router so that a new endpoint cannot slip past it.
+
+Every endpoint the router serves is listed by drf-spectacular's own enumerator. Each must be
+classified below; an unclassified one fails the suite until someone decides who may use it.
+"""
+
+import pytest
+from drf_spectacular.generators import EndpointEnumerator
+
+from exercises.models import Routine, RoutineItem
+from tests.factories import ExerciseFactory, SetLogFactory, UserFactory, WorkoutSessionFactory
+
+pytestmark = pytest.mark.django_db
+
+# Endpoints anyone may call without an account, and why.
+PUBLIC = {
+    ("GET", "/api/v1/exercises/"): "the catalog is public",
+    ("GET", "/api/v1/exercises/{slug}/"): "the catalog is public",
+    ("GET", "/api/v1/muscles/"): "the catalog is public",
+    ("GET", "/api/v1/muscles/{slug}/"): "the catalog is public",
+    ("GET", "/api/v1/equipment/"): "the catalog is public",
+    ("GET", "/api/v1/equipment/{slug}/"): "the catalog is public",
+    ("GET", "/api/v1/routines/"): "published curated routines are public",
+    ("GET", "/api/v1/routines/{pk}/"): "published curated routines are public",
+    ("POST", "/api/v1/auth/register/"): "how an account starts",
+    ("POST", "/api/v1/auth/token/"): "how a login starts",
+    ("POST", "/api/v1/auth/token/refresh/"): "the refresh token is the credential",
+    ("POST", "/api/v1/auth/logout/"): "the refresh token is the credential",
+}
+# Path parameters naming one user's own data: another user must get 404, as if it were not.
+OWNED = {"/api/v1/sessions/{id}/": "session", "/api/v1/routines/{pk}/": "routine"}
+# Path parameters naming shared catalog content: others may read it, only trainers write it.
+SHARED = ("/api/v1/exercises/{slug}/", "/api/v1/muscles/{slug}/", "/api/v1/equipment/{slug}/")
+
+
+def _endpoints():
+    for path, _regex, method, _view in EndpointEnumerator().get_api_endpoints():
+        if path.startswith("/api/v1/"):
+            yield method, path
+
+
+ENDPOINTS = sorted(_endpoints())
+
+
+def _owned_kind(path):
+    return next((kind for prefix, kind in OWNED.items() if path.startswith(prefix)), None)
+
+
+@pytest.fixture
+def alice_data():
+    """One user's private data: a session with a set, and a private routine."""
+    alice = UserFactory()
+    exercise = ExerciseFactory(name="King Runner", unilateral=True)
+    session = SetLogFactory(
+        session=WorkoutSessionFactory(user=alice, notes="alice-private-note"),
+        exercise=exercise,
+    ).session
+    routine = Routine.objects.create(owner=alice, name="alice-private-routine")
+    RoutineItem.objects.create(routine=routine, exercise=exercise, hold_seconds=30)
+    return {"user": alice, "session": session, "routine": routine, "exercise": exercise}
+
+
+def _url(path, data):
+    return (
+        path.replace("{id}", str(data["session"].pk))
+        .replace("{pk}", str(data["routine"].pk))
+        .replace("{slug}", data["exercise"].slug)
+    )
+
+
+def _call(client, method, url):
+    return getattr(client, method.lower())(url, {}, format="json")
+
+
+def test_every_endpoint_is_classified():
+    for method, path in ENDPOINTS:
+        if (method, path) in PUBLIC or "{" not in path:
+            continue
+        assert _owned_kind(path) or path.startswith(SHARED), (
+            f"{method} {path}: say in this test whose data it serves"
+        )
+
+
+@pytest.mark.parametrize(("method", "path"), ENDPOINTS)
+def test_anonymous_callers_get_401_on_everything_private(api_client, alice_data, method, path):
+    response = _call(api_client, method, _url(path, alice_data))
+    if (method, path) in PUBLIC:
+        assert response.status_code != 401, PUBLIC[(method, path)]
+    else:
+        assert response.status_code == 401, response.content
+        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+@pytest.mark.parametrize(("method", "path"), [(m, p) for m, p in ENDPOINTS if _owned_kind(p)])
+def test_another_users_private_data_is_404_on_every_method(user_client, alice_data, method, path):
+    session, routine = alice_data["session"], alice_data["routine"]
+    before = (session.notes, session.version, routine.name, routine.items.count())
+
+    response = _call(user_client, method, _url(path, alice_data))
+
+    assert response.status_code == 404, response.content
+    session.refresh_from_db()
+    routine.refresh_from_db()
+    assert (session.notes, session.version, routine.name, routine.items.count()) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [(m, p) for m, p in ENDPOINTS if p.startswith(SHARED) and m not in {"GET"}],
+)
+def test_plain_users_may_not_write_shared_catalog_content(user_client, alice_data, method, path):
+    response = _call(user_client, method, _url(path, alice_data))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [(m, p) for m, p in ENDPOINTS if m == "GET" and "{" not in p]
+)
+def test_no_list_feed_export_or_stats_shows_another_users_rows(
+    user_client, alice_data, method, path
+):
+    response = user_client.get(path)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert str(alice_data["session"].pk) not in body
+    assert "alice-private" not in body
