@@ -33,7 +33,7 @@ class PositionedInline(admin.TabularInline):
 
     def formfield_for_dbfield(self, db_field: Field, request: HttpRequest, **kwargs: Any) -> Any:
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "position":
+        if field is not None and db_field.name == "position":
             field.initial = None
             field.help_text = "Order: lowest first. Swap two numbers to swap two rows."
             field.widget.attrs["style"] = "width: 4em"
@@ -134,8 +134,6 @@ class MediaInline(admin.StackedInline):
 class PublishActions:
     """Publish and unpublish from the list, for exercises and curated routines alike."""
 
-    actions = ["publish", "unpublish"]
-
     @admin.action(description="Publish the selected items", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._set_published(request, queryset, published=True)
@@ -159,6 +157,7 @@ class PublishActions:
 
 @admin.register(Exercise)
 class ExerciseAdmin(PublishActions, admin.ModelAdmin):
+    actions = ["publish", "unpublish"]
     list_display = ["name", "kind", "difficulty", "unilateral", "published", "updated_at"]
     list_filter = ["kind", "difficulty", "published", "unilateral", "muscles", "equipment"]
     search_fields = ["name", "slug", "summary", "aliases__name"]
@@ -231,6 +230,7 @@ class RoutineItemInline(PositionedInline):
 class RoutineAdmin(PublishActions, admin.ModelAdmin):
     """Curated routines only: what users write for themselves stays private."""
 
+    actions = ["publish", "unpublish"]
     list_display = ["name", "goal", "published", "updated_at"]
     list_filter = ["published"]
     search_fields = ["name", "goal", "description"]

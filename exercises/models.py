@@ -1,8 +1,7 @@
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -45,7 +44,7 @@ class Equipment(models.Model):
 
 
 class ExerciseQuerySet(models.QuerySet["Exercise"]):
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> "ExerciseQuerySet":
+    def visible_to(self, user: AbstractUser | AnonymousUser) -> "ExerciseQuerySet":
         """Published exercises for everyone; drafts too for trainers who may view them."""
         if user.has_perm("exercises.view_exercise"):
             return self
@@ -85,17 +84,21 @@ class Exercise(models.Model):
     prescription_note = models.CharField(
         max_length=300, blank=True, help_text="How to judge the load, in a sentence."
     )
-    muscles = models.ManyToManyField(Muscle, through="ExerciseMuscle", related_name="exercises")
-    equipment = models.ManyToManyField(
+    muscles: "models.ManyToManyField[Muscle, ExerciseMuscle]" = models.ManyToManyField(
+        Muscle, through="ExerciseMuscle", related_name="exercises"
+    )
+    equipment: "models.ManyToManyField[Equipment, ExerciseEquipment]" = models.ManyToManyField(
         Equipment, through="ExerciseEquipment", related_name="exercises", blank=True
     )
-    harder_options = models.ManyToManyField(
-        "self",
-        through="ExerciseProgression",
-        through_fields=("milder", "harder"),
-        symmetrical=False,
-        related_name="milder_options",
-        blank=True,
+    harder_options: "models.ManyToManyField[Exercise, ExerciseProgression]" = (
+        models.ManyToManyField(
+            "self",
+            through="ExerciseProgression",
+            through_fields=("milder", "harder"),
+            symmetrical=False,
+            related_name="milder_options",
+            blank=True,
+        )
     )
     published = models.BooleanField(default=False, help_text="Visible in the apps.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -328,7 +331,7 @@ class SeedRecord(models.Model):
 
 
 class RoutineQuerySet(models.QuerySet["Routine"]):
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> "RoutineQuerySet":
+    def visible_to(self, user: AbstractUser | AnonymousUser) -> "RoutineQuerySet":
         """Published curated routines and the caller's own; trainers also see curated drafts.
         Another user's private routine is never visible, whoever asks."""
         curated = Q(owner__isnull=True)

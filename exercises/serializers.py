@@ -145,13 +145,13 @@ def resolve_slugs(
     its index so that the client sees `muscles.2.slug`, not a generic error."""
     slugs = [item[key] for item in items]
     found = {obj.slug: obj for obj in queryset.filter(slug__in=set(slugs))}
-    errors: dict[int, dict[str, list[str]]] = {}
+    errors: dict[str, dict[str, list[str]]] = {}
     seen: set[str] = set()
     for index, slug in enumerate(slugs):
         if slug not in found:
-            errors[index] = {key: [f"No {noun} has the slug '{slug}'."]}
+            errors[str(index)] = {key: [f"No {noun} has the slug '{slug}'."]}
         elif unique and slug in seen:
-            errors[index] = {key: [f"'{slug}' is listed twice."]}
+            errors[str(index)] = {key: [f"'{slug}' is listed twice."]}
         seen.add(slug)
     if errors:
         raise serializers.ValidationError(errors)
@@ -257,7 +257,7 @@ class ExerciseSerializer(serializers.ModelSerializer):
             lists = (serializers.ListField, serializers.ListSerializer)
             for list_field in self.fields.values():
                 if isinstance(list_field, lists) and not list_field.read_only:
-                    attrs.setdefault(list_field.source, [])
+                    attrs.setdefault(str(list_field.source), [])
         errors: dict[str, list[str]] = {}
         milder = {option.pk for option in attrs.get("milder_options", [])}
         harder = {option.pk for option in attrs.get("harder_options", [])}
@@ -354,7 +354,9 @@ class RoutineSerializer(serializers.ModelSerializer):
     estimated_minutes = serializers.SerializerMethodField(
         help_text="Work and rest for every set, both sides of one-sided exercises, rounded up."
     )
-    items = RoutineItemSerializer(many=True, max_length=50, help_text="In order.")
+    items = RoutineItemSerializer(  # type: ignore[call-arg]  # the stubs lack max_length
+        many=True, max_length=50, help_text="In order."
+    )
 
     class Meta:
         model = Routine
@@ -380,11 +382,11 @@ class RoutineSerializer(serializers.ModelSerializer):
         positions = [item["position"] for item in value if "position" in item]
         if positions and len(positions) != len(value):
             raise serializers.ValidationError("Give every item a position, or none.")
-        errors = {}
+        errors: dict[str, dict[str, list[str]]] = {}
         seen: set[int] = set()
         for index, item in enumerate(value):
             if "position" in item and item["position"] in seen:
-                errors[index] = {"position": [f"Position {item['position']} is used twice."]}
+                errors[str(index)] = {"position": [f"Position {item['position']} is used twice."]}
             seen.add(item.get("position", index))
         if errors:
             raise serializers.ValidationError(errors)

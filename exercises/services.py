@@ -20,7 +20,8 @@ from .models import (
     RoutineItem,
 )
 
-_TEXT_MODELS = {
+# Any: the four models share ExerciseText's fields, which mypy cannot see through a union.
+_TEXT_MODELS: dict[str, Any] = {
     "steps": ExerciseStep,
     "cues": ExerciseCue,
     "cautions": ExerciseCaution,

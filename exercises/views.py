@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from hipflex_api.accounts.auth import request_user
 from hipflex_api.errors import Conflict, Gone
 from hipflex_api.serializers import ErrorSerializer
 from sessions.coaching import advice_for
@@ -178,7 +179,7 @@ class ExerciseViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], permission_classes=[permissions.IsAuthenticated])
     def advice(self, request: Request, slug: str | None = None) -> Response:
         exercise = get_object_or_404(Exercise.objects.visible_to(request.user), slug=slug)
-        advice = advice_for(user=request.user, exercise_ids=[exercise.pk])[exercise.pk]
+        advice = advice_for(user=request_user(request), exercise_ids=[exercise.pk])[exercise.pk]
         return Response(AdviceSerializer(advice).data)
 
 
@@ -308,7 +309,7 @@ class RoutineViewSet(viewsets.ModelViewSet):
             return Response({"session": stored, "adjustments": []})
         try:
             session, adjustments = session_start_from_routine(
-                user=request.user,
+                user=request_user(request),
                 routine=routine,
                 session_id=session_id,
                 started_at=body.validated_data.get("started_at"),

@@ -129,6 +129,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status_code=response.status_code, code="invalid", detail=detail, errors=errors
         )
         return response
+    code: Any
     if isinstance(exc, exceptions.APIException) and isinstance(exc.detail, dict):
         # simplejwt packs its reason into a dict: {"detail": ..., "code": ..., "messages": ...}.
         code = str(exc.detail.get("code", exc.default_code))

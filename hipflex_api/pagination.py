@@ -28,7 +28,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 100
     invalid_page_message = "Page {page_number} does not exist: {message}."
 
-    def get_page_size(self, request: Request) -> int:
+    def get_page_size(self, request: Request) -> int | None:
         size = _positive_int(request, self.page_size_query_param, self.max_page_size)
         return size or self.page_size
 
@@ -52,7 +52,7 @@ class StartedAtCursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
 
-    def get_page_size(self, request: Request) -> int:
+    def get_page_size(self, request: Request) -> int | None:
         size = _positive_int(request, self.page_size_query_param, self.max_page_size)
         return size or self.page_size
 
@@ -67,7 +67,11 @@ class StartedAtCursorPagination(pagination.CursorPagination):
         except NotFound as exc:
             raise ValidationError(message, code="invalid") from exc
         # The position is compared with started_at, so it must be a time with its offset.
-        if cursor is not None and cursor.position is not None and not _is_datetime(cursor.position):
+        if (
+            cursor is not None
+            and cursor.position is not None
+            and not _is_datetime(str(cursor.position))
+        ):
             raise ValidationError(message, code="invalid")
         return cursor
 

@@ -81,7 +81,7 @@ class AutoSchema(openapi.AutoSchema):
             yield 429, "Too many requests; wait for `Retry-After` seconds."
 
     def _allows_anonymous(self) -> bool:
-        request = SimpleNamespace(method=self.method, user=AnonymousUser())
+        request: Any = SimpleNamespace(method=self.method, user=AnonymousUser())
         try:
             return all(p.has_permission(request, self.view) for p in self.view.get_permissions())
         except Exception:  # A permission that needs a real request guards something private.

@@ -23,6 +23,11 @@ class ErrorSerializer(serializers.Serializer):
         "`no_active_account`, `bad_request`, `server_error`."
     )
     detail = serializers.CharField(help_text="Human-readable summary of what went wrong.")
-    errors = FieldErrorSerializer(
-        many=True, help_text="One entry per invalid field; empty unless the status is 400."
-    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Added here, not declared: a field named `errors` would hide Serializer.errors.
+        fields = super().get_fields()
+        fields["errors"] = FieldErrorSerializer(
+            many=True, help_text="One entry per invalid field; empty unless the status is 400."
+        )
+        return fields

@@ -29,7 +29,7 @@ class SuperuserReadOnly:
 class SetLogInline(SuperuserReadOnly, admin.TabularInline):
     model = SetLog
     fields = ["position", "exercise", "side", "reps", "hold_seconds", "pain", "notes"]
-    readonly_fields = fields
+    readonly_fields = ["position", "exercise", "side", "reps", "hold_seconds", "pain", "notes"]
     extra = 0
 
 

@@ -6,10 +6,11 @@ from django.db import models
 from django.db.models import F, Q
 
 from exercises.models import Exercise, Routine
+from hipflex_api.accounts.models import User
 
 
 class WorkoutSessionQuerySet(models.QuerySet["WorkoutSession"]):
-    def for_user(self, user: models.Model) -> "WorkoutSessionQuerySet":
+    def for_user(self, user: "User") -> "WorkoutSessionQuerySet":
         return self.filter(user=user)
 
     def live(self) -> "WorkoutSessionQuerySet":

@@ -116,7 +116,7 @@ class WorkoutSessionSerializer(serializers.ModelSerializer):
     )
     notes = serializers.CharField(max_length=2000, allow_blank=True, default="")
     version = _version_field()
-    sets = SetLogSerializer(
+    sets = SetLogSerializer(  # type: ignore[call-arg]  # the stubs lack max_length
         many=True,
         max_length=settings.MAX_SETS_PER_SESSION,
         help_text="What was done, in order.",

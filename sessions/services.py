@@ -52,7 +52,7 @@ def session_create(
     """Create a session with its sets. A clash on the id raises IntegrityError for the caller."""
     fields = {key: data[key] for key in _SESSION_FIELDS if key in data}
     session = WorkoutSession.objects.create(
-        id=session_id or data.get("id") or WorkoutSession._meta.pk.get_default(),  # type: ignore[union-attr]
+        id=session_id or data.get("id") or uuid4(),
         user=user,
         change_seq=next_user_change_seq(user.pk),
         **fields,

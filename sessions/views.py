@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hipflex_api.accounts.auth import request_user
 from hipflex_api.errors import Conflict, Gone, PreconditionFailed, UnprocessableContent
 from hipflex_api.pagination import StartedAtCursorPagination, _positive_int
 from hipflex_api.serializers import ErrorSerializer
@@ -196,7 +197,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet[WorkoutSession]:
         return services.sessions_with_sets(
-            WorkoutSession.objects.for_user(self.request.user).live()
+            WorkoutSession.objects.for_user(request_user(self.request)).live()
         )
 
     def _own(self, *, lock: bool = False) -> WorkoutSession | None:
@@ -247,11 +248,13 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         session_id = serializer.validated_data.get("id")
         try:
             with transaction.atomic():
-                session = services.session_create(user=request.user, data=serializer.validated_data)
+                session = services.session_create(
+                    user=request_user(request), data=serializer.validated_data
+                )
                 response = self._respond(session, status.HTTP_201_CREATED)
                 if key is not None:
                     IdempotencyRecord.objects.create(
-                        user=request.user,
+                        user=request_user(request),
                         key=key,
                         request_hash=request_hash,
                         status_code=response.status_code,
@@ -269,7 +272,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         return response
 
     def _replay(self, key: str, request_hash: str) -> Response | None:
-        records = IdempotencyRecord.objects.filter(user=self.request.user, key=key)
+        records = IdempotencyRecord.objects.filter(user=request_user(self.request), key=key)
         # A key is remembered for IDEMPOTENCY_KEY_TTL; after that it is free to be used again.
         records.filter(created_at__lt=timezone.now() - settings.IDEMPOTENCY_KEY_TTL).delete()
         record = records.first()
@@ -312,7 +315,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
             try:
                 with transaction.atomic():
                     created = services.session_create(
-                        user=request.user,
+                        user=request_user(request),
                         data=serializer.validated_data,
                         session_id=self._url_id(),
                     )
@@ -389,5 +392,5 @@ class SyncView(APIView):
             except services.InvalidCursor as exc:
                 raise ValidationError({"since": [str(exc)]}) from exc
         limit = _positive_int(request, "limit", 500) or 100
-        page = services.sync_page(user=request.user, since=since, limit=limit)
+        page = services.sync_page(user=request_user(request), since=since, limit=limit)
         return Response(SyncPageSerializer(page).data)

@@ -21,6 +21,7 @@ class LoginAccountThrottle(SimpleRateThrottle):
     """
 
     scope = "login_account"
+    duration: int  # Set by SimpleRateThrottle from the rate; the type stubs leave it out.
 
     def throttle_success(self) -> bool:
         return True  # Checked here, recorded by record_failure() when the password was wrong.

@@ -1,5 +1,6 @@
 import json
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -56,29 +57,26 @@ class Command(BaseCommand):
                 added[section] += apply_once(
                     f"{section}:{item['slug']}",
                     taken=_taken(model, item),
-                    create=lambda model=model, item=item: model.objects.create(**item),
+                    create=partial(model.objects.create, **item),
                 )
         for item in seed["exercises"]:
             added["exercises"] += apply_once(
                 f"exercises:{item['slug']}",
                 taken=_taken(Exercise, item),
-                create=lambda item=item: services.exercise_create(data=self._exercise_data(item)),
+                create=partial(_create_exercise, item),
             )
         for link in seed.get("progressions", []):
             ends = Exercise.objects.filter(slug__in=[link["milder"], link["harder"]])
             added["progressions"] += apply_once(
                 f"progressions:{link['milder']}>{link['harder']}",
                 taken=ends.count() != 2,  # A trainer removed or renamed one end.
-                create=lambda link=link: ExerciseProgression.objects.get_or_create(
-                    milder=Exercise.objects.get(slug=link["milder"]),
-                    harder=Exercise.objects.get(slug=link["harder"]),
-                ),
+                create=partial(_link, link["milder"], link["harder"]),
             )
         for routine in seed.get("routines", []):
             added["routines"] += apply_once(
                 f"routines:{routine['key']}",
                 taken=Routine.objects.filter(owner__isnull=True, name=routine["name"]).exists(),
-                create=lambda routine=routine: self._create_routine(routine),
+                create=partial(_create_routine, routine),
             )
         self.stdout.write(
             "Seed catalog: added "
@@ -86,35 +84,45 @@ class Command(BaseCommand):
             + "; everything else was loaded before and is left as it is."
         )
 
-    @staticmethod
-    def _create_routine(routine: dict[str, Any]) -> None:
-        exercises = Exercise.objects.in_bulk(
-            [item["exercise"] for item in routine["items"]], field_name="slug"
-        )
-        # An exercise a trainer has removed is left out of the routine, not brought back.
-        items = [
-            {**item, "exercise": exercises[item["exercise"]]}
-            for item in routine["items"]
-            if item["exercise"] in exercises
-        ]
-        fields = {k: routine[k] for k in ("name", "goal", "description")}
-        services.routine_create(owner=None, data={**fields, "published": True, "items": items})
 
-    @staticmethod
-    def _exercise_data(item: dict[str, Any]) -> dict[str, Any]:
-        # A muscle or piece of equipment a trainer has removed is left out, not brought back.
-        muscles = Muscle.objects.in_bulk([m["slug"] for m in item["muscles"]], field_name="slug")
-        kit = Equipment.objects.in_bulk([e["slug"] for e in item["equipment"]], field_name="slug")
-        data = {k: v for k, v in item.items() if k not in {"muscles", "equipment"}}
-        data["muscle_links"] = [
-            {"muscle": muscles[m["slug"]], "role": m["role"]}
-            for m in item["muscles"]
-            if m["slug"] in muscles
-        ]
-        data["equipment_links"] = [
-            {"equipment": kit[e["slug"]], "optional": e["optional"]}
-            for e in item["equipment"]
-            if e["slug"] in kit
-        ]
-        data.setdefault("published", True)
-        return data
+def _create_routine(routine: dict[str, Any]) -> None:
+    exercises = Exercise.objects.in_bulk(
+        [item["exercise"] for item in routine["items"]], field_name="slug"
+    )
+    # An exercise a trainer has removed is left out of the routine, not brought back.
+    items = [
+        {**item, "exercise": exercises[item["exercise"]]}
+        for item in routine["items"]
+        if item["exercise"] in exercises
+    ]
+    fields = {k: routine[k] for k in ("name", "goal", "description")}
+    services.routine_create(owner=None, data={**fields, "published": True, "items": items})
+
+
+def _exercise_data(item: dict[str, Any]) -> dict[str, Any]:
+    # A muscle or piece of equipment a trainer has removed is left out, not brought back.
+    muscles = Muscle.objects.in_bulk([m["slug"] for m in item["muscles"]], field_name="slug")
+    kit = Equipment.objects.in_bulk([e["slug"] for e in item["equipment"]], field_name="slug")
+    data = {k: v for k, v in item.items() if k not in {"muscles", "equipment"}}
+    data["muscle_links"] = [
+        {"muscle": muscles[m["slug"]], "role": m["role"]}
+        for m in item["muscles"]
+        if m["slug"] in muscles
+    ]
+    data["equipment_links"] = [
+        {"equipment": kit[e["slug"]], "optional": e["optional"]}
+        for e in item["equipment"]
+        if e["slug"] in kit
+    ]
+    data.setdefault("published", True)
+    return data
+
+
+def _create_exercise(item: dict[str, Any]) -> None:
+    services.exercise_create(data=_exercise_data(item))
+
+
+def _link(milder: str, harder: str) -> None:
+    ExerciseProgression.objects.get_or_create(
+        milder=Exercise.objects.get(slug=milder), harder=Exercise.objects.get(slug=harder)
+    )
