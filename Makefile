@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: run test lint typecheck format schema schema-check migrations-check deploy-check ci clean constraints
+.PHONY: bench run test lint typecheck format schema schema-check migrations-check deploy-check ci clean constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,19 @@ migrations-check: $(VENV)/.installed
 deploy-check: $(VENV)/.installed
 	DJANGO_ENV=production DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		DJANGO_ALLOWED_HOSTS=api.example.com $(MANAGE) check --deploy --fail-level WARNING
+
+## fuzz: schemathesis against a live gunicorn on a throwaway database (FUZZ_SEED=n replays)
+fuzz: $(VENV)/.installed-dev
+	fuzz/run
+
+## bench: wrk against a live gunicorn on a throwaway database; results in bench/results/
+bench: $(VENV)/.installed-bench
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(BIN)/python bench/run.py
+
+$(VENV)/.installed-bench: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[bench]"
+	touch $@ $(VENV)/.installed
 
 ci:
 	bash .ci/run

@@ -142,17 +142,28 @@ class PublishActions:
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._set_published(request, queryset, published=False)
 
+    def publish_problem(self, obj: Any) -> str | None:
+        """Why `obj` cannot be published yet, in words for a trainer; None when it can."""
+        return None
+
     def _set_published(
         self, request: HttpRequest, queryset: QuerySet[Any], *, published: bool
     ) -> None:
-        # Saved one by one, not with update(), so that updated_at and the change feed move.
-        changed = 0
-        for item in queryset.exclude(published=published):
-            item.published = published
-            item.save(update_fields=["published", "updated_at"])
-            changed += 1
         state = "published" if published else "unpublished"
-        self.message_user(request, f"{changed} item(s) {state}.", messages.SUCCESS)  # type: ignore[attr-defined]
+        already = queryset.filter(published=published).count()
+        changed = 0
+        # Saved one by one, not with update(), so that updated_at and the change feed move.
+        for obj in queryset.exclude(published=published):
+            if published and (problem := self.publish_problem(obj)):
+                self.message_user(  # type: ignore[attr-defined]
+                    request, f"“{obj}” was not published: {problem}.", messages.WARNING
+                )
+                continue
+            obj.published = published
+            obj.save(update_fields=["published", "updated_at"])
+            changed += 1
+        note = f"; {already} already were" if already else ""
+        self.message_user(request, f"{changed} {state}{note}.", messages.SUCCESS)  # type: ignore[attr-defined]
 
 
 @admin.register(Exercise)
@@ -241,6 +252,26 @@ class RoutineAdmin(PublishActions, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Routine]:
         return super().get_queryset(request).filter(owner__isnull=True)
 
+    def publish_problem(self, obj: Routine) -> str | None:
+        items = list(obj.items.select_related("exercise"))
+        if not items:
+            return "it has no exercises yet"
+        drafts = [item.exercise.name for item in items if not item.exercise.published]
+        if drafts:
+            return f"publish these exercises first: {', '.join(drafts)}"
+        return None
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # The items are saved only now, so only now can the routine be checked.
+        super().save_related(request, form, formsets, change)
+        routine = form.instance
+        if routine.published and (problem := self.publish_problem(routine)):
+            routine.published = False
+            routine.save(update_fields=["published", "updated_at"])
+            self.message_user(
+                request, f"“{routine}” was saved but not published: {problem}.", messages.WARNING
+            )
+
     @admin.display(description="As the app shows it")
     def preview(self, routine: Routine) -> str:
         if routine.pk is None:
@@ -250,7 +281,14 @@ class RoutineAdmin(PublishActions, admin.ModelAdmin):
         rows = format_html_join(
             "",
             "<li><strong>{}</strong>: {}</li>",
-            ((item.exercise.name, _dose(item)) for item in items),
+            (
+                (
+                    item.exercise.name
+                    + ("" if item.exercise.published else " (not published: apps leave it out)"),
+                    _dose(item),
+                )
+                for item in items
+            ),
         )
         return format_html(
             "<p><strong>{}</strong>, about {} min</p><p>{}</p><ol>{}</ol>",

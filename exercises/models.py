@@ -125,16 +125,19 @@ class Exercise(models.Model):
             models.CheckConstraint(
                 condition=Q(sets__isnull=True) | Q(sets__gte=1, sets__lte=20),
                 name="exercise_sets_range",
+                violation_error_message="Sets must be from 1 to 20, or empty.",
             ),
             models.CheckConstraint(
                 condition=Q(reps_per_side__isnull=True)
                 | Q(reps_per_side__gte=1, reps_per_side__lte=200),
                 name="exercise_reps_range",
+                violation_error_message="Reps per side must be from 1 to 200, or empty.",
             ),
             models.CheckConstraint(
                 condition=Q(hold_seconds__isnull=True)
                 | Q(hold_seconds__gte=1, hold_seconds__lte=600),
                 name="exercise_hold_range",
+                violation_error_message="The hold must be from 1 to 600 seconds, or empty.",
             ),
         ]
 
@@ -397,24 +400,31 @@ class RoutineItem(models.Model):
         ordering = ["position", "id"]
         constraints: ClassVar = [
             models.CheckConstraint(
-                condition=Q(sets__gte=1, sets__lte=20), name="routine_item_sets_range"
+                condition=Q(sets__gte=1, sets__lte=20),
+                name="routine_item_sets_range",
+                violation_error_message="Sets must be from 1 to 20.",
             ),
             models.CheckConstraint(
                 condition=Q(reps_per_side__isnull=True)
                 | Q(reps_per_side__gte=1, reps_per_side__lte=200),
                 name="routine_item_reps_range",
+                violation_error_message="Reps per side must be from 1 to 200, or empty.",
             ),
             models.CheckConstraint(
                 condition=Q(hold_seconds__isnull=True)
                 | Q(hold_seconds__gte=1, hold_seconds__lte=600),
                 name="routine_item_hold_range",
+                violation_error_message="The hold must be from 1 to 600 seconds, or empty.",
             ),
             models.CheckConstraint(
                 condition=Q(reps_per_side__isnull=False) | Q(hold_seconds__isnull=False),
                 name="routine_item_reps_or_hold",
+                violation_error_message="Give reps per side, a hold time, or both.",
             ),
             models.CheckConstraint(
-                condition=Q(rest_seconds__lte=600), name="routine_item_rest_range"
+                condition=Q(rest_seconds__lte=600),
+                name="routine_item_rest_range",
+                violation_error_message="Rest must be at most 600 seconds.",
             ),
         ]
 

@@ -5,6 +5,14 @@ from django.utils.text import slugify
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from hipflex_api.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictModelSerializer,
+    StrictSlugField,
+    WholeItemMixin,
+)
+
 from . import services
 from .models import (
     Equipment,
@@ -18,13 +26,13 @@ from .models import (
 )
 
 
-class MuscleSerializer(serializers.ModelSerializer):
+class MuscleSerializer(StrictModelSerializer):
     class Meta:
         model = Muscle
         fields = ["slug", "name", "group", "description", "attaches_lumbar_spine", "crosses_knee"]
 
 
-class EquipmentSerializer(serializers.ModelSerializer):
+class EquipmentSerializer(StrictModelSerializer):
     class Meta:
         model = Equipment
         fields = ["slug", "name", "description"]
@@ -35,7 +43,7 @@ class TextListField(serializers.ListField):
 
     def __init__(self, *, attribute: str = "text", max_length: int = 300, **kwargs: Any) -> None:
         self.attribute = attribute
-        kwargs.setdefault("child", serializers.CharField(max_length=max_length))
+        kwargs.setdefault("child", StrictCharField(max_length=max_length))
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 50)
         super().__init__(**kwargs)
@@ -44,14 +52,14 @@ class TextListField(serializers.ListField):
         return [getattr(row, self.attribute) for row in data.all()]
 
 
-class ExerciseMuscleSerializer(serializers.Serializer):
-    slug = serializers.SlugField(help_text="The muscle's slug.")
-    name = serializers.CharField(read_only=True)
+class ExerciseMuscleSerializer(WholeItemMixin, serializers.Serializer):
+    slug = StrictSlugField(help_text="The muscle's slug.")
+    name = StrictCharField(read_only=True)
     role = serializers.ChoiceField(
         choices=ExerciseMuscle.Role.choices, default=ExerciseMuscle.Role.PRIMARY
     )
-    attaches_lumbar_spine = serializers.BooleanField(read_only=True)
-    crosses_knee = serializers.BooleanField(read_only=True)
+    attaches_lumbar_spine = StrictBooleanField(read_only=True)
+    crosses_knee = StrictBooleanField(read_only=True)
 
     def to_representation(self, instance: ExerciseMuscle) -> dict[str, Any]:
         muscle = instance.muscle
@@ -64,10 +72,10 @@ class ExerciseMuscleSerializer(serializers.Serializer):
         }
 
 
-class ExerciseEquipmentSerializer(serializers.Serializer):
-    slug = serializers.SlugField(help_text="The equipment's slug.")
-    name = serializers.CharField(read_only=True)
-    optional = serializers.BooleanField(default=False, help_text="Helps, but is not needed.")
+class ExerciseEquipmentSerializer(WholeItemMixin, serializers.Serializer):
+    slug = StrictSlugField(help_text="The equipment's slug.")
+    name = StrictCharField(read_only=True)
+    optional = StrictBooleanField(default=False, help_text="Helps, but is not needed.")
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         return {
@@ -77,14 +85,14 @@ class ExerciseEquipmentSerializer(serializers.Serializer):
         }
 
 
-class ExerciseRefSerializer(serializers.Serializer):
+class ExerciseRefSerializer(WholeItemMixin, serializers.Serializer):
     """Another exercise, named by its slug."""
 
-    slug = serializers.SlugField()
-    name = serializers.CharField(read_only=True)
+    slug = StrictSlugField()
+    name = StrictCharField(read_only=True)
 
 
-class ExerciseMediaSerializer(serializers.ModelSerializer):
+class ExerciseMediaSerializer(WholeItemMixin, StrictModelSerializer):
     class Meta:
         model = ExerciseMedia
         fields = ["kind", "url", "caption", "licence", "attribution"]
@@ -104,7 +112,7 @@ class PrescriptionSerializer(serializers.Serializer):
     hold_seconds = serializers.IntegerField(
         min_value=1, max_value=600, allow_null=True, required=False
     )
-    note = serializers.CharField(
+    note = StrictCharField(
         source="prescription_note", max_length=300, allow_blank=True, required=False
     )
 
@@ -115,7 +123,7 @@ def _difficulty_field(**kwargs: Any) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=Exercise.Difficulty.choices, **kwargs)
 
 
-class ExerciseSummarySerializer(serializers.ModelSerializer):
+class ExerciseSummarySerializer(StrictModelSerializer):
     difficulty = _difficulty_field(read_only=True)
 
     class Meta:
@@ -165,11 +173,11 @@ def _resolve_options(value: list[dict[str, Any]]) -> list[Exercise]:
     return [item["exercise"] for item in resolved]
 
 
-class ExerciseSerializer(serializers.ModelSerializer):
+class ExerciseSerializer(StrictModelSerializer):
     """Everything an app needs to show and coach an exercise, in one response."""
 
     difficulty = _difficulty_field(required=False)
-    slug = serializers.SlugField(
+    slug = StrictSlugField(
         max_length=120,
         required=False,
         validators=[UniqueValidator(queryset=Exercise.objects.all())],
@@ -287,16 +295,16 @@ class ExerciseSerializer(serializers.ModelSerializer):
         return services.exercise_update(exercise=instance, data=validated_data)
 
 
-class RoutineItemSerializer(serializers.ModelSerializer):
+class RoutineItemSerializer(WholeItemMixin, StrictModelSerializer):
     position = serializers.IntegerField(
         min_value=0,
         max_value=1000,
         required=False,
         help_text="Order in the routine; items are sorted by it. Left out: the order sent.",
     )
-    exercise = serializers.SlugField(max_length=120, help_text="The exercise's slug.")
-    exercise_name = serializers.CharField(source="exercise.name", read_only=True)
-    unilateral = serializers.BooleanField(
+    exercise = StrictSlugField(max_length=120, help_text="The exercise's slug.")
+    exercise_name = StrictCharField(source="exercise.name", read_only=True)
+    unilateral = StrictBooleanField(
         source="exercise.unilateral",
         read_only=True,
         help_text="Done one side at a time: each set is done per side.",
@@ -309,7 +317,7 @@ class RoutineItemSerializer(serializers.ModelSerializer):
         min_value=1, max_value=600, allow_null=True, required=False
     )
     rest_seconds = serializers.IntegerField(min_value=0, max_value=600, default=0)
-    notes = serializers.CharField(max_length=300, allow_blank=True, required=False)
+    notes = StrictCharField(max_length=300, allow_blank=True, required=False)
 
     class Meta:
         model = RoutineItem
@@ -331,13 +339,6 @@ class RoutineItemSerializer(serializers.ModelSerializer):
         return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        # A PATCH skips required fields, yet `items` always replaces every item, so each one
-        # must still name its exercise.
-        if "exercise" not in attrs:
-            raise serializers.ValidationError(
-                {"exercise": [self.fields["exercise"].error_messages["required"]]},
-                code="required",
-            )
         if attrs.get("reps_per_side") is None and attrs.get("hold_seconds") is None:
             raise serializers.ValidationError(
                 {"reps_per_side": ["Give reps_per_side, hold_seconds, or both."]}
@@ -345,17 +346,19 @@ class RoutineItemSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class RoutineSerializer(serializers.ModelSerializer):
+class RoutineSerializer(StrictModelSerializer):
     """A routine as the app shows it: its items in order and how long it takes."""
 
-    curated = serializers.BooleanField(
+    curated = StrictBooleanField(
         source="is_curated", read_only=True, help_text="Written by trainers, not by the caller."
     )
     estimated_minutes = serializers.SerializerMethodField(
-        help_text="Work and rest for every set, both sides of one-sided exercises, rounded up."
+        help_text="Every set's work and rest, both sides of one-sided exercises, rounded up to "
+        "a minute. Work is the hold, or 3 seconds a rep, or reps times the hold when an item "
+        "has both."
     )
     items = RoutineItemSerializer(  # type: ignore[call-arg]  # the stubs lack max_length
-        many=True, max_length=50, help_text="In order."
+        many=True, min_length=1, max_length=50, help_text="In order; at least one."
     )
 
     class Meta:

@@ -2,8 +2,10 @@ from typing import Any
 
 from django.db import IntegrityError
 from django.db.models import Prefetch, QuerySet
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -27,7 +29,7 @@ from sessions.serializers import (
     StartedSessionSerializer,
     WorkoutSessionSerializer,
 )
-from sessions.services import session_start_from_routine, sessions_with_sets
+from sessions.services import UnknownSlugs, session_start_from_routine, sessions_with_sets
 
 from . import services
 from .filters import ExerciseFilter, RoutineFilter
@@ -134,7 +136,17 @@ KING_RUNNER_EXAMPLE = {
         summary="Change part of an exercise",
         description="Trainers only. A list in the body replaces that list; lists left out stay.",
     ),
-    destroy=extend_schema(summary="Delete an exercise", description="Trainers only."),
+    destroy=extend_schema(
+        summary="Delete an exercise",
+        description="Trainers only. One that routines or logs still use is refused (409): "
+        "unpublish it instead.",
+        responses={
+            204: None,
+            409: OpenApiResponse(
+                ErrorSerializer, description="Routines or workout logs still use it."
+            ),
+        },
+    ),
 )
 class ExerciseViewSet(viewsets.ModelViewSet):
     queryset = Exercise.objects.all()
@@ -257,6 +269,10 @@ class RoutineViewSet(viewsets.ModelViewSet):
             "exercise__name",
             "exercise__unilateral",
         )
+        if not self.request.user.has_perm("exercises.view_exercise"):
+            # A draft exercise in a published routine stays the trainers' business: its items
+            # are left out of what users see, copy and start.
+            items = items.filter(exercise__published=True)
         # One query for the items of the whole page and their exercises.
         return Routine.objects.visible_to(self.request.user).prefetch_related(
             Prefetch("items", items)
@@ -274,11 +290,14 @@ class RoutineViewSet(viewsets.ModelViewSet):
         summary="Copy a routine",
         description="A private, editable copy for the caller.",
         request=None,
-        responses={201: RoutineSerializer},
+        responses={
+            201: RoutineSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="The routine is not published."),
+        },
     )
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def copy(self, request: Request, pk: str | None = None) -> Response:
-        copy = services.routine_copy(routine=self._startable(), owner=request.user)
+        copy = services.routine_copy(routine=self._startable(), owner=request_user(request))
         fresh = self.get_queryset().get(pk=copy.pk)
         return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
 
@@ -287,16 +306,37 @@ class RoutineViewSet(viewsets.ModelViewSet):
         description="Creates a workout session for the caller with the routine's sets planned "
         "(`done: false`, one per side of one-sided exercises), as prescribed now: later edits "
         "of the routine do not change it. Where the caller's recent sets of an exercise hurt, "
-        "its milder option takes its place; after several easy, pain-free sessions, its "
-        "harder option. `adjustments` says where and why; list an exercise in `keep` to keep "
-        "it as prescribed. A retry with the same `id` returns the stored session (200).",
+        "its milder option takes its place (list the exercise in `keep` to keep it); where "
+        "it hurt and no milder option suits, a `caution`; after several easy, pain-free "
+        "sessions, its harder option is proposed (list the exercise in `accept` to take it). "
+        "A swapped-in option keeps the item's dose. `adjustments` says where and why. A retry "
+        "with the same `id` returns the stored session (200, without `adjustments`).",
         request=RoutineStartSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[201],
+                description="The new session's URL.",
+            ),
+            OpenApiParameter(
+                "ETag",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[201],
+                description="The new session's version, for If-Match on its first change.",
+            ),
+        ],
         responses={
             201: StartedSessionSerializer,
             200: OpenApiResponse(
                 StartedSessionSerializer, description="A session with this id was already stored."
             ),
             409: OpenApiResponse(ErrorSerializer, description="The id is taken by another user."),
+            410: OpenApiResponse(
+                ErrorSerializer, description="A session with this id was deleted."
+            ),
         },
     )
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
@@ -314,7 +354,10 @@ class RoutineViewSet(viewsets.ModelViewSet):
                 session_id=session_id,
                 started_at=body.validated_data.get("started_at"),
                 keep=frozenset(body.validated_data["keep"]),
+                accept=frozenset(body.validated_data["accept"]),
             )
+        except UnknownSlugs as exc:
+            raise ValidationError({exc.field: [str(exc)]}) from exc
         except IntegrityError:
             # A twin of this request stored the same id first.
             if session_id is not None and (stored := _stored_session(request, session_id)):
@@ -326,6 +369,7 @@ class RoutineViewSet(viewsets.ModelViewSet):
         ).data
         response = Response(data, status=status.HTTP_201_CREATED)
         response["Location"] = f"/api/v1/sessions/{session.pk}/"
+        response["ETag"] = fresh.etag
         return response
 
 

@@ -9,7 +9,8 @@ from django.db import IntegrityError
 from django.db.models import ProtectedError
 from django.http import HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
-from django.views import defaults
+from django.views import csrf, defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -155,6 +156,7 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+@csrf_exempt  # The API authenticates with tokens, never cookies: there is nothing to forge.
 def api_not_found(request: HttpRequest, path: str = "") -> JsonResponse:
     """Answers any URL under /api/ that no route matches, so clients never get an HTML page."""
     detail = f"No endpoint at {request.path}."
@@ -190,6 +192,15 @@ def handler403(request: HttpRequest, exception: Exception) -> Any:
             status=403,
         )
     return defaults.permission_denied(request, exception)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> Any:
+    if _is_api(request):
+        return JsonResponse(
+            error_body(status_code=403, code="permission_denied", detail="CSRF check failed."),
+            status=403,
+        )
+    return csrf.csrf_failure(request, reason)
 
 
 def handler500(request: HttpRequest) -> Any:

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 
 def _positive_int(request: Request, name: str, maximum: int | None = None) -> int | None:
     raw = request.query_params.get(name)
-    if raw is None:
+    if not raw:  # Left out or left empty, as for every query parameter of the API.
         return None
     limit = f" from 1 to {maximum}" if maximum else " of 1 or more"
     message = f"Must be a whole number{limit}."
@@ -59,8 +59,10 @@ class StartedAtCursorPagination(pagination.CursorPagination):
     def decode_cursor(self, request: Request) -> Any:
         message = {self.cursor_query_param: ["Not a cursor this server handed out."]}
         raw = request.query_params.get(self.cursor_query_param)
+        if not raw:
+            return None
         # Base64 decoding skips characters outside its alphabet, so "%%%" would read as no cursor.
-        if raw is not None and not _BASE64.fullmatch(raw):
+        if not _BASE64.fullmatch(raw):
             raise ValidationError(message, code="invalid")
         try:
             cursor = super().decode_cursor(request)

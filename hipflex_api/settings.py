@@ -48,6 +48,7 @@ ALLOWED_HOSTS = [
     if host.strip()
 ]
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "hipflex_api.errors.csrf_failure"
 
 # Browsers may call the API from these origins only; none by default. Phones need no CORS.
 CORS_ALLOWED_ORIGINS = env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
@@ -203,13 +204,16 @@ MAX_SETS_PER_SESSION = env.int("MAX_SETS_PER_SESSION", default=200)
 # How long an Idempotency-Key's first response is kept for replay.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 
-# Coaching advice. Cautious by default: a little pain already suggests the milder option,
-# and the harder one waits for several easy, pain-free sessions in a row.
+# Coaching advice, cautious by default: any pain at all suggests the milder option, as the
+# article says ("if you feel pain, choose a milder option"), and the harder one waits for
+# several easy, pain-free sessions in a row and is only ever proposed, never imposed.
 COACHING = {
     # Pain (0-10) at or above this, in a recent set of an exercise, suggests its milder option.
-    "PAIN_THRESHOLD": env.int("COACHING_PAIN_THRESHOLD", default=3),
-    # How many of the latest sessions with the exercise count as "recent" for pain.
+    "PAIN_THRESHOLD": env.int("COACHING_PAIN_THRESHOLD", default=1),
+    # The latest sessions with the exercise that count as "recent" for pain...
     "RECENT_SESSIONS": env.int("COACHING_RECENT_SESSIONS", default=2),
+    # ...as long as they are no older than this many days.
+    "RECENT_DAYS": env.int("COACHING_RECENT_DAYS", default=28),
     # This many sessions in a row, pain-free and no harder than EASY_EFFORT, suggest the harder.
     "EASY_SESSIONS": env.int("COACHING_EASY_SESSIONS", default=3),
     "EASY_EFFORT": env.int("COACHING_EASY_EFFORT", default=4),
@@ -244,6 +248,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hipflex_api.schema.require_response_fields",
+        "hipflex_api.schema.allow_empty_query_values",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -290,3 +295,6 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Only bench/ turns this on: it routes a bare view that every endpoint is measured against.
+BENCHMARK = env.bool("DJANGO_BENCHMARK", default=False)

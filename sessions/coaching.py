@@ -7,28 +7,35 @@ version for when the basic stretch gets easy, applied to what the user logged.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Literal
 
 from django.conf import settings
 from django.db.models import F, Prefetch, Window
 from django.db.models.functions import DenseRank
+from django.utils import timezone
 
 from exercises.models import Exercise
 from hipflex_api.accounts.models import User
 
 from .models import SetLog
 
-Action = Literal["keep", "milder", "harder"]
+Action = Literal["keep", "milder", "harder", "caution"]
 
 
 @dataclass
 class _LoggedSession:
+    started_at: datetime
     effort: int | None
     pains: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     @property
     def max_pain(self) -> int:
         return max((p for side in self.pains.values() for p in side), default=0)
+
+    def easy(self) -> bool:
+        effort = self.effort
+        return self.max_pain == 0 and effort is not None and effort <= _config("EASY_EFFORT")
 
 
 @dataclass(frozen=True)
@@ -42,8 +49,14 @@ class Advice:
     sessions_considered: int
 
 
+def _config(name: str) -> int:
+    return int(settings.COACHING[name])
+
+
 def _options(exercise_ids: Iterable[int]) -> dict[int, Exercise]:
-    published = Exercise.objects.filter(published=True).only("slug", "name", "difficulty")
+    published = Exercise.objects.filter(published=True).only(
+        "slug", "name", "difficulty", "unilateral"
+    )
     exercises = Exercise.objects.filter(pk__in=list(exercise_ids)).prefetch_related(
         # The closest step first: the hardest of the milder, the easiest of the harder.
         Prefetch("milder_options", published.order_by("-difficulty", "name")),
@@ -52,7 +65,7 @@ def _options(exercise_ids: Iterable[int]) -> dict[int, Exercise]:
     return {exercise.pk: exercise for exercise in exercises}
 
 
-def _history(user: User, exercise_ids: list[int], window: int) -> dict[int, list[_LoggedSession]]:
+def _history(user: User, exercise_ids: set[int], window: int) -> dict[int, list[_LoggedSession]]:
     """The user's last `window` sessions with each exercise, newest first, in one query."""
     rank = Window(
         DenseRank(),
@@ -68,17 +81,36 @@ def _history(user: User, exercise_ids: list[int], window: int) -> dict[int, list
         )
         .annotate(session_rank=rank)
         .filter(session_rank__lte=window)
-        .values_list("exercise_id", "session_rank", "session__perceived_effort", "side", "pain")
+        .values_list(
+            "exercise_id",
+            "session_rank",
+            "session__started_at",
+            "session__perceived_effort",
+            "side",
+            "pain",
+        )
         .order_by("exercise_id", "session_rank")
     )
     history: dict[int, dict[int, _LoggedSession]] = defaultdict(dict)
-    for exercise_id, session_rank, effort, side, pain in rows:
-        session = history[exercise_id].setdefault(session_rank, _LoggedSession(effort=effort))
+    for exercise_id, session_rank, started_at, effort, side, pain in rows:
+        session = history[exercise_id].setdefault(session_rank, _LoggedSession(started_at, effort))
         session.pains[side].append(pain)
     return {key: [sessions[r] for r in sorted(sessions)] for key, sessions in history.items()}
 
 
+def _recent(sessions: list[_LoggedSession], now: datetime) -> list[_LoggedSession]:
+    """The sessions that still count for pain: the latest few, and none older than the
+    cut-off, so that one bad day does not keep a user off an exercise for good."""
+    cutoff = now - timedelta(days=_config("RECENT_DAYS"))
+    return [s for s in sessions[: _config("RECENT_SESSIONS")] if s.started_at >= cutoff]
+
+
+def _recent_pain(sessions: list[_LoggedSession], now: datetime) -> int | None:
+    return max((s.max_pain for s in _recent(sessions, now)), default=None)
+
+
 def _painful_side(recent: list[_LoggedSession], threshold: int) -> str | None:
+    """The one side that hurt, when both sides were logged and only one hurt."""
     left = max((p for s in recent for p in s.pains.get("left", [])), default=None)
     right = max((p for s in recent for p in s.pains.get("right", [])), default=None)
     both = max((p for s in recent for p in s.pains.get("both", [])), default=0)
@@ -92,10 +124,15 @@ def _painful_side(recent: list[_LoggedSession], threshold: int) -> str | None:
     return None
 
 
-def _advise(exercise: Exercise, sessions: list[_LoggedSession]) -> Advice:
-    config = settings.COACHING
-    threshold = config["PAIN_THRESHOLD"]
-    recent = sessions[: config["RECENT_SESSIONS"]]
+def _easy_streak(sessions: list[_LoggedSession]) -> bool:
+    streak = sessions[: _config("EASY_SESSIONS")]
+    return len(streak) == _config("EASY_SESSIONS") and all(s.easy() for s in streak)
+
+
+def _advise(exercise: Exercise, history: dict[int, list[_LoggedSession]], now: datetime) -> Advice:
+    threshold = _config("PAIN_THRESHOLD")
+    sessions = history.get(exercise.pk, [])
+    recent = _recent(sessions, now)
     recent_pain = max((s.max_pain for s in recent), default=None)
 
     def advice(
@@ -103,36 +140,73 @@ def _advise(exercise: Exercise, sessions: list[_LoggedSession]) -> Advice:
     ) -> Advice:
         return Advice(exercise, action, suggested, reason, side, recent_pain, len(sessions))
 
+    def comfortable(option: Exercise) -> bool:
+        pain = _recent_pain(history.get(option.pk, []), now)
+        return pain is None or pain < threshold
+
     if not sessions:
         return advice("keep", f"No sets of {exercise.name} logged yet: start as prescribed.")
     if recent_pain is not None and recent_pain >= threshold:
         side = _painful_side(recent, threshold) if exercise.unilateral else None
         where = f" on the {side} side only" if side else ""
         hurt = f"Your recent sets of {exercise.name} hurt{where} (pain {recent_pain}/10)."
-        milder = next(iter(exercise.milder_options.all()), None)
-        if milder is None:
+        milder_options = list(exercise.milder_options.all())
+        last_pain = max(s.started_at for s in recent if s.max_pain >= threshold)
+        for milder in milder_options:
+            since = [s for s in history.get(milder.pk, []) if s.started_at > last_pain]
+            if _easy_streak(since):
+                return advice(
+                    "keep",
+                    f"{hurt} Since then, {milder.name} has been pain-free and easy "
+                    f"{_config('EASY_SESSIONS')} times: try {exercise.name} again, gently.",
+                    side=side,
+                )
+        suggestion = next((m for m in milder_options if comfortable(m)), None)
+        if suggestion is None:
+            why = "It has no milder option" if not milder_options else "Its milder options hurt too"
             return advice(
-                "keep",
-                f"{hurt} It has no milder option: ease off, or skip it until it stops hurting.",
+                "caution",
+                f"{hurt} {why}: ease off, or skip it until it stops hurting.",
                 side=side,
             )
-        return advice("milder", f"{hurt} Try the milder {milder.name} instead.", milder, side)
-    easy = sessions[: config["EASY_SESSIONS"]]
-    if len(easy) == config["EASY_SESSIONS"] and all(
-        s.max_pain == 0 and s.effort is not None and s.effort <= config["EASY_EFFORT"] for s in easy
-    ):
-        streak = f"Your last {len(easy)} sessions with {exercise.name} were pain-free and easy."
-        harder = next(iter(exercise.harder_options.all()), None)
+        return advice(
+            "milder", f"{hurt} Try the milder {suggestion.name} instead.", suggestion, side
+        )
+    if _easy_streak(sessions):
+        streak = f"Your last {_config('EASY_SESSIONS')} sessions with {exercise.name} were "
+        streak += "pain-free and easy."
+        harder = next((h for h in exercise.harder_options.all() if comfortable(h)), None)
         if harder is None:
-            return advice("keep", f"{streak} It has no harder option: keep it up.")
-        return advice("harder", f"{streak} Ready for the harder {harder.name}.", harder)
-    return advice("keep", f"Your recent sets of {exercise.name} went fine: keep going.")
+            return advice("keep", f"{streak} No harder option suits you yet: keep it up.")
+        return advice("harder", f"{streak} Ready for the harder {harder.name}?", harder)
+    if recent_pain:
+        return advice(
+            "keep",
+            f"Your recent sets of {exercise.name} had a little pain ({recent_pain}/10), below "
+            f"the {threshold}/10 that calls for a milder option: go gently, and switch if it "
+            "grows.",
+        )
+    if not recent:
+        return advice(
+            "keep",
+            f"No sets of {exercise.name} in the last {_config('RECENT_DAYS')} days: "
+            "start gently, as prescribed.",
+        )
+    return advice("keep", f"Your recent sets of {exercise.name} were pain-free: keep going.")
 
 
-def advice_for(*, user: User, exercise_ids: list[int]) -> dict[int, Advice]:
+def advice_for(
+    *, user: User, exercise_ids: list[int], now: datetime | None = None
+) -> dict[int, Advice]:
     """Advice for each exercise, in a fixed number of queries whatever the history."""
-    config = settings.COACHING
-    window = max(config["RECENT_SESSIONS"], config["EASY_SESSIONS"])
+    now = now or timezone.now()
+    window = max(_config("RECENT_SESSIONS"), _config("EASY_SESSIONS"))
     exercises = _options(exercise_ids)
-    history = _history(user, list(exercises), window)
-    return {pk: _advise(exercise, history.get(pk, [])) for pk, exercise in exercises.items()}
+    # The options' own history too: never propose an option that hurt.
+    related = {
+        option.pk
+        for exercise in exercises.values()
+        for option in [*exercise.milder_options.all(), *exercise.harder_options.all()]
+    }
+    history = _history(user, set(exercises) | related, window)
+    return {pk: _advise(exercise, history, now) for pk, exercise in exercises.items()}

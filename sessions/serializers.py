@@ -9,6 +9,13 @@ from rest_framework import serializers
 from exercises.models import Exercise
 from exercises.serializers import ExerciseRefSerializer, ExerciseSummarySerializer, resolve_slugs
 from hipflex_api.accounts.serializers import ProfileSerializer
+from hipflex_api.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictModelSerializer,
+    StrictSlugField,
+    WholeItemMixin,
+)
 
 from .models import SetLog, WorkoutSession
 
@@ -41,10 +48,10 @@ class UUIDStringField(serializers.UUIDField):
         return super().to_internal_value(data)
 
 
-class SetLogSerializer(serializers.ModelSerializer):
+class SetLogSerializer(WholeItemMixin, StrictModelSerializer):
     """One set: give `reps`, `hold_seconds`, or both."""
 
-    exercise = serializers.SlugField(
+    exercise = StrictSlugField(
         max_length=120, help_text="Slug of a published exercise, such as `king-runner`."
     )
     reps = serializers.IntegerField(
@@ -56,8 +63,8 @@ class SetLogSerializer(serializers.ModelSerializer):
     pain = serializers.IntegerField(
         min_value=0, max_value=10, default=0, help_text="0 (none) to 10 (worst)."
     )
-    notes = serializers.CharField(max_length=500, allow_blank=True, required=False)
-    done = serializers.BooleanField(
+    notes = StrictCharField(max_length=500, allow_blank=True, required=False)
+    done = StrictBooleanField(
         default=True, help_text="False for a set planned from a routine and not done yet."
     )
     rest_seconds = serializers.IntegerField(
@@ -101,9 +108,9 @@ class SetLogSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class WorkoutSessionSerializer(serializers.ModelSerializer):
+class WorkoutSessionSerializer(StrictModelSerializer):
     serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
+        **StrictModelSerializer.serializer_field_mapping,
         models.DateTimeField: AwareDateTimeField,
     }
     id = UUIDStringField(
@@ -114,7 +121,7 @@ class WorkoutSessionSerializer(serializers.ModelSerializer):
     perceived_effort = serializers.IntegerField(
         min_value=0, max_value=10, allow_null=True, default=None, help_text="0 to 10."
     )
-    notes = serializers.CharField(max_length=2000, allow_blank=True, default="")
+    notes = StrictCharField(max_length=2000, allow_blank=True, default="")
     version = _version_field()
     sets = SetLogSerializer(  # type: ignore[call-arg]  # the stubs lack max_length
         many=True,
@@ -163,7 +170,7 @@ class WorkoutSessionSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class DeletedSessionSerializer(serializers.ModelSerializer):
+class DeletedSessionSerializer(StrictModelSerializer):
     version = _version_field()
     deleted_at = serializers.DateTimeField(read_only=True)
 
@@ -179,10 +186,10 @@ class SyncPageSerializer(serializers.Serializer):
         many=True, help_text="Published exercises added or changed; fetch detail as needed."
     )
     removed_exercises = serializers.ListField(
-        child=serializers.SlugField(), help_text="Slugs of exercises no longer published."
+        child=StrictSlugField(), help_text="Slugs of exercises no longer published."
     )
-    next_cursor = serializers.CharField(help_text="Pass as `since` to get the next changes.")
-    has_more = serializers.BooleanField(help_text="True when another page is waiting.")
+    next_cursor = StrictCharField(help_text="Pass as `since` to get the next changes.")
+    has_more = StrictBooleanField(help_text="True when another page is waiting.")
 
 
 class ExportSerializer(serializers.Serializer):
@@ -194,13 +201,15 @@ class ExportSerializer(serializers.Serializer):
 
 
 class AdviceSerializer(serializers.Serializer):
-    exercise = serializers.SlugField(source="exercise.slug")
+    exercise = StrictSlugField(source="exercise.slug")
     action = serializers.ChoiceField(
-        choices=["keep", "milder", "harder"],
-        help_text="Keep the exercise, or switch to the suggested milder or harder option.",
+        choices=["keep", "milder", "harder", "caution"],
+        help_text="`keep` it; switch to the `suggested` `milder` option (recent sets hurt) or "
+        "`harder` one (several easy, pain-free sessions); or `caution`: it hurt and no milder "
+        "option suits, so ease off or skip it.",
     )
     suggested = ExerciseRefSerializer(allow_null=True, help_text="The option to switch to.")
-    reason = serializers.CharField(help_text="Why, in a sentence the app can show.")
+    reason = StrictCharField(help_text="Why, in a sentence the app can show.")
     painful_side = serializers.ChoiceField(
         choices=["left", "right"],
         allow_null=True,
@@ -221,23 +230,35 @@ class RoutineStartSerializer(serializers.Serializer):
     )
     started_at = AwareDateTimeField(required=False, help_text="Defaults to now.")
     keep = serializers.ListField(
-        child=serializers.SlugField(),
+        child=StrictSlugField(),
         required=False,
         default=list,
         max_length=50,
-        help_text="Slugs of exercises to keep even where the advice proposes another option.",
+        help_text="Slugs of the routine's exercises to keep where a milder option would take "
+        "their place.",
+    )
+    accept = serializers.ListField(
+        child=StrictSlugField(),
+        required=False,
+        default=list,
+        max_length=50,
+        help_text="Slugs of the routine's exercises to swap for the harder option the advice "
+        "proposes; without this, a harder option is only proposed.",
     )
 
 
 class AdjustmentSerializer(serializers.Serializer):
     position = serializers.IntegerField(help_text="The routine item's place, from 0.")
     exercise = ExerciseRefSerializer(help_text="What the routine prescribes.")
-    suggested = ExerciseRefSerializer(help_text="What the advice proposes instead.")
-    action = serializers.ChoiceField(choices=["milder", "harder"])
-    reason = serializers.CharField()
+    suggested = ExerciseRefSerializer(
+        allow_null=True, help_text="What the advice proposes instead; null for `caution`."
+    )
+    action = serializers.ChoiceField(choices=["milder", "harder", "caution"])
+    reason = StrictCharField(help_text="Why, in a sentence the app can show.")
     painful_side = serializers.ChoiceField(choices=["left", "right"], allow_null=True)
-    applied = serializers.BooleanField(
-        help_text="True when the session's sets use the suggestion; false when kept."
+    applied = StrictBooleanField(
+        help_text="True when the session's sets use the suggestion: a milder option unless "
+        "kept, a harder one only when accepted."
     )
 
 
@@ -259,8 +280,8 @@ class SideTotalsSerializer(serializers.Serializer):
 
 
 class SidesSerializer(serializers.Serializer):
-    left = SideTotalsSerializer(required=False)
-    right = SideTotalsSerializer(required=False)
+    left = SideTotalsSerializer(allow_null=True, help_text="Null when no set was on the left.")
+    right = SideTotalsSerializer(allow_null=True, help_text="Null when no set was on the right.")
 
 
 class PainWeekSerializer(serializers.Serializer):
@@ -271,8 +292,8 @@ class PainWeekSerializer(serializers.Serializer):
 
 
 class ExerciseStatsSerializer(serializers.Serializer):
-    exercise = serializers.SlugField()
-    name = serializers.CharField()
+    exercise = StrictSlugField()
+    name = StrictCharField()
     sets = serializers.IntegerField(help_text="Sets done.")
     total_reps = serializers.IntegerField()
     total_hold_seconds = serializers.IntegerField(help_text="Time under stretch or hold.")
@@ -285,7 +306,7 @@ class ExerciseStatsSerializer(serializers.Serializer):
 
 
 class ProgressStatsSerializer(serializers.Serializer):
-    time_zone = serializers.CharField(help_text="Weeks and days are counted in it.")
+    time_zone = StrictCharField(help_text="Weeks and days are counted in it.")
     start = serializers.DateField(allow_null=True)
     end = serializers.DateField(allow_null=True)
     sessions_per_week = WeekCountSerializer(

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from exercises.models import DeletedExercise, Exercise, Routine
+from exercises.models import DeletedExercise, Exercise, Routine, RoutineItem
 from hipflex_api.accounts.models import User
 from hipflex_api.changes import next_user_change_seq
 
@@ -224,15 +224,23 @@ def sync_page(*, user: User, since: SyncCursor | None, limit: int) -> SyncPage:
 
 @dataclass(frozen=True)
 class Adjustment:
-    """An exercise of the routine that the advice proposed to swap, and whether it was."""
+    """What the advice proposed for one item of the routine, and whether the session took it."""
 
     position: int
     exercise: Exercise
-    suggested: Exercise
+    suggested: Exercise | None
     action: str
     reason: str
     painful_side: str | None
     applied: bool
+
+
+class UnknownSlugs(ValueError):
+    """`keep` or `accept` names exercises that the routine does not hold."""
+
+    def __init__(self, field: str, slugs: list[str]) -> None:
+        super().__init__(f"Not in this routine: {', '.join(slugs)}.")
+        self.field = field
 
 
 @transaction.atomic
@@ -243,14 +251,26 @@ def session_start_from_routine(
     session_id: UUID | None = None,
     started_at: datetime | None = None,
     keep: frozenset[str] = frozenset(),
+    accept: frozenset[str] = frozenset(),
 ) -> tuple[WorkoutSession, list[Adjustment]]:
     """A session planned from the routine as prescribed now, one set per side of each set.
 
     The plan is copied into the session's sets, so a later edit of the routine leaves the
-    session as it was. Where the advice proposes a milder or harder option, the option
-    takes the item's place, unless the exercise's slug is in `keep`.
+    session as it was. Where recent sets hurt, the milder option takes the item's place
+    unless the item's slug is in `keep`; a harder option is only proposed, and takes the
+    place only when the slug is in `accept`. Items whose exercise the user cannot see (a
+    draft) are left out.
     """
-    items = list(routine.items.select_related("exercise"))
+    # Loaded here, not taken from the caller's prefetch, so that the query and its filter
+    # are the same however the routine was fetched.
+    items = RoutineItem.objects.filter(routine=routine).select_related("exercise")
+    if not user.has_perm("exercises.view_exercise"):
+        items = items.filter(exercise__published=True)
+    items = items.order_by("position", "id")
+    slugs = {item.exercise.slug for item in items}
+    for field, named in (("keep", keep), ("accept", accept)):
+        if unknown := sorted(named - slugs):
+            raise UnknownSlugs(field, unknown)
     advice = advice_for(user=user, exercise_ids=[item.exercise_id for item in items])
     session = WorkoutSession.objects.create(
         id=session_id or uuid4(),
@@ -265,8 +285,12 @@ def session_start_from_routine(
     for position, item in enumerate(items):
         exercise = item.exercise
         proposal = advice[exercise.pk]
-        if proposal.suggested is not None:
-            applied = exercise.slug not in keep
+        if proposal.action != "keep":
+            applied = proposal.suggested is not None and (
+                exercise.slug in accept
+                if proposal.action == "harder"
+                else exercise.slug not in keep
+            )
             adjustments.append(
                 Adjustment(
                     position=position,
@@ -278,7 +302,7 @@ def session_start_from_routine(
                     applied=applied,
                 )
             )
-            if applied:
+            if applied and proposal.suggested is not None:
                 exercise = proposal.suggested
         sides = ["left", "right"] if exercise.unilateral else ["both"]
         for _ in range(item.sets):

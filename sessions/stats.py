@@ -64,7 +64,9 @@ def progress_stats(
         sessions.annotate(week=week).values("week").annotate(sessions=Count("id")).order_by("week")
     )
     weeks = [_as_date(row["week"]) for row in per_week]
-    current, longest = _streaks(weeks, _week_start(today))
+    # A session dated in the future (a phone with a wrong clock) does not make a streak.
+    this_week = _week_start(today)
+    current, longest = _streaks([w for w in weeks if w <= this_week], this_week)
 
     sets = SetLog.objects.filter(session__in=sessions, done=True)
     totals = (
@@ -88,12 +90,15 @@ def progress_stats(
             max_pain=Max("pain"),
         )
     )
-    trend_start = datetime.combine(
-        _week_start(today) - timedelta(weeks=PAIN_TREND_WEEKS - 1), time.min, zone
-    )
+    # The trend covers the last weeks of the range asked for, or up to today without one.
+    last_day = min(end, today) if end is not None else today
+    try:
+        trend_start = _midnight(_week_start(last_day) - timedelta(weeks=PAIN_TREND_WEEKS - 1), zone)
+    except OverflowError:  # A range ending in the first weeks of year 1.
+        trend_start = None
+    trend_sets = sets if trend_start is None else sets.filter(session__started_at__gte=trend_start)
     trend = (
-        sets.filter(session__started_at__gte=trend_start)
-        .annotate(week=TruncWeek(F("session__started_at"), tzinfo=zone))
+        trend_sets.annotate(week=TruncWeek(F("session__started_at"), tzinfo=zone))
         .values("exercise__slug", "week")
         .annotate(average_pain=Avg("pain"), max_pain=Max("pain"), sets=Count("id"))
         .order_by("exercise__slug", "week")
@@ -137,7 +142,9 @@ def progress_stats(
                 "total_hold_seconds": row["total_hold_seconds"],
                 "average_pain": round(row["average_pain"], 1),
                 "max_pain": row["max_pain"],
-                "sides": sides.get(row["exercise__slug"]) if row["exercise__unilateral"] else None,
+                "sides": {"left": None, "right": None, **sides.get(row["exercise__slug"], {})}
+                if row["exercise__unilateral"]
+                else None,
                 "pain_trend": trends.get(row["exercise__slug"], []),
             }
             for row in totals

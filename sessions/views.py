@@ -74,6 +74,9 @@ REPLAYED = OpenApiParameter(
     description="`true` when this is the stored first response to an earlier request with the "
     "same Idempotency-Key.",
 )
+SESSION_ID = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The session's id."
+)
 _STALE = OpenApiResponse(ErrorSerializer, description="If-Match is stale; nothing was saved.")
 _GONE = OpenApiResponse(ErrorSerializer, description="The session was deleted.")
 _KEY_REUSED = OpenApiResponse(
@@ -134,7 +137,7 @@ def _check_if_match(request: Request, session: WorkoutSession | None) -> None:
     ),
     retrieve=extend_schema(
         summary="Get a session",
-        parameters=[IF_NONE_MATCH, ETAG],
+        parameters=[SESSION_ID, IF_NONE_MATCH, ETAG],
         responses={
             200: WorkoutSessionSerializer,
             304: OpenApiResponse(description="The ETag sent in If-None-Match is current."),
@@ -161,7 +164,7 @@ def _check_if_match(request: Request, session: WorkoutSession | None) -> None:
         description="Replaces the session and all its sets. A session id that does not exist "
         "yet is created (201), so an upload can name its own id and be retried; a retry that "
         "changes nothing answers 200, whatever its If-Match.",
-        parameters=[IF_MATCH, ETAG, LOCATION],
+        parameters=[SESSION_ID, IF_MATCH, ETAG, LOCATION],
         responses={
             200: WorkoutSessionSerializer,
             201: WorkoutSessionSerializer,
@@ -173,14 +176,14 @@ def _check_if_match(request: Request, session: WorkoutSession | None) -> None:
         summary="Change part of a session",
         description="Changes the fields given; `sets`, when given, replaces all the sets. A "
         "retry that changes nothing answers 200, whatever its If-Match.",
-        parameters=[IF_MATCH, ETAG],
+        parameters=[SESSION_ID, IF_MATCH, ETAG],
         responses={200: WorkoutSessionSerializer, 410: _GONE, 412: _STALE},
     ),
     destroy=extend_schema(
         summary="Delete a session",
         description="Leaves a tombstone that sync hands to the other devices. Deleting again "
         "succeeds.",
-        parameters=[IF_MATCH],
+        parameters=[SESSION_ID, IF_MATCH],
         responses={204: None, 412: _STALE},
     ),
 )
@@ -386,7 +389,7 @@ class SyncView(APIView):
     )
     def get(self, request: Request) -> Response:
         since = None
-        if (raw := request.query_params.get("since")) is not None:
+        if raw := request.query_params.get("since"):
             try:
                 since = services.SyncCursor.decode(raw)
             except services.InvalidCursor as exc:

@@ -211,3 +211,19 @@ def test_a_write_that_loses_a_race_for_a_unique_name_is_409(trainer_client, monk
     )
     assert_error(response, 409, "conflict")
     assert Exercise.objects.filter(name="King Runner").count() == 1
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_unsafe_methods_on_unknown_api_urls_get_a_json_404_not_a_csrf_page(method):
+    client = APIClient(enforce_csrf_checks=True)
+    response = getattr(client, method)("/api/v1/routines/0.5/copy/", {}, format="json")
+    assert_error(response, 404, "not_found")
+
+
+def test_a_failed_csrf_check_under_api_is_json():
+    from hipflex_api.errors import csrf_failure
+
+    request = APIRequestFactory().post("/api/v1/anything/")
+    response = csrf_failure(request, reason="CSRF cookie not set.")
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"

@@ -38,7 +38,7 @@ def test_error_responses_follow_what_each_operation_can_return(schema):
     assert statuses(exercises, "get") == {"200", "400", "404"}
     assert statuses(exercises, "post") == {"201", "400", "401", "403", "409", "413", "415"}
     assert statuses(exercise, "get") == {"200", "404"}
-    assert statuses(exercise, "delete") == {"204", "401", "403", "404"}
+    assert statuses(exercise, "delete") == {"204", "401", "403", "404", "409"}
     assert statuses(exercise, "patch") == {"200", "400", "401", "403", "404", "409", "413", "415"}
     assert statuses("/api/v1/auth/token/", "post") >= {"200", "400", "401", "429"}
 
@@ -88,3 +88,19 @@ def test_site_root_points_newcomers_to_the_docs(client):
     response = client.get("/")
     assert response.status_code == 302
     assert response["Location"] == "/api/docs/"
+
+
+def test_deleting_the_account_documents_its_password_body(schema):
+    operation = schema["paths"]["/api/v1/me/"]["delete"]
+    body = operation["requestBody"]
+    assert body["required"] is True
+    ref = body["content"]["application/json"]["schema"]["$ref"]
+    component = schema["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert component["required"] == ["password"]
+
+
+def test_every_query_parameter_may_be_left_empty(schema):
+    for path, method, operation in _operations(schema):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "query":
+                assert parameter["allowEmptyValue"] is True, (method, path, parameter["name"])

@@ -9,6 +9,8 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
+from hipflex_api.fields import StrictCharField, StrictModelSerializer
+
 from .models import User
 
 
@@ -20,15 +22,15 @@ def _validate_new_password(password: str, user: User) -> str:
     return password
 
 
-class ProfileSerializer(serializers.ModelSerializer):
+class ProfileSerializer(StrictModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "display_name", "time_zone", "preferred_units", "date_joined"]
         read_only_fields = ["id", "email", "date_joined"]
 
 
-class RegisterSerializer(serializers.ModelSerializer):
-    password = serializers.CharField(
+class RegisterSerializer(StrictModelSerializer):
+    password = StrictCharField(
         write_only=True, max_length=128, style={"input_type": "password"}, trim_whitespace=False
     )
 
@@ -58,16 +60,14 @@ class RegisterSerializer(serializers.ModelSerializer):
 
 
 class TokenPairSerializer(serializers.Serializer):
-    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`.")
-    refresh = serializers.CharField(
-        help_text="Trade for a new pair at /api/v1/auth/token/refresh/."
-    )
+    access = StrictCharField(help_text="Send as `Authorization: Bearer <access>`.")
+    refresh = StrictCharField(help_text="Trade for a new pair at /api/v1/auth/token/refresh/.")
 
 
 class RegisteredSerializer(serializers.Serializer):
     user = ProfileSerializer()
-    access = serializers.CharField()
-    refresh = serializers.CharField()
+    access = StrictCharField()
+    refresh = StrictCharField()
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
@@ -89,12 +89,12 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
 
 
 class LogoutSerializer(serializers.Serializer):
-    refresh = serializers.CharField(help_text="The refresh token to revoke.")
+    refresh = StrictCharField(help_text="The refresh token to revoke.")
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(write_only=True, trim_whitespace=False)
-    new_password = serializers.CharField(write_only=True, max_length=128, trim_whitespace=False)
+    old_password = StrictCharField(write_only=True, trim_whitespace=False)
+    new_password = StrictCharField(write_only=True, max_length=128, trim_whitespace=False)
 
     def validate_old_password(self, value: str) -> str:
         if not self.context["request"].user.check_password(value):
@@ -106,7 +106,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 
 
 class PasswordConfirmSerializer(serializers.Serializer):
-    password = serializers.CharField(
+    password = StrictCharField(
         write_only=True, trim_whitespace=False, help_text="The account's current password."
     )
 

@@ -182,7 +182,10 @@ class MeViewSet(
         "held, left against right for one-sided exercises, and the pain trend over recent "
         "weeks. Only sets marked done count. `start` and `end` narrow it to those days.",
         parameters=[StatsQuerySerializer],
-        responses={200: ProgressStatsSerializer},
+        responses={
+            200: ProgressStatsSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="A bad `start` or `end`."),
+        },
     )
     @action(detail=False, methods=["get"])
     def stats(self, request: Request) -> Response:

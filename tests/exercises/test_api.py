@@ -82,7 +82,7 @@ def test_page_size_of_one_hundred_is_allowed(api_client):
     assert response.json()["count"] == 3
 
 
-@pytest.mark.parametrize("page_size", ["101", "0", "-1", "abc", "1.5", "", "²"])
+@pytest.mark.parametrize("page_size", ["101", "0", "-1", "abc", "1.5", "²"])
 def test_page_size_outside_one_to_one_hundred_is_400(api_client, page_size):
     response = api_client.get(LIST_URL, {"page_size": page_size})
 

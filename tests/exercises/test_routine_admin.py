@@ -107,19 +107,25 @@ def test_trainer_swaps_two_items(trainer_browser):
 
 
 @pytest.mark.parametrize(
-    "item",
+    ("item", "message"),
     [
-        pytest.param({"sets": "0", "hold_seconds": "30"}, id="zero-sets"),
-        pytest.param({"hold_seconds": "601"}, id="long-hold"),
-        pytest.param({}, id="neither-reps-nor-hold"),
+        pytest.param(
+            {"sets": "0", "hold_seconds": "30"}, "Sets must be from 1 to 20.", id="zero-sets"
+        ),
+        pytest.param(
+            {"hold_seconds": "601"}, "The hold must be from 1 to 600 seconds", id="long-hold"
+        ),
+        pytest.param({}, "Give reps per side, a hold time, or both.", id="neither-reps-nor-hold"),
     ],
 )
-def test_admin_refuses_an_item_outside_the_limits_with_a_form_error(trainer_browser, item):
+def test_admin_refuses_an_item_outside_the_limits_in_words_a_trainer_reads(
+    trainer_browser, item, message
+):
     exercise = ExerciseFactory()
     row = {"position": "1", "exercise": str(exercise.pk), **item}
     response = trainer_browser.post(ADD, _form_data({"name": "Broken"}, [row]))
     assert response.status_code == 200
-    assert 'class="errorlist' in response.content.decode()
+    assert message in response.content.decode()
     assert not Routine.objects.exists()
     assert not RoutineItem.objects.exists()
 
@@ -158,6 +164,7 @@ def test_preview_of_a_new_routine_asks_to_save_it_first(trainer_browser):
 
 def test_trainer_publishes_and_unpublishes_with_the_list_actions(trainer_browser):
     draft = RoutineFactory(published=False)
+    RoutineItemFactory(routine=draft)
     before = draft.updated_at
     response = trainer_browser.post(
         CHANGELIST, {"action": "publish", "_selected_action": [str(draft.pk)]}
@@ -217,3 +224,23 @@ def test_trainers_group_holds_exactly_the_routine_permissions_on_top_of_the_cata
     assert set(granted.values_list("content_type__app_label", flat=True)) == {"exercises"}
     assert set(granted.values_list("codename", flat=True)) == catalog | routine_permissions
     assert not catalog & routine_permissions
+
+
+def test_a_routine_without_items_or_with_draft_exercises_is_not_published(trainer_browser):
+    empty = RoutineFactory(published=False, name="Empty")
+    with_draft = RoutineFactory(published=False, name="Drafty")
+    RoutineItemFactory(routine=with_draft, exercise=ExerciseFactory(name="Secret", published=False))
+
+    response = trainer_browser.post(
+        CHANGELIST,
+        {"action": "publish", "_selected_action": [str(empty.pk), str(with_draft.pk)]},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "“Empty” was not published: it has no exercises yet." in page
+    assert "“Drafty” was not published: publish these exercises first: Secret." in page
+    empty.refresh_from_db()
+    with_draft.refresh_from_db()
+    assert not empty.published
+    assert not with_draft.published

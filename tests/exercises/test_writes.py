@@ -611,3 +611,12 @@ def test_deleting_an_exercise_a_routine_uses_is_409_and_keeps_it(trainer_client)
     assert response.json()["code"] == "conflict"
     assert "routine items" in response.json()["detail"]
     assert Exercise.objects.filter(slug="held").exists()
+
+
+def test_a_patch_of_the_media_needs_every_item_whole(trainer_client):
+    ExerciseFactory(name="Lunge")
+
+    response = trainer_client.patch(detail_url("lunge"), {"media": [{"kind": "image"}]})
+
+    assert response.status_code == 400
+    assert {e["field"] for e in response.json()["errors"]} == {"media.0.url", "media.0.licence"}

@@ -10,7 +10,7 @@ from django.db import IntegrityError
 
 from sessions import services
 from sessions.models import SetLog, WorkoutSession
-from tests.factories import ExerciseFactory
+from tests.factories import ExerciseFactory, WorkoutSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -268,3 +268,34 @@ def test_service_saves_nothing_when_the_database_refuses_a_set(user, king_runner
 
     assert WorkoutSession.objects.count() == 0
     assert SetLog.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("notes", 0), ("notes", True), ("started_at", 20250301)],
+)
+def test_a_value_of_the_wrong_json_type_is_refused_not_converted(
+    user_client, king_runner, field, value
+):
+    response = user_client.post(LIST_URL, payload(king_runner, **{field: value}))
+    assert response.status_code == 400
+    assert field in {error["field"] for error in response.json()["errors"]}
+    assert WorkoutSession.objects.count() == 0
+
+
+def test_a_set_flag_must_be_a_json_boolean(user_client, king_runner):
+    sets = [{"exercise": king_runner.slug, "side": "left", "reps": 10, "done": 1}]
+    response = user_client.post(LIST_URL, payload(king_runner, sets=sets))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "sets.0.done"
+
+
+def test_a_patch_of_the_sets_needs_every_set_whole(user_client, user, king_runner):
+    session = WorkoutSessionFactory(user=user)
+
+    response = user_client.patch(
+        f"{LIST_URL}{session.pk}/", {"sets": [{"side": "left", "reps": 1}]}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "sets.0.exercise"

@@ -164,7 +164,7 @@ def test_following_next_visits_every_session_once_in_order(user_client, user):
     assert pages == 3
 
 
-@pytest.mark.parametrize("page_size", ["0", "101", "-1", "ten", "1.5", ""])
+@pytest.mark.parametrize("page_size", ["0", "101", "-1", "ten", "1.5"])
 def test_bad_page_size_is_400(user_client, page_size):
     assert error_fields(user_client.get(LIST_URL, {"page_size": page_size})) == {"page_size"}
 

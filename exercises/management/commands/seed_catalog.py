@@ -96,7 +96,9 @@ def _create_routine(routine: dict[str, Any]) -> None:
         if item["exercise"] in exercises
     ]
     fields = {k: routine[k] for k in ("name", "goal", "description")}
-    services.routine_create(owner=None, data={**fields, "published": True, "items": items})
+    # Published only when every exercise it needs is there and published.
+    complete = len(items) == len(routine["items"]) and all(i["exercise"].published for i in items)
+    services.routine_create(owner=None, data={**fields, "published": complete, "items": items})
 
 
 def _exercise_data(item: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,80 @@
+"""Fields that take JSON at its word: a string must be a string, a boolean a boolean.
+
+DRF turns `0` into "0" for a string and accepts `0`, "yes" and "on" as booleans. Clients
+generated from the schema never send those on purpose, so accepting them only hides bugs.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import models
+from rest_framework import serializers
+
+
+class _StrictString:
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class StrictCharField(_StrictString, serializers.CharField):
+    default_error_messages = {"invalid": "Must be a string."}
+
+
+class StrictSlugField(_StrictString, serializers.SlugField):
+    pass
+
+
+class StrictEmailField(_StrictString, serializers.EmailField):
+    pass
+
+
+class StrictURLField(_StrictString, serializers.URLField):
+    pass
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+_FieldMapping = dict[type[models.Field], type[serializers.Field]]
+
+STRICT_FIELD_MAPPING: _FieldMapping = {
+    models.CharField: StrictCharField,
+    models.TextField: StrictCharField,
+    models.SlugField: StrictSlugField,
+    models.EmailField: StrictEmailField,
+    models.URLField: StrictURLField,
+    models.BooleanField: StrictBooleanField,
+}
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        **STRICT_FIELD_MAPPING,
+    }
+
+
+class WholeItemMixin:
+    """For the items of a list that a write replaces whole (sets, routine items, muscles).
+
+    In a PATCH, DRF lets every field of the request go missing, nested items included; but
+    an item sent in a list replaces the old one entirely, so it must be complete.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            fields = self.fields.items()  # type: ignore[attr-defined]
+            missing = {
+                name: ["This field is required."]
+                for name, field in fields
+                if field.required and not field.read_only and name not in data
+            }
+            if missing:
+                raise serializers.ValidationError(missing, code="required")
+        return super().to_internal_value(data)  # type: ignore[misc]
