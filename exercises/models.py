@@ -9,6 +9,14 @@ from django.utils import timezone
 from hipflex_api.changes import catalog_scope, next_change_seq
 
 
+def sees_drafts(user: AbstractUser | AnonymousUser, permission: str) -> bool:
+    """Trainers (staff with the permission) see unpublished content; nobody else does.
+
+    Checking is_staff first spares every app user the two permission queries.
+    """
+    return bool(user.is_active and user.is_staff and user.has_perm(permission))
+
+
 class Muscle(models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
@@ -46,7 +54,7 @@ class Equipment(models.Model):
 class ExerciseQuerySet(models.QuerySet["Exercise"]):
     def visible_to(self, user: AbstractUser | AnonymousUser) -> "ExerciseQuerySet":
         """Published exercises for everyone; drafts too for trainers who may view them."""
-        if user.has_perm("exercises.view_exercise"):
+        if sees_drafts(user, "exercises.view_exercise"):
             return self
         return self.filter(published=True)
 
@@ -338,7 +346,7 @@ class RoutineQuerySet(models.QuerySet["Routine"]):
         """Published curated routines and the caller's own; trainers also see curated drafts.
         Another user's private routine is never visible, whoever asks."""
         curated = Q(owner__isnull=True)
-        if not user.has_perm("exercises.view_routine"):
+        if not sees_drafts(user, "exercises.view_routine"):
             curated &= Q(published=True)
         if user.is_authenticated:
             return self.filter(curated | Q(owner=user))

@@ -1,11 +1,12 @@
 from typing import Any
 
-from django.db.models.signals import post_delete
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from hipflex_api.changes import catalog_scope, next_change_seq
 
-from .models import DeletedExercise, Exercise
+from .models import DeletedExercise, Equipment, Exercise, Muscle
 
 
 @receiver(post_delete, sender=Exercise)
@@ -16,3 +17,12 @@ def record_deleted_exercise(sender: type[Exercise], instance: Exercise, **kwargs
         DeletedExercise.objects.create(
             slug=instance.slug, change_seq=next_change_seq(catalog_scope())
         )
+
+
+@receiver([post_save, post_delete], sender=Muscle)
+@receiver([post_save, post_delete], sender=Equipment)
+def count_reference_data_change(sender: type[Any], **kwargs: Any) -> None:
+    # Exercises show their muscles' and equipment's names: a change there is a new catalog
+    # version too, so cached catalog answers and ETags move on (see hipflex_api.caching).
+    with transaction.atomic():
+        next_change_seq(catalog_scope())

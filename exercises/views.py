@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from hipflex_api.accounts.auth import request_user
+from hipflex_api.caching import ConditionalCatalogMixin
 from hipflex_api.errors import Conflict, Gone
 from hipflex_api.serializers import ErrorSerializer
 from sessions.coaching import advice_for
@@ -41,6 +42,7 @@ from .models import (
     Muscle,
     Routine,
     RoutineItem,
+    sees_drafts,
 )
 from .permissions import RoutinePermission
 from .serializers import (
@@ -148,7 +150,7 @@ KING_RUNNER_EXAMPLE = {
         },
     ),
 )
-class ExerciseViewSet(viewsets.ModelViewSet):
+class ExerciseViewSet(ConditionalCatalogMixin, viewsets.ModelViewSet):
     queryset = Exercise.objects.all()
     serializer_class = ExerciseSerializer
     permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
@@ -202,7 +204,7 @@ class ExerciseViewSet(viewsets.ModelViewSet):
         description="One muscle, with whether it attaches at the lumbar spine or crosses the knee.",
     ),
 )
-class MuscleViewSet(viewsets.ReadOnlyModelViewSet):
+class MuscleViewSet(ConditionalCatalogMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Muscle.objects.all()
     serializer_class = MuscleSerializer
     permission_classes = [permissions.AllowAny]
@@ -216,7 +218,7 @@ class MuscleViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Get a piece of equipment", description="One piece of equipment, by its slug."
     ),
 )
-class EquipmentViewSet(viewsets.ReadOnlyModelViewSet):
+class EquipmentViewSet(ConditionalCatalogMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Equipment.objects.all()
     serializer_class = EquipmentSerializer
     permission_classes = [permissions.AllowAny]
@@ -269,7 +271,7 @@ class RoutineViewSet(viewsets.ModelViewSet):
             "exercise__name",
             "exercise__unilateral",
         )
-        if not self.request.user.has_perm("exercises.view_exercise"):
+        if not sees_drafts(self.request.user, "exercises.view_exercise"):
             # A draft exercise in a published routine stays the trainers' business: its items
             # are left out of what users see, copy and start.
             items = items.filter(exercise__published=True)

@@ -7,7 +7,8 @@ from typing import Any
 import uritemplate
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular import openapi
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 
@@ -34,6 +35,18 @@ def _kind(serializer: Any) -> Any:
     return serializer if isinstance(serializer, type) else type(serializer)
 
 
+_CATALOG_HEADERS = {
+    "ETag": {
+        "schema": {"type": "string"},
+        "description": "The catalog version this answer reflects; send it as If-None-Match.",
+    },
+    "Cache-Control": {
+        "schema": {"type": "string"},
+        "description": "`no-cache`: keep the answer, but revalidate it with its ETag.",
+    },
+}
+
+
 class AutoSchema(openapi.AutoSchema):
     def _delete_with_body(self) -> bool:
         """A DELETE whose view names a request body of its own with extend_schema(request=)."""
@@ -53,8 +66,35 @@ class AutoSchema(openapi.AutoSchema):
         finally:
             self.method = "DELETE"
 
+    def _conditional(self) -> bool:
+        from hipflex_api.caching import ConditionalCatalogMixin
+
+        action = getattr(self.view, "action", None)
+        return isinstance(self.view, ConditionalCatalogMixin) and action in {"list", "retrieve"}
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        if self._conditional():
+            parameters.append(
+                OpenApiParameter(
+                    "If-None-Match",
+                    OpenApiTypes.STR,
+                    OpenApiParameter.HEADER,
+                    description="The ETag of the copy the client holds: 304 while it is current.",
+                )
+            )
+        return parameters
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
+        if self._conditional():
+            responses.setdefault(
+                "304",
+                {
+                    "description": "The client's copy is current (If-None-Match); no body.",
+                    "headers": self._get_response_headers_for_code("304", direction),
+                },
+            )
         for status_code, description in self._error_responses():
             responses.setdefault(
                 str(status_code),
@@ -74,6 +114,8 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_response_headers_for_code(self, status_code: str, direction: Any = "response") -> Any:
         headers = super()._get_response_headers_for_code(status_code, direction)
+        if self._conditional() and str(status_code) in {"200", "304"}:
+            headers = {**_CATALOG_HEADERS, **headers}
         return {**_ERROR_HEADERS.get(str(status_code), {}), **headers}
 
     def _error_responses(self) -> Iterator[tuple[int, str]]:

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from exercises.models import DeletedExercise, Exercise, Routine, RoutineItem
+from exercises.models import DeletedExercise, Exercise, Routine, RoutineItem, sees_drafts
 from hipflex_api.accounts.models import User
 from hipflex_api.changes import next_user_change_seq
 
@@ -264,7 +264,7 @@ def session_start_from_routine(
     # Loaded here, not taken from the caller's prefetch, so that the query and its filter
     # are the same however the routine was fetched.
     items = RoutineItem.objects.filter(routine=routine).select_related("exercise")
-    if not user.has_perm("exercises.view_exercise"):
+    if not sees_drafts(user, "exercises.view_exercise"):
         items = items.filter(exercise__published=True)
     items = items.order_by("position", "id")
     slugs = {item.exercise.slug for item in items}

@@ -15,7 +15,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from hipflex_api.serializers import ErrorSerializer
 from sessions.serializers import ExportSerializer, ProgressStatsSerializer, StatsQuerySerializer
 from sessions.services import session_export
-from sessions.stats import progress_stats
+from sessions.stats import cached_progress_stats
 
 from . import services
 from .models import User
@@ -191,7 +191,7 @@ class MeViewSet(
     def stats(self, request: Request) -> Response:
         query = StatsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        stats = progress_stats(user=self.get_object(), **query.validated_data)
+        stats = cached_progress_stats(user=self.get_object(), **query.validated_data)
         return Response(ProgressStatsSerializer(stats).data)
 
     @extend_schema(

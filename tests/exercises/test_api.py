@@ -392,16 +392,20 @@ def test_list_query_count_does_not_grow_with_page_size(
     for n in range(exercises):
         _exercise_with_everything(f"Exercise {n:02d}")
 
-    # One COUNT and one SELECT for the page, however many rows the page holds.
-    with django_assert_num_queries(2):
+    # The catalog version, then one COUNT and one SELECT for the page, however many rows it
+    # holds; the same page asked again comes from the cache, for the version alone.
+    with django_assert_num_queries(3):
         response = api_client.get(LIST_URL, {"page_size": 50})
+    with django_assert_num_queries(1):
+        again = api_client.get(LIST_URL, {"page_size": 50})
 
     assert len(response.json()["results"]) == exercises
+    assert again.content == response.content
 
 
 def test_detail_query_count_is_fixed(api_client, king_runner, django_assert_num_queries):
-    # The exercise, then one query for each of its ten related lists.
-    with django_assert_num_queries(11):
+    # The catalog version, the exercise, then one query for each of its ten related lists.
+    with django_assert_num_queries(12):
         response = api_client.get(detail_url("king-runner"))
 
     assert response.status_code == 200
@@ -416,7 +420,7 @@ def test_detail_query_count_does_not_grow_with_list_lengths(
     for n in range(5):
         ExerciseProgressionFactory(milder=ExerciseFactory(name=f"Milder {n}"), harder=king_runner)
 
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = api_client.get(detail_url("king-runner"))
 
     assert len(response.json()["steps"]) == 13

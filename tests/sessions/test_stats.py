@@ -378,9 +378,22 @@ def test_stats_take_the_same_queries_however_long_the_history(
             (band_march, "both", 10, None, 0),
         )
 
-    # Weeks, totals per exercise, totals per side, pain per week.
-    with django_assert_num_queries(4):
+    # The history's version, then weeks, totals per exercise, totals per side, pain per week;
+    # asked again with nothing new logged, the version alone.
+    with django_assert_num_queries(5):
         response = user_client.get(STATS_URL)
+    with django_assert_num_queries(1):
+        again = user_client.get(STATS_URL)
 
     assert response.status_code == 200
     assert response.json()["total_sessions"] == sessions
+    assert again.json() == response.json()
+
+
+def test_logging_a_session_refreshes_cached_stats(user_client, user, king_runner):
+    log(user, "2026-11-02T12:00:00", (king_runner, "left", None, 30, 0))
+    assert user_client.get(STATS_URL).json()["total_sessions"] == 1
+
+    log(user, "2026-11-03T12:00:00", (king_runner, "left", None, 30, 0))
+
+    assert user_client.get(STATS_URL).json()["total_sessions"] == 2

@@ -1,0 +1,81 @@
+"""Conditional GETs on the catalog: ETags that change exactly when the catalog does."""
+
+import pytest
+
+from tests.factories import ExerciseFactory, MuscleFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/api/v1/exercises/"
+
+
+@pytest.mark.parametrize("url", [LIST_URL, "/api/v1/exercises/lunge/", "/api/v1/muscles/"])
+def test_a_current_etag_gets_304_without_a_body(api_client, url, django_assert_num_queries):
+    ExerciseFactory(name="Lunge")
+    first = api_client.get(url)
+    assert first.status_code == 200
+    etag = first["ETag"]
+
+    with django_assert_num_queries(1):  # Only the catalog version is read.
+        again = api_client.get(url, HTTP_IF_NONE_MATCH=etag)
+
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == etag
+
+
+def test_a_trainers_edit_changes_the_etag_and_the_body(api_client, trainer_client):
+    ExerciseFactory(name="Lunge", summary="Before.")
+    first = api_client.get("/api/v1/exercises/lunge/")
+
+    trainer_client.patch("/api/v1/exercises/lunge/", {"summary": "After."})
+    second = api_client.get("/api/v1/exercises/lunge/", HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert second.status_code == 200
+    assert second.json()["summary"] == "After."
+    assert second["ETag"] != first["ETag"]
+
+
+def test_renaming_a_muscle_changes_the_exercise_pages_too(api_client):
+    exercise = ExerciseFactory(name="Lunge")
+    muscle = MuscleFactory(name="Psoas")
+    exercise.muscle_links.create(muscle=muscle)
+    first = api_client.get("/api/v1/exercises/lunge/")
+
+    muscle.name = "Psoas major"
+    muscle.save()
+    second = api_client.get("/api/v1/exercises/lunge/", HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert second.status_code == 200
+    assert second.json()["muscles"][0]["name"] == "Psoas major"
+
+
+def test_trainers_and_app_users_never_share_a_cached_page(api_client, trainer_client):
+    ExerciseFactory(name="Published")
+    ExerciseFactory(name="Draft", published=False)
+
+    public = api_client.get(LIST_URL)
+    trainers = trainer_client.get(LIST_URL)
+
+    assert public.json()["count"] == 1
+    assert trainers.json()["count"] == 2
+    assert public["ETag"] != trainers["ETag"]
+    assert api_client.get(LIST_URL, HTTP_IF_NONE_MATCH=trainers["ETag"]).status_code == 200
+
+
+def test_different_filters_are_different_pages(api_client):
+    ExerciseFactory(name="Lunge", kind="stretch")
+    ExerciseFactory(name="March", kind="strengthen")
+
+    stretches = api_client.get(LIST_URL, {"kind": "stretch"})
+    strengtheners = api_client.get(LIST_URL, {"kind": "strengthen"})
+
+    assert [e["slug"] for e in stretches.json()["results"]] == ["lunge"]
+    assert [e["slug"] for e in strengtheners.json()["results"]] == ["march"]
+    assert stretches["ETag"] != strengtheners["ETag"]
+
+
+def test_errors_are_not_cached(api_client):
+    assert api_client.get(LIST_URL, {"kind": "bogus"}).status_code == 400
+    ExerciseFactory(name="Lunge")
+    assert api_client.get(LIST_URL).json()["count"] == 1
