@@ -38,7 +38,7 @@ def _kind(serializer: Any) -> Any:
 _CATALOG_HEADERS = {
     "ETag": {
         "schema": {"type": "string"},
-        "description": "The catalog version this answer reflects; send it as If-None-Match.",
+        "description": "The version of the data this answer reflects; send it as If-None-Match.",
     },
     "Cache-Control": {
         "schema": {"type": "string"},
@@ -67,10 +67,9 @@ class AutoSchema(openapi.AutoSchema):
             self.method = "DELETE"
 
     def _conditional(self) -> bool:
-        from hipflex_api.caching import ConditionalCatalogMixin
-
-        action = getattr(self.view, "action", None)
-        return isinstance(self.view, ConditionalCatalogMixin) and action in {"list", "retrieve"}
+        """Whether the view answers this operation with ETag and 304 (hipflex_api.caching)."""
+        action = getattr(self.view, "action", None) or self.method.lower()
+        return action in getattr(self.view, "conditional_actions", ())
 
     def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())

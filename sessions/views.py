@@ -15,13 +15,14 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import permissions, status, viewsets
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hipflex_api.accounts.auth import request_user
+from hipflex_api.caching import catalog_version, conditional_get, user_version
 from hipflex_api.errors import Conflict, Gone, PreconditionFailed, UnprocessableContent
 from hipflex_api.pagination import StartedAtCursorPagination, _positive_int
 from hipflex_api.serializers import ErrorSerializer
@@ -193,6 +194,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
     permission_classes = [permissions.IsAuthenticated]
     filterset_class = WorkoutSessionFilter
     pagination_class = StartedAtCursorPagination
+    conditional_actions = frozenset({"list"})
     lookup_field = "id"
     lookup_value_regex = (
         "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -201,6 +203,14 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> QuerySet[WorkoutSession]:
         return services.sessions_with_sets(
             WorkoutSession.objects.for_user(request_user(self.request)).live()
+        )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        user = request_user(request)
+        return conditional_get(
+            request,
+            version=f"sessions:{user.pk}:{user_version(user.pk)}",
+            render=lambda: mixins.ListModelMixin.list(self, request, *args, **kwargs),
         )
 
     def _own(self, *, lock: bool = False) -> WorkoutSession | None:
@@ -365,6 +375,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
 
 class SyncView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    conditional_actions = frozenset({"get"})
 
     @extend_schema(
         summary="Changes since a cursor",
@@ -387,7 +398,12 @@ class SyncView(APIView):
         },
         tags=["sync"],
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> Any:
+        user = request_user(request)
+        version = f"sync:{user.pk}:{user_version(user.pk)}:{catalog_version()}"
+        return conditional_get(request, version=version, render=lambda: self._page(request))
+
+    def _page(self, request: Request) -> Response:
         since = None
         if raw := request.query_params.get("since"):
             try:

@@ -207,11 +207,11 @@ def test_sync_does_not_skip_changes_committed_after_it_read():
         assert a_holds.wait(TIMEOUT), "the first writer never wrote"
         workers += _start(lambda: services.session_create(user=user, data=data), barrier=False)
         b_queued = _waits_for_lock(workers[1])
-        first = _client(user).get(SYNC_URL).data
+        first = _client(user).get(SYNC_URL).json()
     finally:
         release_a.set()
         a, b = _finish(workers)
-    second = _client(user).get(SYNC_URL, {"since": first["next_cursor"]}).data
+    second = _client(user).get(SYNC_URL, {"since": first["next_cursor"]}).json()
 
     assert _sync_ids(first) + _sync_ids(second) == [str(s.pk) for s in (before, a, b)]
     assert not first["has_more"]
@@ -237,7 +237,7 @@ def test_sync_during_many_uploads_sees_each_session_exactly_once():
         while True:
             done = uploads_done.is_set()
             query = {"limit": 3} if since is None else {"limit": 3, "since": since}
-            page = client.get(SYNC_URL, query).data
+            page = client.get(SYNC_URL, query).json()
             seen += _sync_ids(page)
             since = page["next_cursor"]
             # Stop only after a full drain that began once every writer had committed.

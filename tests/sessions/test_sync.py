@@ -338,7 +338,7 @@ def test_anonymous_is_401(api_client):
 
 
 @pytest.mark.parametrize("limit", [2, 50])
-def test_a_sync_page_costs_four_queries_whatever_its_size(
+def test_a_sync_page_costs_six_queries_whatever_its_size(
     user_client, user, king_runner, band_march, django_assert_num_queries, limit
 ):
     for n in range(60):
@@ -347,9 +347,12 @@ def test_a_sync_page_costs_four_queries_whatever_its_size(
         SetLogFactory(session=session, exercise=band_march, position=1)
     ExerciseFactory.create_batch(3)
 
-    # Changed sessions, all their sets with exercise slugs, changed and deleted exercises.
-    with django_assert_num_queries(4):
+    # The versions of the user's logs and of the catalog, changed sessions, all their sets
+    # with exercise slugs, changed and deleted exercises; the same page again, the versions.
+    with django_assert_num_queries(6):
         page = sync(user_client, limit=limit)
+    with django_assert_num_queries(2):
+        assert sync(user_client, limit=limit) == page
 
     assert len(page["sessions"]) == limit
     assert len(page["exercises"]) == min(limit, 5)
@@ -402,3 +405,27 @@ def test_empty_query_parameters_count_as_left_out(user_client, user):
     listed = user_client.get("/api/v1/sessions/", {"cursor": "", "page_size": ""})
     assert listed.status_code == 200
     assert len(listed.json()["results"]) == 1
+
+
+def test_an_unchanged_sync_page_is_a_304(user_client, user):
+    WorkoutSessionFactory(user=user)
+    first = user_client.get(SYNC_URL)
+
+    again = user_client.get(SYNC_URL, HTTP_IF_NONE_MATCH=first["ETag"])
+    WorkoutSessionFactory(user=user)
+    changed = user_client.get(SYNC_URL, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert again.status_code == 304
+    assert changed.status_code == 200
+    assert len(changed.json()["sessions"]) == 2
+
+
+def test_one_users_cached_sync_page_is_never_anothers(user_client, other_client, user):
+    WorkoutSessionFactory(user=user)
+    mine = user_client.get(SYNC_URL)
+
+    theirs = other_client.get(SYNC_URL)
+
+    assert len(mine.json()["sessions"]) == 1
+    assert theirs.json()["sessions"] == []
+    assert mine["ETag"] != theirs["ETag"]
