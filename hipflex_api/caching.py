@@ -7,11 +7,12 @@ served stale, whichever process or cache holds it. Reading a number costs one in
 """
 
 import hashlib
+import re
 from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -28,7 +29,7 @@ def catalog_version() -> int:
     return next(iter(value), 0)
 
 
-def etag_matches(request: Request, etag: str) -> bool:
+def etag_matches(request: Request | HttpRequest, etag: str) -> bool:
     header = request.headers.get("If-None-Match")
     if not header:
         return False
@@ -41,6 +42,21 @@ def user_version(user_id: int) -> int:
     return next(iter(counters.values_list("value", flat=True)), 0)
 
 
+def _answer(version: str, url: str) -> tuple[str, str, dict[str, str]]:
+    """The cache key, ETag and headers of the answer that `version` of the data gives at `url`
+    (the absolute URL, because pages link to their neighbours by it)."""
+    digest = hashlib.sha256(f"{version}|{url}".encode()).hexdigest()[:32]
+    etag = f'"{digest}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
+    return f"answer:{digest}", etag, headers
+
+
+def _with_headers(response: HttpResponse, headers: dict[str, str]) -> HttpResponse:
+    for header, value in headers.items():
+        response[header] = value
+    return response
+
+
 def conditional_get(
     request: Request, *, version: str, render: Callable[[], Response]
 ) -> Response | HttpResponse:
@@ -49,14 +65,9 @@ def conditional_get(
     `version` names the data the answer is made from (the catalog's change number, a user's,
     and whose answer it is): the same version and URL always give the same body.
     """
-    # The absolute URL, because pages link to their neighbours by it.
-    name = f"{version}|{request.build_absolute_uri()}"
-    digest = hashlib.sha256(name.encode()).hexdigest()[:32]
-    etag = f'"{digest}"'
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
+    key, etag, headers = _answer(version, request.build_absolute_uri())
     if etag_matches(request, etag):
         return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
-    key = f"answer:{digest}"
     body = cache.get(key)
     if body is None:
         response = render()
@@ -64,10 +75,43 @@ def conditional_get(
             return response  # Errors are answered fresh and never cached.
         body = JSONRenderer().render(response.data)
         cache.set(key, body, CACHE_SECONDS)
-    answer = HttpResponse(body, content_type="application/json")
-    for header, value in headers.items():
-        answer[header] = value
-    return answer
+    return _with_headers(HttpResponse(body, content_type="application/json"), headers)
+
+
+def _public_catalog_version(request: HttpRequest) -> str:
+    # Read once a request: the middleware's miss hands it on to the view.
+    if not hasattr(request, "public_catalog_version"):
+        request.public_catalog_version = f"catalog:{catalog_version()}:drafts=0"  # type: ignore[attr-defined]
+    return str(request.public_catalog_version)  # type: ignore[attr-defined]
+
+
+_PUBLIC_CATALOG = re.compile(r"^/api/v1/(?:exercises|muscles|equipment)/(?:[-a-zA-Z0-9_]+/)?$")
+
+
+class PublicCatalogMiddleware:
+    """Answers an anonymous catalog GET from the cache, or with a 304, before DRF starts.
+
+    Only what the catalog views would answer the same way: anonymous callers (so no drafts),
+    and only once the views have rendered and cached that exact answer. Everything else, and
+    every miss, goes on to the views, which fill the cache.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method == "GET"
+            and "HTTP_AUTHORIZATION" not in request.META
+            and _PUBLIC_CATALOG.match(request.path)
+        ):
+            version = _public_catalog_version(request)
+            key, etag, headers = _answer(version, request.build_absolute_uri())
+            if etag_matches(request, etag):
+                return _with_headers(HttpResponse(status=status.HTTP_304_NOT_MODIFIED), headers)
+            if (body := cache.get(key)) is not None:
+                return _with_headers(HttpResponse(body, content_type="application/json"), headers)
+        return self.get_response(request)
 
 
 class ConditionalCatalogMixin:
@@ -78,8 +122,10 @@ class ConditionalCatalogMixin:
     def _conditional(self, request: Request, render: Callable[[], Response]) -> Any:
         from exercises.models import sees_drafts
 
-        drafts = sees_drafts(request.user, "exercises.view_exercise")
-        version = f"catalog:{catalog_version()}:drafts={int(drafts)}"
+        if sees_drafts(request.user, "exercises.view_exercise"):
+            version = f"catalog:{catalog_version()}:drafts=1"
+        else:
+            version = _public_catalog_version(request._request)
         return conditional_get(request, version=version, render=render)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:

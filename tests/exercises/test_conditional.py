@@ -1,6 +1,8 @@
 """Conditional GETs on the catalog: ETags that change exactly when the catalog does."""
 
 import pytest
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.factories import ExerciseFactory, MuscleFactory
 
@@ -50,9 +52,12 @@ def test_renaming_a_muscle_changes_the_exercise_pages_too(api_client):
     assert second.json()["muscles"][0]["name"] == "Psoas major"
 
 
-def test_trainers_and_app_users_never_share_a_cached_page(api_client, trainer_client):
+def test_trainers_and_app_users_never_share_a_cached_page(api_client, trainer):
     ExerciseFactory(name="Published")
     ExerciseFactory(name="Draft", published=False)
+    trainer_client = APIClient()
+    access = RefreshToken.for_user(trainer).access_token
+    trainer_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
 
     public = api_client.get(LIST_URL)
     trainers = trainer_client.get(LIST_URL)
@@ -79,3 +84,15 @@ def test_errors_are_not_cached(api_client):
     assert api_client.get(LIST_URL, {"kind": "bogus"}).status_code == 400
     ExerciseFactory(name="Lunge")
     assert api_client.get(LIST_URL).json()["count"] == 1
+
+
+def test_a_cached_public_page_is_answered_before_the_views(api_client, django_assert_num_queries):
+    ExerciseFactory(name="Lunge")
+    first = api_client.get(LIST_URL)
+
+    with django_assert_num_queries(1):  # The catalog version; no authentication, no view.
+        again = api_client.get(LIST_URL)
+
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert again["Content-Type"] == "application/json"

@@ -1,0 +1,205 @@
+"""The benchmark's data, made with the test factories and written with bulk_create.
+
+bulk_create skips Exercise.save() and the session services, so the change numbers they would
+hand out are assigned here in bulk, and each scope's ChangeCounter is set to the last one.
+Runs inside the benchmark's own Django process, against its throwaway database.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from exercises.models import Equipment, Exercise, Muscle
+from hipflex_api.accounts.models import User
+from hipflex_api.changes import catalog_scope, user_scope
+from hipflex_api.changes.models import ChangeCounter
+from sessions.models import SetLog, WorkoutSession
+from tests.factories import (
+    EquipmentFactory,
+    ExerciseAliasFactory,
+    ExerciseCautionFactory,
+    ExerciseCueFactory,
+    ExerciseEquipmentFactory,
+    ExerciseFactory,
+    ExerciseMediaFactory,
+    ExerciseMuscleFactory,
+    ExerciseProgressionFactory,
+    ExerciseSetupNoteFactory,
+    ExerciseStepFactory,
+    MuscleFactory,
+    SetLogFactory,
+    UserFactory,
+    WorkoutSessionFactory,
+)
+
+BATCH = 2000
+SETS_PER_SESSION = 6
+# The share of a history that was deleted on a phone and left as tombstones.
+TOMBSTONE_EVERY = 100
+KINDS = [Exercise.Kind.STRETCH, Exercise.Kind.STRENGTHEN, Exercise.Kind.MOBILITY]
+
+
+@dataclass(frozen=True)
+class BenchUser:
+    email: str
+    sessions: int
+    # Spacing of the history, newest first from an hour ago.
+    every: timedelta
+
+
+def _bulk(model: Any, objects: list[Any]) -> list[Any]:
+    return model.objects.bulk_create(objects, batch_size=BATCH)
+
+
+def grow_catalog(total: int, rng: random.Random) -> int:
+    """Add exercises, each with its steps, cues, muscles and the rest, up to `total`."""
+    if not Muscle.objects.exists():
+        for n in range(24):
+            MuscleFactory(group=["Hip flexors", "Glutes", "Hamstrings", "Core"][n % 4])
+        for _ in range(10):
+            EquipmentFactory()
+    muscles = list(Muscle.objects.all())
+    equipment = list(Equipment.objects.all())
+    start = Exercise.objects.count()
+    if start >= total:
+        return start
+    now = timezone.now()
+    with transaction.atomic():
+        counter, _ = ChangeCounter.objects.get_or_create(scope=catalog_scope())
+        exercises = []
+        for index in range(start, total):
+            unilateral = index % 2 == 0
+            exercises.append(
+                ExerciseFactory.build(
+                    name=f"Bench exercise {index:05d}",
+                    slug=f"bench-exercise-{index:05d}",
+                    kind=KINDS[index % 3],
+                    summary="Opens the front of the hip: half-kneeling, tuck the pelvis and "
+                    "shift forward until the stretch is felt.",
+                    difficulty=1 + index % 3,
+                    unilateral=unilateral,
+                    sets=2 + index % 2,
+                    reps_per_side=None if index % 3 == 0 else 10,
+                    hold_seconds=30 if index % 3 == 0 else None,
+                    prescription_note="Stop two reps before your form slips.",
+                    # One draft in a hundred, as a trainer's work in progress.
+                    published=index % 100 != 99,
+                    first_published_at=None if index % 100 == 99 else now,
+                    change_seq=counter.value + 1 + index - start,
+                )
+            )
+        exercises = _bulk(Exercise, exercises)
+        counter.value += len(exercises)
+        counter.save()
+
+        texts: dict[Any, list[Any]] = {
+            ExerciseStepFactory: [],
+            ExerciseCueFactory: [],
+            ExerciseCautionFactory: [],
+            ExerciseSetupNoteFactory: [],
+        }
+        per_kind = {
+            ExerciseStepFactory: 4,
+            ExerciseCueFactory: 2,
+            ExerciseCautionFactory: 2,
+            ExerciseSetupNoteFactory: 1,
+        }
+        aliases, media, muscle_links, equipment_links, progressions = [], [], [], [], []
+        for offset, exercise in enumerate(exercises):
+            index = start + offset
+            for factory, count in per_kind.items():
+                texts[factory].extend(
+                    factory.build(
+                        exercise=exercise,
+                        position=position,
+                        text=f"{factory._meta.model._meta.verbose_name.capitalize()} "
+                        f"{position + 1}: keep the ribs down and breathe out slowly.",
+                    )
+                    for position in range(count)
+                )
+            aliases.append(ExerciseAliasFactory.build(exercise=exercise, name=f"Alias {index}"))
+            media.append(ExerciseMediaFactory.build(exercise=exercise, position=0))
+            for role, muscle in zip(
+                ["primary", "secondary", "secondary"], rng.sample(muscles, 3), strict=True
+            ):
+                muscle_links.append(
+                    ExerciseMuscleFactory.build(exercise=exercise, muscle=muscle, role=role)
+                )
+            if index % 2:
+                equipment_links.append(
+                    ExerciseEquipmentFactory.build(
+                        exercise=exercise, equipment=rng.choice(equipment)
+                    )
+                )
+            # Families of three, each the harder option of the one before.
+            if index % 3 and offset:
+                progressions.append(
+                    ExerciseProgressionFactory.build(milder=exercises[offset - 1], harder=exercise)
+                )
+        for factory, rows in texts.items():
+            _bulk(factory._meta.model, rows)
+        _bulk(ExerciseAliasFactory._meta.model, aliases)
+        _bulk(ExerciseMediaFactory._meta.model, media)
+        _bulk(ExerciseMuscleFactory._meta.model, muscle_links)
+        _bulk(ExerciseEquipmentFactory._meta.model, equipment_links)
+        _bulk(ExerciseProgressionFactory._meta.model, progressions)
+    return Exercise.objects.count()
+
+
+def add_user(spec: BenchUser, password: str, rng: random.Random) -> User:
+    """A user with `spec.sessions` sessions of SETS_PER_SESSION sets each, oldest first in
+    the change feed, some of them tombstones."""
+    user = UserFactory(email=spec.email, password=password, time_zone="Europe/Berlin")
+    # A dozen exercises in rotation, as someone following a few routines would log.
+    pool = list(Exercise.objects.filter(published=True).order_by("?").only("id", "unilateral")[:12])
+    newest = timezone.now() - timedelta(hours=1)
+    with transaction.atomic():
+        for first in range(0, spec.sessions, BATCH):
+            sessions, sets = [], []
+            for n in range(first, min(first + BATCH, spec.sessions)):
+                started = newest - spec.every * (spec.sessions - 1 - n)
+                deleted = n % TOMBSTONE_EVERY == TOMBSTONE_EVERY - 1
+                session = WorkoutSessionFactory.build(
+                    user=user,
+                    started_at=started,
+                    ended_at=started + timedelta(minutes=25),
+                    perceived_effort=None if deleted else rng.randint(2, 7),
+                    notes="" if deleted or n % 5 else "Felt tight on the left today.",
+                    change_seq=n + 1,
+                    deleted_at=started + timedelta(days=1) if deleted else None,
+                )
+                sessions.append(session)
+                if deleted:
+                    continue
+                for position in range(SETS_PER_SESSION):
+                    exercise = pool[(n + position // 2) % len(pool)]
+                    sides = ["left", "right"] if exercise.unilateral else ["both"]
+                    holds = position % 3 == 2
+                    sets.append(
+                        SetLogFactory.build(
+                            session=session,
+                            exercise=exercise,
+                            position=position,
+                            side=sides[position % len(sides)],
+                            reps=None if holds else rng.randint(8, 12),
+                            hold_seconds=rng.randint(20, 45) if holds else None,
+                            pain=rng.choice([0, 0, 0, 0, 1, 2, 3]),
+                        )
+                    )
+            _bulk(WorkoutSession, sessions)
+            _bulk(SetLog, sets)
+        ChangeCounter.objects.update_or_create(
+            scope=user_scope(user.pk), defaults={"value": spec.sessions}
+        )
+    return user
+
+
+def analyze() -> None:
+    """Fresh planner statistics, as autovacuum would gather shortly after a bulk load."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
