@@ -12,11 +12,11 @@ from .models import DeletedExercise, Equipment, Exercise, Muscle
 @receiver(post_delete, sender=Exercise)
 def record_deleted_exercise(sender: type[Exercise], instance: Exercise, **kwargs: Any) -> None:
     # A signal rather than Exercise.delete(), so that the admin's bulk delete is seen too.
-    # Drafts that apps never saw need no tombstone.
-    if instance.first_published_at is not None:
-        DeletedExercise.objects.create(
-            slug=instance.slug, change_seq=next_change_seq(catalog_scope())
-        )
+    # Every deletion is a new catalog version; only what apps saw needs a tombstone.
+    with transaction.atomic():
+        seq = next_change_seq(catalog_scope())
+        if instance.first_published_at is not None:
+            DeletedExercise.objects.create(slug=instance.slug, change_seq=seq)
 
 
 @receiver([post_save, post_delete], sender=Muscle)

@@ -186,8 +186,8 @@ class ExerciseViewSet(ConditionalCatalogMixin, viewsets.ModelViewSet):
         summary="Advice on an exercise",
         description="What the caller's own recent sets suggest now: keep the exercise, switch "
         "to its milder option (recent pain at or above the threshold, also when it hurts on "
-        "one side only), or move to its harder option (several pain-free, easy sessions in a "
-        "row), and why.",
+        "one side only), move to its harder option (several pain-free, easy sessions in a "
+        "row), or `caution` (it hurt and no milder option suits), and why.",
         responses={200: AdviceSerializer},
     )
     @action(detail=True, methods=["get"], permission_classes=[permissions.IsAuthenticated])
@@ -347,8 +347,8 @@ class RoutineViewSet(viewsets.ModelViewSet):
         body = RoutineStartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         session_id = body.validated_data.get("id")
-        if session_id is not None and (stored := _stored_session(request, session_id)):
-            return Response({"session": stored, "adjustments": []})
+        if session_id is not None and (stored := _stored_session(request, session_id)) is not None:
+            return stored
         try:
             session, adjustments = session_start_from_routine(
                 user=request_user(request),
@@ -363,7 +363,7 @@ class RoutineViewSet(viewsets.ModelViewSet):
         except IntegrityError:
             # A twin of this request stored the same id first.
             if session_id is not None and (stored := _stored_session(request, session_id)):
-                return Response({"session": stored, "adjustments": []})
+                return stored  # Truthy: a Response.
             raise
         fresh = sessions_with_sets(WorkoutSession.objects.filter(pk=session.pk)).get()
         data = StartedSessionSerializer(
@@ -375,7 +375,8 @@ class RoutineViewSet(viewsets.ModelViewSet):
         return response
 
 
-def _stored_session(request: Request, session_id: Any) -> dict[str, Any] | None:
+def _stored_session(request: Request, session_id: Any) -> Response | None:
+    """The answer to a retried start: the session stored under its id, with its ETag."""
     session = sessions_with_sets(WorkoutSession.objects.filter(pk=session_id)).first()
     if session is None:
         return None
@@ -383,4 +384,6 @@ def _stored_session(request: Request, session_id: Any) -> dict[str, Any] | None:
         raise Conflict("This id is taken; let the server choose one, or pick a new UUID.")
     if session.deleted_at is not None:
         raise Gone("A session with this id was deleted.")
-    return WorkoutSessionSerializer(session).data
+    response = Response({"session": WorkoutSessionSerializer(session).data, "adjustments": []})
+    response["ETag"] = session.etag
+    return response

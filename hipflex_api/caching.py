@@ -24,22 +24,27 @@ from hipflex_api.changes.models import ChangeCounter
 CACHE_SECONDS = 60 * 60
 
 
+def _counter(scope: str) -> int:
+    values = ChangeCounter.objects.filter(scope=scope).values_list("value", flat=True)
+    return next(iter(values), 0)
+
+
 def catalog_version() -> int:
-    value = ChangeCounter.objects.filter(scope=catalog_scope()).values_list("value", flat=True)
-    return next(iter(value), 0)
+    return _counter(catalog_scope())
 
 
 def etag_matches(request: Request | HttpRequest, etag: str) -> bool:
     header = request.headers.get("If-None-Match")
     if not header:
         return False
+    # Weak comparison, as RFC 9110 asks of If-None-Match. "*" is not honoured: it would
+    # answer 304 for a page or slug that does not exist.
     tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return "*" in tags or etag in tags
+    return etag in tags
 
 
 def user_version(user_id: int) -> int:
-    counters = ChangeCounter.objects.filter(scope=user_scope(user_id))
-    return next(iter(counters.values_list("value", flat=True)), 0)
+    return _counter(user_scope(user_id))
 
 
 def _answer(version: str, url: str) -> tuple[str, str, dict[str, str]]:

@@ -35,14 +35,14 @@ def _kind(serializer: Any) -> Any:
     return serializer if isinstance(serializer, type) else type(serializer)
 
 
-_CATALOG_HEADERS = {
+_CONDITIONAL_HEADERS = {
     "ETag": {
         "schema": {"type": "string"},
         "description": "The version of the data this answer reflects; send it as If-None-Match.",
     },
     "Cache-Control": {
         "schema": {"type": "string"},
-        "description": "`no-cache`: keep the answer, but revalidate it with its ETag.",
+        "description": "`private, no-cache`: keep the answer, but revalidate it with its ETag.",
     },
 }
 
@@ -114,7 +114,7 @@ class AutoSchema(openapi.AutoSchema):
     def _get_response_headers_for_code(self, status_code: str, direction: Any = "response") -> Any:
         headers = super()._get_response_headers_for_code(status_code, direction)
         if self._conditional() and str(status_code) in {"200", "304"}:
-            headers = {**_CATALOG_HEADERS, **headers}
+            headers = {**_CONDITIONAL_HEADERS, **headers}
         return {**_ERROR_HEADERS.get(str(status_code), {}), **headers}
 
     def _error_responses(self) -> Iterator[tuple[int, str]]:

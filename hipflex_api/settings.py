@@ -88,7 +88,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Before sessions, CSRF and auth: a cached public catalog answer needs none of them.
+    # Before CSRF and auth (after CORS, whose headers it needs): a cached public catalog
+    # answer needs neither.
     "hipflex_api.caching.PublicCatalogMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -153,11 +154,18 @@ STORAGES = {
 # A request body larger than this is refused with a 413 before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
-# Redis when REDIS_URL is set, so that every worker shares throttle counts; else per process.
+# Redis when REDIS_URL is set, so that every worker shares throttle counts and cached answers
+# (catalog pages, session lists, sync pages, stats); else each process keeps its own. The key
+# prefix keeps two deployments that share a Redis (staging and production) apart.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    if (REDIS_URL := env.str("REDIS_URL", default=""))
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    "default": {
+        **(
+            {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+            if (REDIS_URL := env.str("REDIS_URL", default=""))
+            else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        ),
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="hipflex"),
+    }
 }
 
 REST_FRAMEWORK = {
@@ -230,7 +238,7 @@ SPECTACULAR_SETTINGS = {
         "routine, readable without an account, and private workout logs that survive a "
         "phone's bad connection.\n\n"
         "**Authentication.** Register or log in under `/api/v1/auth/` to get a JWT pair; send "
-        "`Authorization: Bearer <access>`. Access tokens live 15 minutes; trade the refresh "
+        "`Authorization: Bearer <access>`. Access tokens live minutes; trade the refresh "
         "token at `/api/v1/auth/token/refresh/` for a new pair (the old refresh token stops "
         "working).\n\n"
         "**Safe retries.** Give each workout session a UUID of your own and upload it with "

@@ -30,13 +30,16 @@ class WorkoutSession(models.Model):
     perceived_effort = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="0 (rest) to 10 (all-out)."
     )
+    # History, not a live link: deleting the routine later must not rewrite the session
+    # (nor, unseen by its version and the sync feed, null this field).
     routine = models.ForeignKey(
         Routine,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         null=True,
         blank=True,
         related_name="sessions",
-        help_text="The routine the session was started from, if any.",
+        help_text="The id of the routine the session was started from, kept if it is deleted.",
     )
     routine_name = models.CharField(
         max_length=120, blank=True, help_text="The routine's name when the session started."

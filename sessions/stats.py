@@ -5,18 +5,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.core.cache import cache
 from django.db.models import Avg, Count, Exists, F, Max, OuterRef, QuerySet, Sum
 from django.db.models.functions import TruncWeek
 
 from hipflex_api.accounts.models import User
-from hipflex_api.changes import user_scope
-from hipflex_api.changes.models import ChangeCounter
 
 from .models import SetLog, WorkoutSession
 
 PAIN_TREND_WEEKS = 8
-STATS_CACHE_SECONDS = 24 * 60 * 60
 
 
 def _week_start(day: date) -> date:
@@ -158,26 +154,3 @@ def progress_stats(
 
 def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
-
-
-def cached_progress_stats(
-    *, user: User, start: date | None = None, end: date | None = None
-) -> dict[str, Any]:
-    """progress_stats, kept until the user logs, edits or deletes something, or the day turns.
-
-    The user's change number moves with every write to their logs, so it names the version
-    of the history the numbers were counted from; reading it is one indexed query, where
-    counting years of logs is not.
-    """
-    today = datetime.now(ZoneInfo(user.time_zone)).date()
-    version = (
-        ChangeCounter.objects.filter(scope=user_scope(user.pk))
-        .values_list("value", flat=True)
-        .first()
-    )
-    key = f"stats:{user.pk}:{version}:{user.time_zone}:{today}:{start}:{end}"
-    stats = cache.get(key)
-    if stats is None:
-        stats = progress_stats(user=user, start=start, end=end, today=today)
-        cache.set(key, stats, STATS_CACHE_SECONDS)
-    return stats

@@ -209,7 +209,8 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         user = request_user(request)
         return conditional_get(
             request,
-            version=f"sessions:{user.pk}:{user_version(user.pk)}",
+            # The catalog's version too: the exercise filter takes published exercises only.
+            version=f"sessions:{user.pk}:{user_version(user.pk)}:{catalog_version()}",
             render=lambda: mixins.ListModelMixin.list(self, request, *args, **kwargs),
         )
 

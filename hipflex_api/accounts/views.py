@@ -1,4 +1,6 @@
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -12,10 +14,11 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from hipflex_api.caching import catalog_version, conditional_get, user_version
 from hipflex_api.serializers import ErrorSerializer
 from sessions.serializers import ExportSerializer, ProgressStatsSerializer, StatsQuerySerializer
 from sessions.services import session_export
-from sessions.stats import cached_progress_stats
+from sessions.stats import progress_stats
 
 from . import services
 from .models import User
@@ -139,6 +142,7 @@ class MeViewSet(
     queryset = User.objects.all()
     serializer_class = ProfileSerializer
     permission_classes = [permissions.IsAuthenticated]
+    conditional_actions = frozenset({"stats"})
 
     def get_object(self) -> User:
         return self.request.user  # type: ignore[return-value]
@@ -188,11 +192,22 @@ class MeViewSet(
         },
     )
     @action(detail=False, methods=["get"])
-    def stats(self, request: Request) -> Response:
-        query = StatsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        stats = cached_progress_stats(user=self.get_object(), **query.validated_data)
-        return Response(ProgressStatsSerializer(stats).data)
+    def stats(self, request: Request) -> Any:
+        user = self.get_object()
+
+        def count() -> Response:
+            query = StatsQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            stats = progress_stats(user=user, **query.validated_data)
+            return Response(ProgressStatsSerializer(stats).data)
+
+        # Counted again only when the user logs something, a trainer renames an exercise, the
+        # user changes time zone, or their day turns; else the stored answer, or a 304.
+        today = datetime.now(ZoneInfo(user.time_zone)).date()
+        version = (
+            f"stats:{user.pk}:{user_version(user.pk)}:{catalog_version()}:{user.time_zone}:{today}"
+        )
+        return conditional_get(request, version=version, render=count)
 
     @extend_schema(
         summary="Export my data",

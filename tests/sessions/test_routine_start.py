@@ -516,3 +516,19 @@ def test_start_costs_the_same_queries_whatever_the_routines_length(user_client, 
     # Fails today: the service reads `exercise.published`, which the view's prefetch of the
     # items defers, so each item costs one more query.
     assert queries_to_start(10) == queries_to_start(1)
+
+
+def test_deleting_the_routine_leaves_its_sessions_exactly_as_they_were(user_client, user):
+    routine = RoutineFactory(owner=user, published=False)
+    RoutineItemFactory(routine=routine, hold_seconds=30, reps_per_side=None)
+    started = user_client.post(f"/api/v1/routines/{routine.pk}/start/", {}, format="json")
+    assert started.status_code == 201
+    session_id = started.json()["session"]["id"]
+    before = user_client.get(f"/api/v1/sessions/{session_id}/")
+
+    assert user_client.delete(f"/api/v1/routines/{routine.pk}/").status_code == 204
+    after = user_client.get(f"/api/v1/sessions/{session_id}/")
+
+    assert after.json() == before.json()
+    assert after["ETag"] == before["ETag"]
+    assert after.json()["routine"] == routine.pk

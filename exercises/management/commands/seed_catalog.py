@@ -128,3 +128,6 @@ def _link(milder: str, harder: str) -> None:
     ExerciseProgression.objects.get_or_create(
         milder=Exercise.objects.get(slug=milder), harder=Exercise.objects.get(slug=harder)
     )
+    # Both exercises' pages change: a new catalog version, for ETags, caches and sync.
+    for exercise in Exercise.objects.filter(slug__in=[milder, harder]):
+        exercise.save(update_fields=["updated_at"])
