@@ -8,9 +8,11 @@ served stale, whichever process or cache holds it. Reading a number costs one in
 
 import hashlib
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from rest_framework import status
@@ -24,13 +26,30 @@ from hipflex_api.changes.models import ChangeCounter
 CACHE_SECONDS = 60 * 60
 
 
-def _counter(scope: str) -> int:
-    values = ChangeCounter.objects.filter(scope=scope).values_list("value", flat=True)
-    return next(iter(values), 0)
+def _counters(*scopes: str) -> list[int]:
+    """The current change numbers of the scopes, in one query."""
+    found = dict(ChangeCounter.objects.filter(scope__in=scopes).values_list("scope", "value"))
+    return [found.get(scope, 0) for scope in scopes]
+
+
+# The catalog version as this process last read it: (value, when). Catalog writes in this
+# process forget it when they commit; other processes see them within CATALOG_VERSION_SECONDS.
+_catalog_seen: tuple[int, float] | None = None
 
 
 def catalog_version() -> int:
-    return _counter(catalog_scope())
+    global _catalog_seen
+    now = time.monotonic()
+    if _catalog_seen is not None and now - _catalog_seen[1] < settings.CATALOG_VERSION_SECONDS:
+        return _catalog_seen[0]
+    [value] = _counters(catalog_scope())
+    _catalog_seen = (value, now)
+    return value
+
+
+def forget_catalog_version() -> None:
+    global _catalog_seen
+    _catalog_seen = None
 
 
 def etag_matches(request: Request | HttpRequest, etag: str) -> bool:
@@ -43,8 +62,10 @@ def etag_matches(request: Request | HttpRequest, etag: str) -> bool:
     return etag in tags
 
 
-def user_version(user_id: int) -> int:
-    return _counter(user_scope(user_id))
+def user_version(user_id: int) -> str:
+    """The version of one user's logs and of the catalog their answers name, in one query."""
+    user, catalog = _counters(user_scope(user_id), catalog_scope())
+    return f"{user}:{catalog}"
 
 
 def _answer(version: str, url: str) -> tuple[str, str, dict[str, str]]:

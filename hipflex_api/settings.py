@@ -228,6 +228,10 @@ COACHING = {
     "EASY_SESSIONS": env.int("COACHING_EASY_SESSIONS", default=3),
     "EASY_EFFORT": env.int("COACHING_EASY_EFFORT", default=4),
 }
+# How long a server process trusts the catalog version it last read before reading it again.
+# Trainers' edits reach other processes' cached catalog answers and ETags within this time.
+CATALOG_VERSION_SECONDS = env.float("CATALOG_VERSION_SECONDS", default=1.0)
+
 # How long one repetition takes, for a routine's estimated duration.
 ROUTINE_SECONDS_PER_REP = 3
 

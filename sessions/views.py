@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hipflex_api.accounts.auth import request_user
-from hipflex_api.caching import catalog_version, conditional_get, user_version
+from hipflex_api.caching import conditional_get, user_version
 from hipflex_api.errors import Conflict, Gone, PreconditionFailed, UnprocessableContent
 from hipflex_api.pagination import StartedAtCursorPagination, _positive_int
 from hipflex_api.serializers import ErrorSerializer
@@ -210,7 +210,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         return conditional_get(
             request,
             # The catalog's version too: the exercise filter takes published exercises only.
-            version=f"sessions:{user.pk}:{user_version(user.pk)}:{catalog_version()}",
+            version=f"sessions:{user.pk}:{user_version(user.pk)}",
             render=lambda: mixins.ListModelMixin.list(self, request, *args, **kwargs),
         )
 
@@ -401,7 +401,7 @@ class SyncView(APIView):
     )
     def get(self, request: Request) -> Any:
         user = request_user(request)
-        version = f"sync:{user.pk}:{user_version(user.pk)}:{catalog_version()}"
+        version = f"sync:{user.pk}:{user_version(user.pk)}"
         return conditional_get(request, version=version, render=lambda: self._page(request))
 
     def _page(self, request: Request) -> Response:

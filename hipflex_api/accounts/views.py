@@ -14,7 +14,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from hipflex_api.caching import catalog_version, conditional_get, user_version
+from hipflex_api.caching import conditional_get, user_version
 from hipflex_api.serializers import ErrorSerializer
 from sessions.serializers import ExportSerializer, ProgressStatsSerializer, StatsQuerySerializer
 from sessions.services import session_export
@@ -204,9 +204,7 @@ class MeViewSet(
         # Counted again only when the user logs something, a trainer renames an exercise, the
         # user changes time zone, or their day turns; else the stored answer, or a 304.
         today = datetime.now(ZoneInfo(user.time_zone)).date()
-        version = (
-            f"stats:{user.pk}:{user_version(user.pk)}:{catalog_version()}:{user.time_zone}:{today}"
-        )
+        version = f"stats:{user.pk}:{user_version(user.pk)}:{user.time_zone}:{today}"
         return conditional_get(request, version=version, render=count)
 
     @extend_schema(

@@ -23,6 +23,10 @@ def next_change_seq(scope: str) -> int:
 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_change_seq() must run inside the writing transaction.")
+    if scope == catalog_scope():
+        from hipflex_api.caching import forget_catalog_version
+
+        transaction.on_commit(forget_catalog_version)
     if not ChangeCounter.objects.filter(scope=scope).update(value=F("value") + 1):
         try:
             with transaction.atomic():

@@ -96,3 +96,19 @@ def test_a_cached_public_page_is_answered_before_the_views(api_client, django_as
     assert again.content == first.content
     assert again["ETag"] == first["ETag"]
     assert again["Content-Type"] == "application/json"
+
+
+def test_a_process_rereads_the_catalog_version_only_after_a_while_or_a_commit(
+    settings, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from hipflex_api.caching import catalog_version
+
+    settings.CATALOG_VERSION_SECONDS = 60
+    first = catalog_version()
+    with django_assert_num_queries(0):
+        assert catalog_version() == first
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ExerciseFactory(name="Lunge")  # A catalog write: forgotten once it commits.
+
+    assert catalog_version() > first
