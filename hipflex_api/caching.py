@@ -2,8 +2,9 @@
 
 Every catalog write takes the catalog's next change number, and every write to a user's logs
 takes that user's (hipflex_api.changes), so those numbers name versions of the data: an ETag
-made from them changes exactly when the data does, and a body cached under them can never be
-served stale, whichever process or cache holds it. Reading a number costs one indexed query.
+made from them changes exactly when the data does, and a body cached under them is never
+older than the number it is filed under, whichever process or cache holds it. Reading a number
+costs one indexed query; the catalog's is also trusted for CATALOG_VERSION_SECONDS.
 """
 
 import hashlib
