@@ -9,27 +9,9 @@ from rest_framework.validators import UniqueValidator
 from exercises.models import Exercise, ExerciseQuerySet
 from hipflex_api.errors import exception_handler
 from tests.factories import ExerciseFactory, MuscleFactory
+from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
-
-ERROR_KEYS = {"status", "code", "detail", "errors"}
-FIELD_ERROR_KEYS = {"field", "code", "message"}
-
-
-def assert_error(response, status, code):
-    """Check the one error shape and return the body for further checks."""
-    assert response.status_code == status
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert set(body) == ERROR_KEYS
-    assert body["status"] == status
-    assert body["code"] == code
-    assert isinstance(body["detail"], str)
-    assert body["detail"]
-    assert isinstance(body["errors"], list)
-    for error in body["errors"]:
-        assert set(error) == FIELD_ERROR_KEYS
-    return body
 
 
 def test_validation_error_names_each_field(trainer_client):

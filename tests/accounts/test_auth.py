@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from hipflex_api.accounts.models import User
 from tests.factories import UserFactory
+from tests.helpers import assert_error, error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -17,22 +18,6 @@ ME = "/api/v1/me/"
 PASSWORD = "pw-hipflex-test"
 STRONG_PASSWORD = "violet-kettle-harbour-42"
 PROFILE_KEYS = {"id", "email", "display_name", "time_zone", "preferred_units", "date_joined"}
-
-
-def assert_error(response, status, code):
-    """Check the one error shape and return the body."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"status", "code", "detail", "errors"}
-    assert body["status"] == status
-    assert body["code"] == code
-    assert isinstance(body["detail"], str)
-    assert body["detail"]
-    return body
-
-
-def error_fields(response):
-    return {error["field"] for error in response.json()["errors"]}
 
 
 def me_with(access):

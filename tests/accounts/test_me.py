@@ -18,6 +18,7 @@ from tests.factories import (
     UserFactory,
     WorkoutSessionFactory,
 )
+from tests.helpers import assert_error, error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -30,22 +31,6 @@ EXPORT = "/api/v1/me/export/"
 PASSWORD = "pw-hipflex-test"
 NEW_PASSWORD = "violet-kettle-harbour-42"
 PROFILE_KEYS = {"id", "email", "display_name", "time_zone", "preferred_units", "date_joined"}
-
-
-def assert_error(response, status, code):
-    """Check the one error shape and return the body."""
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"status", "code", "detail", "errors"}
-    assert body["status"] == status
-    assert body["code"] == code
-    assert isinstance(body["detail"], str)
-    assert body["detail"]
-    return body
-
-
-def error_fields(response):
-    return {error["field"] for error in response.json()["errors"]}
 
 
 def login(email, password=PASSWORD):

@@ -22,6 +22,7 @@ from tests.factories import (
     ExerciseStepFactory,
     MuscleFactory,
 )
+from tests.helpers import error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +31,6 @@ LIST_URL = "/api/v1/exercises/"
 
 def detail_url(slug):
     return f"/api/v1/exercises/{slug}/"
-
-
-def error_fields(response):
-    assert response.status_code == 400, response.json()
-    return {error["field"] for error in response.json()["errors"]}
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 
 from sessions.models import SetLog, WorkoutSession
 from tests.factories import SetLogFactory, WorkoutSessionFactory
+from tests.helpers import error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -44,11 +45,6 @@ def session_with_sets(user, exercise, *, sets=2, **fields):
 def ids(response):
     assert response.status_code == 200, response.json()
     return [item["id"] for item in response.json()["results"]]
-
-
-def error_fields(response):
-    assert response.status_code == 400, response.json()
-    return {error["field"] for error in response.json()["errors"]}
 
 
 def cursor_of(querystring):
