@@ -20,7 +20,6 @@ from rest_framework.serializers import BaseSerializer
 
 from hipflex_api.accounts.auth import request_user
 from hipflex_api.caching import ConditionalCatalogMixin
-from hipflex_api.errors import Conflict, Gone
 from hipflex_api.serializers import ErrorSerializer
 from sessions.coaching import advice_for
 from sessions.models import WorkoutSession
@@ -30,7 +29,12 @@ from sessions.serializers import (
     StartedSessionSerializer,
     WorkoutSessionSerializer,
 )
-from sessions.services import UnknownSlugs, session_start_from_routine, sessions_with_sets
+from sessions.services import (
+    UnknownSlugs,
+    session_for_retry,
+    session_start_from_routine,
+    sessions_with_sets,
+)
 
 from . import services
 from .filters import ExerciseFilter, RoutineFilter
@@ -377,13 +381,9 @@ class RoutineViewSet(viewsets.ModelViewSet):
 
 def _stored_session(request: Request, session_id: Any) -> Response | None:
     """The answer to a retried start: the session stored under its id, with its ETag."""
-    session = sessions_with_sets(WorkoutSession.objects.filter(pk=session_id)).first()
+    session = session_for_retry(user=request_user(request), session_id=session_id)
     if session is None:
         return None
-    if session.user_id != request.user.pk:
-        raise Conflict("This id is taken; let the server choose one, or pick a new UUID.")
-    if session.deleted_at is not None:
-        raise Gone("A session with this id was deleted.")
     response = Response({"session": WorkoutSessionSerializer(session).data, "adjustments": []})
     response["ETag"] = session.etag
     return response

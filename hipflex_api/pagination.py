@@ -7,7 +7,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
 
-def _positive_int(request: Request, name: str, maximum: int | None = None) -> int | None:
+def positive_int_param(request: Request, name: str, maximum: int | None = None) -> int | None:
     raw = request.query_params.get(name)
     if not raw:  # Left out or left empty, as for every query parameter of the API.
         return None
@@ -29,11 +29,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
     invalid_page_message = "Page {page_number} does not exist: {message}."
 
     def get_page_size(self, request: Request) -> int | None:
-        size = _positive_int(request, self.page_size_query_param, self.max_page_size)
+        size = positive_int_param(request, self.page_size_query_param, self.max_page_size)
         return size or self.page_size
 
     def get_page_number(self, request: Request, paginator: Any) -> Any:
-        return _positive_int(request, self.page_query_param) or 1
+        return positive_int_param(request, self.page_query_param) or 1
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
@@ -53,7 +53,7 @@ class StartedAtCursorPagination(pagination.CursorPagination):
     max_page_size = 100
 
     def get_page_size(self, request: Request) -> int | None:
-        size = _positive_int(request, self.page_size_query_param, self.max_page_size)
+        size = positive_int_param(request, self.page_size_query_param, self.max_page_size)
         return size or self.page_size
 
     def decode_cursor(self, request: Request) -> Any:

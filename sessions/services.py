@@ -15,6 +15,7 @@ from django.utils import timezone
 from exercises.models import DeletedExercise, Exercise, Routine, RoutineItem, sees_drafts
 from hipflex_api.accounts.models import User
 from hipflex_api.changes import next_user_change_seq
+from hipflex_api.errors import Conflict, Gone
 
 from .coaching import advice_for
 from .models import SetLog, WorkoutSession
@@ -43,6 +44,22 @@ def _write_sets(session: WorkoutSession, sets: list[dict[str, Any]]) -> None:
     SetLog.objects.bulk_create(
         SetLog(session=session, position=index, **item) for index, item in enumerate(sets)
     )
+
+
+def session_for_retry(*, user: User, session_id: UUID) -> WorkoutSession | None:
+    """The session a retried upload or start names by its id, if it is already stored.
+
+    Another user's id is a conflict (the client must pick a new one) and a deleted one is
+    gone: neither may be answered as if the retry had worked.
+    """
+    session = sessions_with_sets(WorkoutSession.objects.filter(pk=session_id)).first()
+    if session is None:
+        return None
+    if session.user_id != user.pk:
+        raise Conflict("This id is taken; let the server choose one, or pick a new UUID.")
+    if session.deleted_at is not None:
+        raise Gone("A session with this id was deleted.")
+    return session
 
 
 @transaction.atomic

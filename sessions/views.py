@@ -23,8 +23,8 @@ from rest_framework.views import APIView
 
 from hipflex_api.accounts.auth import request_user
 from hipflex_api.caching import conditional_get, user_version
-from hipflex_api.errors import Conflict, Gone, PreconditionFailed, UnprocessableContent
-from hipflex_api.pagination import StartedAtCursorPagination, _positive_int
+from hipflex_api.errors import Gone, PreconditionFailed, UnprocessableContent
+from hipflex_api.pagination import StartedAtCursorPagination, positive_int_param
 from hipflex_api.serializers import ErrorSerializer
 
 from . import services
@@ -306,14 +306,8 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         return response
 
     def _stored(self, session_id: uuid.UUID) -> Response | None:
-        session = WorkoutSession.objects.filter(pk=session_id).first()
-        if session is None:
-            return None
-        if session.user_id != self.request.user.pk:
-            raise Conflict("This id is taken; let the server choose one, or pick a new UUID.")
-        if session.deleted_at is not None:
-            raise Gone("A session with this id was deleted.")
-        return self._respond(session)
+        session = services.session_for_retry(user=request_user(self.request), session_id=session_id)
+        return None if session is None else self._respond(session)
 
     @transaction.atomic
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -411,6 +405,6 @@ class SyncView(APIView):
                 since = services.SyncCursor.decode(raw)
             except services.InvalidCursor as exc:
                 raise ValidationError({"since": [str(exc)]}) from exc
-        limit = _positive_int(request, "limit", 500) or 100
+        limit = positive_int_param(request, "limit", 500) or 100
         page = services.sync_page(user=request_user(request), since=since, limit=limit)
         return Response(SyncPageSerializer(page).data)
