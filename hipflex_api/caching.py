@@ -7,6 +7,7 @@ older than the number it is filed under, whichever process or cache holds it. Re
 costs one indexed query; the catalog's is also trusted for CATALOG_VERSION_SECONDS.
 """
 
+import functools
 import hashlib
 import re
 import time
@@ -14,7 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connection
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from rest_framework import status
 from rest_framework.renderers import JSONRenderer
@@ -63,10 +67,58 @@ def etag_matches(request: Request | HttpRequest, etag: str) -> bool:
     return etag in tags
 
 
-def user_version(user_id: int) -> str:
-    """The version of one user's logs and of the catalog their answers name, in one query."""
-    user, catalog = _counters(user_scope(user_id), catalog_scope())
-    return f"{user}:{catalog}"
+@functools.cache
+def _user_with_versions_sql() -> tuple[str, list[str], list[tuple[Any, list[Any]]]]:
+    """The query, the attribute names of the user's fields it selects, and their converters
+    (which, as for any ORM query, make SQLite's datetimes aware and its booleans booleans)."""
+    # Every name comes from the models' metadata, quoted; the values are parameters.
+    quote = connection.ops.quote_name
+    users = get_user_model()._meta
+    fields = users.concrete_fields
+    counters = quote(ChangeCounter._meta.db_table)
+    number = f"COALESCE((SELECT {quote('value')} FROM {counters} WHERE {quote('scope')} = %s), 0)"  # noqa: S608
+    sql = (
+        f"SELECT {', '.join(quote(field.column) for field in fields)}, {number}, {number}"  # noqa: S608
+        f" FROM {quote(users.db_table)} WHERE {quote(users.pk.column)} = %s"
+    )
+    columns = [field.get_col(users.db_table) for field in fields]
+    converters = [
+        (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+        for col in columns
+    ]
+    return sql, [field.attname for field in fields], converters
+
+
+def user_with_versions(user_id: Any) -> Any:
+    """The user, with the user's and the catalog's change numbers for user_version, or None.
+
+    Hand-written SQL: building and compiling this query with the ORM took four times as long as
+    the database took to answer it, on every authenticated request.
+    """
+    sql, attnames, converters = _user_with_versions_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_scope(user_id), catalog_scope(), user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    *values, user_changes, catalog_changes = row
+    for index, (col, column_converters) in enumerate(converters):
+        for convert in column_converters:
+            values[index] = convert(values[index], col, connection)
+    user = get_user_model().from_db(connection.alias, attnames, values)
+    user.user_changes, user.catalog_changes = user_changes, catalog_changes  # type: ignore[attr-defined]
+    return user
+
+
+def user_version(user: Model) -> str:
+    """The version of one user's logs and of the catalog their answers name.
+
+    Read with the user row when the request authenticated (accounts.auth), else in one query.
+    """
+    if hasattr(user, "user_changes"):
+        return f"{user.user_changes}:{user.catalog_changes}"  # type: ignore[attr-defined]
+    changes, catalog = _counters(user_scope(user.pk), catalog_scope())
+    return f"{changes}:{catalog}"
 
 
 def _answer(version: str, url: str) -> tuple[str, str, dict[str, str]]:

@@ -7,6 +7,7 @@ from typing import Any
 import uritemplate
 from django.contrib.auth.models import AnonymousUser
 from drf_spectacular import openapi
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.pagination import PageNumberPagination
@@ -15,6 +16,14 @@ from rest_framework.permissions import IsAuthenticated
 from hipflex_api.serializers import ErrorSerializer
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class JWTScheme(SimpleJWTScheme):
+    """Our JWTAuthentication is simplejwt's, described the same way."""
+
+    target_class = "hipflex_api.accounts.auth.JWTAuthentication"
+
+
 _ERROR_HEADERS = {
     "401": {
         "WWW-Authenticate": {

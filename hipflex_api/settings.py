@@ -172,7 +172,7 @@ REST_FRAMEWORK = {
     # Bearer tokens only: the admin's cookie session is no way into the API, and a request
     # without credentials gets a 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "hipflex_api.accounts.auth.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",

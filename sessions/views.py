@@ -210,7 +210,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         return conditional_get(
             request,
             # The catalog's version too: the exercise filter takes published exercises only.
-            version=f"sessions:{user.pk}:{user_version(user.pk)}",
+            version=f"sessions:{user.pk}:{user_version(user)}",
             render=lambda: mixins.ListModelMixin.list(self, request, *args, **kwargs),
         )
 
@@ -395,7 +395,7 @@ class SyncView(APIView):
     )
     def get(self, request: Request) -> Any:
         user = request_user(request)
-        version = f"sync:{user.pk}:{user_version(user.pk)}"
+        version = f"sync:{user.pk}:{user_version(user)}"
         return conditional_get(request, version=version, render=lambda: self._page(request))
 
     def _page(self, request: Request) -> Response:

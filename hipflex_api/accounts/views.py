@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework_simplejwt import views as jwt_views
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -21,6 +20,7 @@ from sessions.services import session_export
 from sessions.stats import progress_stats
 
 from . import services
+from .auth import JWTAuthentication
 from .models import User
 from .serializers import (
     LogoutSerializer,
@@ -204,7 +204,7 @@ class MeViewSet(
         # Counted again only when the user logs something, a trainer renames an exercise, the
         # user changes time zone, or their day turns; else the stored answer, or a 304.
         today = datetime.now(ZoneInfo(user.time_zone)).date()
-        version = f"stats:{user.pk}:{user_version(user.pk)}:{user.time_zone}:{today}"
+        version = f"stats:{user.pk}:{user_version(user)}:{user.time_zone}:{today}"
         return conditional_get(request, version=version, render=count)
 
     @extend_schema(

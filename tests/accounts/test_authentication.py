@@ -1,0 +1,159 @@
+"""Bearer authentication (hipflex_api.accounts.auth): simplejwt's checks, and the caller's change
+numbers read with their row, so that a cached private read costs one query in all."""
+
+import uuid
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from hipflex_api.accounts.models import User
+from hipflex_api.caching import user_with_versions
+from hipflex_api.changes import catalog_scope, next_change_seq, next_user_change_seq
+from hipflex_api.changes.models import ChangeCounter
+from tests.factories import ExerciseFactory, UserFactory
+from tests.helpers import assert_error
+
+pytestmark = pytest.mark.django_db
+
+SESSIONS = "/api/v1/sessions/"
+SYNC = "/api/v1/sync/"
+STATS = "/api/v1/me/stats/"
+ME = "/api/v1/me/"
+
+
+def bearer(token):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def upload(client, exercise):
+    body = {
+        "id": str(uuid.uuid4()),
+        "started_at": "2026-11-20T07:30:00Z",
+        "sets": [{"exercise": exercise.slug, "side": "left", "reps": 10}],
+    }
+    response = client.post(SESSIONS, body)
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+@pytest.fixture
+def exercise(db):
+    return ExerciseFactory(name="King Runner", unilateral=True)
+
+
+@pytest.fixture
+def client(user):
+    return bearer(AccessToken.for_user(user))
+
+
+@pytest.mark.parametrize("url", [SESSIONS, SYNC, STATS])
+def test_a_cached_private_read_costs_one_query(url, client, exercise, django_assert_num_queries):
+    upload(client, exercise)
+    first = client.get(url)
+    assert first.status_code == 200, first.content
+
+    with django_assert_num_queries(1):  # The caller's row with both change numbers.
+        again = client.get(url)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+
+    with django_assert_num_queries(1):
+        not_modified = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert not_modified.status_code == 304
+
+
+@pytest.mark.parametrize("url", [SESSIONS, SYNC, STATS])
+def test_an_upload_changes_what_the_next_read_answers(url, client, exercise):
+    before = client.get(url)
+    assert before.status_code == 200, before.content
+
+    session_id = upload(client, exercise)
+
+    after = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200, after.content
+    assert after["ETag"] != before["ETag"]
+    assert session_id.encode() in after.content or url == STATS
+    assert after.json() != before.json()
+
+
+def test_a_catalog_change_changes_the_sync_answer(client, exercise):
+    before = client.get(SYNC)
+    assert before.status_code == 200, before.content
+
+    with transaction.atomic():
+        renamed = ExerciseFactory(name="Band March")
+
+    after = client.get(SYNC, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200, after.content
+    assert after["ETag"] != before["ETag"]
+    assert renamed.slug in {item["slug"] for item in after.json()["exercises"]}
+
+
+def test_another_users_writes_leave_the_callers_answer_alone(client, exercise):
+    before = client.get(SESSIONS)
+    upload(bearer(AccessToken.for_user(UserFactory())), exercise)
+
+    assert client.get(SESSIONS, HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
+
+
+def test_user_with_versions_reads_the_row_as_the_orm_does(user):
+    found = user_with_versions(user.pk)
+    stored = User.objects.get(pk=user.pk)
+
+    for field in User._meta.concrete_fields:
+        ours, orms = getattr(found, field.attname), getattr(stored, field.attname)
+        assert ours == orms, field.name
+        assert type(ours) is type(orms), field.name
+    assert timezone.is_aware(found.date_joined)
+    assert found.is_active is True
+    assert found._state.adding is False
+    assert found._state.db == "default"
+
+
+def test_user_with_versions_reads_both_change_numbers(user):
+    other = UserFactory()
+    ChangeCounter.objects.filter(scope=catalog_scope()).delete()
+    found = user_with_versions(user.pk)
+    assert (found.user_changes, found.catalog_changes) == (0, 0)  # No counter rows yet.
+
+    with transaction.atomic():
+        for _ in range(3):
+            next_user_change_seq(user.pk)
+        next_user_change_seq(other.pk)
+        next_change_seq(catalog_scope())
+        next_change_seq(catalog_scope())
+
+    found = user_with_versions(user.pk)
+    assert (found.user_changes, found.catalog_changes) == (3, 2)
+
+
+def test_user_with_versions_of_an_unknown_id_is_none():
+    assert user_with_versions(10**9) is None
+
+
+def test_a_token_for_a_deleted_user_is_401(user, client):
+    user.delete()
+    assert_error(client.get(ME), 401, "user_not_found")
+
+
+def test_a_token_for_a_deactivated_user_is_401(user, client):
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert_error(client.get(SESSIONS), 401, "user_inactive")
+
+
+def test_a_token_from_before_a_password_change_is_401(user, client):
+    user.set_password("violet-kettle-harbour-42")
+    user.save()
+    assert_error(client.get(SYNC), 401, "password_changed")
+
+
+def test_a_signed_token_without_a_user_id_is_401(user):
+    token = AccessToken.for_user(user)
+    del token["user_id"]
+    assert_error(bearer(token).get(ME), 401, "token_not_valid")
