@@ -40,10 +40,20 @@ def sessions_with_sets(queryset: QuerySet[WorkoutSession]) -> QuerySet[WorkoutSe
     return queryset.prefetch_related(Prefetch("sets", queryset=sets))
 
 
-def _write_sets(session: WorkoutSession, sets: list[dict[str, Any]]) -> None:
-    SetLog.objects.bulk_create(
+def _write_sets(session: WorkoutSession, sets: list[dict[str, Any]]) -> list[SetLog]:
+    return SetLog.objects.bulk_create(
         SetLog(session=session, position=index, **item) for index, item in enumerate(sets)
     )
+
+
+def _with_sets(session: WorkoutSession, sets: list[SetLog]) -> WorkoutSession:
+    """The session as sessions_with_sets would fetch it, from the sets just written: the answer
+    to an upload needs no second read of what it saved."""
+    prefetched = session.sets.all()
+    prefetched._result_cache = sets
+    prefetched._prefetch_done = True  # type: ignore[attr-defined]
+    session._prefetched_objects_cache = {"sets": prefetched}  # type: ignore[attr-defined]
+    return session
 
 
 def session_for_retry(*, user: User, session_id: UUID) -> WorkoutSession | None:
@@ -66,7 +76,10 @@ def session_for_retry(*, user: User, session_id: UUID) -> WorkoutSession | None:
 def session_create(
     *, user: User, data: dict[str, Any], session_id: UUID | None = None
 ) -> WorkoutSession:
-    """Create a session with its sets. A clash on the id raises IntegrityError for the caller."""
+    """Create a session with its sets, ready to serialize without another query.
+
+    A clash on the id raises IntegrityError for the caller.
+    """
     fields = {key: data[key] for key in _SESSION_FIELDS if key in data}
     session = WorkoutSession.objects.create(
         id=session_id or data.get("id") or uuid4(),
@@ -74,8 +87,7 @@ def session_create(
         change_seq=next_user_change_seq(user.pk),
         **fields,
     )
-    _write_sets(session, data.get("sets", []))
-    return session
+    return _with_sets(session, _write_sets(session, data.get("sets", [])))
 
 
 @transaction.atomic

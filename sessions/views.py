@@ -229,8 +229,11 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         return session
 
     def _respond(self, session: WorkoutSession, status_code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=session.pk)
-        return _with_etag(Response(self.get_serializer(fresh).data, status=status_code), fresh)
+        return self._answer(self.get_queryset().get(pk=session.pk), status_code)
+
+    def _answer(self, session: WorkoutSession, status_code: int) -> Response:
+        """The session as it is in memory: fetched with its sets, or just created with them."""
+        return _with_etag(Response(self.get_serializer(session).data, status=status_code), session)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         session = self._own()
@@ -244,28 +247,31 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         key = request.headers.get("Idempotency-Key")
-        if key is not None and not _KEY_PATTERN.fullmatch(key):
-            raise ValidationError(
-                {"Idempotency-Key": ["Must be 1 to 255 printable characters, no spaces."]}
-            )
-        request_hash = _request_hash(request.data)
-        if key is not None and (replay := self._replay(key, request_hash)) is not None:
-            return replay
-        # Before validation: a retry must get its stored session back even if an exercise in
-        # it has been unpublished since, or the phone would hold a session it cannot upload.
-        if (session_id := _body_id(request.data)) is not None and (
-            stored := self._stored(session_id)
-        ) is not None:
-            return stored
+        request_hash = ""
+        if key is not None:
+            if not _KEY_PATTERN.fullmatch(key):
+                raise ValidationError(
+                    {"Idempotency-Key": ["Must be 1 to 255 printable characters, no spaces."]}
+                )
+            request_hash = _request_hash(request.data)
+            if (replay := self._replay(key, request_hash)) is not None:
+                return replay
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            # A retry must get its stored session back even if an exercise in it has been
+            # unpublished since, or the phone would hold a session it cannot upload.
+            if (session_id := _body_id(request.data)) is not None and (
+                stored := self._stored(session_id)
+            ) is not None:
+                return stored
+            raise ValidationError(serializer.errors)  # type: ignore[arg-type]  # as is_valid raises it
         session_id = serializer.validated_data.get("id")
         try:
             with transaction.atomic():
                 session = services.session_create(
                     user=request_user(request), data=serializer.validated_data
                 )
-                response = self._respond(session, status.HTTP_201_CREATED)
+                response = self._answer(session, status.HTTP_201_CREATED)
                 if key is not None:
                     IdempotencyRecord.objects.create(
                         user=request_user(request),
@@ -276,7 +282,9 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
                         etag=session.etag,
                     )
         except IntegrityError:
-            # A concurrent twin of this request committed first; answer as it was answered.
+            # The id is stored already (a retry, or a concurrent twin of this request that
+            # committed first): answer as it was answered. Looking only now keeps the usual
+            # upload, a new id, to the queries that save it.
             if key is not None and (replay := self._replay(key, request_hash)) is not None:
                 return replay
             if session_id is not None and (stored := self._stored(session_id)) is not None:
@@ -327,7 +335,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
                         data=serializer.validated_data,
                         session_id=self._url_id(),
                     )
-                response = self._respond(created, status.HTTP_201_CREATED)
+                response = self._answer(created, status.HTTP_201_CREATED)
                 response["Location"] = request.path
                 return response
             except IntegrityError:

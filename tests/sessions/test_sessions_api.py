@@ -97,6 +97,65 @@ def test_create_answers_201_with_etag_location_and_the_session(user_client, king
     assert user_client.get(response["Location"]).json() == body
 
 
+@pytest.mark.parametrize("method", ["post", "put"])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        # Another offset and microseconds: the answer gives them in UTC, as stored.
+        {"started_at": "2025-03-01T12:30:00.123456+05:30", "ended_at": None},
+        {"notes": "", "perceived_effort": None, "sets": []},
+        {
+            "sets": [
+                {"exercise": "king-runner", "hold_seconds": 30},
+                {
+                    "exercise": "king-runner",
+                    "side": "right",
+                    "reps": 8,
+                    "hold_seconds": 5,
+                    "pain": 3,
+                    "notes": "Tight.",
+                    "done": False,
+                    "rest_seconds": 45,
+                },
+            ]
+        },
+    ],
+)
+def test_the_answer_to_an_upload_is_what_reading_it_gives(
+    user_client, king_runner, method, overrides
+):
+    # The answer is made from what was just written, not read back: it must not differ.
+    session_id = str(uuid.uuid4())
+    body = payload(king_runner, id=session_id, **overrides)
+    url = LIST_URL if method == "post" else detail_url(session_id)
+
+    created = getattr(user_client, method)(url, body)
+
+    assert created.status_code == 201, created.content
+    read = user_client.get(detail_url(session_id))
+    assert created.json() == read.json()
+    assert created["ETag"] == read["ETag"]
+
+
+@pytest.mark.parametrize("sets", [1, 50])
+def test_an_upload_costs_the_same_queries_whatever_its_sets(
+    user_client, king_runner, band_march, django_assert_num_queries, sets
+):
+    body = payload(
+        king_runner,
+        sets=[a_set(band_march if n % 2 else king_runner) for n in range(sets)],
+    )
+    assert user_client.post(LIST_URL, payload(king_runner)).status_code == 201  # Counter made.
+    # The exercises, then in one transaction (in the test's own here, so two savepoints and
+    # their releases): the change number, the account check, the session, its sets. The
+    # answer reads nothing back.
+    with django_assert_num_queries(9):
+        response = user_client.post(LIST_URL, body)
+    assert response.status_code == 201, response.content
+    assert len(response.json()["sets"]) == sets
+
+
 def test_session_may_cross_midnight_and_leave_out_its_end(user_client, king_runner):
     late = payload(king_runner, started_at="2025-03-01T23:40:00Z", ended_at="2025-03-02T00:15:00Z")
     open_ended = payload(king_runner, ended_at=None, perceived_effort=None)
