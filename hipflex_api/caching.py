@@ -3,8 +3,9 @@
 Every catalog write takes the catalog's next change number, and every write to a user's logs
 takes that user's (hipflex_api.changes), so those numbers name versions of the data: an ETag
 made from them changes exactly when the data does, and a body cached under them is never
-older than the number it is filed under, whichever process or cache holds it. Reading a number
-costs one indexed query; the catalog's is also trusted for CATALOG_VERSION_SECONDS.
+older than the number it is filed under, whichever process or cache holds it. A signed-in
+request reads both numbers with its user row (accounts.auth); the catalog's is also trusted
+for CATALOG_VERSION_SECONDS.
 """
 
 import functools
@@ -114,6 +115,8 @@ def user_version(user: Model) -> str:
     """The version of one user's logs and of the catalog their answers name.
 
     Read with the user row when the request authenticated (accounts.auth), else in one query.
+    The numbers read with the row are those from the start of the request: for reads only,
+    never after the request has written.
     """
     if hasattr(user, "user_changes"):
         return f"{user.user_changes}:{user.catalog_changes}"  # type: ignore[attr-defined]

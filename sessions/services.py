@@ -101,7 +101,7 @@ def session_update(*, session: WorkoutSession, data: dict[str, Any]) -> WorkoutS
     session.save()
     if "sets" in data:
         session.sets.all().delete()
-        _write_sets(session, data["sets"])
+        _with_sets(session, _write_sets(session, data["sets"]))
     return session
 
 

@@ -283,8 +283,8 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
                     )
         except IntegrityError:
             # The id is stored already (a retry, or a concurrent twin of this request that
-            # committed first): answer as it was answered. Looking only now keeps the usual
-            # upload, a new id, to the queries that save it.
+            # committed first): replay the key's answer, or answer with the stored session.
+            # Looking only now keeps the usual upload, a new id, to the queries that save it.
             if key is not None and (replay := self._replay(key, request_hash)) is not None:
                 return replay
             if session_id is not None and (stored := self._stored(session_id)) is not None:

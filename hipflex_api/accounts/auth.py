@@ -1,5 +1,6 @@
 from typing import cast
 
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from rest_framework.request import Request
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
@@ -26,9 +27,11 @@ class JWTAuthentication(authentication.JWTAuthentication):
     """
 
     def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
+        if User._meta.pk.name != api_settings.USER_ID_FIELD:
+            raise ImproperlyConfigured("SIMPLE_JWT's USER_ID_FIELD must be the primary key.")
         try:
-            user_id = validated_token[api_settings.USER_ID_CLAIM]
-        except KeyError as exc:
+            user_id = User._meta.pk.to_python(validated_token[api_settings.USER_ID_CLAIM])
+        except (KeyError, ValidationError) as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
         user: User | None = user_with_versions(user_id)
         if user is None:

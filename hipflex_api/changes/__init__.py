@@ -7,6 +7,7 @@ smaller number appear. Wall-clock timestamps give no such guarantee.
 """
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 
 
 def catalog_scope() -> str:
@@ -20,11 +21,16 @@ def user_scope(user_id: int) -> str:
 def _increment(scope: str) -> int | None:
     """Add one to the scope's counter and return it, or None if the scope has no counter yet.
 
-    One statement (UPDATE ... RETURNING, which PostgreSQL and SQLite 3.35+ understand) where
-    the ORM needs an UPDATE and a SELECT: every logged set pays for this.
+    One statement, UPDATE ... RETURNING, where the database has it (PostgreSQL, SQLite 3.35
+    and later): every write to a session or the catalog takes a number.
     """
     from .models import ChangeCounter
 
+    if not connection.features.can_return_columns_from_insert:  # An older SQLite.
+        counters = ChangeCounter.objects.filter(scope=scope)
+        if not counters.update(value=F("value") + 1):
+            return None
+        return counters.values_list("value", flat=True).get()
     quote = connection.ops.quote_name
     sql = (
         f"UPDATE {quote(ChangeCounter._meta.db_table)} SET {quote('value')} = {quote('value')} + 1"  # noqa: S608
@@ -45,16 +51,14 @@ def next_change_seq(scope: str) -> int:
         from hipflex_api.caching import forget_catalog_version
 
         transaction.on_commit(forget_catalog_version)
-    if (value := _increment(scope)) is not None:
-        return value
-    try:
-        with transaction.atomic():
-            ChangeCounter.objects.create(scope=scope, value=1)
-        return 1
-    except IntegrityError:  # Another transaction created the row first: count on it.
-        if (value := _increment(scope)) is not None:
-            return value
-        raise
+    while (value := _increment(scope)) is None:
+        try:
+            with transaction.atomic():
+                ChangeCounter.objects.create(scope=scope, value=1)
+            return 1
+        except IntegrityError:
+            pass  # Another transaction created the row first: count on it.
+    return value
 
 
 class AccountDeleted(Exception):

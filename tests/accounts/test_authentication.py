@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from hipflex_api.accounts.models import User
-from hipflex_api.caching import user_with_versions
+from hipflex_api.caching import user_version, user_with_versions
 from hipflex_api.changes import catalog_scope, next_change_seq, next_user_change_seq
 from hipflex_api.changes.models import ChangeCounter
 from tests.factories import ExerciseFactory, UserFactory
@@ -133,6 +133,14 @@ def test_user_with_versions_reads_both_change_numbers(user):
     assert (found.user_changes, found.catalog_changes) == (3, 2)
 
 
+def test_the_version_read_with_the_user_is_the_one_read_on_its_own(user, client, exercise):
+    upload(client, exercise)
+    with transaction.atomic():
+        next_change_seq(catalog_scope())
+
+    assert user_version(user_with_versions(user.pk)) == user_version(User.objects.get(pk=user.pk))
+
+
 def test_user_with_versions_of_an_unknown_id_is_none():
     assert user_with_versions(10**9) is None
 
@@ -151,6 +159,12 @@ def test_a_token_from_before_a_password_change_is_401(user, client):
     user.set_password("violet-kettle-harbour-42")
     user.save()
     assert_error(client.get(SYNC), 401, "password_changed")
+
+
+def test_a_signed_token_with_a_user_id_that_is_no_id_is_401(user):
+    token = AccessToken.for_user(user)
+    token["user_id"] = "not-a-number"
+    assert_error(bearer(token).get(ME), 401, "token_not_valid")
 
 
 def test_a_signed_token_without_a_user_id_is_401(user):

@@ -6,8 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from hipflex_api.changes import user_scope
+from hipflex_api.changes.models import ChangeCounter
 from sessions.models import IdempotencyRecord, SetLog, WorkoutSession
 from tests.factories import IdempotencyRecordFactory, WorkoutSessionFactory
+from tests.helpers import error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +108,48 @@ def test_post_with_the_id_of_another_users_deleted_session_is_409(
     assert response.status_code == 409
     theirs.refresh_from_db()
     assert theirs.user == other_user
+
+
+def test_a_retried_upload_takes_no_change_number_and_writes_nothing(user_client, user, king_runner):
+    first = user_client.post(LIST_URL, payload(king_runner, id=str(uuid.uuid4())))
+    assert first.status_code == 201
+    counter = ChangeCounter.objects.get(scope=user_scope(user.pk)).value
+    listed = user_client.get(LIST_URL)
+
+    retry = user_client.post(LIST_URL, payload(king_runner, id=first.json()["id"]))
+
+    assert retry.status_code == 200
+    assert retry.json() == first.json()
+    assert ChangeCounter.objects.get(scope=user_scope(user.pk)).value == counter
+    assert user_client.get(LIST_URL, HTTP_IF_NONE_MATCH=listed["ETag"]).status_code == 304
+    assert (WorkoutSession.objects.count(), SetLog.objects.count()) == (1, 2)
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_an_invalid_retry_with_another_users_id_is_409(user_client, other_user, king_runner):
+    theirs = WorkoutSessionFactory(user=other_user)
+
+    response = user_client.post(LIST_URL, payload(king_runner, id=str(theirs.pk), sets="no"))
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+
+
+def test_an_invalid_retry_of_my_deleted_session_is_410(user_client, user, king_runner):
+    mine = WorkoutSessionFactory(user=user)
+    assert user_client.delete(f"{LIST_URL}{mine.pk}/").status_code == 204
+
+    response = user_client.post(LIST_URL, payload(king_runner, id=str(mine.pk), sets="no"))
+
+    assert response.status_code == 410
+    assert response.json()["code"] == "gone"
+
+
+def test_an_invalid_upload_with_a_new_id_is_400(user_client, king_runner):
+    response = user_client.post(LIST_URL, payload(king_runner, id=str(uuid.uuid4()), sets="no"))
+
+    assert error_fields(response) == {"sets"}
+    assert not WorkoutSession.objects.exists()
 
 
 # Retrying with an Idempotency-Key

@@ -299,3 +299,19 @@ def test_a_patch_of_the_sets_needs_every_set_whole(user_client, user, king_runne
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "sets.0.exercise"
+
+
+def test_a_created_session_shows_its_sets_as_later_writes_leave_them(user, king_runner):
+    # session_create hands back its sets without reading them; later writes to the same object
+    # must not leave the old ones showing.
+    started = datetime(2025, 3, 1, 7, tzinfo=UTC)
+    set_data = {"exercise": king_runner, "side": "left", "reps": 10}
+    session = services.session_create(user=user, data={"started_at": started, "sets": [set_data]})
+    assert [s.reps for s in session.sets.all()] == [10]
+
+    services.session_update(session=session, data={"sets": [{**set_data, "reps": 12}] * 2})
+    assert [s.reps for s in session.sets.all()] == [12, 12]
+
+    services.session_delete(session=session)
+    assert list(session.sets.all()) == []
+    assert SetLog.objects.count() == 0
