@@ -22,7 +22,6 @@ from hipflex_api.accounts.auth import request_user
 from hipflex_api.caching import ConditionalCatalogMixin
 from hipflex_api.serializers import ErrorSerializer
 from sessions.coaching import advice_for
-from sessions.models import WorkoutSession
 from sessions.serializers import (
     AdviceSerializer,
     RoutineStartSerializer,
@@ -33,7 +32,6 @@ from sessions.services import (
     UnknownSlugs,
     session_for_retry,
     session_start_from_routine,
-    sessions_with_sets,
 )
 
 from . import services
@@ -369,13 +367,12 @@ class RoutineViewSet(viewsets.ModelViewSet):
             if session_id is not None and (stored := _stored_session(request, session_id)):
                 return stored  # Truthy: a Response.
             raise
-        fresh = sessions_with_sets(WorkoutSession.objects.filter(pk=session.pk)).get()
         data = StartedSessionSerializer(
-            {"session": fresh, "adjustments": adjustments}, context={"request": request}
+            {"session": session, "adjustments": adjustments}, context={"request": request}
         ).data
         response = Response(data, status=status.HTTP_201_CREATED)
         response["Location"] = f"/api/v1/sessions/{session.pk}/"
-        response["ETag"] = fresh.etag
+        response["ETag"] = session.etag
         return response
 
 

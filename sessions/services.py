@@ -349,5 +349,4 @@ def session_start_from_routine(
                         done=False,
                     )
                 )
-    SetLog.objects.bulk_create(planned)
-    return session, adjustments
+    return _with_sets(session, SetLog.objects.bulk_create(planned)), adjustments
