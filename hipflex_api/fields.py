@@ -4,8 +4,9 @@ DRF turns `0` into "0" for a string and accepts `0`, "yes" and "on" as booleans.
 generated from the schema never send those on purpose, so accepting them only hides bugs.
 """
 
+import copy
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from rest_framework import serializers
@@ -58,6 +59,18 @@ class StrictModelSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         **STRICT_FIELD_MAPPING,
     }
+    _field_template: ClassVar[dict[str, serializers.Field]]
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # DRF works a ModelSerializer's fields out of the model for every instance, on every
+        # request. They depend on the class alone (its Meta and declared fields), so work them
+        # out once per class and hand each instance fresh copies, as DRF does with declared ones.
+        cls = type(self)
+        template = cls.__dict__.get("_field_template")
+        if template is None:
+            template = super().get_fields()
+            cls._field_template = template
+        return copy.deepcopy(template)
 
 
 class WholeItemMixin:
