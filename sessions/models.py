@@ -21,8 +21,13 @@ class WorkoutSession(models.Model):
     """One workout a user did. Deleting keeps a tombstone so other devices learn of it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own on a foreign key that leads a composite index or constraint below:
+    # that one serves its lookups, and each index costs every upload another write.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="workout_sessions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="workout_sessions",
+        db_index=False,  # session_user_started_idx
     )
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -83,9 +88,19 @@ class SetLog(models.Model):
         RIGHT = "right", "Right"
         BOTH = "both", "Both"
 
-    session = models.ForeignKey(WorkoutSession, on_delete=models.CASCADE, related_name="sets")
+    session = models.ForeignKey(
+        WorkoutSession,
+        on_delete=models.CASCADE,
+        related_name="sets",
+        db_index=False,  # setlog_position_unique, as for WorkoutSession.user
+    )
     position = models.PositiveSmallIntegerField()
-    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="set_logs")
+    exercise = models.ForeignKey(
+        Exercise,
+        on_delete=models.PROTECT,
+        related_name="set_logs",
+        db_index=False,  # setlog_exercise_idx
+    )
     side = models.CharField(max_length=5, choices=Side.choices, default=Side.BOTH)
     reps = models.PositiveSmallIntegerField(null=True, blank=True)
     hold_seconds = models.PositiveIntegerField(null=True, blank=True)
@@ -136,7 +151,10 @@ class IdempotencyRecord(models.Model):
     """The first response to a POST carrying an Idempotency-Key, replayed to its retries."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="idempotency_records"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="idempotency_records",
+        db_index=False,  # idempotency_user_key_unique, as for WorkoutSession.user
     )
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
