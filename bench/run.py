@@ -757,6 +757,14 @@ def main() -> None:
                 Endpoint(
                     "session-upload", "POST", "/api/v1/sessions/", "uploader", 0.30, body=body
                 ),
+                # The most any saving endpoint could reach: a bare view committing one UPDATE.
+                Endpoint(
+                    "durable-write",
+                    "POST",
+                    "/bench/durable-write/",
+                    body=body,
+                    note="reference: one committed UPDATE, nothing else",
+                ),
                 Endpoint("sync-page-heavy", "GET", SYNC_PAGE, "heavy", target=0.30),
                 Endpoint("stats-heavy", "GET", "/api/v1/me/stats/", "heavy", target=0.30),
                 Endpoint("session-list-light", "GET", "/api/v1/sessions/", "light"),

@@ -1,15 +1,22 @@
-"""A bare Django view that bench/ measures every endpoint against.
+"""Bare Django views that bench/ measures the API against.
 
-It answers through the same server and middleware as the API, but without DRF, the ORM or
-the database, so a ratio to it says what the API's own work costs on whatever machine runs
-the benchmark. Routed only when settings.BENCHMARK is on (DJANGO_BENCHMARK=true).
+`baseline` answers through the same server and middleware as the API, but without DRF, the
+ORM or the database, so a ratio to it says what the API's own work costs on whatever machine
+runs the benchmark. `durable_write` adds the least any saving request must do: commit one
+write. Its ratio is a ceiling for every endpoint that saves, whatever the API does on top.
+Routed only when settings.BENCHMARK is on (DJANGO_BENCHMARK=true).
 """
 
 import json
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from hipflex_api.changes import next_change_seq
 
 # About the size and shape of a catalog page: twenty exercise summaries, serialised once.
 BODY = json.dumps(
@@ -39,6 +46,21 @@ def baseline(request: HttpRequest) -> HttpResponse:
     return HttpResponse(BODY, content_type="application/json")
 
 
+@csrf_exempt  # Posted by wrk, like the uploads it is compared with; there is no session.
+@require_POST
+def durable_write(request: HttpRequest) -> HttpResponse:
+    """One single-row UPDATE, committed (a change counter of its own), then the baseline's body:
+    no authentication, no parsing, no validation."""
+    with transaction.atomic():
+        next_change_seq("bench")
+    return HttpResponse(BODY, content_type="application/json")
+
+
 urlpatterns: list[URLPattern] = (
-    [path("baseline/", baseline, name="bench-baseline")] if settings.BENCHMARK else []
+    [
+        path("baseline/", baseline, name="bench-baseline"),
+        path("durable-write/", durable_write, name="bench-durable-write"),
+    ]
+    if settings.BENCHMARK
+    else []
 )

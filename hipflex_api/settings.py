@@ -310,5 +310,5 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# Only bench/ turns this on: it routes a bare view that every endpoint is measured against.
+# Only bench/ turns this on: it routes the bare views that endpoints are measured against.
 BENCHMARK = env.bool("DJANGO_BENCHMARK", default=False)

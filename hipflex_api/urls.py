@@ -27,5 +27,5 @@ admin.site.site_header = "hipflex_api catalog"
 admin.site.site_title = "hipflex_api"
 admin.site.index_title = "Exercise catalog"
 
-# bench/ measures each endpoint against a bare view, routed only when settings.BENCHMARK is on.
+# bench/ measures each endpoint against bare views, routed only when settings.BENCHMARK is on.
 urlpatterns.append(path("bench/", include("hipflex_api.bench_baseline")))
