@@ -2,6 +2,7 @@ import hashlib
 import json
 import re
 import uuid
+from contextlib import nullcontext
 from typing import Any
 
 from django.conf import settings
@@ -266,8 +267,11 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
                 return stored
             raise ValidationError(serializer.errors)  # type: ignore[arg-type]  # as is_valid raises it
         session_id = serializer.validated_data.get("id")
+        # A key's record commits with the session it answers for. Without a key, the
+        # service's own transaction is the only one: no savepoint inside an outer one.
+        together = transaction.atomic() if key is not None else nullcontext()
         try:
-            with transaction.atomic():
+            with together:
                 session = services.session_create(
                     user=request_user(request), data=serializer.validated_data
                 )

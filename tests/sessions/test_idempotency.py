@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import DatabaseError
 from django.utils import timezone
 
 from hipflex_api.changes import user_scope
@@ -171,6 +172,21 @@ def test_same_key_and_body_replays_the_first_response(user_client, king_runner):
     assert WorkoutSession.objects.count() == 1
     assert SetLog.objects.count() == 2
     assert IdempotencyRecord.objects.count() == 1
+
+
+def test_a_session_is_saved_only_with_the_record_of_its_key(user_client, king_runner, monkeypatch):
+    # Saved without its record, a session would be saved again by a retry with the same key
+    # and no id in the body: two copies of one workout.
+    def fail(**kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(IdempotencyRecord.objects, "create", fail)
+
+    with pytest.raises(DatabaseError):
+        user_client.post(LIST_URL, payload(king_runner), HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    assert WorkoutSession.objects.count() == 0
+    assert SetLog.objects.count() == 0
 
 
 def test_same_body_with_its_keys_in_another_order_is_the_same_body(user_client, king_runner):
