@@ -29,9 +29,7 @@ def test_no_index_is_the_leading_part_of_another(model):
         (name, other)
         for name, columns in indexes.items()
         for other, wider in indexes.items()
-        if other != name
-        and wider[: len(columns)] == columns
-        and len(wider) > len(columns)
+        if other != name and wider[: len(columns)] == columns and len(wider) > len(columns)
     }
     assert redundant == set()
 
