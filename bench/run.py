@@ -565,6 +565,25 @@ def scale(small: dict[str, Any], large: dict[str, Any], what: str) -> dict[str, 
     }
 
 
+def write_ceiling(authenticated: dict[str, Any], write: dict[str, Any]) -> dict[str, Any]:
+    """The most an authenticated request that commits a write can reach, per round.
+
+    A ratio r means a request takes 1/r of the baseline's worker time. Such a request does
+    at least what a private 304 does (token, the caller's row, DRF) and what committing one
+    write adds to the bare view (durable-write's time less the baseline's):
+    1/r <= 1/r_304 + (1/r_write - 1).
+    """
+    ceilings = [
+        1 / (1 / auth["ratio"] + 1 / saved["ratio"] - 1)
+        for auth, saved in zip(authenticated["runs"], write["runs"], strict=False)
+    ]
+    return {
+        "ratio": statistics.median(ceilings),
+        "rounds": [round(c, 3) for c in ceilings],
+        "from": ["session-list-304", "durable-write"],
+    }
+
+
 def print_table(report: dict[str, Any]) -> None:
     rows = report["endpoints"]
     print()
@@ -594,6 +613,12 @@ def print_table(report: dict[str, Any]) -> None:
         p50 = f"{item['p50_ratio']:.2f}" if item["p50_ratio"] else ""
         result = "pass" if item["pass"] else "FAIL"
         print(f"{item['what']:<44} {item['slowdown']:8.2f} {p50:>6} {'<=1.50':>7}  {result}")
+    ceiling = report["write_ceiling"]["ratio"]
+    print()
+    print(
+        f"ceiling for an authenticated write, before any parsing or validation: {ceiling:.2f}"
+        " (session-list-304 plus what durable-write adds to the baseline)"
+    )
     memory = report["memory"]
     workers = ", ".join(f"{w['rss_mib']} MiB RSS ({w['pss_mib']} PSS)" for w in memory["workers"])
     print()
@@ -739,6 +764,13 @@ def main() -> None:
                 )
                 if status != 304:
                     conditional_note = f"not supported yet: If-None-Match answered {status}"
+            _, headers, _ = http(
+                server.base + "/api/v1/sessions/",
+                headers={"Authorization": f"Bearer {tokens['heavy']}"},
+            )
+            private_etag = {k.lower(): v for k, v in headers.items()}.get("etag")
+            if private_etag is None:
+                raise SystemExit("bench: the session list sent no ETag")
             body = upload_body(Path(scratch))
             endpoints = [
                 Endpoint("catalog-list", "GET", "/api/v1/exercises/", target=0.60),
@@ -754,6 +786,14 @@ def main() -> None:
                     note=conditional_note,
                 ),
                 Endpoint("session-list-heavy", "GET", "/api/v1/sessions/", "heavy", target=0.30),
+                # The least an authenticated request does: the token, the caller's row, a 304.
+                Endpoint(
+                    "session-list-304",
+                    "GET",
+                    "/api/v1/sessions/",
+                    "heavy",
+                    if_none_match=private_etag,
+                ),
                 Endpoint(
                     "session-upload", "POST", "/api/v1/sessions/", "uploader", 0.30, body=body
                 ),
@@ -816,6 +856,7 @@ def main() -> None:
                 f"catalog list, {EXERCISES} vs {SMALL_CATALOG} exercises",
             ),
         }
+        ceiling = write_ceiling(summaries["session-list-304"], summaries["durable-write"])
         non_success = {
             name: {c: n for c, n in s["statuses"].items() if not c.startswith(("2", "3"))}
             for name, s in summaries.items()
@@ -844,6 +885,7 @@ def main() -> None:
             },
             "endpoints": summaries,
             "scale": scales,
+            "write_ceiling": ceiling,
             "queries": queries,
             "memory": memory,
             "non_success": {k: v for k, v in non_success.items() if v},
