@@ -55,16 +55,40 @@ STRICT_FIELD_MAPPING: _FieldMapping = {
 
 
 class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer with strict JSON fields, whose fields are worked out once per class.
+
+    DRF works a ModelSerializer's fields out of the model for every instance, on every
+    request. Here they depend on the class alone (its Meta and declared fields), so they are
+    worked out once and each instance gets fresh copies, as DRF does with declared fields. A
+    subclass therefore may not shape its fields per request, from its context or instance,
+    by overriding the methods that build them: __init_subclass__ refuses that. (Messages
+    DRF formats while building, such as a unique field's, are in the language active then;
+    the API speaks English only.)
+    """
+
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         **STRICT_FIELD_MAPPING,
     }
     _field_template: ClassVar[dict[str, serializers.Field]]
+    _FIELD_BUILDERS: ClassVar = (
+        "get_fields",
+        "get_field_names",
+        "get_extra_kwargs",
+        "get_uniqueness_extra_kwargs",
+        "include_extra_kwargs",
+        "build_field",
+    )
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if overridden := [name for name in cls._FIELD_BUILDERS if name in cls.__dict__]:
+            raise TypeError(
+                f"{cls.__qualname__} overrides {', '.join(overridden)}, but its fields are "
+                "built once for the class: declare them instead, or subclass ModelSerializer."
+            )
 
     def get_fields(self) -> dict[str, serializers.Field]:
-        # DRF works a ModelSerializer's fields out of the model for every instance, on every
-        # request. They depend on the class alone (its Meta and declared fields), so work them
-        # out once per class and hand each instance fresh copies, as DRF does with declared ones.
         cls = type(self)
         template = cls.__dict__.get("_field_template")
         if template is None:

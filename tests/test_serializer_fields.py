@@ -82,3 +82,9 @@ def test_a_subclass_gets_its_own_fields_not_its_parents():
 
     assert "remark" in Annotated().fields
     assert "remark" not in SetLogSerializer().fields
+
+
+@pytest.mark.parametrize("method", StrictModelSerializer._FIELD_BUILDERS)
+def test_a_subclass_may_not_build_its_fields_per_instance(method):
+    with pytest.raises(TypeError, match=f"overrides {method}"):
+        type("PerRequest", (SetLogSerializer,), {method: lambda self, *args: {}})
