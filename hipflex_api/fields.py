@@ -54,18 +54,18 @@ STRICT_FIELD_MAPPING: _FieldMapping = {
 }
 
 
+# A comment, not a docstring: drf-spectacular would give every subclass without a docstring
+# of its own this text as its description in the schema.
+#
+# A ModelSerializer with strict JSON fields, whose fields are worked out once per class. DRF
+# works a ModelSerializer's fields out of the model for every instance, on every request.
+# Here they depend on the class alone (its Meta and declared fields), so they are worked out
+# once and each instance gets fresh copies, as DRF does with declared fields. A subclass
+# therefore may not shape its fields per request, from its context or instance, by
+# overriding the methods that build them: __init_subclass__ refuses that. (Messages DRF
+# formats while building, such as a unique field's, are in the language active then; the
+# API speaks English only.)
 class StrictModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer with strict JSON fields, whose fields are worked out once per class.
-
-    DRF works a ModelSerializer's fields out of the model for every instance, on every
-    request. Here they depend on the class alone (its Meta and declared fields), so they are
-    worked out once and each instance gets fresh copies, as DRF does with declared fields. A
-    subclass therefore may not shape its fields per request, from its context or instance,
-    by overriding the methods that build them: __init_subclass__ refuses that. (Messages
-    DRF formats while building, such as a unique field's, are in the language active then;
-    the API speaks English only.)
-    """
-
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         **STRICT_FIELD_MAPPING,
