@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: bench run test lint typecheck format schema schema-check migrations-check deploy-check ci clean constraints
+.PHONY: bench fuzz run test lint typecheck format schema schema-check migrations-check deploy-check ci clean constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

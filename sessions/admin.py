@@ -26,10 +26,22 @@ class SuperuserReadOnly:
         return False
 
 
+_SET_COLUMNS = (
+    "position",
+    "exercise",
+    "side",
+    "reps",
+    "hold_seconds",
+    "pain",
+    "notes",
+    "done",
+    "rest_seconds",
+)
+
+
 class SetLogInline(SuperuserReadOnly, admin.TabularInline):
     model = SetLog
-    fields = ["position", "exercise", "side", "reps", "hold_seconds", "pain", "notes"]
-    readonly_fields = ["position", "exercise", "side", "reps", "hold_seconds", "pain", "notes"]
+    fields = readonly_fields = _SET_COLUMNS
     extra = 0
 
 
@@ -47,6 +59,7 @@ class WorkoutSessionAdmin(SuperuserReadOnly, admin.ModelAdmin):
         ("started_at", "ended_at"),
         "perceived_effort",
         "notes",
+        ("routine", "routine_name"),
         ("version", "change_seq"),
         ("created_at", "updated_at", "deleted_at"),
     ]
@@ -57,6 +70,8 @@ class WorkoutSessionAdmin(SuperuserReadOnly, admin.ModelAdmin):
         "ended_at",
         "perceived_effort",
         "notes",
+        "routine",
+        "routine_name",
         "version",
         "change_seq",
         "created_at",

@@ -105,8 +105,8 @@ def _recent(sessions: list[_LoggedSession], now: datetime) -> list[_LoggedSessio
     return [s for s in sessions[: _config("RECENT_SESSIONS")] if s.started_at >= cutoff]
 
 
-def _recent_pain(sessions: list[_LoggedSession], now: datetime) -> int | None:
-    return max((s.max_pain for s in _recent(sessions, now)), default=None)
+def _max_pain(sessions: list[_LoggedSession]) -> int | None:
+    return max((s.max_pain for s in sessions), default=None)
 
 
 def _painful_side(recent: list[_LoggedSession], threshold: int) -> str | None:
@@ -133,7 +133,7 @@ def _advise(exercise: Exercise, history: dict[int, list[_LoggedSession]], now: d
     threshold = _config("PAIN_THRESHOLD")
     sessions = history.get(exercise.pk, [])
     recent = _recent(sessions, now)
-    recent_pain = max((s.max_pain for s in recent), default=None)
+    recent_pain = _max_pain(recent)
 
     def advice(
         action: Action, reason: str, suggested: Exercise | None = None, side: str | None = None
@@ -141,7 +141,7 @@ def _advise(exercise: Exercise, history: dict[int, list[_LoggedSession]], now: d
         return Advice(exercise, action, suggested, reason, side, recent_pain, len(sessions))
 
     def comfortable(option: Exercise) -> bool:
-        pain = _recent_pain(history.get(option.pk, []), now)
+        pain = _max_pain(_recent(history.get(option.pk, []), now))
         return pain is None or pain < threshold
 
     if not sessions:

@@ -105,18 +105,11 @@ def session_update(*, session: WorkoutSession, data: dict[str, Any]) -> WorkoutS
     return session
 
 
-def _set_key(exercise_id: int, item: dict[str, Any] | SetLog) -> tuple[Any, ...]:
-    get = item.get if isinstance(item, dict) else lambda key, default=None: getattr(item, key)
-    return (
-        exercise_id,
-        get("side", SetLog.Side.BOTH),
-        get("reps"),
-        get("hold_seconds"),
-        get("pain", 0),
-        get("notes", ""),
-        get("done", True),
-        get("rest_seconds"),
-    )
+_SET_KEY = ("exercise_id", "side", "reps", "hold_seconds", "pain", "notes", "done", "rest_seconds")
+
+
+def _set_key(item: SetLog) -> tuple[Any, ...]:
+    return tuple(getattr(item, name) for name in _SET_KEY)
 
 
 def session_matches(*, session: WorkoutSession, data: dict[str, Any]) -> bool:
@@ -125,8 +118,10 @@ def session_matches(*, session: WorkoutSession, data: dict[str, Any]) -> bool:
         return False
     if "sets" not in data:
         return True
-    stored = [_set_key(s.exercise_id, s) for s in session.sets.all()]
-    return stored == [_set_key(item["exercise"].pk, item) for item in data["sets"]]
+    # Sets built as _write_sets builds them, so that what a field left out would be is the
+    # model's default, the same as when it was stored.
+    stored = [_set_key(item) for item in session.sets.all()]
+    return stored == [_set_key(SetLog(**item)) for item in data["sets"]]
 
 
 @transaction.atomic

@@ -49,15 +49,14 @@ def progress_stats(
     # A session counts once something in it was done: one started from a routine and left
     # untouched is a plan, not a workout.
     done_sets = SetLog.objects.filter(session=OuterRef("pk"), done=True)
-    sessions: QuerySet[WorkoutSession] = (
-        WorkoutSession.objects.for_user(user).live().filter(Exists(done_sets))
-    )
+    dated: QuerySet[WorkoutSession] = WorkoutSession.objects.for_user(user).live()
     # A bound past the ends of the calendar (start=0001-01-01 east of UTC, end=9999-12-31)
     # bounds nothing.
     if start is not None and (first := _midnight(start, zone)) is not None:
-        sessions = sessions.filter(started_at__gte=first)
+        dated = dated.filter(started_at__gte=first)
     if end is not None and (after_end := _midnight(end, zone, days_later=1)) is not None:
-        sessions = sessions.filter(started_at__lt=after_end)
+        dated = dated.filter(started_at__lt=after_end)
+    sessions = dated.filter(Exists(done_sets))
     week = TruncWeek("started_at", tzinfo=zone)
 
     per_week = list(
@@ -68,7 +67,8 @@ def progress_stats(
     this_week = _week_start(today)
     current, longest = _streaks([w for w in weeks if w <= this_week], this_week)
 
-    sets = SetLog.objects.filter(session__in=sessions, done=True)
+    # Done sets need no check that their session has one.
+    sets = SetLog.objects.filter(session__in=dated, done=True)
     totals = (
         sets.values("exercise__slug", "exercise__name", "exercise__unilateral")
         .annotate(

@@ -319,7 +319,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
 
     def _stored(self, session_id: uuid.UUID) -> Response | None:
         session = services.session_for_retry(user=request_user(self.request), session_id=session_id)
-        return None if session is None else self._respond(session)
+        return None if session is None else self._answer(session, status.HTTP_200_OK)
 
     @transaction.atomic
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -333,12 +333,13 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
             serializer.is_valid(raise_exception=True)
             self._check_body_id(serializer.validated_data)
             try:
-                with transaction.atomic():
-                    created = services.session_create(
-                        user=request_user(request),
-                        data=serializer.validated_data,
-                        session_id=self._url_id(),
-                    )
+                # The service's own atomic block is a savepoint here: a clash rolls back to it
+                # and leaves this transaction usable for the update below.
+                created = services.session_create(
+                    user=request_user(request),
+                    data=serializer.validated_data,
+                    session_id=self._url_id(),
+                )
                 response = self._answer(created, status.HTTP_201_CREATED)
                 response["Location"] = request.path
                 return response
@@ -359,6 +360,8 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
             return self._respond(session)
         _check_if_match(request, session)
         services.session_update(session=session, data=serializer.validated_data)
+        if "sets" in serializer.validated_data:
+            return self._answer(session, status.HTTP_200_OK)  # With the sets just written.
         return self._respond(session)
 
     def _url_id(self) -> uuid.UUID:

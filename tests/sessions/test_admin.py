@@ -26,6 +26,10 @@ def test_superuser_can_read_a_session_and_its_sets(logged_set):
     page = admin.get(f"{CHANGELIST}{session.pk}/change/").content.decode()
     assert "Left hip felt tight." in page
     assert logged_set.exercise.name in page
+    # Support must tell a set planned from a routine from one done.
+    assert "Done" in page
+    assert "Rest seconds" in page
+    assert "Routine name" in page
 
 
 def test_superuser_cannot_change_add_or_delete_logs(logged_set):

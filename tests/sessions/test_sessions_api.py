@@ -97,8 +97,7 @@ def test_create_answers_201_with_etag_location_and_the_session(user_client, king
     assert user_client.get(response["Location"]).json() == body
 
 
-@pytest.mark.parametrize("method", ["post", "put"])
-@pytest.mark.parametrize(
+_ANSWERED_FROM_MEMORY = pytest.mark.parametrize(
     "overrides",
     [
         {},
@@ -122,6 +121,10 @@ def test_create_answers_201_with_etag_location_and_the_session(user_client, king
         },
     ],
 )
+
+
+@pytest.mark.parametrize("method", ["post", "put"])
+@_ANSWERED_FROM_MEMORY
 def test_the_answer_to_an_upload_is_what_reading_it_gives(
     user_client, king_runner, method, overrides
 ):
@@ -136,6 +139,28 @@ def test_the_answer_to_an_upload_is_what_reading_it_gives(
     read = user_client.get(detail_url(session_id))
     assert created.json() == read.json()
     assert created["ETag"] == read["ETag"]
+
+
+@pytest.mark.parametrize("retry", [False, True], ids=["edit", "retried-upload"])
+@_ANSWERED_FROM_MEMORY
+def test_the_answer_to_an_edit_or_retry_is_what_reading_it_gives(
+    user_client, king_runner, overrides, retry
+):
+    # Both are answered from the session in memory (an edit's sets as just written, a
+    # retry's as looked up), not read again.
+    session_id = str(uuid.uuid4())
+    assert user_client.post(LIST_URL, payload(king_runner, id=session_id)).status_code == 201
+    body = payload(king_runner, id=session_id, **{"notes": "Edited.", **overrides})
+
+    if retry:
+        answer = user_client.post(LIST_URL, body)
+    else:
+        answer = user_client.put(detail_url(session_id), body)
+
+    assert answer.status_code == 200, answer.content
+    read = user_client.get(detail_url(session_id))
+    assert answer.json() == read.json()
+    assert answer["ETag"] == read["ETag"]
 
 
 @pytest.mark.parametrize("sets", [1, 50])
