@@ -390,6 +390,15 @@ class Routine(models.Model):
         return self.owner_id is None
 
 
+class RoutineItemQuerySet(models.QuerySet["RoutineItem"]):
+    def visible_to(self, user: AbstractUser | AnonymousUser) -> "RoutineItemQuerySet":
+        """The items whose exercise the user can see: a draft exercise in a published routine
+        stays the trainers' business, left out of what users see, copy and start."""
+        if sees_drafts(user, "exercises.view_exercise"):
+            return self
+        return self.filter(exercise__published=True)
+
+
 class RoutineItem(models.Model):
     """One exercise of a routine, with the dose this routine prescribes for it."""
 
@@ -401,6 +410,8 @@ class RoutineItem(models.Model):
     hold_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
     rest_seconds = models.PositiveSmallIntegerField(default=0)
     notes = models.CharField(max_length=300, blank=True)
+
+    objects = RoutineItemQuerySet.as_manager()
 
     class Meta:
         # Positions are not unique in the database, so that a trainer can swap two in the

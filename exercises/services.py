@@ -132,7 +132,8 @@ def routine_update(*, routine: Routine, data: dict[str, Any]) -> Routine:
 
 @transaction.atomic
 def routine_copy(*, routine: Routine, owner: Any) -> Routine:
-    """A private, editable copy for `owner`; the original stays as it is."""
+    """A private, editable copy for `owner`, without the items it cannot see; the original
+    stays as it is."""
     copy = Routine.objects.create(
         owner=owner,
         name=routine.name,
@@ -151,7 +152,7 @@ def routine_copy(*, routine: Routine, owner: Any) -> Routine:
             rest_seconds=item.rest_seconds,
             notes=item.notes,
         )
-        for index, item in enumerate(routine.items.all())
+        for index, item in enumerate(RoutineItem.objects.filter(routine=routine).visible_to(owner))
     )
     return copy
 

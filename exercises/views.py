@@ -44,7 +44,6 @@ from .models import (
     Muscle,
     Routine,
     RoutineItem,
-    sees_drafts,
 )
 from .permissions import RoutinePermission
 from .serializers import (
@@ -261,26 +260,27 @@ class RoutineViewSet(viewsets.ModelViewSet):
     filterset_class = RoutineFilter
 
     def get_queryset(self) -> QuerySet[Routine]:
-        items = RoutineItem.objects.select_related("exercise").only(
-            "routine_id",
-            "position",
-            "sets",
-            "reps_per_side",
-            "hold_seconds",
-            "rest_seconds",
-            "notes",
-            "exercise__slug",
-            "exercise__name",
-            "exercise__unilateral",
+        items = (
+            RoutineItem.objects.visible_to(self.request.user)
+            .select_related("exercise")
+            .only(
+                "routine_id",
+                "position",
+                "sets",
+                "reps_per_side",
+                "hold_seconds",
+                "rest_seconds",
+                "notes",
+                "exercise__slug",
+                "exercise__name",
+                "exercise__unilateral",
+            )
         )
-        if not sees_drafts(self.request.user, "exercises.view_exercise"):
-            # A draft exercise in a published routine stays the trainers' business: its items
-            # are left out of what users see, copy and start.
-            items = items.filter(exercise__published=True)
+        routines = Routine.objects.visible_to(self.request.user)
+        if self.action == "start":
+            return routines  # The service reads the items it plans from.
         # One query for the items of the whole page and their exercises.
-        return Routine.objects.visible_to(self.request.user).prefetch_related(
-            Prefetch("items", items)
-        )
+        return routines.prefetch_related(Prefetch("items", items))
 
     def _startable(self) -> Routine:
         routine = self.get_object()

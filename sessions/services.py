@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from exercises.models import DeletedExercise, Exercise, Routine, RoutineItem, sees_drafts
+from exercises.models import DeletedExercise, Exercise, Routine, RoutineItem
 from hipflex_api.accounts.models import User
 from hipflex_api.changes import next_user_change_seq
 from hipflex_api.errors import Conflict, Gone
@@ -287,10 +287,12 @@ def session_start_from_routine(
     """
     # Loaded here, not taken from the caller's prefetch, so that the query and its filter
     # are the same however the routine was fetched.
-    items = RoutineItem.objects.filter(routine=routine).select_related("exercise")
-    if not sees_drafts(user, "exercises.view_exercise"):
-        items = items.filter(exercise__published=True)
-    items = items.order_by("position", "id")
+    items = (
+        RoutineItem.objects.filter(routine=routine)
+        .visible_to(user)
+        .select_related("exercise")
+        .order_by("position", "id")
+    )
     slugs = {item.exercise.slug for item in items}
     for field, named in (("keep", keep), ("accept", accept)):
         if unknown := sorted(named - slugs):

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from exercises.models import Routine, RoutineItem
+from exercises.services import routine_copy
 from sessions.models import WorkoutSession
 from tests.factories import ExerciseFactory, RoutineFactory, RoutineItemFactory, UserFactory
 
@@ -494,6 +495,22 @@ def test_copy_is_a_private_editable_copy(user_client, user):
     after = user_client.get(_detail(original)).json()
     assert after["name"] == "Curated"
     assert after["items"] == before["items"]
+
+
+def test_a_copy_leaves_out_the_draft_exercises_its_owner_cannot_see(user_client, user):
+    original = RoutineFactory(name="Curated")
+    RoutineItemFactory(routine=original, position=0, exercise=ExerciseFactory(slug="shown"))
+    RoutineItemFactory(
+        routine=original, position=1, exercise=ExerciseFactory(slug="hidden", published=False)
+    )
+
+    response = user_client.post(_detail(original, "copy/"))
+    # The service on its own, given a routine fetched afresh, without the view's prefetch.
+    direct = routine_copy(routine=Routine.objects.get(pk=original.pk), owner=user)
+
+    assert response.status_code == 201
+    assert [item["exercise"] for item in response.json()["items"]] == ["shown"]
+    assert list(direct.items.values_list("exercise__slug", flat=True)) == ["shown"]
 
 
 def test_copying_an_unpublished_curated_routine_is_refused(trainer_client):
