@@ -152,7 +152,8 @@ class PublishActions:
         state = "published" if published else "unpublished"
         already = queryset.filter(published=published).count()
         changed = 0
-        # Saved one by one, not with update(), so that updated_at and the change feed move.
+        # Saved one by one, not with update(), so that updated_at moves, and for an exercise
+        # the change feed too.
         for obj in queryset.exclude(published=published):
             if published and (problem := self.publish_problem(obj)):
                 self.message_user(  # type: ignore[attr-defined]
@@ -277,7 +278,7 @@ class RoutineAdmin(PublishActions, admin.ModelAdmin):
         if routine.pk is None:
             return "Save the routine to see it as the app shows it."
         items = list(routine.items.select_related("exercise"))
-        minutes = -(-services.routine_estimated_seconds(items) // 60)
+        minutes = services.routine_estimated_minutes(items)
         rows = format_html_join(
             "",
             "<li><strong>{}</strong>: {}</li>",

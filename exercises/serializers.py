@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.text import slugify
 from rest_framework import serializers
@@ -354,8 +355,8 @@ class RoutineSerializer(StrictModelSerializer):
     )
     estimated_minutes = serializers.SerializerMethodField(
         help_text="Every set's work and rest, both sides of one-sided exercises, rounded up to "
-        "a minute. Work is the hold, or 3 seconds a rep, or reps times the hold when an item "
-        "has both."
+        f"a minute. Work is the hold, or {settings.ROUTINE_SECONDS_PER_REP} seconds a rep, or "
+        "reps times the hold when an item has both."
     )
     items = RoutineItemSerializer(  # type: ignore[call-arg]  # the stubs lack max_length
         many=True, min_length=1, max_length=50, help_text="In order; at least one."
@@ -379,7 +380,7 @@ class RoutineSerializer(StrictModelSerializer):
         read_only_fields = ["published", "copied_from", "created_at", "updated_at"]
 
     def get_estimated_minutes(self, routine: Routine) -> int:
-        return -(-services.routine_estimated_seconds(list(routine.items.all())) // 60)
+        return services.routine_estimated_minutes(list(routine.items.all()))
 
     def validate_items(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         positions = [item["position"] for item in value if "position" in item]

@@ -157,8 +157,9 @@ def routine_copy(*, routine: Routine, owner: Any) -> Routine:
     return copy
 
 
-def routine_estimated_seconds(items: list[RoutineItem]) -> int:
-    """Work and rest for every set, both sides of a one-sided exercise counted."""
+def routine_estimated_minutes(items: list[RoutineItem]) -> int:
+    """Work and rest for every set, both sides of a one-sided exercise counted, rounded up to
+    a whole minute."""
     per_rep = settings.ROUTINE_SECONDS_PER_REP
     total = 0
     for item in items:
@@ -168,4 +169,4 @@ def routine_estimated_seconds(items: list[RoutineItem]) -> int:
         else:
             work = item.hold_seconds or 0
         total += item.sets * sides * (work + item.rest_seconds)
-    return total
+    return -(-total // 60)

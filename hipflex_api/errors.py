@@ -110,7 +110,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.AuthenticationFailed(
             "The account was deleted while this request ran.", code="user_not_found"
         )
-        exc.auth_header = 'Bearer realm="api"'  # type: ignore[attr-defined]
+        # As DRF's own handling adds to an AuthenticationFailed raised by the view.
+        exc.auth_header = context["view"].get_authenticate_header(  # type: ignore[attr-defined]
+            context["request"]
+        )
     if isinstance(exc, ProtectedError):
         # Deleting what logs or routines still point at: say what holds it.
         holders = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})

@@ -35,6 +35,10 @@ class StrictURLField(_StrictString, serializers.URLField):
     pass
 
 
+class StrictUUIDField(_StrictString, serializers.UUIDField):
+    """A UUID in its text form only; DRF would turn the number 7 into 00000000-...-0007."""
+
+
 class StrictBooleanField(serializers.BooleanField):
     def to_internal_value(self, data: Any) -> bool:
         if not isinstance(data, bool):
@@ -50,6 +54,7 @@ STRICT_FIELD_MAPPING: _FieldMapping = {
     models.SlugField: StrictSlugField,
     models.EmailField: StrictEmailField,
     models.URLField: StrictURLField,
+    models.UUIDField: StrictUUIDField,
     models.BooleanField: StrictBooleanField,
 }
 

@@ -14,6 +14,7 @@ from hipflex_api.fields import (
     StrictCharField,
     StrictModelSerializer,
     StrictSlugField,
+    StrictUUIDField,
     WholeItemMixin,
 )
 
@@ -37,15 +38,6 @@ class AwareDateTimeField(serializers.DateTimeField):
         if timezone.is_naive(value):
             self.fail("naive")
         return super().enforce_timezone(value)
-
-
-class UUIDStringField(serializers.UUIDField):
-    """A UUID in its text form only; DRF would turn the number 7 into 00000000-...-0007."""
-
-    def to_internal_value(self, data: Any) -> Any:
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
 
 
 class SetLogSerializer(WholeItemMixin, StrictModelSerializer):
@@ -113,7 +105,7 @@ class WorkoutSessionSerializer(StrictModelSerializer):
         **StrictModelSerializer.serializer_field_mapping,
         models.DateTimeField: AwareDateTimeField,
     }
-    id = UUIDStringField(
+    id = StrictUUIDField(
         required=False,
         help_text="Chosen by the client to make uploads idempotent, or by the server if left out.",
     )
@@ -224,7 +216,7 @@ class AdviceSerializer(serializers.Serializer):
 
 
 class RoutineStartSerializer(serializers.Serializer):
-    id = UUIDStringField(
+    id = StrictUUIDField(
         required=False,
         help_text="The new session's id, chosen by the client so that a retry is safe.",
     )

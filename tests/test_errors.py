@@ -6,7 +6,9 @@ from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.validators import UniqueValidator
 
+import sessions.services
 from exercises.models import Exercise, ExerciseQuerySet
+from hipflex_api.changes import AccountDeleted
 from hipflex_api.errors import exception_handler
 from tests.factories import ExerciseFactory, MuscleFactory
 from tests.helpers import assert_error
@@ -83,6 +85,24 @@ def test_url_encoded_body_is_415(trainer_client):
 def test_anonymous_write_is_401_not_authenticated(api_client):
     response = api_client.post("/api/v1/exercises/", {})
     assert_error(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_an_account_deleted_during_a_write_is_401_with_the_challenge(user_client, monkeypatch):
+    # The race itself is in tests/sessions/test_concurrency.py; here, its answer.
+    def deleted(**kwargs):
+        raise AccountDeleted
+
+    monkeypatch.setattr(sessions.services, "session_create", deleted)
+    exercise = ExerciseFactory()
+    body = {
+        "started_at": "2025-03-01T07:00:00Z",
+        "sets": [{"exercise": exercise.slug, "reps": 10}],
+    }
+
+    response = user_client.post("/api/v1/sessions/", body, format="json")
+
+    assert_error(response, 401, "user_not_found")
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 

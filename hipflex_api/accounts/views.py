@@ -128,8 +128,6 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
         responses={
             204: None,
             400: OpenApiResponse(ErrorSerializer, description="The password is not correct."),
-            413: OpenApiResponse(ErrorSerializer, description="The body is over the size limit."),
-            415: OpenApiResponse(ErrorSerializer, description="The request body is not JSON."),
         },
     ),
 )
