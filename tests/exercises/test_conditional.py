@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from hipflex_api import caching
 from tests.factories import ExerciseFactory, MuscleFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,10 +81,39 @@ def test_different_filters_are_different_pages(api_client):
     assert stretches["ETag"] != strengtheners["ETag"]
 
 
-def test_errors_are_not_cached(api_client):
-    assert api_client.get(LIST_URL, {"kind": "bogus"}).status_code == 400
+class _CountingCache:
+    def __init__(self, cache):
+        self.cache = cache
+        self.stored = []
+
+    def get(self, key, *args, **kwargs):
+        return self.cache.get(key, *args, **kwargs)
+
+    def set(self, key, *args, **kwargs):
+        self.stored.append(key)
+        return self.cache.set(key, *args, **kwargs)
+
+
+def test_errors_are_not_cached(api_client, monkeypatch):
+    counting = _CountingCache(caching.cache)
+    monkeypatch.setattr(caching, "cache", counting)
+
+    for _ in range(2):
+        response = api_client.get(LIST_URL, {"kind": "bogus"})
+        assert response.status_code == 400
+        assert "ETag" not in response
+    assert counting.stored == []
+    # A page that exists is stored, once: the count above could see a store.
     ExerciseFactory(name="Lunge")
     assert api_client.get(LIST_URL).json()["count"] == 1
+    assert len(counting.stored) == 1
+
+
+@pytest.mark.parametrize(("url", "status"), [(LIST_URL, 200), ("/api/v1/exercises/nope/", 404)])
+def test_if_none_match_star_is_not_honoured(api_client, url, status):
+    # "*" would answer 304 for any page, even one that does not exist.
+    ExerciseFactory(name="Lunge")
+    assert api_client.get(url, HTTP_IF_NONE_MATCH="*").status_code == status
 
 
 def test_a_cached_public_page_is_answered_before_the_views(api_client, django_assert_num_queries):

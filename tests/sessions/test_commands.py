@@ -2,6 +2,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ def test_purge_deletes_only_idempotency_records_past_their_ttl():
     fresh = IdempotencyRecordFactory()
     stale = IdempotencyRecordFactory()
     IdempotencyRecord.objects.filter(pk=stale.pk).update(
-        created_at=timezone.now() - timedelta(hours=25)
+        created_at=timezone.now() - settings.IDEMPOTENCY_KEY_TTL - timedelta(hours=1)
     )
     out = StringIO()
 

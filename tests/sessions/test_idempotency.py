@@ -4,6 +4,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
@@ -174,6 +175,22 @@ def test_same_key_and_body_replays_the_first_response(user_client, king_runner):
     assert IdempotencyRecord.objects.count() == 1
 
 
+def test_a_stored_id_under_a_new_key_returns_the_session_and_keeps_no_record(
+    user_client, king_runner
+):
+    session_id = str(uuid.uuid4())
+    body = payload(king_runner, id=session_id)
+    assert user_client.post(LIST_URL, body, HTTP_IDEMPOTENCY_KEY="first").status_code == 201
+
+    retry = user_client.post(LIST_URL, body, HTTP_IDEMPOTENCY_KEY="second")
+
+    assert retry.status_code == 200
+    assert retry.json()["id"] == session_id
+    assert "Idempotent-Replayed" not in retry
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["first"]
+    assert WorkoutSession.objects.count() == 1
+
+
 def test_a_session_is_saved_only_with_the_record_of_its_key(user_client, king_runner, monkeypatch):
     # Saved without its record, a session would be saved again by a retry with the same key
     # and no id in the body: two copies of one workout.
@@ -304,7 +321,9 @@ def test_key_of_255_printable_characters_is_accepted(user_client, king_runner):
 def test_an_expired_idempotency_key_can_be_used_again(user_client, king_runner):
     first = user_client.post(LIST_URL, payload(king_runner), HTTP_IDEMPOTENCY_KEY="morning-1")
     assert first.status_code == 201
-    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    IdempotencyRecord.objects.update(
+        created_at=timezone.now() - settings.IDEMPOTENCY_KEY_TTL - timedelta(hours=1)
+    )
 
     again = user_client.post(LIST_URL, payload(king_runner), HTTP_IDEMPOTENCY_KEY="morning-1")
 
