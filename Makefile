@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: bench fuzz run test lint typecheck format schema schema-check migrations-check deploy-check ci clean constraints
+.PHONY: bench fuzz run test lint imports typecheck format schema schema-check migrations-check deploy-check ci clean constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## imports: the layers run one way (the contracts in pyproject.toml)
+imports: $(VENV)/.installed-dev
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy

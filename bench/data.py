@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from exercises.models import Equipment, Exercise, Muscle
 from hipflex_api.accounts.models import User
-from hipflex_api.changes import catalog_scope, user_scope
+from hipflex_api.changes.counters import catalog_scope, user_scope
 from hipflex_api.changes.models import ChangeCounter
 from sessions.models import SetLog, WorkoutSession
 from tests.factories import (

@@ -6,7 +6,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from hipflex_api.changes import catalog_scope, next_change_seq
+from hipflex_api.changes.counters import catalog_scope, next_change_seq
 
 
 def sees_drafts(user: AbstractUser | AnonymousUser, permission: str) -> bool:

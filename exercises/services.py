@@ -5,6 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from hipflex_api.domain_errors import InvalidInput
+
 from .models import (
     Exercise,
     ExerciseAlias,
@@ -127,6 +129,19 @@ def routine_update(*, routine: Routine, data: dict[str, Any]) -> Routine:
     if "items" in data:
         routine.items.all().delete()
         _write_items(routine, data["items"])
+    return routine
+
+
+class RoutineNotPublished(InvalidInput):
+    """A curated routine is copied or started only once trainers have published it."""
+
+
+def routine_check_usable(*, routine: Routine) -> Routine:
+    """The routine, if a user may copy it or start a session from it."""
+    if routine.is_curated and not routine.published:
+        raise RoutineNotPublished(
+            "This routine is not published yet; publish it first.", field="routine"
+        )
     return routine
 
 

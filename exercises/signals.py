@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from hipflex_api.changes import catalog_scope, next_change_seq
+from hipflex_api.changes.counters import catalog_scope, next_change_seq
 
 from .models import DeletedExercise, Equipment, Exercise, Muscle
 

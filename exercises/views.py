@@ -1,40 +1,23 @@
 from typing import Any
 
-from django.db import IntegrityError
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
-from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from hipflex_api.accounts.auth import request_user
-from hipflex_api.caching import ConditionalCatalogMixin
 from hipflex_api.serializers import ErrorSerializer
-from sessions.coaching import advice_for
-from sessions.serializers import (
-    AdviceSerializer,
-    RoutineStartSerializer,
-    StartedSessionSerializer,
-    WorkoutSessionSerializer,
-)
-from sessions.services import (
-    UnknownSlugs,
-    session_for_retry,
-    session_start_from_routine,
-)
 
 from . import services
+from .catalog_cache import CatalogCacheMixin
 from .filters import ExerciseFilter, RoutineFilter
 from .models import (
     Equipment,
@@ -151,7 +134,7 @@ KING_RUNNER_EXAMPLE = {
         },
     ),
 )
-class ExerciseViewSet(ConditionalCatalogMixin, viewsets.ModelViewSet):
+class ExerciseViewSet(CatalogCacheMixin, viewsets.ModelViewSet):
     queryset = Exercise.objects.all()
     serializer_class = ExerciseSerializer
     permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
@@ -183,20 +166,6 @@ class ExerciseViewSet(ConditionalCatalogMixin, viewsets.ModelViewSet):
             return ExerciseSummarySerializer
         return ExerciseSerializer
 
-    @extend_schema(
-        summary="Advice on an exercise",
-        description="What the caller's own recent sets suggest now: keep the exercise, switch "
-        "to its milder option (recent pain at or above the threshold, also when it hurts on "
-        "one side only), move to its harder option (several pain-free, easy sessions in a "
-        "row), or `caution` (it hurt and no milder option suits), and why.",
-        responses={200: AdviceSerializer},
-    )
-    @action(detail=True, methods=["get"], permission_classes=[permissions.IsAuthenticated])
-    def advice(self, request: Request, slug: str | None = None) -> Response:
-        exercise = get_object_or_404(Exercise.objects.visible_to(request.user), slug=slug)
-        advice = advice_for(user=request_user(request), exercise_ids=[exercise.pk])[exercise.pk]
-        return Response(AdviceSerializer(advice).data)
-
 
 @extend_schema_view(
     list=extend_schema(summary="List muscles", description="Muscles that exercises target."),
@@ -205,7 +174,7 @@ class ExerciseViewSet(ConditionalCatalogMixin, viewsets.ModelViewSet):
         description="One muscle, with whether it attaches at the lumbar spine or crosses the knee.",
     ),
 )
-class MuscleViewSet(ConditionalCatalogMixin, viewsets.ReadOnlyModelViewSet):
+class MuscleViewSet(CatalogCacheMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Muscle.objects.all()
     serializer_class = MuscleSerializer
     permission_classes = [permissions.AllowAny]
@@ -219,7 +188,7 @@ class MuscleViewSet(ConditionalCatalogMixin, viewsets.ReadOnlyModelViewSet):
         summary="Get a piece of equipment", description="One piece of equipment, by its slug."
     ),
 )
-class EquipmentViewSet(ConditionalCatalogMixin, viewsets.ReadOnlyModelViewSet):
+class EquipmentViewSet(CatalogCacheMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Equipment.objects.all()
     serializer_class = EquipmentSerializer
     permission_classes = [permissions.AllowAny]
@@ -276,19 +245,10 @@ class RoutineViewSet(viewsets.ModelViewSet):
                 "exercise__unilateral",
             )
         )
-        routines = Routine.objects.visible_to(self.request.user)
-        if self.action == "start":
-            return routines  # The service reads the items it plans from.
         # One query for the items of the whole page and their exercises.
-        return routines.prefetch_related(Prefetch("items", items))
-
-    def _startable(self) -> Routine:
-        routine = self.get_object()
-        if routine.is_curated and not routine.published:
-            raise ValidationError(
-                {"routine": ["This routine is not published yet; publish it first."]}
-            )
-        return routine
+        return Routine.objects.visible_to(self.request.user).prefetch_related(
+            Prefetch("items", items)
+        )
 
     @extend_schema(
         summary="Copy a routine",
@@ -301,86 +261,7 @@ class RoutineViewSet(viewsets.ModelViewSet):
     )
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def copy(self, request: Request, pk: str | None = None) -> Response:
-        copy = services.routine_copy(routine=self._startable(), owner=request_user(request))
+        routine = services.routine_check_usable(routine=self.get_object())
+        copy = services.routine_copy(routine=routine, owner=request_user(request))
         fresh = self.get_queryset().get(pk=copy.pk)
         return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="Start a session from a routine",
-        description="Creates a workout session for the caller with the routine's sets planned "
-        "(`done: false`, one per side of one-sided exercises), as prescribed now: later edits "
-        "of the routine do not change it. Where the caller's recent sets of an exercise hurt, "
-        "its milder option takes its place (list the exercise in `keep` to keep it); where "
-        "it hurt and no milder option suits, a `caution`; after several easy, pain-free "
-        "sessions, its harder option is proposed (list the exercise in `accept` to take it). "
-        "A swapped-in option keeps the item's dose. `adjustments` says where and why. A retry "
-        "with the same `id` returns the stored session (200, without `adjustments`).",
-        request=RoutineStartSerializer,
-        parameters=[
-            OpenApiParameter(
-                "Location",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                response=[201],
-                description="The new session's URL.",
-            ),
-            OpenApiParameter(
-                "ETag",
-                OpenApiTypes.STR,
-                OpenApiParameter.HEADER,
-                response=[201],
-                description="The new session's version, for If-Match on its first change.",
-            ),
-        ],
-        responses={
-            201: StartedSessionSerializer,
-            200: OpenApiResponse(
-                StartedSessionSerializer, description="A session with this id was already stored."
-            ),
-            409: OpenApiResponse(ErrorSerializer, description="The id is taken by another user."),
-            410: OpenApiResponse(
-                ErrorSerializer, description="A session with this id was deleted."
-            ),
-        },
-    )
-    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
-    def start(self, request: Request, pk: str | None = None) -> Response:
-        routine = self._startable()
-        body = RoutineStartSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        session_id = body.validated_data.get("id")
-        if session_id is not None and (stored := _stored_session(request, session_id)) is not None:
-            return stored
-        try:
-            session, adjustments = session_start_from_routine(
-                user=request_user(request),
-                routine=routine,
-                session_id=session_id,
-                started_at=body.validated_data.get("started_at"),
-                keep=frozenset(body.validated_data["keep"]),
-                accept=frozenset(body.validated_data["accept"]),
-            )
-        except UnknownSlugs as exc:
-            raise ValidationError({exc.field: [str(exc)]}) from exc
-        except IntegrityError:
-            # A twin of this request stored the same id first.
-            if session_id is not None and (stored := _stored_session(request, session_id)):
-                return stored  # Truthy: a Response.
-            raise
-        data = StartedSessionSerializer(
-            {"session": session, "adjustments": adjustments}, context={"request": request}
-        ).data
-        response = Response(data, status=status.HTTP_201_CREATED)
-        response["Location"] = f"/api/v1/sessions/{session.pk}/"
-        response["ETag"] = session.etag
-        return response
-
-
-def _stored_session(request: Request, session_id: Any) -> Response | None:
-    """The answer to a retried start: the session stored under its id, with its ETag."""
-    session = session_for_retry(user=request_user(request), session_id=session_id)
-    if session is None:
-        return None
-    response = Response({"session": WorkoutSessionSerializer(session).data, "adjustments": []})
-    response["ETag"] = session.etag
-    return response

@@ -17,7 +17,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from hipflex_api.changes import next_change_seq
+from hipflex_api.changes.counters import next_change_seq
 
 # About the size and shape of a catalog page: twenty exercise summaries, serialised once.
 BODY = json.dumps(

@@ -16,7 +16,12 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from hipflex_api.changes import AccountDeleted
+from hipflex_api.domain_errors import (
+    AccountDeleted,
+    ConflictError,
+    DomainError,
+    GoneError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -100,58 +105,77 @@ def _server_error(exc: Exception, context: dict[str, Any]) -> Response:
     )
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+def _from_domain(exc: DomainError, context: dict[str, Any]) -> exceptions.APIException:
+    """The one place that gives a domain error its HTTP status: InvalidInput, and any kind
+    without a status of its own, is a 400 naming its field."""
+    if isinstance(exc, ConflictError):
+        return Conflict(exc.message)
+    if isinstance(exc, GoneError):
+        return Gone(exc.message)
+    if isinstance(exc, AccountDeleted):
+        failed = exceptions.AuthenticationFailed(exc.message, code=exc.code)
+        # As DRF's own handling adds to an AuthenticationFailed raised by the view.
+        failed.auth_header = context["view"].get_authenticate_header(  # type: ignore[attr-defined]
+            context["request"]
+        )
+        return failed
+    return exceptions.ValidationError(
+        {exc.field: [exc.message]} if exc.field else [exc.message], code=exc.code
+    )
+
+
+def _as_api_exception(exc: Exception, context: dict[str, Any]) -> Exception:
+    """Domain and database refusals as the API exceptions DRF knows how to answer."""
+    if isinstance(exc, DomainError):
+        return _from_domain(exc, context)
     if isinstance(exc, IntegrityError) and _is_unique_violation(exc):
         # Validation passed but a unique constraint refused the write: two requests raced for
         # the same value. The atomic block has rolled back, so a retry is safe.
         logger.warning("Write refused by a unique constraint: %s", exc)
-        exc = Conflict()
-    if isinstance(exc, AccountDeleted):
-        exc = exceptions.AuthenticationFailed(
-            "The account was deleted while this request ran.", code="user_not_found"
-        )
-        # As DRF's own handling adds to an AuthenticationFailed raised by the view.
-        exc.auth_header = context["view"].get_authenticate_header(  # type: ignore[attr-defined]
-            context["request"]
-        )
+        return Conflict()
     if isinstance(exc, ProtectedError):
         # Deleting what logs or routines still point at: say what holds it.
         holders = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
-        exc = Conflict(f"Still used by {', '.join(holders)}; unpublish it instead of deleting it.")
+        return Conflict(f"Still used by {', '.join(holders)}; unpublish it instead of deleting it.")
+    return exc
+
+
+def _validation_body(exc: exceptions.ValidationError, status_code: int) -> dict[str, Any]:
+    errors = list(_flatten(exc.get_full_details()))
+    fields = sorted({e["field"] for e in errors if e["field"]})
+    if not errors:
+        detail = "Invalid input."
+    elif fields:
+        detail = f"Invalid input in {', '.join(fields)}."
+    else:
+        detail = errors[0]["message"]
+    return error_body(status_code=status_code, code="invalid", detail=detail, errors=errors)
+
+
+def _code_and_detail(exc: Exception, response: Response) -> tuple[str, str]:
+    if isinstance(exc, exceptions.APIException) and isinstance(exc.detail, dict):
+        # simplejwt packs its reason into a dict: {"detail": ..., "code": ..., "messages": ...}.
+        return str(exc.detail.get("code", exc.default_code)), str(
+            exc.detail.get("detail", exc.default_detail)
+        )
+    if isinstance(exc, exceptions.APIException):
+        code = exc.get_codes()
+        return (code if isinstance(code, str) else "error"), str(exc.detail)
+    # Http404 and PermissionDenied, which DRF has already mapped to a status.
+    not_found = response.status_code == status.HTTP_404_NOT_FOUND
+    return ("not_found" if not_found else "permission_denied"), str(response.data.get("detail", ""))
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    exc = _as_api_exception(exc, context)
     response = drf_exception_handler(exc, context)
     if response is None:
         return _server_error(exc, context)
     if isinstance(exc, exceptions.ValidationError):
-        errors = list(_flatten(exc.get_full_details()))
-        fields = sorted({e["field"] for e in errors if e["field"]})
-        detail = (
-            (f"Invalid input in {', '.join(fields)}." if fields else errors[0]["message"])
-            if errors
-            else "Invalid input."
-        )
-        response.data = error_body(
-            status_code=response.status_code, code="invalid", detail=detail, errors=errors
-        )
+        response.data = _validation_body(exc, response.status_code)
         return response
-    code: Any
-    if isinstance(exc, exceptions.APIException) and isinstance(exc.detail, dict):
-        # simplejwt packs its reason into a dict: {"detail": ..., "code": ..., "messages": ...}.
-        code = str(exc.detail.get("code", exc.default_code))
-        detail = exc.detail.get("detail", exc.default_detail)
-    elif isinstance(exc, exceptions.APIException):
-        code, detail = exc.get_codes(), exc.detail
-    else:  # Http404 and PermissionDenied, which DRF has already mapped to a status.
-        code = (
-            "not_found"
-            if response.status_code == status.HTTP_404_NOT_FOUND
-            else "permission_denied"
-        )
-        detail = response.data.get("detail", "")
-    response.data = error_body(
-        status_code=response.status_code,
-        code=code if isinstance(code, str) else "error",
-        detail=str(detail),
-    )
+    code, detail = _code_and_detail(exc, response)
+    response.data = error_body(status_code=response.status_code, code=code, detail=detail)
     return response
 
 

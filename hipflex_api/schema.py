@@ -76,7 +76,7 @@ class AutoSchema(openapi.AutoSchema):
             self.method = "DELETE"
 
     def _conditional(self) -> bool:
-        """Whether the view answers this operation with ETag and 304 (hipflex_api.caching)."""
+        """Whether the view answers this operation with ETag and 304 (hipflex_api.conditional)."""
         action = getattr(self.view, "action", None) or self.method.lower()
         return action in getattr(self.view, "conditional_actions", ())
 

@@ -90,7 +90,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     # Before CSRF and auth (after CORS, whose headers it needs): a cached public catalog
     # answer needs neither.
-    "hipflex_api.caching.PublicCatalogMiddleware",
+    "exercises.catalog_cache.CatalogCacheMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

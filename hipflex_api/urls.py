@@ -8,8 +8,12 @@ from hipflex_api.errors import api_not_found
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="swagger-ui", permanent=False)),
     path("admin/", admin.site.urls),
+    # The catalog: exercises, muscles, equipment, routines (and a routine's copy).
     path("api/v1/", include("exercises.urls")),
+    # Accounts: auth/ (register, token, refresh, logout) and me/ (profile, password).
     path("api/v1/", include("hipflex_api.accounts.urls")),
+    # What people did: sessions/, sync/, me/stats/, me/export/, and the session behaviour
+    # under catalog URLs, exercises/{slug}/advice/ and routines/{id}/start/.
     path("api/v1/", include("sessions.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

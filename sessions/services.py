@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from exercises.models import DeletedExercise, Exercise, Routine, RoutineItem
 from hipflex_api.accounts.models import User
-from hipflex_api.changes import next_user_change_seq
-from hipflex_api.errors import Conflict, Gone
+from hipflex_api.changes.counters import next_user_change_seq
+from hipflex_api.domain_errors import ConflictError, GoneError, InvalidInput
 
 from .coaching import advice_for
 from .models import SetLog, WorkoutSession
@@ -56,6 +56,14 @@ def _with_sets(session: WorkoutSession, sets: list[SetLog]) -> WorkoutSession:
     return session
 
 
+class SessionIdTaken(ConflictError):
+    """Another user's session has the id a client chose."""
+
+
+class SessionDeleted(GoneError):
+    """The session a client names by its id was deleted."""
+
+
 def session_for_retry(*, user: User, session_id: UUID) -> WorkoutSession | None:
     """The session a retried upload or start names by its id, if it is already stored.
 
@@ -66,9 +74,9 @@ def session_for_retry(*, user: User, session_id: UUID) -> WorkoutSession | None:
     if session is None:
         return None
     if session.user_id != user.pk:
-        raise Conflict("This id is taken; let the server choose one, or pick a new UUID.")
+        raise SessionIdTaken("This id is taken; let the server choose one, or pick a new UUID.")
     if session.deleted_at is not None:
-        raise Gone("A session with this id was deleted.")
+        raise SessionDeleted("A session with this id was deleted.")
     return session
 
 
@@ -259,12 +267,11 @@ class Adjustment:
     applied: bool
 
 
-class UnknownSlugs(ValueError):
+class UnknownSlugs(InvalidInput):
     """`keep` or `accept` names exercises that the routine does not hold."""
 
     def __init__(self, field: str, slugs: list[str]) -> None:
-        super().__init__(f"Not in this routine: {', '.join(slugs)}.")
-        self.field = field
+        super().__init__(f"Not in this routine: {', '.join(slugs)}.", field=field)
 
 
 @transaction.atomic

@@ -1,9 +1,23 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import SyncView, WorkoutSessionViewSet
+from .views import (
+    ExerciseAdviceViewSet,
+    MyDataViewSet,
+    RoutineStartViewSet,
+    SyncView,
+    WorkoutSessionViewSet,
+)
 
 router = SimpleRouter()
 router.register("sessions", WorkoutSessionViewSet, basename="session")
+# Session behaviour under catalog URLs: the catalog's own routes are in exercises/urls.py.
+router.register("exercises", ExerciseAdviceViewSet, basename="exercise")
+router.register("routines", RoutineStartViewSet, basename="routine")
 
-urlpatterns = [*router.urls, path("sync/", SyncView.as_view(), name="sync")]
+urlpatterns = [
+    *router.urls,
+    path("sync/", SyncView.as_view(), name="sync"),
+    path("me/stats/", MyDataViewSet.as_view({"get": "stats"}), name="me-stats"),
+    path("me/export/", MyDataViewSet.as_view({"get": "export"}), name="me-export"),
+]

@@ -3,7 +3,9 @@ import json
 import re
 import uuid
 from contextlib import nullcontext
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,21 +19,38 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from exercises.models import Exercise, Routine
+from exercises.services import routine_check_usable
+from exercises.views import SLUG_PATTERN
 from hipflex_api.accounts.auth import request_user
-from hipflex_api.caching import conditional_get, user_version
+from hipflex_api.accounts.models import User
+from hipflex_api.changes.counters import user_version
+from hipflex_api.conditional import conditional_get, if_match_fails, none_match, not_modified
 from hipflex_api.errors import Gone, PreconditionFailed, UnprocessableContent
 from hipflex_api.pagination import StartedAtCursorPagination, positive_int_param
 from hipflex_api.serializers import ErrorSerializer
 
 from . import services
+from .coaching import advice_for
 from .filters import WorkoutSessionFilter
 from .models import IdempotencyRecord, WorkoutSession
-from .serializers import SyncPageSerializer, WorkoutSessionSerializer
+from .serializers import (
+    AdviceSerializer,
+    ExportSerializer,
+    ProgressStatsSerializer,
+    RoutineStartSerializer,
+    StartedSessionSerializer,
+    StatsQuerySerializer,
+    SyncPageSerializer,
+    WorkoutSessionSerializer,
+)
+from .stats import progress_stats
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -105,31 +124,15 @@ def _with_etag(response: Response, session: WorkoutSession) -> Response:
     return response
 
 
-def _etag_listed(header: str | None, session: WorkoutSession, *, weak: bool) -> bool:
-    """Whether an If-Match or If-None-Match list holds "*" or the session's ETag.
-
-    If-None-Match compares weakly (`W/"3"` matches `"3"`); If-Match strongly, as RFC 9110
-    asks: a weak tag never licenses a write.
-    """
-    if header is None:
-        return False
-    tags = {tag.strip() for tag in header.split(",")}
-    if weak:
-        tags = {tag.removeprefix("W/") for tag in tags}
-    return "*" in tags or session.etag in tags
-
-
 def _check_if_match(request: Request, session: WorkoutSession | None) -> None:
-    header = request.headers.get("If-Match")
-    if header is None:
+    if not if_match_fails(request, None if session is None else session.etag):
         return
     if session is None:
         raise PreconditionFailed("If-Match was sent, but there is no such session yet.")
-    if not _etag_listed(header, session, weak=False):
-        raise PreconditionFailed(
-            f"If-Match {header} does not match the current ETag {session.etag}: "
-            "fetch the session, merge, and retry."
-        )
+    raise PreconditionFailed(
+        f"If-Match {request.headers['If-Match']} does not match the current ETag "
+        f"{session.etag}: fetch the session, merge, and retry."
+    )
 
 
 @extend_schema_view(
@@ -236,14 +239,14 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         """The session as it is in memory: fetched with its sets, or just created with them."""
         return _with_etag(Response(self.get_serializer(session).data, status=status_code), session)
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         session = self._own()
         if session is None:
             raise NotFound("No session has this id.")
         if session.deleted_at is not None:
             raise Gone("This session was deleted.")
-        if _etag_listed(request.headers.get("If-None-Match"), session, weak=True):
-            return _with_etag(Response(status=status.HTTP_304_NOT_MODIFIED), session)
+        if none_match(request, session.etag):
+            return not_modified({"ETag": session.etag})
         return self._respond(session)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -423,3 +426,161 @@ class SyncView(APIView):
         limit = positive_int_param(request, "limit", 500) or 100
         page = services.sync_page(user=request_user(request), since=since, limit=limit)
         return Response(SyncPageSerializer(page).data)
+
+
+class ExerciseAdviceViewSet(viewsets.GenericViewSet):
+    """/exercises/{slug}/advice/: what the caller's own sets of a catalog exercise suggest."""
+
+    queryset = Exercise.objects.all()
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_PATTERN
+
+    def get_queryset(self) -> QuerySet[Exercise]:
+        return Exercise.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        summary="Advice on an exercise",
+        description="What the caller's own recent sets suggest now: keep the exercise, switch "
+        "to its milder option (recent pain at or above the threshold, also when it hurts on "
+        "one side only), move to its harder option (several pain-free, easy sessions in a "
+        "row), or `caution` (it hurt and no milder option suits), and why.",
+        responses={200: AdviceSerializer},
+    )
+    @action(detail=True, methods=["get"])
+    def advice(self, request: Request, slug: str | None = None) -> Response:
+        exercise = self.get_object()
+        advice = advice_for(user=request_user(request), exercise_ids=[exercise.pk])[exercise.pk]
+        return Response(AdviceSerializer(advice).data)
+
+
+class RoutineStartViewSet(viewsets.GenericViewSet):
+    """/routines/{id}/start/: a workout session planned from a routine the caller can see."""
+
+    queryset = Routine.objects.all()
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get_queryset(self) -> QuerySet[Routine]:
+        # The service reads the items it plans from itself.
+        return Routine.objects.visible_to(self.request.user)
+
+    @extend_schema(
+        summary="Start a session from a routine",
+        description="Creates a workout session for the caller with the routine's sets planned "
+        "(`done: false`, one per side of one-sided exercises), as prescribed now: later edits "
+        "of the routine do not change it. Where the caller's recent sets of an exercise hurt, "
+        "its milder option takes its place (list the exercise in `keep` to keep it); where "
+        "it hurt and no milder option suits, a `caution`; after several easy, pain-free "
+        "sessions, its harder option is proposed (list the exercise in `accept` to take it). "
+        "A swapped-in option keeps the item's dose. `adjustments` says where and why. A retry "
+        "with the same `id` returns the stored session (200, without `adjustments`).",
+        request=RoutineStartSerializer,
+        parameters=[
+            OpenApiParameter(
+                "Location",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[201],
+                description="The new session's URL.",
+            ),
+            OpenApiParameter(
+                "ETag",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                response=[201],
+                description="The new session's version, for If-Match on its first change.",
+            ),
+        ],
+        responses={
+            201: StartedSessionSerializer,
+            200: OpenApiResponse(
+                StartedSessionSerializer, description="A session with this id was already stored."
+            ),
+            409: OpenApiResponse(ErrorSerializer, description="The id is taken by another user."),
+            410: OpenApiResponse(
+                ErrorSerializer, description="A session with this id was deleted."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str | None = None) -> Response:
+        routine = routine_check_usable(routine=self.get_object())
+        body = RoutineStartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        session_id = body.validated_data.get("id")
+        if session_id is not None and (stored := self._stored(session_id)) is not None:
+            return stored
+        try:
+            session, adjustments = services.session_start_from_routine(
+                user=request_user(request),
+                routine=routine,
+                session_id=session_id,
+                started_at=body.validated_data.get("started_at"),
+                keep=frozenset(body.validated_data["keep"]),
+                accept=frozenset(body.validated_data["accept"]),
+            )
+        except IntegrityError:
+            # A twin of this request stored the same id first.
+            if session_id is not None and (stored := self._stored(session_id)):
+                return stored  # Truthy: a Response.
+            raise
+        data = StartedSessionSerializer(
+            {"session": session, "adjustments": adjustments}, context={"request": request}
+        ).data
+        response = _with_etag(Response(data, status=status.HTTP_201_CREATED), session)
+        response["Location"] = f"/api/v1/sessions/{session.pk}/"
+        return response
+
+    def _stored(self, session_id: uuid.UUID) -> Response | None:
+        """The answer to a retried start: the session stored under its id, with its ETag."""
+        session = services.session_for_retry(user=request_user(self.request), session_id=session_id)
+        if session is None:
+            return None
+        data = {"session": WorkoutSessionSerializer(session).data, "adjustments": []}
+        return _with_etag(Response(data), session)
+
+
+class MyDataViewSet(viewsets.GenericViewSet):
+    """/me/stats/ and /me/export/: the caller's own logs, counted and whole."""
+
+    queryset = User.objects.all()
+    permission_classes = [permissions.IsAuthenticated]
+    conditional_actions = frozenset({"stats"})
+
+    @extend_schema(
+        summary="My progress",
+        description="Counted in the caller's time zone: sessions per week, the current and "
+        "longest streak of weeks with a session, and per exercise the sets, reps and time "
+        "held, left against right for one-sided exercises, and the pain trend over recent "
+        "weeks. Only sets marked done count. `start` and `end` narrow it to those days.",
+        parameters=[StatsQuerySerializer],
+        responses={
+            200: ProgressStatsSerializer,
+            400: OpenApiResponse(ErrorSerializer, description="A bad `start` or `end`."),
+        },
+    )
+    @action(detail=False, methods=["get"])
+    def stats(self, request: Request) -> Any:
+        user = request_user(request)
+
+        def count() -> Response:
+            query = StatsQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            stats = progress_stats(user=user, **query.validated_data)
+            return Response(ProgressStatsSerializer(stats).data)
+
+        # Counted again only when the user logs something, a trainer renames an exercise, the
+        # user changes time zone, or their day turns; else the stored answer, or a 304.
+        today = datetime.now(ZoneInfo(user.time_zone)).date()
+        version = f"stats:{user.pk}:{user_version(user)}:{user.time_zone}:{today}"
+        return conditional_get(request, version=version, render=count)
+
+    @extend_schema(
+        summary="Export my data",
+        description="Everything the account has logged, as one JSON document.",
+        responses={200: ExportSerializer},
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request) -> Response:
+        user = request_user(request)
+        return Response(ExportSerializer(services.session_export(user=user)).data)

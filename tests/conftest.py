@@ -57,7 +57,7 @@ def _empty_cache():
 def _fresh_catalog_version(settings):
     # Tests run inside transactions that never commit, so the on-commit forgetting of the
     # catalog version never runs: read the version afresh on every request instead.
-    from hipflex_api.caching import forget_catalog_version
+    from hipflex_api.changes.counters import forget_catalog_version
 
     settings.CATALOG_VERSION_SECONDS = 0
     forget_catalog_version()

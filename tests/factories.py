@@ -20,7 +20,7 @@ from exercises.models import (
     ExerciseStep,
     Muscle,
 )
-from hipflex_api.changes import next_change_seq, user_scope
+from hipflex_api.changes.counters import next_change_seq, user_scope
 from sessions.models import IdempotencyRecord, SetLog, WorkoutSession
 
 

@@ -3,7 +3,12 @@
 import pytest
 from django.db import connection, transaction
 
-from hipflex_api.changes import catalog_scope, next_change_seq, next_user_change_seq, user_scope
+from hipflex_api.changes.counters import (
+    catalog_scope,
+    next_change_seq,
+    next_user_change_seq,
+    user_scope,
+)
 from hipflex_api.changes.models import ChangeCounter
 from tests.factories import UserFactory
 

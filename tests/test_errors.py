@@ -8,7 +8,7 @@ from rest_framework.validators import UniqueValidator
 
 import sessions.services
 from exercises.models import Exercise, ExerciseQuerySet
-from hipflex_api.changes import AccountDeleted
+from hipflex_api.domain_errors import AccountDeleted
 from hipflex_api.errors import exception_handler
 from tests.factories import ExerciseFactory, MuscleFactory
 from tests.helpers import assert_error

@@ -1,7 +1,7 @@
 from django.db import transaction
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from hipflex_api.changes import forget_user_changes, lock_user_changes
+from hipflex_api.changes.counters import forget_user_changes, lock_user_changes
 
 from .models import User
 

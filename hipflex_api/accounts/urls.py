@@ -14,6 +14,4 @@ urlpatterns = [
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("me/", me, name="me"),
     path("me/password/", MeViewSet.as_view({"post": "password"}), name="me-password"),
-    path("me/export/", MeViewSet.as_view({"get": "export"}), name="me-export"),
-    path("me/stats/", MeViewSet.as_view({"get": "stats"}), name="me-stats"),
 ]

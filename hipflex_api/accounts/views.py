@@ -1,6 +1,4 @@
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -13,11 +11,7 @@ from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from hipflex_api.caching import conditional_get, user_version
 from hipflex_api.serializers import ErrorSerializer
-from sessions.serializers import ExportSerializer, ProgressStatsSerializer, StatsQuerySerializer
-from sessions.services import session_export
-from sessions.stats import progress_stats
 
 from . import services
 from .auth import JWTAuthentication
@@ -140,7 +134,6 @@ class MeViewSet(
     queryset = User.objects.all()
     serializer_class = ProfileSerializer
     permission_classes = [permissions.IsAuthenticated]
-    conditional_actions = frozenset({"stats"})
 
     def get_object(self) -> User:
         return self.request.user  # type: ignore[return-value]
@@ -176,41 +169,3 @@ class MeViewSet(
         user = self.get_object()
         services.user_change_password(user=user, password=serializer.validated_data["new_password"])
         return Response(token_pair_for(user))
-
-    @extend_schema(
-        summary="My progress",
-        description="Counted in the caller's time zone: sessions per week, the current and "
-        "longest streak of weeks with a session, and per exercise the sets, reps and time "
-        "held, left against right for one-sided exercises, and the pain trend over recent "
-        "weeks. Only sets marked done count. `start` and `end` narrow it to those days.",
-        parameters=[StatsQuerySerializer],
-        responses={
-            200: ProgressStatsSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="A bad `start` or `end`."),
-        },
-    )
-    @action(detail=False, methods=["get"])
-    def stats(self, request: Request) -> Any:
-        user = self.get_object()
-
-        def count() -> Response:
-            query = StatsQuerySerializer(data=request.query_params)
-            query.is_valid(raise_exception=True)
-            stats = progress_stats(user=user, **query.validated_data)
-            return Response(ProgressStatsSerializer(stats).data)
-
-        # Counted again only when the user logs something, a trainer renames an exercise, the
-        # user changes time zone, or their day turns; else the stored answer, or a 304.
-        today = datetime.now(ZoneInfo(user.time_zone)).date()
-        version = f"stats:{user.pk}:{user_version(user)}:{user.time_zone}:{today}"
-        return conditional_get(request, version=version, render=count)
-
-    @extend_schema(
-        summary="Export my data",
-        description="Everything the account has logged, as one JSON document.",
-        responses={200: ExportSerializer},
-    )
-    @action(detail=False, methods=["get"])
-    def export(self, request: Request) -> Response:
-        user = self.get_object()
-        return Response(ExportSerializer(session_export(user=user)).data)

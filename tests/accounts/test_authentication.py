@@ -9,9 +9,14 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
+from hipflex_api.accounts.auth import user_with_versions
 from hipflex_api.accounts.models import User
-from hipflex_api.caching import user_version, user_with_versions
-from hipflex_api.changes import catalog_scope, next_change_seq, next_user_change_seq
+from hipflex_api.changes.counters import (
+    catalog_scope,
+    next_change_seq,
+    next_user_change_seq,
+    user_version,
+)
 from hipflex_api.changes.models import ChangeCounter
 from tests.factories import ExerciseFactory, UserFactory
 from tests.helpers import assert_error

@@ -4,7 +4,8 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from hipflex_api import caching
+from hipflex_api import conditional
+from hipflex_api.changes.counters import catalog_version
 from tests.factories import ExerciseFactory, MuscleFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,8 +96,8 @@ class _CountingCache:
 
 
 def test_errors_are_not_cached(api_client, monkeypatch):
-    counting = _CountingCache(caching.cache)
-    monkeypatch.setattr(caching, "cache", counting)
+    counting = _CountingCache(conditional.cache)
+    monkeypatch.setattr(conditional, "cache", counting)
 
     for _ in range(2):
         response = api_client.get(LIST_URL, {"kind": "bogus"})
@@ -131,8 +132,6 @@ def test_a_cached_public_page_is_answered_before_the_views(api_client, django_as
 def test_a_process_rereads_the_catalog_version_only_after_a_while_or_a_commit(
     settings, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
-    from hipflex_api.caching import catalog_version
-
     settings.CATALOG_VERSION_SECONDS = 60
     first = catalog_version()
     with django_assert_num_queries(0):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from hipflex_api.changes import user_scope
+from hipflex_api.changes.counters import user_scope
 from hipflex_api.changes.models import ChangeCounter
 from sessions.models import IdempotencyRecord, SetLog, WorkoutSession
 from tests.factories import IdempotencyRecordFactory, WorkoutSessionFactory

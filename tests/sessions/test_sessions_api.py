@@ -375,6 +375,17 @@ def test_if_none_match_with_the_current_etag_is_304(user_client, user):
     assert in_a_list.status_code == 304
     assert stale.status_code == 200
     assert stale.json()["id"] == str(session.pk)
+    assert "Content-Type" not in current
+
+
+def test_if_none_match_star_gets_the_whole_session(user_client, user):
+    # hipflex_api.conditional: "*" in If-None-Match is honoured nowhere, as for the catalog.
+    session = WorkoutSessionFactory(user=user)
+
+    response = user_client.get(detail_url(session.pk), HTTP_IF_NONE_MATCH="*")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == str(session.pk)
 
 
 def test_unknown_or_malformed_id_is_404(user_client):
