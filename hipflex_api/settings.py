@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "hipflex_api.accounts",
     "hipflex_api.changes",
+    "hipflex_api.idempotency",
     "exercises",
     "sessions.apps.TrainingSessionsConfig",
 ]

@@ -1,16 +1,10 @@
-import hashlib
-import json
-import re
 import uuid
-from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -32,14 +26,16 @@ from hipflex_api.accounts.auth import request_user
 from hipflex_api.accounts.models import User
 from hipflex_api.changes.counters import user_version
 from hipflex_api.conditional import conditional_get, if_match_fails, none_match, not_modified
-from hipflex_api.errors import Gone, PreconditionFailed, UnprocessableContent
+from hipflex_api.errors import Gone, PreconditionFailed
+from hipflex_api.idempotency.keys import IdempotentRequest
+from hipflex_api.idempotency.keys import atomic as idempotency_atomic
 from hipflex_api.pagination import StartedAtCursorPagination, positive_int_param
 from hipflex_api.serializers import ErrorSerializer
 
 from . import services
 from .coaching import advice_for
 from .filters import WorkoutSessionFilter
-from .models import IdempotencyRecord, WorkoutSession
+from .models import WorkoutSession
 from .serializers import (
     AdviceSerializer,
     ExportSerializer,
@@ -103,12 +99,6 @@ _GONE = OpenApiResponse(ErrorSerializer, description="The session was deleted.")
 _KEY_REUSED = OpenApiResponse(
     ErrorSerializer, description="The Idempotency-Key was used before with another body."
 )
-_KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
-
-
-def _request_hash(data: Any) -> str:
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _body_id(data: Any) -> uuid.UUID | None:
@@ -250,77 +240,44 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         return self._respond(session)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get("Idempotency-Key")
-        request_hash = ""
-        if key is not None:
-            if not _KEY_PATTERN.fullmatch(key):
-                raise ValidationError(
-                    {"Idempotency-Key": ["Must be 1 to 255 printable characters, no spaces."]}
-                )
-            request_hash = _request_hash(request.data)
-            if (replay := self._replay(key, request_hash)) is not None:
-                return replay
+        idempotent = IdempotentRequest.of(request)
+        if idempotent is not None and (replay := idempotent.replay()) is not None:
+            return self._located(replay)
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
             # A retry must get its stored session back even if an exercise in it has been
             # unpublished since, or the phone would hold a session it cannot upload.
-            if (session_id := _body_id(request.data)) is not None and (
-                stored := self._stored(session_id)
-            ) is not None:
+            if (stored := self._stored(_body_id(request.data))) is not None:
                 return stored
             raise ValidationError(serializer.errors)  # type: ignore[arg-type]  # as is_valid raises it
-        session_id = serializer.validated_data.get("id")
-        # A key's record commits with the session it answers for. Without a key, the
-        # service's own transaction is the only one: no savepoint inside an outer one.
-        together = transaction.atomic() if key is not None else nullcontext()
         try:
-            with together:
+            with idempotency_atomic(idempotent):
                 session = services.session_create(
                     user=request_user(request), data=serializer.validated_data
                 )
                 response = self._answer(session, status.HTTP_201_CREATED)
-                if key is not None:
-                    IdempotencyRecord.objects.create(
-                        user=request_user(request),
-                        key=key,
-                        request_hash=request_hash,
-                        status_code=response.status_code,
-                        response_body=json.loads(json.dumps(response.data, default=str)),
-                        etag=session.etag,
-                    )
+                if idempotent is not None:
+                    idempotent.record(response)
         except IntegrityError:
             # The id is stored already (a retry, or a concurrent twin of this request that
             # committed first): replay the key's answer, or answer with the stored session.
             # Looking only now keeps the usual upload, a new id, to the queries that save it.
-            if key is not None and (replay := self._replay(key, request_hash)) is not None:
-                return replay
-            if session_id is not None and (stored := self._stored(session_id)) is not None:
+            if idempotent is not None and (replay := idempotent.replay()) is not None:
+                return self._located(replay)
+            if (stored := self._stored(serializer.validated_data.get("id"))) is not None:
                 return stored
             raise
-        response["Location"] = f"{request.path}{session.pk}/"
-        return response
+        return self._located(response)
 
-    def _replay(self, key: str, request_hash: str) -> Response | None:
-        records = IdempotencyRecord.objects.filter(user=request_user(self.request), key=key)
-        # A key is remembered for IDEMPOTENCY_KEY_TTL; after that it is free to be used again.
-        records.filter(created_at__lt=timezone.now() - settings.IDEMPOTENCY_KEY_TTL).delete()
-        record = records.first()
-        if record is None:
-            return None
-        if record.request_hash != request_hash:
-            raise UnprocessableContent(
-                "This Idempotency-Key was used before with a different body; use a new key.",
-                code="idempotency_key_reused",
-            )
-        response = Response(record.response_body, status=record.status_code)
-        response["Idempotent-Replayed"] = "true"
-        if record.etag:
-            response["ETag"] = record.etag
-        if (session_id := record.response_body.get("id")) is not None:
+    def _located(self, response: Response) -> Response:
+        """A new session's answer (first or replayed) with its URL."""
+        if (session_id := response.data.get("id")) is not None:
             response["Location"] = f"{self.request.path}{session_id}/"
         return response
 
-    def _stored(self, session_id: uuid.UUID) -> Response | None:
+    def _stored(self, session_id: uuid.UUID | None) -> Response | None:
+        if session_id is None:
+            return None
         session = services.session_for_retry(user=request_user(self.request), session_id=session_id)
         return None if session is None else self._answer(session, status.HTTP_200_OK)
 

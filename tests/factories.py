@@ -21,7 +21,8 @@ from exercises.models import (
     Muscle,
 )
 from hipflex_api.changes.counters import next_change_seq, user_scope
-from sessions.models import IdempotencyRecord, SetLog, WorkoutSession
+from hipflex_api.idempotency.models import IdempotencyRecord
+from sessions.models import SetLog, WorkoutSession
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -8,7 +8,13 @@ from rest_framework.validators import UniqueValidator
 
 import sessions.services
 from exercises.models import Exercise, ExerciseQuerySet
-from hipflex_api.domain_errors import AccountDeleted
+from hipflex_api.domain_errors import (
+    AccountDeleted,
+    ConflictError,
+    DomainError,
+    GoneError,
+    InvalidInput,
+)
 from hipflex_api.errors import exception_handler
 from tests.factories import ExerciseFactory, MuscleFactory
 from tests.helpers import assert_error
@@ -104,6 +110,28 @@ def test_an_account_deleted_during_a_write_is_401_with_the_challenge(user_client
 
     assert_error(response, 401, "user_not_found")
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code", "fields"),
+    [
+        (InvalidInput("Not in this routine: lunge.", field="keep"), 400, "invalid", ["keep"]),
+        (DomainError("A rule said no."), 400, "invalid", [None]),
+        (ConflictError("This id is taken."), 409, "conflict", []),
+        (GoneError("This was deleted."), 410, "gone", []),
+    ],
+)
+def test_each_kind_of_domain_error_has_one_status(error, status, code, fields):
+    response = exception_handler(error, {"request": None, "view": None})
+
+    assert response.status_code == status
+    assert response.data["code"] == code
+    assert response.data["status"] == status
+    assert [e["field"] for e in response.data["errors"]] == fields
+    assert error.message in (
+        response.data["detail"],
+        *[e["message"] for e in response.data["errors"]],
+    )
 
 
 def test_plain_user_write_is_403_permission_denied(user_client):

@@ -10,7 +10,8 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from hipflex_api.accounts.models import User
-from sessions.models import IdempotencyRecord, SetLog, WorkoutSession
+from hipflex_api.idempotency.models import IdempotencyRecord
+from sessions.models import SetLog, WorkoutSession
 from tests.factories import (
     ExerciseFactory,
     IdempotencyRecordFactory,

@@ -16,8 +16,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from hipflex_api.idempotency.models import IdempotencyRecord
 from sessions import services
-from sessions.models import IdempotencyRecord, SetLog, WorkoutSession
+from sessions.models import SetLog, WorkoutSession
 from tests.factories import ExerciseFactory, UserFactory, WorkoutSessionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

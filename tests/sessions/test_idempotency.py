@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from hipflex_api.changes.counters import user_scope
 from hipflex_api.changes.models import ChangeCounter
-from sessions.models import IdempotencyRecord, SetLog, WorkoutSession
+from hipflex_api.idempotency.models import IdempotencyRecord
+from sessions.models import SetLog, WorkoutSession
 from tests.factories import IdempotencyRecordFactory, WorkoutSessionFactory
 from tests.helpers import error_fields
 

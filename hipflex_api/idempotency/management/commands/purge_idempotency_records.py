@@ -1,10 +1,8 @@
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from sessions.models import IdempotencyRecord
+from hipflex_api.idempotency.keys import purge
 
 
 class Command(BaseCommand):
@@ -14,8 +12,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        cutoff = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
-        deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+        deleted, cutoff = purge()
         self.stdout.write(
             f"Deleted {deleted} idempotency records older than {cutoff:%Y-%m-%d %H:%M}."
         )

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from sessions.models import IdempotencyRecord
+from hipflex_api.idempotency.models import IdempotencyRecord
 from tests.factories import IdempotencyRecordFactory
 
 pytestmark = pytest.mark.django_db
