@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 
 from . import services
 from .models import (
+    ITEM_DOSE_FIELDS,
     Equipment,
     Exercise,
     ExerciseAlias,
@@ -226,15 +227,7 @@ class EquipmentAdmin(admin.ModelAdmin):
 
 class RoutineItemInline(PositionedInline):
     model = RoutineItem
-    fields = [
-        "position",
-        "exercise",
-        "sets",
-        "reps_per_side",
-        "hold_seconds",
-        "rest_seconds",
-        "notes",
-    ]
+    fields = ["position", "exercise", *ITEM_DOSE_FIELDS]
     autocomplete_fields = ["exercise"]
 
 

@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from hipflex_api.changes.counters import catalog_scope, next_change_seq
 
+from . import limits
+
 
 def sees_drafts(user: AbstractUser | AnonymousUser, permission: str) -> bool:
     """Trainers (staff with the permission) see unpublished content; nobody else does.
@@ -130,22 +132,12 @@ class Exercise(models.Model):
             models.CheckConstraint(
                 condition=Q(difficulty__gte=1, difficulty__lte=3), name="exercise_difficulty_valid"
             ),
-            models.CheckConstraint(
-                condition=Q(sets__isnull=True) | Q(sets__gte=1, sets__lte=20),
-                name="exercise_sets_range",
-                violation_error_message="Sets must be from 1 to 20, or empty.",
+            limits.SETS.constraint("sets", name="exercise_sets_range", nullable=True),
+            limits.REPS_PER_SIDE.constraint(
+                "reps_per_side", name="exercise_reps_range", nullable=True
             ),
-            models.CheckConstraint(
-                condition=Q(reps_per_side__isnull=True)
-                | Q(reps_per_side__gte=1, reps_per_side__lte=200),
-                name="exercise_reps_range",
-                violation_error_message="Reps per side must be from 1 to 200, or empty.",
-            ),
-            models.CheckConstraint(
-                condition=Q(hold_seconds__isnull=True)
-                | Q(hold_seconds__gte=1, hold_seconds__lte=600),
-                name="exercise_hold_range",
-                violation_error_message="The hold must be from 1 to 600 seconds, or empty.",
+            limits.HOLD_SECONDS.constraint(
+                "hold_seconds", name="exercise_hold_range", nullable=True
             ),
         ]
 
@@ -399,6 +391,11 @@ class RoutineItemQuerySet(models.QuerySet["RoutineItem"]):
         return self.filter(exercise__published=True)
 
 
+# What a routine item prescribes for its exercise: the admin, the API, a copy of the routine
+# and a session started from it all carry these.
+ITEM_DOSE_FIELDS = ("sets", "reps_per_side", "hold_seconds", "rest_seconds", "notes")
+
+
 class RoutineItem(models.Model):
     """One exercise of a routine, with the dose this routine prescribes for it."""
 
@@ -418,32 +415,20 @@ class RoutineItem(models.Model):
         # admin; the API refuses duplicates in one request.
         ordering = ["position", "id"]
         constraints: ClassVar = [
-            models.CheckConstraint(
-                condition=Q(sets__gte=1, sets__lte=20),
-                name="routine_item_sets_range",
-                violation_error_message="Sets must be from 1 to 20.",
+            limits.SETS.constraint("sets", name="routine_item_sets_range", nullable=False),
+            limits.REPS_PER_SIDE.constraint(
+                "reps_per_side", name="routine_item_reps_range", nullable=True
             ),
-            models.CheckConstraint(
-                condition=Q(reps_per_side__isnull=True)
-                | Q(reps_per_side__gte=1, reps_per_side__lte=200),
-                name="routine_item_reps_range",
-                violation_error_message="Reps per side must be from 1 to 200, or empty.",
-            ),
-            models.CheckConstraint(
-                condition=Q(hold_seconds__isnull=True)
-                | Q(hold_seconds__gte=1, hold_seconds__lte=600),
-                name="routine_item_hold_range",
-                violation_error_message="The hold must be from 1 to 600 seconds, or empty.",
+            limits.HOLD_SECONDS.constraint(
+                "hold_seconds", name="routine_item_hold_range", nullable=True
             ),
             models.CheckConstraint(
                 condition=Q(reps_per_side__isnull=False) | Q(hold_seconds__isnull=False),
                 name="routine_item_reps_or_hold",
                 violation_error_message="Give reps per side, a hold time, or both.",
             ),
-            models.CheckConstraint(
-                condition=Q(rest_seconds__lte=600),
-                name="routine_item_rest_range",
-                violation_error_message="Rest must be at most 600 seconds.",
+            limits.REST_SECONDS.constraint(
+                "rest_seconds", name="routine_item_rest_range", nullable=False
             ),
         ]
 

@@ -12,15 +12,19 @@ from hipflex_api.fields import (
     StrictModelSerializer,
     StrictSlugField,
     WholeItemMixin,
+    max_length_of,
 )
 
-from . import services
+from . import limits, services
 from .models import (
+    ITEM_DOSE_FIELDS,
     Equipment,
     Exercise,
+    ExerciseAlias,
     ExerciseMedia,
     ExerciseMuscle,
     ExerciseProgression,
+    ExerciseStep,
     Muscle,
     Routine,
     RoutineItem,
@@ -42,11 +46,17 @@ class EquipmentSerializer(StrictModelSerializer):
 class TextListField(serializers.ListField):
     """Ordered lines of text, stored one row each (steps, cues, cautions, notes, aliases)."""
 
-    def __init__(self, *, attribute: str = "text", max_length: int = 300, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        attribute: str = "text",
+        max_length: int = max_length_of(ExerciseStep, "text"),
+        **kwargs: Any,
+    ) -> None:
         self.attribute = attribute
         kwargs.setdefault("child", StrictCharField(max_length=max_length))
         kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 50)
+        kwargs.setdefault("max_length", limits.TEXT_LINES)
         super().__init__(**kwargs)
 
     def to_representation(self, data: Any) -> list[str]:
@@ -102,19 +112,18 @@ class ExerciseMediaSerializer(WholeItemMixin, StrictModelSerializer):
 class PrescriptionSerializer(serializers.Serializer):
     """The default dose; null where the exercise does not prescribe that measure."""
 
-    sets = serializers.IntegerField(min_value=1, max_value=20, allow_null=True, required=False)
-    reps_per_side = serializers.IntegerField(
-        min_value=1,
-        max_value=200,
+    sets = limits.SETS.field(allow_null=True, required=False)
+    reps_per_side = limits.REPS_PER_SIDE.field(
         allow_null=True,
         required=False,
         help_text="Repetitions, per side when the exercise is done one side at a time.",
     )
-    hold_seconds = serializers.IntegerField(
-        min_value=1, max_value=600, allow_null=True, required=False
-    )
+    hold_seconds = limits.HOLD_SECONDS.field(allow_null=True, required=False)
     note = StrictCharField(
-        source="prescription_note", max_length=300, allow_blank=True, required=False
+        source="prescription_note",
+        max_length=max_length_of(Exercise, "prescription_note"),
+        allow_blank=True,
+        required=False,
     )
 
 
@@ -179,7 +188,7 @@ class ExerciseSerializer(StrictModelSerializer):
 
     difficulty = _difficulty_field(required=False)
     slug = StrictSlugField(
-        max_length=120,
+        max_length=max_length_of(Exercise, "slug"),
         required=False,
         validators=[UniqueValidator(queryset=Exercise.objects.all())],
         help_text="Made from the name when left out. Fixed once the exercise exists.",
@@ -189,7 +198,11 @@ class ExerciseSerializer(StrictModelSerializer):
     cues = TextListField(help_text="Coaching cues to keep in mind while doing it.")
     cautions = TextListField(help_text="Safety cautions.")
     setup_notes = TextListField(help_text="How to set up before starting.")
-    aliases = TextListField(attribute="name", max_length=120, help_text="Other names for it.")
+    aliases = TextListField(
+        attribute="name",
+        max_length=max_length_of(ExerciseAlias, "name"),
+        help_text="Other names for it.",
+    )
     muscles = ExerciseMuscleSerializer(source="muscle_links", many=True, required=False)
     equipment = ExerciseEquipmentSerializer(source="equipment_links", many=True, required=False)
     milder_options = ExerciseRefSerializer(
@@ -297,42 +310,27 @@ class ExerciseSerializer(StrictModelSerializer):
 
 
 class RoutineItemSerializer(WholeItemMixin, StrictModelSerializer):
-    position = serializers.IntegerField(
-        min_value=0,
-        max_value=1000,
+    position = limits.ROUTINE_POSITION.field(
         required=False,
         help_text="Order in the routine; items are sorted by it. Left out: the order sent.",
     )
-    exercise = StrictSlugField(max_length=120, help_text="The exercise's slug.")
+    exercise = StrictSlugField(
+        max_length=max_length_of(Exercise, "slug"), help_text="The exercise's slug."
+    )
     exercise_name = StrictCharField(source="exercise.name", read_only=True)
     unilateral = StrictBooleanField(
         source="exercise.unilateral",
         read_only=True,
         help_text="Done one side at a time: each set is done per side.",
     )
-    sets = serializers.IntegerField(min_value=1, max_value=20, default=1)
-    reps_per_side = serializers.IntegerField(
-        min_value=1, max_value=200, allow_null=True, required=False
-    )
-    hold_seconds = serializers.IntegerField(
-        min_value=1, max_value=600, allow_null=True, required=False
-    )
-    rest_seconds = serializers.IntegerField(min_value=0, max_value=600, default=0)
-    notes = StrictCharField(max_length=300, allow_blank=True, required=False)
+    sets = limits.SETS.field(default=1)
+    reps_per_side = limits.REPS_PER_SIDE.field(allow_null=True, required=False)
+    hold_seconds = limits.HOLD_SECONDS.field(allow_null=True, required=False)
+    rest_seconds = limits.REST_SECONDS.field(default=0)
 
     class Meta:
         model = RoutineItem
-        fields = [
-            "position",
-            "exercise",
-            "exercise_name",
-            "unilateral",
-            "sets",
-            "reps_per_side",
-            "hold_seconds",
-            "rest_seconds",
-            "notes",
-        ]
+        fields = ["position", "exercise", "exercise_name", "unilateral", *ITEM_DOSE_FIELDS]
 
     def to_representation(self, instance: RoutineItem) -> dict[str, Any]:
         data = super().to_representation(instance)
@@ -359,7 +357,10 @@ class RoutineSerializer(StrictModelSerializer):
         "reps times the hold when an item has both."
     )
     items = RoutineItemSerializer(  # type: ignore[call-arg]  # the stubs lack max_length
-        many=True, min_length=1, max_length=50, help_text="In order; at least one."
+        many=True,
+        min_length=1,
+        max_length=limits.ROUTINE_ITEMS,
+        help_text="In order; at least one.",
     )
 
     class Meta:

@@ -8,6 +8,7 @@ from django.db import transaction
 from hipflex_api.domain_errors import InvalidInput
 
 from .models import (
+    ITEM_DOSE_FIELDS,
     Exercise,
     ExerciseAlias,
     ExerciseCaution,
@@ -161,11 +162,7 @@ def routine_copy(*, routine: Routine, owner: Any) -> Routine:
             routine=copy,
             position=index,
             exercise_id=item.exercise_id,
-            sets=item.sets,
-            reps_per_side=item.reps_per_side,
-            hold_seconds=item.hold_seconds,
-            rest_seconds=item.rest_seconds,
-            notes=item.notes,
+            **{name: getattr(item, name) for name in ITEM_DOSE_FIELDS},
         )
         for index, item in enumerate(RoutineItem.objects.filter(routine=routine).visible_to(owner))
     )

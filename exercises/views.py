@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from hipflex_api.accounts.auth import request_user
+from hipflex_api.fields import columns_of
 from hipflex_api.serializers import ErrorSerializer
 
 from . import services
@@ -34,6 +35,7 @@ from .serializers import (
     ExerciseSerializer,
     ExerciseSummarySerializer,
     MuscleSerializer,
+    RoutineItemSerializer,
     RoutineSerializer,
 )
 
@@ -229,21 +231,11 @@ class RoutineViewSet(viewsets.ModelViewSet):
     filterset_class = RoutineFilter
 
     def get_queryset(self) -> QuerySet[Routine]:
+        # The columns the items show; the exercise's slug stands in for its id.
         items = (
             RoutineItem.objects.visible_to(self.request.user)
             .select_related("exercise")
-            .only(
-                "routine_id",
-                "position",
-                "sets",
-                "reps_per_side",
-                "hold_seconds",
-                "rest_seconds",
-                "notes",
-                "exercise__slug",
-                "exercise__name",
-                "exercise__unilateral",
-            )
+            .only("routine_id", *columns_of(RoutineItemSerializer), "exercise__slug")
         )
         # One query for the items of the whole page and their exercises.
         return Routine.objects.visible_to(self.request.user).prefetch_related(

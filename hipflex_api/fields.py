@@ -5,6 +5,7 @@ generated from the schema never send those on purpose, so accepting them only hi
 """
 
 import copy
+import functools
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -100,6 +101,26 @@ class StrictModelSerializer(serializers.ModelSerializer):
             template = super().get_fields()
             cls._field_template = template
         return copy.deepcopy(template)
+
+
+def max_length_of(model: type[models.Model], field: str) -> int:
+    """A model field's max_length, for a serializer field declared by hand."""
+    length = model._meta.get_field(field).max_length  # type: ignore[union-attr]
+    if length is None:
+        raise TypeError(f"{model.__name__}.{field} has no max_length.")
+    return int(length)
+
+
+@functools.cache
+def columns_of(serializer_class: type[serializers.Serializer]) -> tuple[str, ...]:
+    """The model columns a serializer reads, as only() takes them: its fields' sources, with
+    relations followed (`exercise.name` is `exercise__name`). Worked out once per class."""
+    fields = serializer_class().fields.values()
+    return tuple(
+        str(field.source).replace(".", "__")
+        for field in fields
+        if field.source != "*" and not field.write_only
+    )
 
 
 class WholeItemMixin:

@@ -6,6 +6,9 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
+# The most rows one page of any list may hold.
+MAX_PAGE_SIZE = 100
+
 
 def positive_int_param(request: Request, name: str, maximum: int | None = None) -> int | None:
     raw = request.query_params.get(name)
@@ -25,7 +28,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     """Page numbers with strict parameters: garbage or an oversize page is a 400, not a guess."""
 
     page_size_query_param = "page_size"
-    max_page_size = 100
+    max_page_size = MAX_PAGE_SIZE
     invalid_page_message = "Page {page_number} does not exist: {message}."
 
     def get_page_size(self, request: Request) -> int | None:
@@ -50,7 +53,7 @@ class StartedAtCursorPagination(pagination.CursorPagination):
 
     ordering = ("-started_at", "-id")
     page_size_query_param = "page_size"
-    max_page_size = 100
+    max_page_size = MAX_PAGE_SIZE
 
     def get_page_size(self, request: Request) -> int | None:
         size = positive_int_param(request, self.page_size_query_param, self.max_page_size)

@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import SetLog, WorkoutSession
+from .models import SET_FIELDS, SetLog, WorkoutSession
 
 
 class SuperuserReadOnly:
@@ -26,17 +26,7 @@ class SuperuserReadOnly:
         return False
 
 
-_SET_COLUMNS = (
-    "position",
-    "exercise",
-    "side",
-    "reps",
-    "hold_seconds",
-    "pain",
-    "notes",
-    "done",
-    "rest_seconds",
-)
+_SET_COLUMNS = ("position", *SET_FIELDS)
 
 
 class SetLogInline(SuperuserReadOnly, admin.TabularInline):

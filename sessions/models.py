@@ -8,6 +8,8 @@ from django.db.models import F, Q
 from exercises.models import Exercise, Routine
 from hipflex_api.accounts.models import User
 
+from . import limits
+
 
 class WorkoutSessionQuerySet(models.QuerySet["WorkoutSession"]):
     def for_user(self, user: "User") -> "WorkoutSessionQuerySet":
@@ -64,9 +66,8 @@ class WorkoutSession(models.Model):
         ]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["user", "change_seq"], name="session_user_change_seq"),
-            models.CheckConstraint(
-                condition=Q(perceived_effort__isnull=True) | Q(perceived_effort__lte=10),
-                name="session_effort_range",
+            limits.PERCEIVED_EFFORT.constraint(
+                "perceived_effort", name="session_effort_range", nullable=True
             ),
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
@@ -80,6 +81,11 @@ class WorkoutSession(models.Model):
     @property
     def etag(self) -> str:
         return f'"{self.version}"'
+
+
+# What a logged set holds, in the order the API shows it: the serializer, the admin and the
+# comparison of an upload with what is stored all name these.
+SET_FIELDS = ("exercise", "side", "reps", "hold_seconds", "pain", "notes", "done", "rest_seconds")
 
 
 class SetLog(models.Model):
@@ -124,20 +130,10 @@ class SetLog(models.Model):
                 condition=Q(reps__isnull=False) | Q(hold_seconds__isnull=False),
                 name="setlog_reps_or_hold",
             ),
-            models.CheckConstraint(
-                condition=Q(reps__isnull=True) | Q(reps__gte=1, reps__lte=1000),
-                name="setlog_reps_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(hold_seconds__isnull=True)
-                | Q(hold_seconds__gte=1, hold_seconds__lte=3600),
-                name="setlog_hold_range",
-            ),
-            models.CheckConstraint(condition=Q(pain__lte=10), name="setlog_pain_range"),
-            models.CheckConstraint(
-                condition=Q(rest_seconds__isnull=True) | Q(rest_seconds__lte=600),
-                name="setlog_rest_range",
-            ),
+            limits.REPS.constraint("reps", name="setlog_reps_range", nullable=True),
+            limits.HOLD_SECONDS.constraint("hold_seconds", name="setlog_hold_range", nullable=True),
+            limits.PAIN.constraint("pain", name="setlog_pain_range", nullable=False),
+            limits.REST_SECONDS.constraint("rest_seconds", name="setlog_rest_range", nullable=True),
             models.CheckConstraint(
                 condition=Q(side__in=["left", "right", "both"]), name="setlog_side_valid"
             ),

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
 
+from exercises import limits as prescribed
 from exercises.models import Exercise
 from exercises.serializers import ExerciseRefSerializer, ExerciseSummarySerializer, resolve_slugs
 from hipflex_api.accounts.serializers import ProfileSerializer
@@ -16,9 +17,11 @@ from hipflex_api.fields import (
     StrictSlugField,
     StrictUUIDField,
     WholeItemMixin,
+    max_length_of,
 )
 
-from .models import SetLog, WorkoutSession
+from . import limits
+from .models import SET_FIELDS, SetLog, WorkoutSession
 
 
 def _version_field() -> serializers.IntegerField:
@@ -44,52 +47,30 @@ class SetLogSerializer(WholeItemMixin, StrictModelSerializer):
     """One set: give `reps`, `hold_seconds`, or both."""
 
     exercise = StrictSlugField(
-        max_length=120, help_text="Slug of a published exercise, such as `king-runner`."
+        max_length=max_length_of(Exercise, "slug"),
+        help_text="Slug of a published exercise, such as `king-runner`.",
     )
-    reps = serializers.IntegerField(
-        min_value=1, max_value=1000, allow_null=True, required=False, help_text="Reps done."
+    reps = limits.REPS.field(allow_null=True, required=False, help_text="Reps done.")
+    hold_seconds = limits.HOLD_SECONDS.field(
+        allow_null=True, required=False, help_text="Seconds held."
     )
-    hold_seconds = serializers.IntegerField(
-        min_value=1, max_value=3600, allow_null=True, required=False, help_text="Seconds held."
-    )
-    pain = serializers.IntegerField(
-        min_value=0, max_value=10, default=0, help_text="0 (none) to 10 (worst)."
-    )
-    notes = StrictCharField(max_length=500, allow_blank=True, required=False)
+    pain = limits.PAIN.field(default=0, help_text="0 (none) to 10 (worst).")
     done = StrictBooleanField(
         default=True, help_text="False for a set planned from a routine and not done yet."
     )
-    rest_seconds = serializers.IntegerField(
-        min_value=0,
-        max_value=600,
-        allow_null=True,
-        required=False,
-        help_text="Planned rest after the set.",
+    rest_seconds = limits.REST_SECONDS.field(
+        allow_null=True, required=False, help_text="Planned rest after the set."
     )
 
     class Meta:
         model = SetLog
-        fields = [
-            "exercise",
-            "side",
-            "reps",
-            "hold_seconds",
-            "pain",
-            "notes",
-            "done",
-            "rest_seconds",
-        ]
+        fields = list(SET_FIELDS)
 
     def to_representation(self, instance: SetLog) -> dict[str, Any]:
+        # The exercise by its slug; the rest as stored.
         return {
             "exercise": instance.exercise.slug,
-            "side": instance.side,
-            "reps": instance.reps,
-            "hold_seconds": instance.hold_seconds,
-            "pain": instance.pain,
-            "notes": instance.notes,
-            "done": instance.done,
-            "rest_seconds": instance.rest_seconds,
+            **{name: getattr(instance, name) for name in SET_FIELDS[1:]},
         }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -110,10 +91,12 @@ class WorkoutSessionSerializer(StrictModelSerializer):
         help_text="Chosen by the client to make uploads idempotent, or by the server if left out.",
     )
     # Defaults, so that a PUT leaving a field out clears it rather than keeping the old value.
-    perceived_effort = serializers.IntegerField(
-        min_value=0, max_value=10, allow_null=True, default=None, help_text="0 to 10."
+    perceived_effort = limits.PERCEIVED_EFFORT.field(
+        allow_null=True, default=None, help_text="0 to 10."
     )
-    notes = StrictCharField(max_length=2000, allow_blank=True, default="")
+    notes = StrictCharField(
+        max_length=max_length_of(WorkoutSession, "notes"), allow_blank=True, default=""
+    )
     version = _version_field()
     sets = SetLogSerializer(  # type: ignore[call-arg]  # the stubs lack max_length
         many=True,
@@ -225,7 +208,7 @@ class RoutineStartSerializer(serializers.Serializer):
         child=StrictSlugField(),
         required=False,
         default=list,
-        max_length=50,
+        max_length=prescribed.ROUTINE_ITEMS,
         help_text="Slugs of the routine's exercises to keep where a milder option would take "
         "their place.",
     )
@@ -233,7 +216,7 @@ class RoutineStartSerializer(serializers.Serializer):
         child=StrictSlugField(),
         required=False,
         default=list,
-        max_length=50,
+        max_length=prescribed.ROUTINE_ITEMS,
         help_text="Slugs of the routine's exercises to swap for the harder option the advice "
         "proposes; without this, a harder option is only proposed.",
     )

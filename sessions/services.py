@@ -13,12 +13,15 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from exercises.models import DeletedExercise, Exercise, Routine, RoutineItem
+from exercises.serializers import ExerciseSummarySerializer
 from hipflex_api.accounts.models import User
 from hipflex_api.changes.counters import next_user_change_seq
 from hipflex_api.domain_errors import ConflictError, GoneError, InvalidInput
+from hipflex_api.fields import columns_of
 
 from .coaching import advice_for
-from .models import SetLog, WorkoutSession
+from .models import SET_FIELDS, SetLog, WorkoutSession
+from .serializers import SetLogSerializer
 
 _SESSION_FIELDS = ("started_at", "ended_at", "notes", "perceived_effort")
 
@@ -26,16 +29,7 @@ _SESSION_FIELDS = ("started_at", "ended_at", "notes", "perceived_effort")
 def sessions_with_sets(queryset: QuerySet[WorkoutSession]) -> QuerySet[WorkoutSession]:
     # One query for all sets of the page and their exercise slugs, not one per session.
     sets = SetLog.objects.select_related("exercise").only(
-        "session_id",
-        "position",
-        "side",
-        "reps",
-        "hold_seconds",
-        "pain",
-        "notes",
-        "done",
-        "rest_seconds",
-        "exercise__slug",
+        "session_id", "position", *columns_of(SetLogSerializer), "exercise__slug"
     )
     return queryset.prefetch_related(Prefetch("sets", queryset=sets))
 
@@ -113,7 +107,9 @@ def session_update(*, session: WorkoutSession, data: dict[str, Any]) -> WorkoutS
     return session
 
 
-_SET_KEY = ("exercise_id", "side", "reps", "hold_seconds", "pain", "notes", "done", "rest_seconds")
+_SET_KEY = tuple(
+    field.attname for field in SetLog._meta.concrete_fields if field.name in SET_FIELDS
+)
 
 
 def _set_key(item: SetLog) -> tuple[Any, ...]:
@@ -198,18 +194,7 @@ def _catalog_changes(since: int, limit: int) -> list[Exercise | DeletedExercise]
     """Exercises saved and deleted after `since`, in change order, at most `limit` + 1."""
     saved = (
         Exercise.objects.filter(change_seq__gt=since)
-        .only(
-            "slug",
-            "name",
-            "kind",
-            "summary",
-            "difficulty",
-            "unilateral",
-            "published",
-            "first_published_at",
-            "updated_at",
-            "change_seq",
-        )
+        .only(*columns_of(ExerciseSummarySerializer), "first_published_at", "change_seq")
         .order_by("change_seq")[: limit + 1]
     )
     deleted = DeletedExercise.objects.filter(change_seq__gt=since).order_by("change_seq")

@@ -32,7 +32,7 @@ from hipflex_api.idempotency.keys import atomic as idempotency_atomic
 from hipflex_api.pagination import StartedAtCursorPagination, positive_int_param
 from hipflex_api.serializers import ErrorSerializer
 
-from . import services
+from . import limits, services
 from .coaching import advice_for
 from .filters import WorkoutSessionFilter
 from .models import WorkoutSession
@@ -359,7 +359,9 @@ class SyncView(APIView):
             OpenApiParameter(
                 "limit",
                 OpenApiTypes.INT,
-                description="Most sessions (and exercises) in one page: 1 to 500, default 100.",
+                description="Most sessions (and exercises) in one page: "
+                f"{limits.SYNC_PAGE.low} to {limits.SYNC_PAGE.high}, "
+                f"default {limits.SYNC_PAGE_DEFAULT}.",
             ),
         ],
         responses={
@@ -380,7 +382,8 @@ class SyncView(APIView):
                 since = services.SyncCursor.decode(raw)
             except services.InvalidCursor as exc:
                 raise ValidationError({"since": [str(exc)]}) from exc
-        limit = positive_int_param(request, "limit", 500) or 100
+        limit = positive_int_param(request, "limit", limits.SYNC_PAGE.high)
+        limit = limit or limits.SYNC_PAGE_DEFAULT
         page = services.sync_page(user=request_user(request), since=since, limit=limit)
         return Response(SyncPageSerializer(page).data)
 

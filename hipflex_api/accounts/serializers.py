@@ -9,7 +9,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
-from hipflex_api.fields import StrictCharField, StrictModelSerializer
+from hipflex_api.fields import StrictCharField, StrictModelSerializer, max_length_of
 
 from .models import User
 
@@ -31,7 +31,10 @@ class ProfileSerializer(StrictModelSerializer):
 
 class RegisterSerializer(StrictModelSerializer):
     password = StrictCharField(
-        write_only=True, max_length=128, style={"input_type": "password"}, trim_whitespace=False
+        write_only=True,
+        max_length=max_length_of(User, "password"),
+        style={"input_type": "password"},
+        trim_whitespace=False,
     )
 
     class Meta:
@@ -94,7 +97,9 @@ class LogoutSerializer(serializers.Serializer):
 
 class PasswordChangeSerializer(serializers.Serializer):
     old_password = StrictCharField(write_only=True, trim_whitespace=False)
-    new_password = StrictCharField(write_only=True, max_length=128, trim_whitespace=False)
+    new_password = StrictCharField(
+        write_only=True, max_length=max_length_of(User, "password"), trim_whitespace=False
+    )
 
     def validate_old_password(self, value: str) -> str:
         if not self.context["request"].user.check_password(value):

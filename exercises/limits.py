@@ -1,0 +1,15 @@
+"""How much an exercise or a routine item may prescribe, and how long its lists may be: the
+one source of the database constraints, the serializer fields and the admin's checks."""
+
+from hipflex_api.ranges import Range
+
+SETS = Range("Sets", 1, 20)
+REPS_PER_SIDE = Range("Reps per side", 1, 200)
+HOLD_SECONDS = Range("The hold", 1, 600, " seconds")
+REST_SECONDS = Range("Rest", 0, 600, " seconds")
+ROUTINE_POSITION = Range("The position", 0, 1000)
+
+# Lines of text (steps, cues, cautions, set-up notes, aliases) one exercise may hold.
+TEXT_LINES = 50
+# Items one routine may hold.
+ROUTINE_ITEMS = 50
