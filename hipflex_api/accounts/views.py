@@ -1,6 +1,5 @@
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
@@ -11,9 +10,7 @@ from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from hipflex_api.serializers import ErrorSerializer
-
-from . import services
+from . import openapi, services
 from .auth import JWTAuthentication
 from .models import User
 from .serializers import (
@@ -21,9 +18,7 @@ from .serializers import (
     PasswordChangeSerializer,
     PasswordConfirmSerializer,
     ProfileSerializer,
-    RegisteredSerializer,
     RegisterSerializer,
-    TokenPairSerializer,
     refresh_token_revoked,
     token_pair_for,
 )
@@ -33,9 +28,6 @@ from .throttles import (
     PasswordGuessThrottle,
     RegisterThrottle,
 )
-
-_BAD_CREDENTIALS = OpenApiResponse(ErrorSerializer, description="Wrong email or password.")
-_BAD_TOKEN = OpenApiResponse(ErrorSerializer, description="The token is invalid or expired.")
 
 
 class AuthViewSet(viewsets.GenericViewSet):
@@ -47,13 +39,7 @@ class AuthViewSet(viewsets.GenericViewSet):
         # Without authenticators DRF would turn logout's 401 for a bad token into a 403.
         return JWTAuthentication().authenticate_header(request)
 
-    @extend_schema(
-        summary="Create an account",
-        description="Django's password rules apply. Answers with the new profile and a first "
-        "token pair, so the app is logged in at once.",
-        request=RegisterSerializer,
-        responses={201: RegisteredSerializer},
-    )
+    @openapi.register_schema
     @action(detail=False, methods=["post"], throttle_classes=[RegisterThrottle])
     def register(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data, context={"request": request})
@@ -62,14 +48,7 @@ class AuthViewSet(viewsets.GenericViewSet):
         body = {"user": ProfileSerializer(user).data, **token_pair_for(user)}
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        summary="Log out",
-        description="Revokes the refresh token, so it can no longer be traded for access "
-        "tokens; logging out again with it succeeds too. Access tokens already issued expire "
-        "on their own within minutes.",
-        request=LogoutSerializer,
-        responses={204: None, 401: _BAD_TOKEN},
-    )
+    @openapi.logout_schema
     @action(detail=False, methods=["post"])
     def logout(self, request: Request) -> Response:
         serializer = LogoutSerializer(data=request.data)
@@ -84,12 +63,7 @@ class AuthViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(
-    summary="Log in",
-    description="Trades an email and password for an access and refresh token pair. Attempts "
-    "are limited per address, and failed attempts per account.",
-    responses={200: TokenPairSerializer, 401: _BAD_CREDENTIALS},
-)
+@openapi.token_obtain_schema
 class TokenObtainView(jwt_views.TokenObtainPairView):
     throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
 
@@ -101,30 +75,12 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
             raise
 
 
-@extend_schema(
-    summary="Refresh tokens",
-    description="Trades a refresh token for a new pair. The old refresh token is revoked: keep "
-    "the new one.",
-    responses={200: TokenPairSerializer, 401: _BAD_TOKEN},
-)
+@openapi.token_refresh_schema
 class TokenRefreshView(jwt_views.TokenRefreshView):
     pass
 
 
-@extend_schema_view(
-    retrieve=extend_schema(summary="Get my profile"),
-    partial_update=extend_schema(summary="Change my profile"),
-    destroy=extend_schema(
-        summary="Delete my account",
-        description="Deletes the account and everything it logged, for good. The body confirms "
-        "the password.",
-        request=PasswordConfirmSerializer,
-        responses={
-            204: None,
-            400: OpenApiResponse(ErrorSerializer, description="The password is not correct."),
-        },
-    ),
-)
+@openapi.me_schema
 class MeViewSet(
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -155,13 +111,7 @@ class MeViewSet(
         services.user_delete(user=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        summary="Change my password",
-        description="Needs the current password. Every device is logged out; the answer holds "
-        "a fresh token pair for this one.",
-        request=PasswordChangeSerializer,
-        responses={200: TokenPairSerializer},
-    )
+    @openapi.password_schema
     @action(detail=False, methods=["post"])
     def password(self, request: Request) -> Response:
         serializer = PasswordChangeSerializer(data=request.data, context={"request": request})

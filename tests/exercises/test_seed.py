@@ -1,33 +1,22 @@
 import pytest
-from django.core.management import call_command
 
 from exercises.models import Equipment, Exercise, ExerciseProgression, Muscle, RoutineItem
-from exercises.views import KING_RUNNER_EXAMPLE
+from exercises.openapi import KING_RUNNER_EXAMPLE
+from tests.conftest import EXERCISES_URL, exercise_url
+from tests.exercises.conftest import ARTICLE_ORDER, seed_catalog
 from tests.factories import ExerciseFactory
 
 pytestmark = pytest.mark.django_db
 
-ARTICLE_ORDER = [
-    "strengthener-with-a-band",
-    "half-kneeling-stretch",
-    "king-runner",
-    "gravity-assisted-stretch",
-]
-
-
-@pytest.fixture
-def seeded():
-    call_command("seed_catalog", verbosity=0)
-
 
 def _detail(api_client, slug):
-    response = api_client.get(f"/api/v1/exercises/{slug}/")
+    response = api_client.get(exercise_url(slug))
     assert response.status_code == 200
     return response.json()
 
 
 def test_seed_has_the_articles_four_published_exercises(seeded, api_client):
-    body = api_client.get("/api/v1/exercises/").json()
+    body = api_client.get(EXERCISES_URL).json()
     assert sorted(item["slug"] for item in body["results"]) == sorted(ARTICLE_ORDER)
     assert all(item["published"] for item in body["results"])
 
@@ -104,7 +93,7 @@ def test_muscle_data_says_which_hip_flexors_reach_the_low_back_and_the_knee(seed
 
 def test_seeding_twice_adds_nothing(seeded):
     counts = (Exercise.objects.count(), Muscle.objects.count(), Equipment.objects.count())
-    call_command("seed_catalog", verbosity=0)
+    seed_catalog()
     assert (Exercise.objects.count(), Muscle.objects.count(), Equipment.objects.count()) == counts
     assert ExerciseProgression.objects.count() == 1
 
@@ -114,7 +103,7 @@ def test_seeding_again_keeps_a_trainers_edits(seeded):
     king.summary = "Edited by a trainer."
     king.save()
     ExerciseProgression.objects.all().delete()
-    call_command("seed_catalog", verbosity=0)
+    seed_catalog()
     assert Exercise.objects.get(slug="king-runner").summary == "Edited by a trainer."
     # Both ends of the link already existed, so removing it was the trainer's call.
     assert not ExerciseProgression.objects.exists()
@@ -123,7 +112,7 @@ def test_seeding_again_keeps_a_trainers_edits(seeded):
 def test_seeding_again_does_not_bring_back_a_deleted_exercise(seeded):
     RoutineItem.objects.filter(exercise__slug="king-runner").delete()
     Exercise.objects.filter(slug="king-runner").delete()
-    call_command("seed_catalog", verbosity=0)
+    seed_catalog()
     assert not Exercise.objects.filter(name="King Runner").exists()
     assert not ExerciseProgression.objects.exists()
 
@@ -131,7 +120,7 @@ def test_seeding_again_does_not_bring_back_a_deleted_exercise(seeded):
 def test_seeding_again_after_a_trainer_renames_a_slug_changes_nothing(seeded):
     Exercise.objects.filter(slug="king-runner").update(slug="couch-stretch")
     Muscle.objects.filter(slug="iliacus").update(slug="iliacus-muscle")
-    call_command("seed_catalog", verbosity=0)
+    seed_catalog()
     assert Exercise.objects.count() == 4
     assert not Exercise.objects.filter(slug="king-runner").exists()
     assert Muscle.objects.count() == 4
@@ -139,7 +128,7 @@ def test_seeding_again_after_a_trainer_renames_a_slug_changes_nothing(seeded):
 
 def test_seed_leaves_alone_an_exercise_a_trainer_wrote_first(api_client):
     ExerciseFactory(name="King Runner", slug="my-king-runner", summary="Mine.")
-    call_command("seed_catalog", verbosity=0)
+    seed_catalog()
     assert Exercise.objects.get(name="King Runner").summary == "Mine."
     assert Exercise.objects.count() == 4
     # Its link had one end taken by the trainer's own exercise, so it is not made.

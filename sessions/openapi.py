@@ -1,0 +1,240 @@
+"""The OpenAPI text of workout sessions, sync, advice, routine starts and my data."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+
+from hipflex_api.serializers import ErrorSerializer
+
+from . import limits
+from .serializers import (
+    AdviceSerializer,
+    ExportSerializer,
+    ProgressStatsSerializer,
+    RoutineStartSerializer,
+    StartedSessionSerializer,
+    StatsQuerySerializer,
+    SyncPageSerializer,
+    WorkoutSessionSerializer,
+)
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Any unique string (a UUID is ideal), at most 255 printable characters. A retry "
+    "with the same key and body gets the first response again, marked `Idempotent-Replayed: "
+    "true`; the same key with another body gets 422.",
+)
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag the change was based on. If the session changed since, the answer "
+    "is 412 and nothing is saved.",
+)
+
+
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="An ETag the client holds; 304 when it is still current.",
+)
+
+
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201, 304],
+    description="The session's version; send it back as If-Match when changing it.",
+)
+
+
+LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[201],
+    description="The new session's URL.",
+)
+
+
+REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[201],
+    description="`true` when this is the stored first response to an earlier request with the "
+    "same Idempotency-Key.",
+)
+
+
+SESSION_ID = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The session's id."
+)
+
+
+_STALE = OpenApiResponse(ErrorSerializer, description="If-Match is stale; nothing was saved.")
+
+
+_GONE = OpenApiResponse(ErrorSerializer, description="The session was deleted.")
+
+
+_KEY_REUSED = OpenApiResponse(
+    ErrorSerializer, description="The Idempotency-Key was used before with another body."
+)
+
+
+workout_session_schema = extend_schema_view(
+    list=extend_schema(
+        summary="List my sessions",
+        description="The caller's sessions, newest first, a cursor page at a time.",
+    ),
+    retrieve=extend_schema(
+        summary="Get a session",
+        parameters=[SESSION_ID, IF_NONE_MATCH, ETAG],
+        responses={
+            200: WorkoutSessionSerializer,
+            304: OpenApiResponse(description="The ETag sent in If-None-Match is current."),
+            410: _GONE,
+        },
+    ),
+    create=extend_schema(
+        summary="Upload a session",
+        description="The session and its sets are saved together or not at all. Retries are "
+        "safe: a session whose `id` is already stored comes back as it is (200), and an "
+        "`Idempotency-Key` replays the first response.",
+        parameters=[IDEMPOTENCY_KEY, ETAG, LOCATION, REPLAYED],
+        responses={
+            201: WorkoutSessionSerializer,
+            200: OpenApiResponse(
+                WorkoutSessionSerializer, description="A session with this id was already stored."
+            ),
+            410: _GONE,
+            422: _KEY_REUSED,
+        },
+    ),
+    update=extend_schema(
+        summary="Replace or create a session",
+        description="Replaces the session and all its sets. A session id that does not exist "
+        "yet is created (201), so an upload can name its own id and be retried; a retry that "
+        "changes nothing answers 200, whatever its If-Match.",
+        parameters=[SESSION_ID, IF_MATCH, ETAG, LOCATION],
+        responses={
+            200: WorkoutSessionSerializer,
+            201: WorkoutSessionSerializer,
+            410: _GONE,
+            412: _STALE,
+        },
+    ),
+    partial_update=extend_schema(
+        summary="Change part of a session",
+        description="Changes the fields given; `sets`, when given, replaces all the sets. A "
+        "retry that changes nothing answers 200, whatever its If-Match.",
+        parameters=[SESSION_ID, IF_MATCH, ETAG],
+        responses={200: WorkoutSessionSerializer, 410: _GONE, 412: _STALE},
+    ),
+    destroy=extend_schema(
+        summary="Delete a session",
+        description="Leaves a tombstone that sync hands to the other devices. Deleting again "
+        "succeeds.",
+        parameters=[SESSION_ID, IF_MATCH],
+        responses={204: None, 412: _STALE},
+    ),
+)
+
+
+sync_schema = extend_schema(
+    summary="Changes since a cursor",
+    description="The caller's sessions created, changed or deleted, and the catalog's "
+    "exercises changed, after `since`, oldest first. Without `since`, everything. Keep "
+    "calling with `next_cursor` while `has_more` is true; store the last `next_cursor` for "
+    "the next sync. Changes are numbered by the database as they commit, so a change saved "
+    "during a sync is never skipped.",
+    parameters=[
+        OpenApiParameter("since", OpenApiTypes.STR, description="A `next_cursor` from before."),
+        OpenApiParameter(
+            "limit",
+            OpenApiTypes.INT,
+            description="Most sessions (and exercises) in one page: "
+            f"{limits.SYNC_PAGE.low} to {limits.SYNC_PAGE.high}, "
+            f"default {limits.SYNC_PAGE_DEFAULT}.",
+        ),
+    ],
+    responses={
+        200: SyncPageSerializer,
+        400: OpenApiResponse(ErrorSerializer, description="A bad `since` or `limit`."),
+    },
+    tags=["sync"],
+)
+
+
+advice_schema = extend_schema(
+    summary="Advice on an exercise",
+    description="What the caller's own recent sets suggest now: keep the exercise, switch "
+    "to its milder option (recent pain at or above the threshold, also when it hurts on "
+    "one side only), move to its harder option (several pain-free, easy sessions in a "
+    "row), or `caution` (it hurt and no milder option suits), and why.",
+    responses={200: AdviceSerializer},
+)
+
+
+start_schema = extend_schema(
+    summary="Start a session from a routine",
+    description="Creates a workout session for the caller with the routine's sets planned "
+    "(`done: false`, one per side of one-sided exercises), as prescribed now: later edits "
+    "of the routine do not change it. Where the caller's recent sets of an exercise hurt, "
+    "its milder option takes its place (list the exercise in `keep` to keep it); where "
+    "it hurt and no milder option suits, a `caution`; after several easy, pain-free "
+    "sessions, its harder option is proposed (list the exercise in `accept` to take it). "
+    "A swapped-in option keeps the item's dose. `adjustments` says where and why. A retry "
+    "with the same `id` returns the stored session (200, without `adjustments`).",
+    request=RoutineStartSerializer,
+    parameters=[
+        LOCATION,
+        OpenApiParameter(
+            "ETag",
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            response=[201],
+            description="The new session's version, for If-Match on its first change.",
+        ),
+    ],
+    responses={
+        201: StartedSessionSerializer,
+        200: OpenApiResponse(
+            StartedSessionSerializer, description="A session with this id was already stored."
+        ),
+        409: OpenApiResponse(ErrorSerializer, description="The id is taken by another user."),
+        410: OpenApiResponse(ErrorSerializer, description="A session with this id was deleted."),
+    },
+)
+
+
+stats_schema = extend_schema(
+    summary="My progress",
+    description="Counted in the caller's time zone: sessions per week, the current and "
+    "longest streak of weeks with a session, and per exercise the sets, reps and time "
+    "held, left against right for one-sided exercises, and the pain trend over recent "
+    "weeks. Only sets marked done count. `start` and `end` narrow it to those days.",
+    parameters=[StatsQuerySerializer],
+    responses={
+        200: ProgressStatsSerializer,
+        400: OpenApiResponse(ErrorSerializer, description="A bad `start` or `end`."),
+    },
+)
+
+
+export_schema = extend_schema(
+    summary="Export my data",
+    description="Everything the account has logged, as one JSON document.",
+    responses={200: ExportSerializer},
+)
