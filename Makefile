@@ -29,9 +29,11 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
+## lint: ruff (complexity included) and the size of every function (.ci/sizes.py)
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python .ci/sizes.py
 
 ## imports: the layers run one way (the contracts in pyproject.toml)
 imports: $(VENV)/.installed-dev

@@ -178,6 +178,15 @@ def resolve_slugs(
     ]
 
 
+def _slug_from_name(name: str) -> str:
+    slug = slugify(name)[: max_length_of(Exercise, "slug")]
+    if not slug:
+        raise serializers.ValidationError({"slug": ["Could not make a slug from the name."]})
+    if Exercise.objects.filter(slug=slug).exists():
+        raise serializers.ValidationError({"slug": [f"An exercise already has the slug '{slug}'."]})
+    return slug
+
+
 def _resolve_options(value: list[dict[str, Any]]) -> list[Exercise]:
     resolved = resolve_slugs(value, Exercise.objects.all(), noun="exercise", field="exercise")
     return [item["exercise"] for item in resolved]
@@ -265,21 +274,18 @@ class ExerciseSerializer(StrictModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "slug" not in attrs and self.instance is None and "name" in attrs:
-            attrs["slug"] = slugify(attrs["name"])[:120]
-            if not attrs["slug"]:
-                raise serializers.ValidationError(
-                    {"slug": ["Could not make a slug from the name."]}
-                )
-            if Exercise.objects.filter(slug=attrs["slug"]).exists():
-                raise serializers.ValidationError(
-                    {"slug": [f"An exercise already has the slug '{attrs['slug']}'."]}
-                )
+            attrs["slug"] = _slug_from_name(attrs["name"])
         if self.instance is not None and not self.partial:
             # PUT replaces the whole exercise, so a list left out of the body is emptied.
             lists = (serializers.ListField, serializers.ListSerializer)
             for list_field in self.fields.values():
                 if isinstance(list_field, lists) and not list_field.read_only:
                     attrs.setdefault(str(list_field.source), [])
+        self._check_options(attrs)
+        return attrs
+
+    def _check_options(self, attrs: dict[str, Any]) -> None:
+        """An exercise is no option of itself, nor both a milder and a harder option."""
         errors: dict[str, list[str]] = {}
         milder = {option.pk for option in attrs.get("milder_options", [])}
         harder = {option.pk for option in attrs.get("harder_options", [])}
@@ -300,7 +306,6 @@ class ExerciseSerializer(StrictModelSerializer):
             errors["harder_options"] = ["An exercise cannot be both a milder and a harder option."]
         if errors:
             raise serializers.ValidationError(errors)
-        return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Exercise:
         return services.exercise_create(data=validated_data)

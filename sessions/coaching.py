@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Literal
 
 from django.conf import settings
@@ -129,70 +130,105 @@ def _easy_streak(sessions: list[_LoggedSession]) -> bool:
     return len(streak) == _config("EASY_SESSIONS") and all(s.easy() for s in streak)
 
 
-def _advise(exercise: Exercise, history: dict[int, list[_LoggedSession]], now: datetime) -> Advice:
-    threshold = _config("PAIN_THRESHOLD")
-    sessions = history.get(exercise.pk, [])
-    recent = _recent(sessions, now)
-    recent_pain = _max_pain(recent)
+@dataclass
+class _Case:
+    """One exercise, the user's history with it and its options, as of `now`."""
+
+    exercise: Exercise
+    history: dict[int, list[_LoggedSession]]
+    now: datetime
+
+    @cached_property
+    def sessions(self) -> list[_LoggedSession]:
+        return self.history.get(self.exercise.pk, [])
+
+    @cached_property
+    def recent(self) -> list[_LoggedSession]:
+        return _recent(self.sessions, self.now)
+
+    @cached_property
+    def recent_pain(self) -> int | None:
+        return _max_pain(self.recent)
 
     def advice(
-        action: Action, reason: str, suggested: Exercise | None = None, side: str | None = None
+        self,
+        action: Action,
+        reason: str,
+        suggested: Exercise | None = None,
+        side: str | None = None,
     ) -> Advice:
-        return Advice(exercise, action, suggested, reason, side, recent_pain, len(sessions))
+        return Advice(
+            self.exercise, action, suggested, reason, side, self.recent_pain, len(self.sessions)
+        )
 
-    def comfortable(option: Exercise) -> bool:
-        pain = _max_pain(_recent(history.get(option.pk, []), now))
-        return pain is None or pain < threshold
+    def comfortable(self, option: Exercise) -> bool:
+        pain = _max_pain(_recent(self.history.get(option.pk, []), self.now))
+        return pain is None or pain < _config("PAIN_THRESHOLD")
 
-    if not sessions:
-        return advice("keep", f"No sets of {exercise.name} logged yet: start as prescribed.")
-    if recent_pain is not None and recent_pain >= threshold:
-        side = _painful_side(recent, threshold) if exercise.unilateral else None
-        where = f" on the {side} side only" if side else ""
-        hurt = f"Your recent sets of {exercise.name} hurt{where} (pain {recent_pain}/10)."
-        milder_options = list(exercise.milder_options.all())
-        last_pain = max(s.started_at for s in recent if s.max_pain >= threshold)
-        for milder in milder_options:
-            since = [s for s in history.get(milder.pk, []) if s.started_at > last_pain]
-            if _easy_streak(since):
-                return advice(
-                    "keep",
-                    f"{hurt} Since then, {milder.name} has been pain-free and easy "
-                    f"{_config('EASY_SESSIONS')} times: try {exercise.name} again, gently.",
-                    side=side,
-                )
-        suggestion = next((m for m in milder_options if comfortable(m)), None)
-        if suggestion is None:
-            why = "It has no milder option" if not milder_options else "Its milder options hurt too"
-            return advice(
-                "caution",
-                f"{hurt} {why}: ease off, or skip it until it stops hurting.",
+
+def _when_it_hurt(case: _Case) -> Advice:
+    """Recent sets hurt: the milder option, unless it has been easy since; else caution."""
+    threshold = _config("PAIN_THRESHOLD")
+    exercise = case.exercise
+    side = _painful_side(case.recent, threshold) if exercise.unilateral else None
+    where = f" on the {side} side only" if side else ""
+    hurt = f"Your recent sets of {exercise.name} hurt{where} (pain {case.recent_pain}/10)."
+    milder_options = list(exercise.milder_options.all())
+    last_pain = max(s.started_at for s in case.recent if s.max_pain >= threshold)
+    for milder in milder_options:
+        since = [s for s in case.history.get(milder.pk, []) if s.started_at > last_pain]
+        if _easy_streak(since):
+            return case.advice(
+                "keep",
+                f"{hurt} Since then, {milder.name} has been pain-free and easy "
+                f"{_config('EASY_SESSIONS')} times: try {exercise.name} again, gently.",
                 side=side,
             )
-        return advice(
-            "milder", f"{hurt} Try the milder {suggestion.name} instead.", suggestion, side
+    suggestion = next((m for m in milder_options if case.comfortable(m)), None)
+    if suggestion is None:
+        why = "It has no milder option" if not milder_options else "Its milder options hurt too"
+        return case.advice(
+            "caution", f"{hurt} {why}: ease off, or skip it until it stops hurting.", side=side
         )
-    if _easy_streak(sessions):
-        streak = f"Your last {_config('EASY_SESSIONS')} sessions with {exercise.name} were "
-        streak += "pain-free and easy."
-        harder = next((h for h in exercise.harder_options.all() if comfortable(h)), None)
-        if harder is None:
-            return advice("keep", f"{streak} No harder option suits you yet: keep it up.")
-        return advice("harder", f"{streak} Ready for the harder {harder.name}?", harder)
-    if recent_pain:
-        return advice(
+    return case.advice(
+        "milder", f"{hurt} Try the milder {suggestion.name} instead.", suggestion, side
+    )
+
+
+def _when_it_was_easy(case: _Case) -> Advice:
+    """Several easy, pain-free sessions in a row: propose a harder option that suits."""
+    name = case.exercise.name
+    streak = f"Your last {_config('EASY_SESSIONS')} sessions with {name} were pain-free and easy."
+    harder = next((h for h in case.exercise.harder_options.all() if case.comfortable(h)), None)
+    if harder is None:
+        return case.advice("keep", f"{streak} No harder option suits you yet: keep it up.")
+    return case.advice("harder", f"{streak} Ready for the harder {harder.name}?", harder)
+
+
+def _advise(exercise: Exercise, history: dict[int, list[_LoggedSession]], now: datetime) -> Advice:
+    case = _Case(exercise, history, now)
+    threshold = _config("PAIN_THRESHOLD")
+    name = exercise.name
+    if not case.sessions:
+        return case.advice("keep", f"No sets of {name} logged yet: start as prescribed.")
+    if case.recent_pain is not None and case.recent_pain >= threshold:
+        return _when_it_hurt(case)
+    if _easy_streak(case.sessions):
+        return _when_it_was_easy(case)
+    if case.recent_pain:
+        return case.advice(
             "keep",
-            f"Your recent sets of {exercise.name} had a little pain ({recent_pain}/10), below "
+            f"Your recent sets of {name} had a little pain ({case.recent_pain}/10), below "
             f"the {threshold}/10 that calls for a milder option: go gently, and switch if it "
             "grows.",
         )
-    if not recent:
-        return advice(
+    if not case.recent:
+        return case.advice(
             "keep",
-            f"No sets of {exercise.name} in the last {_config('RECENT_DAYS')} days: "
+            f"No sets of {name} in the last {_config('RECENT_DAYS')} days: "
             "start gently, as prescribed.",
         )
-    return advice("keep", f"Your recent sets of {exercise.name} were pain-free: keep going.")
+    return case.advice("keep", f"Your recent sets of {name} were pain-free: keep going.")
 
 
 def advice_for(

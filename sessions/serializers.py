@@ -199,7 +199,9 @@ class AdviceSerializer(serializers.Serializer):
 
 
 class RoutineStartSerializer(serializers.Serializer):
+    # Validated data as session_start_from_routine takes it.
     id = StrictUUIDField(
+        source="session_id",
         required=False,
         help_text="The new session's id, chosen by the client so that a retry is safe.",
     )

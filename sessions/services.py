@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from hipflex_api.changes.counters import next_user_change_seq
 from hipflex_api.domain_errors import ConflictError, GoneError, InvalidInput
 from hipflex_api.fields import columns_of
 
-from .coaching import advice_for
+from .coaching import Advice, advice_for
 from .models import SET_FIELDS, SetLog, WorkoutSession
 from .serializers import SetLogSerializer
 
@@ -259,6 +260,54 @@ class UnknownSlugs(InvalidInput):
         super().__init__(f"Not in this routine: {', '.join(slugs)}.", field=field)
 
 
+def _plan_item(
+    item: RoutineItem,
+    proposal: Advice,
+    *,
+    position: int,
+    keep: Collection[str],
+    accept: Collection[str],
+) -> tuple[Exercise, Adjustment | None]:
+    """The exercise a routine item is done with, and what the advice proposed for it: a
+    milder option takes its place unless kept, a harder one only when accepted."""
+    exercise = item.exercise
+    if proposal.action == "keep":
+        return exercise, None
+    if proposal.action == "harder":
+        applied = proposal.suggested is not None and exercise.slug in accept
+    else:
+        applied = proposal.suggested is not None and exercise.slug not in keep
+    adjustment = Adjustment(
+        position=position,
+        exercise=exercise,
+        suggested=proposal.suggested,
+        action=proposal.action,
+        reason=proposal.reason,
+        painful_side=proposal.painful_side,
+        applied=applied,
+    )
+    return (proposal.suggested if applied and proposal.suggested else exercise), adjustment
+
+
+def _planned_sets(session: WorkoutSession, item: RoutineItem, exercise: Exercise) -> list[SetLog]:
+    """The item's sets, not done yet: each set once per side of a one-sided exercise."""
+    sides = ["left", "right"] if exercise.unilateral else ["both"]
+    return [
+        SetLog(
+            session=session,
+            exercise=exercise,
+            side=side,
+            reps=item.reps_per_side,
+            hold_seconds=item.hold_seconds,
+            rest_seconds=item.rest_seconds,
+            notes=item.notes,
+            done=False,
+        )
+        for _ in range(item.sets)
+        for side in sides
+    ]
+
+
 @transaction.atomic
 def session_start_from_routine(
     *,
@@ -266,8 +315,8 @@ def session_start_from_routine(
     routine: Routine,
     session_id: UUID | None = None,
     started_at: datetime | None = None,
-    keep: frozenset[str] = frozenset(),
-    accept: frozenset[str] = frozenset(),
+    keep: Collection[str] = (),
+    accept: Collection[str] = (),
 ) -> tuple[WorkoutSession, list[Adjustment]]:
     """A session planned from the routine as prescribed now, one set per side of each set.
 
@@ -287,7 +336,7 @@ def session_start_from_routine(
     )
     slugs = {item.exercise.slug for item in items}
     for field, named in (("keep", keep), ("accept", accept)):
-        if unknown := sorted(named - slugs):
+        if unknown := sorted(set(named) - slugs):
             raise UnknownSlugs(field, unknown)
     advice = advice_for(user=user, exercise_ids=[item.exercise_id for item in items])
     session = WorkoutSession.objects.create(
@@ -301,41 +350,11 @@ def session_start_from_routine(
     planned: list[SetLog] = []
     adjustments: list[Adjustment] = []
     for position, item in enumerate(items):
-        exercise = item.exercise
-        proposal = advice[exercise.pk]
-        if proposal.action != "keep":
-            applied = proposal.suggested is not None and (
-                exercise.slug in accept
-                if proposal.action == "harder"
-                else exercise.slug not in keep
-            )
-            adjustments.append(
-                Adjustment(
-                    position=position,
-                    exercise=exercise,
-                    suggested=proposal.suggested,
-                    action=proposal.action,
-                    reason=proposal.reason,
-                    painful_side=proposal.painful_side,
-                    applied=applied,
-                )
-            )
-            if applied and proposal.suggested is not None:
-                exercise = proposal.suggested
-        sides = ["left", "right"] if exercise.unilateral else ["both"]
-        for _ in range(item.sets):
-            for side in sides:
-                planned.append(
-                    SetLog(
-                        session=session,
-                        position=len(planned),
-                        exercise=exercise,
-                        side=side,
-                        reps=item.reps_per_side,
-                        hold_seconds=item.hold_seconds,
-                        rest_seconds=item.rest_seconds,
-                        notes=item.notes,
-                        done=False,
-                    )
-                )
+        exercise, adjustment = _plan_item(
+            item, advice[item.exercise_id], position=position, keep=keep, accept=accept
+        )
+        adjustments += [adjustment] if adjustment else []
+        planned += _planned_sets(session, item, exercise)
+    for index, planned_set in enumerate(planned):
+        planned_set.position = index
     return _with_sets(session, SetLog.objects.bulk_create(planned)), adjustments

@@ -135,13 +135,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
                 return stored
             raise ValidationError(serializer.errors)  # type: ignore[arg-type]  # as is_valid raises it
         try:
-            with idempotency_atomic(idempotent):
-                session = services.session_create(
-                    user=request_user(request), data=serializer.validated_data
-                )
-                response = self._answer(session, status.HTTP_201_CREATED)
-                if idempotent is not None:
-                    idempotent.record(response)
+            return self._located(self._create(serializer.validated_data, idempotent))
         except IntegrityError:
             # The id is stored already (a retry, or a concurrent twin of this request that
             # committed first): replay the key's answer, or answer with the stored session.
@@ -151,7 +145,15 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
             if (stored := self._stored(serializer.validated_data.get("id"))) is not None:
                 return stored
             raise
-        return self._located(response)
+
+    def _create(self, data: dict[str, Any], idempotent: IdempotentRequest | None) -> Response:
+        """The new session's answer, recorded for its Idempotency-Key as it commits."""
+        with idempotency_atomic(idempotent):
+            session = services.session_create(user=request_user(self.request), data=data)
+            response = self._answer(session, status.HTTP_201_CREATED)
+            if idempotent is not None:
+                idempotent.record(response)
+        return response
 
     def _located(self, response: Response) -> Response:
         """A new session's answer (first or replayed) with its URL."""
@@ -172,27 +174,10 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         if session is None:
             if partial:
                 raise NotFound("No session has this id.")
-            _check_if_match(request, None)
-            serializer = self.get_serializer(data=request.data)
-            serializer.is_valid(raise_exception=True)
-            self._check_body_id(serializer.validated_data)
-            try:
-                # The service's own atomic block is a savepoint here: a clash rolls back to it
-                # and leaves this transaction usable for the update below.
-                created = services.session_create(
-                    user=request_user(request),
-                    data=serializer.validated_data,
-                    session_id=self._url_id(),
-                )
-                response = self._answer(created, status.HTTP_201_CREATED)
-                response["Location"] = request.path
-                return response
-            except IntegrityError:
-                # A twin of this PUT created the session a moment ago: carry on as an update
-                # of what it stored, which a true twin finds already done.
-                session = self._own(lock=True)
-                if session is None:
-                    raise
+            created = self._put_create()
+            if isinstance(created, Response):
+                return created
+            session = created
         if session.deleted_at is not None:
             raise Gone("This session was deleted.")
         serializer = self.get_serializer(session, data=request.data, partial=partial)
@@ -207,6 +192,30 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         if "sets" in serializer.validated_data:
             return self._answer(session, status.HTTP_200_OK)  # With the sets just written.
         return self._respond(session)
+
+    def _put_create(self) -> Response | WorkoutSession:
+        """A PUT to an id not stored yet: the 201 of the session it creates, or the session a
+        twin of this PUT created a moment ago, which the PUT then updates (a true twin finds
+        its work already done)."""
+        _check_if_match(self.request, None)
+        serializer = self.get_serializer(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        self._check_body_id(serializer.validated_data)
+        try:
+            # The service's own atomic block is a savepoint here: a clash rolls back to it and
+            # leaves the PUT's transaction usable for the update.
+            created = services.session_create(
+                user=request_user(self.request),
+                data=serializer.validated_data,
+                session_id=self._url_id(),
+            )
+        except IntegrityError:
+            if (session := self._own(lock=True)) is None:
+                raise
+            return session
+        response = self._answer(created, status.HTTP_201_CREATED)
+        response["Location"] = self.request.path
+        return response
 
     def _url_id(self) -> uuid.UUID:
         return uuid.UUID(self.kwargs["id"])
@@ -285,22 +294,17 @@ class RoutineStartViewSet(viewsets.GenericViewSet):
         routine = routine_check_usable(routine=self.get_object())
         body = RoutineStartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        session_id = body.validated_data.get("id")
-        if session_id is not None and (stored := self._stored(session_id)) is not None:
+        session_id = body.validated_data.get("session_id")
+        if (stored := self._stored(session_id)) is not None:
             return stored
         try:
             session, adjustments = services.session_start_from_routine(
-                user=request_user(request),
-                routine=routine,
-                session_id=session_id,
-                started_at=body.validated_data.get("started_at"),
-                keep=frozenset(body.validated_data["keep"]),
-                accept=frozenset(body.validated_data["accept"]),
+                user=request_user(request), routine=routine, **body.validated_data
             )
         except IntegrityError:
             # A twin of this request stored the same id first.
-            if session_id is not None and (stored := self._stored(session_id)):
-                return stored  # Truthy: a Response.
+            if (stored := self._stored(session_id)) is not None:
+                return stored
             raise
         data = StartedSessionSerializer(
             {"session": session, "adjustments": adjustments}, context={"request": request}
@@ -309,8 +313,10 @@ class RoutineStartViewSet(viewsets.GenericViewSet):
         response["Location"] = f"/api/v1/sessions/{session.pk}/"
         return response
 
-    def _stored(self, session_id: uuid.UUID) -> Response | None:
+    def _stored(self, session_id: uuid.UUID | None) -> Response | None:
         """The answer to a retried start: the session stored under its id, with its ETag."""
+        if session_id is None:
+            return None
         session = services.session_for_retry(user=request_user(self.request), session_id=session_id)
         if session is None:
             return None
