@@ -5,7 +5,7 @@
 
 Starts gunicorn as production runs it (sync workers, DEBUG off) on loopback, fills the database
 with the test factories, and drives each endpoint with wrk, interleaved with the baseline (a
-bare Django view on the same server, see hipflex_api/bench_baseline.py) so that each endpoint
+bare Django view on the same server, see bench/baseline.py) so that each endpoint
 is judged by its ratio to a baseline measured moments before and after. Writes
 bench/results/<timestamp>-<database>.json and .png and prints a table.
 

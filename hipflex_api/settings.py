@@ -5,7 +5,6 @@ local defaults; "production" (the default for wsgi.py and asgi.py, so for gunico
 start without DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS and turns on every deploy setting.
 """
 
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,8 +14,10 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# A developer's .env must not change what the test suite checks.
-if "pytest" not in sys.modules:
+# A .env file fills in what the environment leaves out, unless DJANGO_READ_DOT_ENV=false: the
+# test suite's settings (tests/settings.py) say so, so that a developer's .env cannot change
+# what the suite checks.
+if env.bool("DJANGO_READ_DOT_ENV", default=True):
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DJANGO_ENV = env.str("DJANGO_ENV", default="development")

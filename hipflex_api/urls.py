@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
@@ -31,5 +32,7 @@ admin.site.site_header = "hipflex_api catalog"
 admin.site.site_title = "hipflex_api"
 admin.site.index_title = "Exercise catalog"
 
-# bench/ measures each endpoint against bare views, routed only when settings.BENCHMARK is on.
-urlpatterns.append(path("bench/", include("hipflex_api.bench_baseline")))
+# bench/ measures each endpoint against bare views of its own, routed only when
+# settings.BENCHMARK is on, so that a deployment never imports bench/.
+if settings.BENCHMARK:
+    urlpatterns.append(path("bench/", include("bench.baseline")))

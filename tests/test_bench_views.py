@@ -1,4 +1,4 @@
-"""The bare views bench/ measures the API against (hipflex_api.bench_baseline)."""
+"""The bare views bench/ measures the API against (bench/baseline.py)."""
 
 import importlib
 import json
@@ -7,7 +7,7 @@ import os
 import pytest
 from django.test import RequestFactory
 
-from hipflex_api import bench_baseline
+from bench import baseline as bench_baseline
 from hipflex_api.changes.models import ChangeCounter
 
 

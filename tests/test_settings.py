@@ -62,3 +62,24 @@ def test_unknown_profile_is_refused():
     result = _manage("check", DJANGO_ENV="staging")
     assert result.returncode != 0
     assert "DJANGO_ENV must be 'development' or 'production'" in result.stderr
+
+
+@pytest.mark.parametrize(("switch", "reads"), [("true", True), ("false", False)])
+def test_dot_env_is_read_unless_switched_off(monkeypatch, switch, reads):
+    # The suite runs with it off (tests/settings.py), so a developer's .env changes nothing.
+    import importlib
+
+    import environ
+
+    import hipflex_api.settings
+
+    read = []
+    monkeypatch.setattr(environ.Env, "read_env", lambda *args, **kwargs: read.append(args))
+    monkeypatch.setenv("DJANGO_READ_DOT_ENV", switch)
+    try:
+        importlib.reload(hipflex_api.settings)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(hipflex_api.settings)
+    assert bool(read) is reads
+    assert os.environ["DJANGO_READ_DOT_ENV"] == "false"
