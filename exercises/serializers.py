@@ -96,6 +96,18 @@ class ExerciseEquipmentSerializer(WholeItemMixin, serializers.Serializer):
         }
 
 
+class ExerciseSlugField(StrictSlugField):
+    """An exercise by its slug: a slug string in (the serializer resolves a list of them in one
+    query, see resolve_slugs), the exercise's slug out."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", max_length_of(Exercise, "slug"))
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return str(value.slug if isinstance(value, Exercise) else value)
+
+
 class ExerciseRefSerializer(WholeItemMixin, serializers.Serializer):
     """Another exercise, named by its slug."""
 
@@ -319,9 +331,7 @@ class RoutineItemSerializer(WholeItemMixin, StrictModelSerializer):
         required=False,
         help_text="Order in the routine; items are sorted by it. Left out: the order sent.",
     )
-    exercise = StrictSlugField(
-        max_length=max_length_of(Exercise, "slug"), help_text="The exercise's slug."
-    )
+    exercise = ExerciseSlugField(help_text="The exercise's slug.")
     exercise_name = StrictCharField(source="exercise.name", read_only=True)
     unilateral = StrictBooleanField(
         source="exercise.unilateral",
@@ -336,11 +346,6 @@ class RoutineItemSerializer(WholeItemMixin, StrictModelSerializer):
     class Meta:
         model = RoutineItem
         fields = ["position", "exercise", "exercise_name", "unilateral", *ITEM_DOSE_FIELDS]
-
-    def to_representation(self, instance: RoutineItem) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["exercise"] = instance.exercise.slug
-        return data
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("reps_per_side") is None and attrs.get("hold_seconds") is None:

@@ -8,7 +8,12 @@ from rest_framework import serializers
 
 from exercises import limits as prescribed
 from exercises.models import Exercise
-from exercises.serializers import ExerciseRefSerializer, ExerciseSummarySerializer, resolve_slugs
+from exercises.serializers import (
+    ExerciseRefSerializer,
+    ExerciseSlugField,
+    ExerciseSummarySerializer,
+    resolve_slugs,
+)
 from hipflex_api.accounts.serializers import ProfileSerializer
 from hipflex_api.fields import (
     StrictBooleanField,
@@ -46,10 +51,7 @@ class AwareDateTimeField(serializers.DateTimeField):
 class SetLogSerializer(WholeItemMixin, StrictModelSerializer):
     """One set: give `reps`, `hold_seconds`, or both."""
 
-    exercise = StrictSlugField(
-        max_length=max_length_of(Exercise, "slug"),
-        help_text="Slug of a published exercise, such as `king-runner`.",
-    )
+    exercise = ExerciseSlugField(help_text="Slug of a published exercise, such as `king-runner`.")
     reps = limits.REPS.field(allow_null=True, required=False, help_text="Reps done.")
     hold_seconds = limits.HOLD_SECONDS.field(
         allow_null=True, required=False, help_text="Seconds held."
@@ -67,7 +69,7 @@ class SetLogSerializer(WholeItemMixin, StrictModelSerializer):
         fields = list(SET_FIELDS)
 
     def to_representation(self, instance: SetLog) -> dict[str, Any]:
-        # The exercise by its slug; the rest as stored.
+        # Hand-written, for the upload's answer: see bench/README.md, "Hot paths".
         return {
             "exercise": instance.exercise.slug,
             **{name: getattr(instance, name) for name in SET_FIELDS[1:]},
