@@ -170,16 +170,20 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, log: Path) -> None:
+    """gunicorn on a free loopback port: the API, or (`plain` naming a trick of bench/plain.py)
+    the API with that trick switched off."""
+
+    def __init__(self, log: Path, plain: str = "") -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
+        self.plain = plain
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         command = [
             str(BIN / "gunicorn"),
-            "hipflex_api.wsgi",
+            "bench.plain:application" if self.plain else "hipflex_api.wsgi",
             "--workers",
             str(WORKERS),
             "--bind",
@@ -189,7 +193,8 @@ class Server:
             "--log-level",
             "warning",
         ]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())  # noqa: S603
+        env = {**os.environ, "BENCH_PLAIN": self.plain}
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -621,6 +626,18 @@ def print_table(report: dict[str, Any]) -> None:
         f"estimated ceiling for an authenticated write, before any parsing or validation: "
         f"{ceiling:.2f} (session-list-304 plus what durable-write adds to the baseline)"
     )
+    print()
+    header = (
+        f"{'hot path switched off':<22} {'row':<18} {'ratio':>6} {'plain':>6} {'gain':>7}  where"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, trick in report["hot_paths"].items():
+        for row, gain in trick["rows"].items():
+            print(
+                f"{name:<22} {row:<18} {gain['ratio']:6.2f} {gain['plain_ratio']:6.2f} "
+                f"{gain['gain']:+7.1%}  {trick['where']}"
+            )
     memory = report["memory"]
     workers = ", ".join(f"{w['rss_mib']} MiB RSS ({w['pss_mib']} PSS)" for w in memory["workers"])
     print()
@@ -692,6 +709,213 @@ def chart(report: dict[str, Any], path: Path) -> None:
 # Main -----------------------------------------------------------------------------------
 
 
+def set_up_django(database_url: str) -> tuple[str, str]:
+    """Django in this process, on the throwaway database, migrated: the code's fingerprint and
+    the database's vendor."""
+    os.environ.update(production_env(database_url))
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    warnings.filterwarnings("ignore", "No directory at")
+    fingerprint = code_fingerprint()
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.urls import get_resolver
+
+    # Import every view now, as the workers are about to, so that in-process query counts
+    # run the same code as the server even if someone edits it during the run.
+    get_resolver().url_patterns  # noqa: B018
+    call_command("migrate", verbosity=0, interactive=False)
+    return fingerprint, connection.vendor
+
+
+def log_in(server: Server, password: str) -> dict[str, str]:
+    tokens = {}
+    for user in ("heavy", "light", "uploader"):
+        status, _, body = http(
+            server.base + "/api/v1/auth/token/",
+            method="POST",
+            body={"email": f"{user}@bench.example.com", "password": password},
+        )
+        if status != 200:
+            raise SystemExit(f"bench: login as {user} answered {status}: {body[:300]!r}")
+        tokens[user] = json.loads(body)["access"]
+    return tokens
+
+
+def current_etag(server: Server, path: str, token: str | None = None) -> str:
+    """The ETag `server` gives `path`, checked to get a 304 back: a conditional row must not
+    measure full answers under a 304's name. (ETags name the absolute URL, so each server
+    has its own.)"""
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
+    _, headers, _ = http(server.base + path, headers=auth)
+    etag = {k.lower(): v for k, v in headers.items()}.get("etag", "")
+    status, _, _ = http(server.base + path, headers={**auth, "If-None-Match": etag})
+    if status != 304:
+        raise SystemExit(f"bench: {path} with its ETag got {status}, not 304")
+    return etag
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What the main rows ask for, worked out once from the data."""
+
+    detail_slug: str
+    upload: Path
+
+    @classmethod
+    def of(cls, scratch: Path) -> "Workload":
+        from exercises.models import Exercise
+
+        # One from the middle of the catalog with every list filled, options included.
+        with_options = Exercise.objects.filter(published=True, milder_options__isnull=False)
+        slugs = list(with_options.order_by("slug").values_list("slug", flat=True))
+        return cls(detail_slug=slugs[len(slugs) // 2], upload=upload_body(scratch))
+
+    def endpoints(self, server: Server, tokens: dict[str, str]) -> list[Endpoint]:
+        catalog_etag = current_etag(server, "/api/v1/exercises/")
+        private_etag = current_etag(server, "/api/v1/sessions/", tokens["heavy"])
+        detail = f"/api/v1/exercises/{self.detail_slug}/"
+        return [
+            Endpoint("catalog-list", "GET", "/api/v1/exercises/", target=0.60),
+            Endpoint("exercise-detail", "GET", detail, target=0.70),
+            Endpoint(
+                "catalog-304", "GET", "/api/v1/exercises/", target=0.85, if_none_match=catalog_etag
+            ),
+            Endpoint("session-list-heavy", "GET", "/api/v1/sessions/", "heavy", target=0.30),
+            # The least an authenticated request does: the token, the caller's row, a 304.
+            Endpoint(
+                "session-list-304", "GET", "/api/v1/sessions/", "heavy", if_none_match=private_etag
+            ),
+            Endpoint(
+                "session-upload", "POST", "/api/v1/sessions/", "uploader", 0.30, body=self.upload
+            ),
+            # The most any saving endpoint could reach: a bare view committing one UPDATE.
+            Endpoint(
+                "durable-write",
+                "POST",
+                "/bench/durable-write/",
+                body=self.upload,
+                note="reference: one committed UPDATE, nothing else",
+            ),
+            Endpoint("sync-page-heavy", "GET", SYNC_PAGE, "heavy", target=0.30),
+            Endpoint("stats-heavy", "GET", "/api/v1/me/stats/", "heavy", target=0.30),
+            Endpoint("session-list-light", "GET", "/api/v1/sessions/", "light"),
+            Endpoint("sync-page-light", "GET", SYNC_PAGE, "light"),
+            Endpoint("stats-light", "GET", "/api/v1/me/stats/", "light"),
+        ]
+
+
+def measure_hot_paths(
+    scratch: Path, workload: Workload, tokens: dict[str, str], main: dict[str, Endpoint]
+) -> dict[str, Any]:
+    """Each trick of bench/plain.py switched off on a server of its own, the rows it serves
+    measured as the main phase measured them; its gain is the main ratio over this one."""
+    from bench.plain import TRICKS
+
+    found: dict[str, Any] = {}
+    for name, trick in TRICKS.items():
+        server = Server(scratch / f"plain-{name}.log", plain=name)
+        server.start()
+        try:
+            baseline = Endpoint("baseline", "GET", "/bench/baseline/")
+            rows = [e for e in workload.endpoints(server, tokens) if e.name in trick.rows]
+            warm_up(server, [baseline, *rows], tokens)
+            interleaved(server, rows, baseline, tokens, phase=f"plain {name}")
+        finally:
+            server.stop()
+        found[name] = {
+            "where": trick.where,
+            "what": trick.what,
+            "rows": {row.name: _gain(summarise(main[row.name]), summarise(row)) for row in rows},
+        }
+    return found
+
+
+def _gain(on: dict[str, Any], off: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ratio": on["ratio"],
+        "plain_ratio": off["ratio"],
+        "gain": on["ratio"] / off["ratio"] - 1,
+    }
+
+
+def scales_of(summaries: dict[str, Any], small: str) -> dict[str, Any]:
+    pairs = {
+        "session-list": (
+            "session-list",
+            f"session list, {HEAVY_SESSIONS} vs {LIGHT_SESSIONS} sessions",
+        ),
+        "sync-page": ("sync-page", f"sync page, {HEAVY_SESSIONS} vs {LIGHT_SESSIONS} sessions"),
+        "stats": ("stats", f"stats, {HEAVY_SESSIONS} vs {LIGHT_SESSIONS} sessions"),
+    }
+    found = {
+        key: scale(summaries[f"{row}-light"], summaries[f"{row}-heavy"], what)
+        for key, (row, what) in pairs.items()
+    }
+    found["catalog-list"] = scale(
+        summaries[small],
+        summaries["catalog-list"],
+        f"catalog list, {EXERCISES} vs {SMALL_CATALOG} exercises",
+    )
+    return found
+
+
+def meta(stamp: str, description: str, vendor: str, fingerprint: str, volume: Any) -> dict:
+    import django
+
+    changed = code_fingerprint() != fingerprint
+    if changed:
+        progress("WARNING: app code changed during the run; the numbers mix two versions")
+    return {
+        "timestamp": stamp,
+        "database": description.split(" (")[0],
+        "database_vendor": vendor,
+        "commit": _commit(),
+        "code_fingerprint": fingerprint,
+        "code_changed_during_run": changed,
+        "python": sys.version.split()[0],
+        "django": django.get_version(),
+        "workers": WORKERS,
+        "worker_class": "sync",
+        "connections": CONNECTIONS,
+        "wrk_threads": 1,
+        "seconds_per_run": SECONDS,
+        "rounds": ROUNDS,
+        "cpus": os.cpu_count(),
+        "volume": volume,
+        "small_catalog": SMALL_CATALOG,
+        "upload_sets": UPLOAD_SETS,
+        "elapsed_seconds": round(progress.elapsed, 1),
+    }
+
+
+def build_report(
+    measured: list[Endpoint], queries: dict[str, Any], memory: dict[str, Any], small: str
+) -> dict[str, Any]:
+    """The endpoints' summaries and what follows from them: scale, the write ceiling, the
+    answers that were not 2xx or 3xx, and the noisy runs."""
+    summaries = {e.name: summarise(e) for e in measured}
+    non_success = {
+        name: {c: n for c, n in s["statuses"].items() if not c.startswith(("2", "3"))}
+        for name, s in summaries.items()
+    }
+    return {
+        "endpoints": summaries,
+        "scale": scales_of(summaries, small),
+        "write_ceiling": write_ceiling(summaries["session-list-304"], summaries["durable-write"]),
+        "queries": queries,
+        "memory": memory,
+        "non_success": {k: v for k, v in non_success.items() if v},
+        "noisy_runs": {
+            name: n
+            for name, s in summaries.items()
+            if (n := sum(r["other_load_cpus"] > NOISY_CPUS for r in s["runs"]))
+        },
+    }
+
+
 def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("bench: wrk is missing; `make bench` installs it (apt-get install wrk)")
@@ -702,123 +926,30 @@ def main() -> None:
     password = secrets.token_urlsafe(18)
     with (
         throwaway_database() as (database_url, description),
-        tempfile.TemporaryDirectory(prefix="hipflex-bench-") as scratch,
+        tempfile.TemporaryDirectory(prefix="hipflex-bench-") as folder,
     ):
-        os.environ.update(production_env(database_url))
-        sys.path.insert(0, str(ROOT))
-        import django
-
-        warnings.filterwarnings("ignore", "No directory at")
-        fingerprint = code_fingerprint()
-        django.setup()
-        from django.urls import get_resolver
-
-        # Import every view now, as the workers are about to, so that in-process query counts
-        # run the same code as the server even if someone edits it during the run.
-        get_resolver().url_patterns  # noqa: B018
-        from django.core.management import call_command
-        from django.db import connection
-
-        vendor = connection.vendor
-        progress(f"database: {description}")
-        call_command("migrate", verbosity=0, interactive=False)
-        progress("migrated")
+        scratch = Path(folder)
+        fingerprint, vendor = set_up_django(database_url)
+        progress(f"database: {description}, migrated")
         build_small_catalog(rng)
         progress(f"data: {SMALL_CATALOG} exercises (the small catalog)")
-
-        server = Server(Path(scratch) / "server.log")
+        server = Server(scratch / "server.log")
         server.start()
         progress(f"server: gunicorn, {WORKERS} sync workers at {server.base}, DEBUG off")
         try:
             baseline = Endpoint("baseline", "GET", "/bench/baseline/")
             small = Endpoint(f"catalog-list-{SMALL_CATALOG}", "GET", "/api/v1/exercises/")
-            tokens: dict[str, str] = {}
-            warm_up(server, [baseline, small], tokens)
-            interleaved(server, [small], baseline, tokens, phase="small catalog")
-
+            warm_up(server, [baseline, small], {})
+            interleaved(server, [small], baseline, {}, phase="small catalog")
             volume = build_full_data(rng, password)
-            for user in ("heavy", "light", "uploader"):
-                status, _, body = http(
-                    server.base + "/api/v1/auth/token/",
-                    method="POST",
-                    body={"email": f"{user}@bench.example.com", "password": password},
-                )
-                if status != 200:
-                    raise SystemExit(f"bench: login as {user} answered {status}: {body[:300]!r}")
-                tokens[user] = json.loads(body)["access"]
+            tokens = log_in(server, password)
             progress("tokens: heavy, light and uploader logged in through /api/v1/auth/token/")
-
-            from exercises.models import Exercise
-
-            # One from the middle of the catalog with every list filled, options included.
-            with_options = Exercise.objects.filter(published=True, milder_options__isnull=False)
-            slugs = list(with_options.order_by("slug").values_list("slug", flat=True))
-            detail_slug = slugs[len(slugs) // 2]
-            status, headers, _ = http(server.base + "/api/v1/exercises/")
-            etag = {k.lower(): v for k, v in headers.items()}.get("etag")
-            status, _, _ = http(
-                server.base + "/api/v1/exercises/", headers={"If-None-Match": etag or ""}
-            )
-            if status != 304:
-                raise SystemExit(f"bench: the catalog's ETag got {status}, not 304")
-            _, headers, _ = http(
-                server.base + "/api/v1/sessions/",
-                headers={"Authorization": f"Bearer {tokens['heavy']}"},
-            )
-            private_etag = {k.lower(): v for k, v in headers.items()}.get("etag")
-            status, _, _ = http(
-                server.base + "/api/v1/sessions/",
-                headers={
-                    "Authorization": f"Bearer {tokens['heavy']}",
-                    "If-None-Match": private_etag or "",
-                },
-            )
-            if status != 304:
-                raise SystemExit(f"bench: the session list's ETag got {status}, not 304")
-            body = upload_body(Path(scratch))
-            endpoints = [
-                Endpoint("catalog-list", "GET", "/api/v1/exercises/", target=0.60),
-                Endpoint(
-                    "exercise-detail", "GET", f"/api/v1/exercises/{detail_slug}/", target=0.70
-                ),
-                Endpoint(
-                    "catalog-304",
-                    "GET",
-                    "/api/v1/exercises/",
-                    target=0.85,
-                    if_none_match=etag,
-                ),
-                Endpoint("session-list-heavy", "GET", "/api/v1/sessions/", "heavy", target=0.30),
-                # The least an authenticated request does: the token, the caller's row, a 304.
-                Endpoint(
-                    "session-list-304",
-                    "GET",
-                    "/api/v1/sessions/",
-                    "heavy",
-                    if_none_match=private_etag,
-                ),
-                Endpoint(
-                    "session-upload", "POST", "/api/v1/sessions/", "uploader", 0.30, body=body
-                ),
-                # The most any saving endpoint could reach: a bare view committing one UPDATE.
-                Endpoint(
-                    "durable-write",
-                    "POST",
-                    "/bench/durable-write/",
-                    body=body,
-                    note="reference: one committed UPDATE, nothing else",
-                ),
-                Endpoint("sync-page-heavy", "GET", SYNC_PAGE, "heavy", target=0.30),
-                Endpoint("stats-heavy", "GET", "/api/v1/me/stats/", "heavy", target=0.30),
-                Endpoint("session-list-light", "GET", "/api/v1/sessions/", "light"),
-                Endpoint("sync-page-light", "GET", SYNC_PAGE, "light"),
-                Endpoint("stats-light", "GET", "/api/v1/me/stats/", "light"),
-            ]
-
+            workload = Workload.of(scratch)
+            endpoints = workload.endpoints(server, tokens)
             queries = count_queries([baseline, small, *endpoints], tokens)
             progress(
                 "queries per request: "
-                + ", ".join(f"{name} {q['queries']}" for name, q in queries.items())
+                + ", ".join(f"{n} {q['queries']}" for n, q in queries.items())
             )
             warm_up(server, [baseline, *endpoints], tokens)
             progress("warmed up: one second of each endpoint")
@@ -827,76 +958,11 @@ def main() -> None:
             progress("memory: " + ", ".join(f"{w['rss_mib']} MiB" for w in memory["workers"]))
         finally:
             server.stop()
-        server_log = server.log.read_text()[-4000:] if server.log.exists() else ""
-        code_changed = code_fingerprint() != fingerprint
-        if code_changed:
-            progress("WARNING: app code changed during the run; the numbers mix two versions")
-
-        summaries = {"baseline": summarise(baseline)}
-        summaries.update({e.name: summarise(e) for e in endpoints})
-        summaries[small.name] = summarise(small)
-        scales = {
-            "session-list": scale(
-                summaries["session-list-light"],
-                summaries["session-list-heavy"],
-                f"session list, {HEAVY_SESSIONS} vs {LIGHT_SESSIONS} sessions",
-            ),
-            "sync-page": scale(
-                summaries["sync-page-light"],
-                summaries["sync-page-heavy"],
-                f"sync page, {HEAVY_SESSIONS} vs {LIGHT_SESSIONS} sessions",
-            ),
-            "stats": scale(
-                summaries["stats-light"],
-                summaries["stats-heavy"],
-                f"stats, {HEAVY_SESSIONS} vs {LIGHT_SESSIONS} sessions",
-            ),
-            "catalog-list": scale(
-                summaries[small.name],
-                summaries["catalog-list"],
-                f"catalog list, {EXERCISES} vs {SMALL_CATALOG} exercises",
-            ),
-        }
-        ceiling = write_ceiling(summaries["session-list-304"], summaries["durable-write"])
-        non_success = {
-            name: {c: n for c, n in s["statuses"].items() if not c.startswith(("2", "3"))}
-            for name, s in summaries.items()
-        }
-        report = {
-            "meta": {
-                "timestamp": stamp,
-                "database": description.split(" (")[0],
-                "database_vendor": vendor,
-                "commit": _commit(),
-                "code_fingerprint": fingerprint,
-                "code_changed_during_run": code_changed,
-                "python": sys.version.split()[0],
-                "django": django.get_version(),
-                "workers": WORKERS,
-                "worker_class": "sync",
-                "connections": CONNECTIONS,
-                "wrk_threads": 1,
-                "seconds_per_run": SECONDS,
-                "rounds": ROUNDS,
-                "cpus": os.cpu_count(),
-                "volume": volume,
-                "small_catalog": SMALL_CATALOG,
-                "upload_sets": UPLOAD_SETS,
-                "elapsed_seconds": round(progress.elapsed, 1),
-            },
-            "endpoints": summaries,
-            "scale": scales,
-            "write_ceiling": ceiling,
-            "queries": queries,
-            "memory": memory,
-            "non_success": {k: v for k, v in non_success.items() if v},
-            "noisy_runs": {
-                name: n
-                for name, s in summaries.items()
-                if (n := sum(r["other_load_cpus"] > NOISY_CPUS for r in s["runs"]))
-            },
-            "server_log_tail": server_log,
-        }
+        hot_paths = measure_hot_paths(scratch, workload, tokens, {e.name: e for e in endpoints})
+        report = build_report([baseline, *endpoints, small], queries, memory, small.name)
+        report["hot_paths"] = hot_paths
+        report["meta"] = meta(stamp, description, vendor, fingerprint, volume)
+        report["server_log_tail"] = server.log.read_text()[-4000:] if server.log.exists() else ""
     name = f"{stamp}-{vendor}"
     (RESULTS / f"{name}.json").write_text(json.dumps(report, indent=2, default=str))
     chart(report, RESULTS / f"{name}.png")

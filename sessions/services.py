@@ -27,12 +27,17 @@ from .serializers import SetLogSerializer
 _SESSION_FIELDS = ("started_at", "ended_at", "notes", "perceived_effort")
 
 
-def sessions_with_sets(queryset: QuerySet[WorkoutSession]) -> QuerySet[WorkoutSession]:
-    # One query for all sets of the page and their exercise slugs, not one per session.
+def sets_prefetch() -> Prefetch:
+    """Sessions' sets with their exercises' slugs, the columns SetLogSerializer reads."""
     sets = SetLog.objects.select_related("exercise").only(
         "session_id", "position", *columns_of(SetLogSerializer), "exercise__slug"
     )
-    return queryset.prefetch_related(Prefetch("sets", queryset=sets))
+    return Prefetch("sets", queryset=sets)
+
+
+def sessions_with_sets(queryset: QuerySet[WorkoutSession]) -> QuerySet[WorkoutSession]:
+    # One query for all sets of the page and their exercise slugs, not one per session.
+    return queryset.prefetch_related(sets_prefetch())
 
 
 def _write_sets(session: WorkoutSession, sets: list[dict[str, Any]]) -> list[SetLog]:

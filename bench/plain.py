@@ -1,0 +1,147 @@
+"""The API with one hot-path trick switched off, the plain Django or DRF way in its place, for
+the "hot paths" table of bench/README.md: gunicorn serves `bench.plain:application` with
+BENCH_PLAIN naming the trick, and the run measures the rows that trick serves.
+
+Each plain way gives the same answers as the trick it replaces; only the work differs.
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Trick:
+    where: str  # The code, for the table.
+    what: str
+    rows: tuple[str, ...]  # The benchmark rows it serves.
+    switch_off: Callable[[], None]
+
+
+def _orm_user_with_versions() -> None:
+    from django.db.models import IntegerField, Subquery, Value
+    from django.db.models.functions import Coalesce
+
+    from hipflex_api.accounts import auth
+    from hipflex_api.changes.counters import catalog_scope, user_scope
+    from hipflex_api.changes.models import ChangeCounter
+
+    def counter(scope: Any) -> Coalesce:
+        value = ChangeCounter.objects.filter(scope=scope).values("value")[:1]
+        return Coalesce(Subquery(value), Value(0), output_field=IntegerField())
+
+    def user_with_versions(user_id: Any) -> Any:
+        # The same one query, built by the ORM for every request.
+        return (
+            auth.User.objects.annotate(
+                user_changes=counter(Value(user_scope(user_id))),
+                catalog_changes=counter(Value(catalog_scope())),
+            )
+            .filter(pk=user_id)
+            .first()
+        )
+
+    auth.user_with_versions = user_with_versions
+
+
+def _orm_increment() -> None:
+    from django.db.models import F
+
+    from hipflex_api.changes import counters
+
+    def increment(scope: str) -> int | None:
+        # UPDATE, then SELECT: what the ORM does without RETURNING.
+        rows = counters.ChangeCounter.objects.filter(scope=scope)
+        if not rows.update(value=F("value") + 1):
+            return None
+        return rows.values_list("value", flat=True).get()
+
+    counters._increment = increment
+
+
+def _prefetch_again() -> None:
+    from django.db.models import prefetch_related_objects
+
+    from sessions import services
+
+    def with_sets(session: Any, sets: list[Any]) -> Any:
+        # Read back what was just written, as the public API does it.
+        session.__dict__.pop("_prefetched_objects_cache", None)
+        prefetch_related_objects([session], services.sets_prefetch())
+        return session
+
+    services._with_sets = with_sets
+
+
+def _drf_fields_per_instance() -> None:
+    from rest_framework import serializers
+
+    from hipflex_api.fields import StrictModelSerializer
+
+    StrictModelSerializer.get_fields = serializers.ModelSerializer.get_fields  # type: ignore[method-assign]
+
+
+def _drf_set_representation() -> None:
+    from sessions.serializers import SetLogSerializer
+
+    del SetLogSerializer.to_representation
+
+
+def _no_catalog_middleware() -> None:
+    from django.conf import settings
+
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if not m.endswith("CatalogCacheMiddleware")
+    ]
+
+
+TRICKS = {
+    "auth-sql": Trick(
+        "accounts/auth.py user_with_versions",
+        "the caller's row and change numbers by hand-written SQL, not the ORM",
+        ("session-list-304", "session-upload"),
+        _orm_user_with_versions,
+    ),
+    "update-returning": Trick(
+        "changes/counters.py _increment",
+        "a change number by UPDATE ... RETURNING, not UPDATE then SELECT",
+        ("session-upload",),
+        _orm_increment,
+    ),
+    "prefilled-prefetch": Trick(
+        "sessions/services.py _with_sets",
+        "the answer from the sets just written, set as the prefetch, not read back",
+        ("session-upload",),
+        _prefetch_again,
+    ),
+    "fields-once": Trick(
+        "hipflex_api/fields.py StrictModelSerializer.get_fields",
+        "serializer fields built once per class, not per instance",
+        ("session-upload",),
+        _drf_fields_per_instance,
+    ),
+    "set-representation": Trick(
+        "sessions/serializers.py SetLogSerializer.to_representation",
+        "a set's answer written by hand, not DRF's field by field",
+        ("session-upload",),
+        _drf_set_representation,
+    ),
+    "catalog-middleware": Trick(
+        "exercises/catalog_cache.py CatalogCacheMiddleware",
+        "anonymous catalog reads answered from the cache before DRF",
+        ("catalog-list", "catalog-304"),
+        _no_catalog_middleware,
+    ),
+}
+
+_name = os.environ.get("BENCH_PLAIN", "")
+if _name:
+    import django
+
+    django.setup()
+    TRICKS[_name].switch_off()
+
+from hipflex_api.wsgi import application  # noqa: E402
+
+__all__ = ["TRICKS", "application"]
