@@ -1,8 +1,93 @@
+"""Fixtures and builders that test modules in more than one folder share.
+
+Builders are plain functions, imported by name (`from tests.conftest import session_body`);
+fixtures are found by pytest.
+"""
+
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+
+# The API's addresses.
+
+EXERCISES_URL = "/api/v1/exercises/"
+ROUTINES_URL = "/api/v1/routines/"
+SESSIONS_URL = "/api/v1/sessions/"
+SYNC_URL = "/api/v1/sync/"
+STATS_URL = "/api/v1/me/stats/"
+ME_URL = "/api/v1/me/"
+TOKEN_URL = "/api/v1/auth/token/"
+REFRESH_URL = "/api/v1/auth/token/refresh/"
+
+
+def exercise_url(slug):
+    return f"{EXERCISES_URL}{slug}/"
+
+
+def advice_url(slug):
+    return f"{exercise_url(slug)}advice/"
+
+
+def routine_url(routine, action=""):
+    """The routine's address, or that of one of its actions (`"start/"`, `"copy/"`)."""
+    return f"{ROUTINES_URL}{routine.pk}/{action}"
+
+
+def session_url(session_id):
+    return f"{SESSIONS_URL}{session_id}/"
+
+
+# Clients.
+
+
+def api_client_for(user):
+    """An API client that acts as `user` without a token."""
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+def bearer(token):
+    """An API client that sends `token` (a real access token, or anything posing as one)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def browser_for(user):
+    """A browser logged in to the admin as `user`."""
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+# Workout sessions as a phone uploads them.
+
+
+def a_set(exercise, /, **overrides):
+    return {"exercise": exercise.slug, "side": "left", "reps": 10, **overrides}
+
+
+def session_body(exercise, **overrides):
+    """A valid upload: a morning session with a set of `exercise` on each side."""
+    return {
+        "started_at": "2025-03-01T07:00:00Z",
+        "ended_at": "2025-03-01T07:25:00Z",
+        "notes": "Morning hips.",
+        "perceived_effort": 5,
+        "sets": [a_set(exercise, side="left"), a_set(exercise, side="right")],
+        **overrides,
+    }
+
+
+def upload_session(client, exercise, **overrides):
+    """Upload `session_body(exercise, **overrides)` as a new session through the API; its id."""
+    response = client.post(SESSIONS_URL, session_body(exercise, **overrides), format="json")
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
 
 
 @pytest.fixture(autouse=True)
@@ -23,9 +108,17 @@ def user(db):
 
 @pytest.fixture
 def user_client(user):
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
+    return api_client_for(user)
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_client(other_user):
+    return api_client_for(other_user)
 
 
 @pytest.fixture
@@ -38,9 +131,12 @@ def trainer(db):
 
 @pytest.fixture
 def trainer_client(trainer):
-    client = APIClient()
-    client.force_authenticate(user=trainer)
-    return client
+    return api_client_for(trainer)
+
+
+@pytest.fixture
+def trainer_browser(trainer):
+    return browser_for(trainer)
 
 
 @pytest.fixture(autouse=True)

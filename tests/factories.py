@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import factory
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,21 +18,27 @@ from exercises.models import (
     ExerciseSetupNote,
     ExerciseStep,
     Muscle,
+    Routine,
+    RoutineItem,
 )
+from hipflex_api.accounts.models import User
 from hipflex_api.changes.counters import next_change_seq, user_scope
 from hipflex_api.idempotency.models import IdempotencyRecord
 from sessions.models import SetLog, WorkoutSession
 
+# Every UserFactory user's password, unless the test gives another.
+PASSWORD = "pw-hipflex-test"
 
-class UserFactory(factory.django.DjangoModelFactory):
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
     email = factory.Sequence(lambda n: f"user{n}@example.com")
-    password = factory.django.Password("pw-hipflex-test")
+    password = factory.django.Password(PASSWORD)
 
     class Meta:
-        model = settings.AUTH_USER_MODEL
+        model = User
 
 
-class MuscleFactory(factory.django.DjangoModelFactory):
+class MuscleFactory(factory.django.DjangoModelFactory[Muscle]):
     name = factory.Sequence(lambda n: f"Muscle {n}")
     slug = factory.LazyAttribute(lambda o: slugify(o.name))
     group = "Hip flexors"
@@ -42,7 +47,7 @@ class MuscleFactory(factory.django.DjangoModelFactory):
         model = Muscle
 
 
-class EquipmentFactory(factory.django.DjangoModelFactory):
+class EquipmentFactory(factory.django.DjangoModelFactory[Equipment]):
     name = factory.Sequence(lambda n: f"Equipment {n}")
     slug = factory.LazyAttribute(lambda o: slugify(o.name))
 
@@ -50,7 +55,7 @@ class EquipmentFactory(factory.django.DjangoModelFactory):
         model = Equipment
 
 
-class ExerciseFactory(factory.django.DjangoModelFactory):
+class ExerciseFactory(factory.django.DjangoModelFactory[Exercise]):
     name = factory.Sequence(lambda n: f"Exercise {n}")
     slug = factory.LazyAttribute(lambda o: slugify(o.name))
     kind = Exercise.Kind.STRETCH
@@ -62,7 +67,7 @@ class ExerciseFactory(factory.django.DjangoModelFactory):
         model = Exercise
 
 
-class ExerciseMuscleFactory(factory.django.DjangoModelFactory):
+class ExerciseMuscleFactory(factory.django.DjangoModelFactory[ExerciseMuscle]):
     exercise = factory.SubFactory(ExerciseFactory)
     muscle = factory.SubFactory(MuscleFactory)
     role = ExerciseMuscle.Role.PRIMARY
@@ -71,7 +76,7 @@ class ExerciseMuscleFactory(factory.django.DjangoModelFactory):
         model = ExerciseMuscle
 
 
-class ExerciseEquipmentFactory(factory.django.DjangoModelFactory):
+class ExerciseEquipmentFactory(factory.django.DjangoModelFactory[ExerciseEquipment]):
     exercise = factory.SubFactory(ExerciseFactory)
     equipment = factory.SubFactory(EquipmentFactory)
     optional = False
@@ -80,7 +85,7 @@ class ExerciseEquipmentFactory(factory.django.DjangoModelFactory):
         model = ExerciseEquipment
 
 
-class ExerciseProgressionFactory(factory.django.DjangoModelFactory):
+class ExerciseProgressionFactory(factory.django.DjangoModelFactory[ExerciseProgression]):
     milder = factory.SubFactory(ExerciseFactory)
     harder = factory.SubFactory(ExerciseFactory)
 
@@ -88,7 +93,7 @@ class ExerciseProgressionFactory(factory.django.DjangoModelFactory):
         model = ExerciseProgression
 
 
-class ExerciseStepFactory(factory.django.DjangoModelFactory):
+class ExerciseStepFactory(factory.django.DjangoModelFactory[ExerciseStep]):
     exercise = factory.SubFactory(ExerciseFactory)
     position = factory.Sequence(lambda n: n)
     text = factory.Sequence(lambda n: f"Step {n}.")
@@ -97,7 +102,7 @@ class ExerciseStepFactory(factory.django.DjangoModelFactory):
         model = ExerciseStep
 
 
-class ExerciseCueFactory(factory.django.DjangoModelFactory):
+class ExerciseCueFactory(factory.django.DjangoModelFactory[ExerciseCue]):
     exercise = factory.SubFactory(ExerciseFactory)
     position = factory.Sequence(lambda n: n)
     text = factory.Sequence(lambda n: f"Cue {n}.")
@@ -106,7 +111,7 @@ class ExerciseCueFactory(factory.django.DjangoModelFactory):
         model = ExerciseCue
 
 
-class ExerciseCautionFactory(factory.django.DjangoModelFactory):
+class ExerciseCautionFactory(factory.django.DjangoModelFactory[ExerciseCaution]):
     exercise = factory.SubFactory(ExerciseFactory)
     position = factory.Sequence(lambda n: n)
     text = factory.Sequence(lambda n: f"Caution {n}.")
@@ -115,7 +120,7 @@ class ExerciseCautionFactory(factory.django.DjangoModelFactory):
         model = ExerciseCaution
 
 
-class ExerciseSetupNoteFactory(factory.django.DjangoModelFactory):
+class ExerciseSetupNoteFactory(factory.django.DjangoModelFactory[ExerciseSetupNote]):
     exercise = factory.SubFactory(ExerciseFactory)
     position = factory.Sequence(lambda n: n)
     text = factory.Sequence(lambda n: f"Set-up note {n}.")
@@ -124,7 +129,7 @@ class ExerciseSetupNoteFactory(factory.django.DjangoModelFactory):
         model = ExerciseSetupNote
 
 
-class ExerciseAliasFactory(factory.django.DjangoModelFactory):
+class ExerciseAliasFactory(factory.django.DjangoModelFactory[ExerciseAlias]):
     exercise = factory.SubFactory(ExerciseFactory)
     name = factory.Sequence(lambda n: f"Alias {n}")
 
@@ -132,7 +137,7 @@ class ExerciseAliasFactory(factory.django.DjangoModelFactory):
         model = ExerciseAlias
 
 
-class ExerciseMediaFactory(factory.django.DjangoModelFactory):
+class ExerciseMediaFactory(factory.django.DjangoModelFactory[ExerciseMedia]):
     exercise = factory.SubFactory(ExerciseFactory)
     position = factory.Sequence(lambda n: n)
     kind = ExerciseMedia.Kind.IMAGE
@@ -145,7 +150,7 @@ class ExerciseMediaFactory(factory.django.DjangoModelFactory):
         model = ExerciseMedia
 
 
-class WorkoutSessionFactory(factory.django.DjangoModelFactory):
+class WorkoutSessionFactory(factory.django.DjangoModelFactory[WorkoutSession]):
     user = factory.SubFactory(UserFactory)
     started_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
     ended_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(minutes=20))
@@ -162,7 +167,7 @@ class WorkoutSessionFactory(factory.django.DjangoModelFactory):
             return super()._create(model_class, *args, **kwargs)
 
 
-class SetLogFactory(factory.django.DjangoModelFactory):
+class SetLogFactory(factory.django.DjangoModelFactory[SetLog]):
     session = factory.SubFactory(WorkoutSessionFactory)
     position = factory.Sequence(lambda n: n)
     exercise = factory.SubFactory(ExerciseFactory)
@@ -175,7 +180,7 @@ class SetLogFactory(factory.django.DjangoModelFactory):
         model = SetLog
 
 
-class IdempotencyRecordFactory(factory.django.DjangoModelFactory):
+class IdempotencyRecordFactory(factory.django.DjangoModelFactory[IdempotencyRecord]):
     user = factory.SubFactory(UserFactory)
     key = factory.Sequence(lambda n: f"key-{n}")
     request_hash = "0" * 64
@@ -186,7 +191,7 @@ class IdempotencyRecordFactory(factory.django.DjangoModelFactory):
         model = IdempotencyRecord
 
 
-class RoutineFactory(factory.django.DjangoModelFactory):
+class RoutineFactory(factory.django.DjangoModelFactory[Routine]):
     """A published curated routine; pass `owner` for a user's private one."""
 
     name = factory.Sequence(lambda n: f"Routine {n}")
@@ -195,10 +200,10 @@ class RoutineFactory(factory.django.DjangoModelFactory):
     published = factory.LazyAttribute(lambda o: o.owner is None)
 
     class Meta:
-        model = "exercises.Routine"
+        model = Routine
 
 
-class RoutineItemFactory(factory.django.DjangoModelFactory):
+class RoutineItemFactory(factory.django.DjangoModelFactory[RoutineItem]):
     routine = factory.SubFactory(RoutineFactory)
     position = factory.Sequence(lambda n: n)
     exercise = factory.SubFactory(ExerciseFactory)
@@ -208,4 +213,4 @@ class RoutineItemFactory(factory.django.DjangoModelFactory):
     rest_seconds = 0
 
     class Meta:
-        model = "exercises.RoutineItem"
+        model = RoutineItem

@@ -7,8 +7,13 @@ classified below; an unclassified one fails the suite until someone decides who 
 import pytest
 from drf_spectacular.generators import EndpointEnumerator
 
-from exercises.models import Routine, RoutineItem
-from tests.factories import ExerciseFactory, SetLogFactory, UserFactory, WorkoutSessionFactory
+from tests.factories import (
+    ExerciseFactory,
+    RoutineItemFactory,
+    SetLogFactory,
+    UserFactory,
+    WorkoutSessionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +60,9 @@ def alice_data():
         session=WorkoutSessionFactory(user=alice, notes="alice-private-note"),
         exercise=exercise,
     ).session
-    routine = Routine.objects.create(owner=alice, name="alice-private-routine")
-    RoutineItem.objects.create(routine=routine, exercise=exercise, hold_seconds=30)
+    routine = RoutineItemFactory(
+        routine__owner=alice, routine__name="alice-private-routine", exercise=exercise
+    ).routine
     return {"user": alice, "session": session, "routine": routine, "exercise": exercise}
 
 

@@ -88,12 +88,6 @@ def test_url_encoded_body_is_415(trainer_client):
     assert_error(response, 415, "unsupported_media_type")
 
 
-def test_anonymous_write_is_401_not_authenticated(api_client):
-    response = api_client.post("/api/v1/exercises/", {})
-    assert_error(response, 401, "not_authenticated")
-    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
-
-
 def test_an_account_deleted_during_a_write_is_401_with_the_challenge(user_client, monkeypatch):
     # The race itself is in tests/sessions/test_concurrency.py; here, its answer.
     def deleted(**kwargs):
@@ -132,10 +126,6 @@ def test_each_kind_of_domain_error_has_one_status(error, status, code, fields):
         response.data["detail"],
         *[e["message"] for e in response.data["errors"]],
     )
-
-
-def test_plain_user_write_is_403_permission_denied(user_client):
-    assert_error(user_client.post("/api/v1/exercises/", {}), 403, "permission_denied")
 
 
 def test_method_not_allowed_is_405_json(api_client):

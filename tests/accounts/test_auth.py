@@ -1,33 +1,21 @@
 """Registration, login, token refresh and logout, through the endpoints with real JWTs."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from hipflex_api.accounts.models import User
+from tests.accounts.conftest import PROFILE_KEYS, STRONG_PASSWORD, login
+from tests.conftest import ME_URL, REFRESH_URL, TOKEN_URL, bearer
 from tests.factories import UserFactory
 from tests.helpers import assert_error, error_fields
 
 pytestmark = pytest.mark.django_db
 
 REGISTER = "/api/v1/auth/register/"
-TOKEN = "/api/v1/auth/token/"
-REFRESH = "/api/v1/auth/token/refresh/"
 LOGOUT = "/api/v1/auth/logout/"
-ME = "/api/v1/me/"
-
-PASSWORD = "pw-hipflex-test"
-STRONG_PASSWORD = "violet-kettle-harbour-42"
-PROFILE_KEYS = {"id", "email", "display_name", "time_zone", "preferred_units", "date_joined"}
 
 
 def me_with(access):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Bearer " + access)
-    return client.get(ME)
-
-
-def login(client, email, password=PASSWORD, **extra):
-    return client.post(TOKEN, {"email": email, "password": password}, **extra)
+    return bearer(access).get(ME_URL)
 
 
 # Registration
@@ -77,7 +65,7 @@ def test_register_refresh_token_can_be_refreshed(api_client):
         REGISTER, {"email": "cy@example.com", "password": STRONG_PASSWORD}
     ).json()["refresh"]
 
-    assert api_client.post(REFRESH, {"refresh": refresh}).status_code == 200
+    assert api_client.post(REFRESH_URL, {"refresh": refresh}).status_code == 200
 
 
 @pytest.mark.parametrize("email", ["ann@example.com", "ANN@EXAMPLE.COM", "Ann@Example.Com"])
@@ -197,8 +185,8 @@ def test_register_is_throttled_per_ip_after_20(api_client):
 # Login
 
 
-def test_login_returns_token_pair_that_authenticates(api_client, user):
-    response = login(api_client, user.email)
+def test_login_returns_token_pair_that_authenticates(user):
+    response = login(user.email)
 
     assert response.status_code == 200, response.content
     body = response.json()
@@ -208,92 +196,91 @@ def test_login_returns_token_pair_that_authenticates(api_client, user):
     assert me.json()["email"] == user.email
 
 
-def test_login_email_is_case_insensitive(api_client):
+def test_login_email_is_case_insensitive():
     UserFactory(email="ann@example.com")
 
-    response = login(api_client, "ANN@Example.COM")
+    response = login("ANN@Example.COM")
 
     assert response.status_code == 200, response.content
     assert me_with(response.json()["access"]).json()["email"] == "ann@example.com"
 
 
-def test_login_wrong_password_is_401(api_client, user):
-    response = login(api_client, user.email, "not-the-password")
+def test_login_wrong_password_is_401(user):
+    response = login(user.email, "not-the-password")
 
     assert_error(response, 401, "no_active_account")
     assert "access" not in response.json()
 
 
-def test_login_unknown_email_is_401(api_client):
-    assert_error(login(api_client, "nobody@example.com"), 401, "no_active_account")
+def test_login_unknown_email_is_401():
+    assert_error(login("nobody@example.com"), 401, "no_active_account")
 
 
-def test_login_inactive_user_is_401(api_client):
+def test_login_inactive_user_is_401():
     inactive = UserFactory(is_active=False)
 
-    assert_error(login(api_client, inactive.email), 401, "no_active_account")
+    assert_error(login(inactive.email), 401, "no_active_account")
 
 
 def test_login_missing_fields_is_400(api_client):
-    response = api_client.post(TOKEN, {})
+    response = api_client.post(TOKEN_URL, {})
 
     assert_error(response, 400, "invalid")
     assert error_fields(response) == {"email", "password"}
 
 
-def test_login_is_throttled_per_account_across_addresses(api_client, user):
+def test_login_is_throttled_per_account_across_addresses(user):
     for n in range(10):
-        response = login(api_client, user.email, "wrong-guess", REMOTE_ADDR=f"203.0.113.{n}")
+        response = login(user.email, "wrong-guess", REMOTE_ADDR=f"203.0.113.{n}")
         assert response.status_code == 401, (n, response.content)
 
     # The right password from a fresh address is refused too: the account is locked for now.
-    response = login(api_client, user.email, REMOTE_ADDR="203.0.113.200")
+    response = login(user.email, REMOTE_ADDR="203.0.113.200")
 
     assert_error(response, 429, "throttled")
     assert int(response["Retry-After"]) > 0
     assert "access" not in response.json()
 
 
-def test_successful_logins_do_not_count_against_the_account(api_client, user):
+def test_successful_logins_do_not_count_against_the_account(user):
     for n in range(15):
-        assert login(api_client, user.email, REMOTE_ADDR=f"203.0.113.{n}").status_code == 200
+        assert login(user.email, REMOTE_ADDR=f"203.0.113.{n}").status_code == 200
 
 
-def test_login_account_throttle_ignores_email_case(api_client):
+def test_login_account_throttle_ignores_email_case():
     UserFactory(email="ann@example.com")
     for n in range(10):
         email = "ann@example.com" if n % 2 else "ANN@EXAMPLE.COM"
-        assert login(api_client, email, "wrong", REMOTE_ADDR=f"203.0.113.{n}").status_code == 401
+        assert login(email, "wrong", REMOTE_ADDR=f"203.0.113.{n}").status_code == 401
 
-    response = login(api_client, "Ann@Example.com", REMOTE_ADDR="203.0.113.99")
+    response = login("Ann@Example.com", REMOTE_ADDR="203.0.113.99")
 
     assert_error(response, 429, "throttled")
 
 
-def test_login_account_throttle_leaves_other_accounts_alone(api_client, user):
+def test_login_account_throttle_leaves_other_accounts_alone(user):
     other = UserFactory()
     for n in range(11):
-        login(api_client, user.email, "wrong-guess", REMOTE_ADDR=f"203.0.113.{n}")
+        login(user.email, "wrong-guess", REMOTE_ADDR=f"203.0.113.{n}")
 
-    assert login(api_client, other.email, REMOTE_ADDR="203.0.113.50").status_code == 200
+    assert login(other.email, REMOTE_ADDR="203.0.113.50").status_code == 200
 
 
-def test_login_is_throttled_per_ip_across_accounts(api_client):
+def test_login_is_throttled_per_ip_across_accounts():
     for n in range(30):
-        response = login(api_client, f"guess{n}@example.com", REMOTE_ADDR="192.0.2.1")
+        response = login(f"guess{n}@example.com", REMOTE_ADDR="192.0.2.1")
         assert response.status_code == 401, (n, response.content)
 
-    response = login(api_client, "guess30@example.com", REMOTE_ADDR="192.0.2.1")
+    response = login("guess30@example.com", REMOTE_ADDR="192.0.2.1")
 
     assert_error(response, 429, "throttled")
     assert int(response["Retry-After"]) > 0
-    assert login(api_client, "guess30@example.com", REMOTE_ADDR="192.0.2.2").status_code == 401
+    assert login("guess30@example.com", REMOTE_ADDR="192.0.2.2").status_code == 401
 
 
-def test_login_ip_throttle_ignores_x_forwarded_for(api_client):
+def test_login_ip_throttle_ignores_x_forwarded_for():
     for n in range(30):
         response = login(
-            api_client,
             f"guess{n}@example.com",
             REMOTE_ADDR="192.0.2.1",
             HTTP_X_FORWARDED_FOR=f"10.1.{n}.1",
@@ -301,7 +288,6 @@ def test_login_ip_throttle_ignores_x_forwarded_for(api_client):
         assert response.status_code == 401, (n, response.content)
 
     response = login(
-        api_client,
         "guess30@example.com",
         REMOTE_ADDR="192.0.2.1",
         HTTP_X_FORWARDED_FOR="10.99.99.99",
@@ -314,28 +300,28 @@ def test_login_ip_throttle_ignores_x_forwarded_for(api_client):
 
 
 def test_refresh_rotates_the_refresh_token(api_client, user):
-    old = login(api_client, user.email).json()["refresh"]
+    old = login(user.email).json()["refresh"]
 
-    response = api_client.post(REFRESH, {"refresh": old})
+    response = api_client.post(REFRESH_URL, {"refresh": old})
 
     assert response.status_code == 200, response.content
     body = response.json()
     assert set(body) == {"access", "refresh"}
     assert body["refresh"] != old
     assert me_with(body["access"]).status_code == 200
-    assert api_client.post(REFRESH, {"refresh": body["refresh"]}).status_code == 200
+    assert api_client.post(REFRESH_URL, {"refresh": body["refresh"]}).status_code == 200
 
 
 def test_refresh_token_cannot_be_reused_after_rotation(api_client, user):
-    old = login(api_client, user.email).json()["refresh"]
-    assert api_client.post(REFRESH, {"refresh": old}).status_code == 200
+    old = login(user.email).json()["refresh"]
+    assert api_client.post(REFRESH_URL, {"refresh": old}).status_code == 200
 
-    assert_error(api_client.post(REFRESH, {"refresh": old}), 401, "token_not_valid")
+    assert_error(api_client.post(REFRESH_URL, {"refresh": old}), 401, "token_not_valid")
 
 
 @pytest.mark.parametrize("token", ["garbage", "a.b.c", ""], ids=["word", "three-parts", "blank"])
 def test_refresh_garbage_is_rejected(api_client, token):
-    response = api_client.post(REFRESH, {"refresh": token})
+    response = api_client.post(REFRESH_URL, {"refresh": token})
 
     # A blank string fails the serializer's field check before the token is read.
     if token:
@@ -346,60 +332,60 @@ def test_refresh_garbage_is_rejected(api_client, token):
 
 
 def test_refresh_with_an_access_token_is_401(api_client, user):
-    access = login(api_client, user.email).json()["access"]
+    access = login(user.email).json()["access"]
 
-    assert_error(api_client.post(REFRESH, {"refresh": access}), 401, "token_not_valid")
+    assert_error(api_client.post(REFRESH_URL, {"refresh": access}), 401, "token_not_valid")
 
 
 def test_refresh_for_a_deleted_account_is_401(api_client):
     gone = UserFactory()
-    refresh = login(api_client, gone.email).json()["refresh"]
+    refresh = login(gone.email).json()["refresh"]
     gone.delete()  # Straight in the database, bypassing the service that revokes tokens.
 
-    response = api_client.post(REFRESH, {"refresh": refresh})
+    response = api_client.post(REFRESH_URL, {"refresh": refresh})
 
     assert_error(response, 401, "user_not_found")
 
 
 def test_refresh_for_a_deactivated_account_is_401(api_client, user):
-    refresh = login(api_client, user.email).json()["refresh"]
+    refresh = login(user.email).json()["refresh"]
     User.objects.filter(pk=user.pk).update(is_active=False)
 
-    assert_error(api_client.post(REFRESH, {"refresh": refresh}), 401, "no_active_account")
+    assert_error(api_client.post(REFRESH_URL, {"refresh": refresh}), 401, "no_active_account")
 
 
 # Logout
 
 
 def test_logout_revokes_the_refresh_token(api_client, user):
-    refresh = login(api_client, user.email).json()["refresh"]
+    refresh = login(user.email).json()["refresh"]
 
     response = api_client.post(LOGOUT, {"refresh": refresh})
 
     assert response.status_code == 204
     assert response.content == b""
-    assert_error(api_client.post(REFRESH, {"refresh": refresh}), 401, "token_not_valid")
+    assert_error(api_client.post(REFRESH_URL, {"refresh": refresh}), 401, "token_not_valid")
 
 
 def test_logout_leaves_other_devices_logged_in(api_client, user):
-    phone = login(api_client, user.email).json()["refresh"]
-    laptop = login(api_client, user.email).json()["refresh"]
+    phone = login(user.email).json()["refresh"]
+    laptop = login(user.email).json()["refresh"]
 
     assert api_client.post(LOGOUT, {"refresh": phone}).status_code == 204
 
-    assert api_client.post(REFRESH, {"refresh": laptop}).status_code == 200
+    assert api_client.post(REFRESH_URL, {"refresh": laptop}).status_code == 200
 
 
 def test_a_retried_logout_succeeds_and_the_token_stays_revoked(api_client, user):
-    refresh = login(api_client, user.email).json()["refresh"]
+    refresh = login(user.email).json()["refresh"]
     assert api_client.post(LOGOUT, {"refresh": refresh}).status_code == 204
 
     assert api_client.post(LOGOUT, {"refresh": refresh}).status_code == 204
-    assert_error(api_client.post(REFRESH, {"refresh": refresh}), 401, "token_not_valid")
+    assert_error(api_client.post(REFRESH_URL, {"refresh": refresh}), 401, "token_not_valid")
 
 
 def test_logout_with_a_forged_token_naming_a_revoked_one_is_401(api_client, user):
-    refresh = login(api_client, user.email).json()["refresh"]
+    refresh = login(user.email).json()["refresh"]
     assert api_client.post(LOGOUT, {"refresh": refresh}).status_code == 204
     header, payload, _ = refresh.split(".")
 
@@ -416,7 +402,7 @@ def test_logout_garbage_token_is_401(api_client):
 
 
 def test_logout_with_an_access_token_is_401(api_client, user):
-    access = login(api_client, user.email).json()["access"]
+    access = login(user.email).json()["access"]
 
     assert_error(api_client.post(LOGOUT, {"refresh": access}), 401, "token_not_valid")
 

@@ -1,12 +1,9 @@
 """Bearer authentication (hipflex_api.accounts.auth): simplejwt's checks, and the caller's change
 numbers read with their row, so that a cached private read costs one query in all."""
 
-import uuid
-
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from hipflex_api.accounts.auth import user_with_versions
@@ -18,32 +15,12 @@ from hipflex_api.changes.counters import (
     user_version,
 )
 from hipflex_api.changes.models import ChangeCounter
+from tests.accounts.conftest import STRONG_PASSWORD
+from tests.conftest import ME_URL, SESSIONS_URL, STATS_URL, SYNC_URL, bearer, upload_session
 from tests.factories import ExerciseFactory, UserFactory
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
-
-SESSIONS = "/api/v1/sessions/"
-SYNC = "/api/v1/sync/"
-STATS = "/api/v1/me/stats/"
-ME = "/api/v1/me/"
-
-
-def bearer(token):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
-
-
-def upload(client, exercise):
-    body = {
-        "id": str(uuid.uuid4()),
-        "started_at": "2026-11-20T07:30:00Z",
-        "sets": [{"exercise": exercise.slug, "side": "left", "reps": 10}],
-    }
-    response = client.post(SESSIONS, body)
-    assert response.status_code == 201, response.content
-    return response.json()["id"]
 
 
 @pytest.fixture
@@ -51,60 +28,57 @@ def exercise(db):
     return ExerciseFactory(name="King Runner", unilateral=True)
 
 
-@pytest.fixture
-def client(user):
-    return bearer(AccessToken.for_user(user))
-
-
-@pytest.mark.parametrize("url", [SESSIONS, SYNC, STATS])
-def test_a_cached_private_read_costs_one_query(url, client, exercise, django_assert_num_queries):
-    upload(client, exercise)
-    first = client.get(url)
+@pytest.mark.parametrize("url", [SESSIONS_URL, SYNC_URL, STATS_URL])
+def test_a_cached_private_read_costs_one_query(
+    url, bearer_client, exercise, django_assert_num_queries
+):
+    upload_session(bearer_client, exercise)
+    first = bearer_client.get(url)
     assert first.status_code == 200, first.content
 
     with django_assert_num_queries(1):  # The caller's row with both change numbers.
-        again = client.get(url)
+        again = bearer_client.get(url)
     assert again.status_code == 200
     assert again.content == first.content
     assert again["ETag"] == first["ETag"]
 
     with django_assert_num_queries(1):
-        not_modified = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+        not_modified = bearer_client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert not_modified.status_code == 304
 
 
-@pytest.mark.parametrize("url", [SESSIONS, SYNC, STATS])
-def test_an_upload_changes_what_the_next_read_answers(url, client, exercise):
-    before = client.get(url)
+@pytest.mark.parametrize("url", [SESSIONS_URL, SYNC_URL, STATS_URL])
+def test_an_upload_changes_what_the_next_read_answers(url, bearer_client, exercise):
+    before = bearer_client.get(url)
     assert before.status_code == 200, before.content
 
-    session_id = upload(client, exercise)
+    session_id = upload_session(bearer_client, exercise)
 
-    after = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+    after = bearer_client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200, after.content
     assert after["ETag"] != before["ETag"]
-    assert session_id.encode() in after.content or url == STATS
+    assert session_id.encode() in after.content or url == STATS_URL
     assert after.json() != before.json()
 
 
-def test_a_catalog_change_changes_the_sync_answer(client, exercise):
-    before = client.get(SYNC)
+def test_a_catalog_change_changes_the_sync_answer(bearer_client, exercise):
+    before = bearer_client.get(SYNC_URL)
     assert before.status_code == 200, before.content
 
     with transaction.atomic():
         renamed = ExerciseFactory(name="Band March")
 
-    after = client.get(SYNC, HTTP_IF_NONE_MATCH=before["ETag"])
+    after = bearer_client.get(SYNC_URL, HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200, after.content
     assert after["ETag"] != before["ETag"]
     assert renamed.slug in {item["slug"] for item in after.json()["exercises"]}
 
 
-def test_another_users_writes_leave_the_callers_answer_alone(client, exercise):
-    before = client.get(SESSIONS)
-    upload(bearer(AccessToken.for_user(UserFactory())), exercise)
+def test_another_users_writes_leave_the_callers_answer_alone(bearer_client, exercise):
+    before = bearer_client.get(SESSIONS_URL)
+    upload_session(bearer(AccessToken.for_user(UserFactory())), exercise)
 
-    assert client.get(SESSIONS, HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
+    assert bearer_client.get(SESSIONS_URL, HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
 
 
 def test_user_with_versions_reads_the_row_as_the_orm_does(user):
@@ -138,8 +112,8 @@ def test_user_with_versions_reads_both_change_numbers(user):
     assert (found.user_changes, found.catalog_changes) == (3, 2)
 
 
-def test_the_version_read_with_the_user_is_the_one_read_on_its_own(user, client, exercise):
-    upload(client, exercise)
+def test_the_version_read_with_the_user_is_the_one_read_on_its_own(user, bearer_client, exercise):
+    upload_session(bearer_client, exercise)
     with transaction.atomic():
         next_change_seq(catalog_scope())
 
@@ -150,29 +124,29 @@ def test_user_with_versions_of_an_unknown_id_is_none():
     assert user_with_versions(10**9) is None
 
 
-def test_a_token_for_a_deleted_user_is_401(user, client):
+def test_a_token_for_a_deleted_user_is_401(user, bearer_client):
     user.delete()
-    assert_error(client.get(ME), 401, "user_not_found")
+    assert_error(bearer_client.get(ME_URL), 401, "user_not_found")
 
 
-def test_a_token_for_a_deactivated_user_is_401(user, client):
+def test_a_token_for_a_deactivated_user_is_401(user, bearer_client):
     User.objects.filter(pk=user.pk).update(is_active=False)
-    assert_error(client.get(SESSIONS), 401, "user_inactive")
+    assert_error(bearer_client.get(SESSIONS_URL), 401, "user_inactive")
 
 
-def test_a_token_from_before_a_password_change_is_401(user, client):
-    user.set_password("violet-kettle-harbour-42")
+def test_a_token_from_before_a_password_change_is_401(user, bearer_client):
+    user.set_password(STRONG_PASSWORD)
     user.save()
-    assert_error(client.get(SYNC), 401, "password_changed")
+    assert_error(bearer_client.get(SYNC_URL), 401, "password_changed")
 
 
 def test_a_signed_token_with_a_user_id_that_is_no_id_is_401(user):
     token = AccessToken.for_user(user)
     token["user_id"] = "not-a-number"
-    assert_error(bearer(token).get(ME), 401, "token_not_valid")
+    assert_error(bearer(token).get(ME_URL), 401, "token_not_valid")
 
 
 def test_a_signed_token_without_a_user_id_is_401(user):
     token = AccessToken.for_user(user)
     del token["user_id"]
-    assert_error(bearer(token).get(ME), 401, "token_not_valid")
+    assert_error(bearer(token).get(ME_URL), 401, "token_not_valid")

@@ -12,7 +12,10 @@ from rest_framework_simplejwt.tokens import AccessToken
 from hipflex_api.accounts.models import User
 from hipflex_api.idempotency.models import IdempotencyRecord
 from sessions.models import SetLog, WorkoutSession
+from tests.accounts.conftest import PROFILE_KEYS, STRONG_PASSWORD, login
+from tests.conftest import ME_URL, REFRESH_URL, bearer
 from tests.factories import (
+    PASSWORD,
     ExerciseFactory,
     IdempotencyRecordFactory,
     SetLogFactory,
@@ -23,42 +26,12 @@ from tests.helpers import assert_error, error_fields
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = "/api/v1/auth/token/"
-REFRESH = "/api/v1/auth/token/refresh/"
-ME = "/api/v1/me/"
-PASSWORD_URL = "/api/v1/me/password/"
-EXPORT = "/api/v1/me/export/"
-
-PASSWORD = "pw-hipflex-test"
-NEW_PASSWORD = "violet-kettle-harbour-42"
-PROFILE_KEYS = {"id", "email", "display_name", "time_zone", "preferred_units", "date_joined"}
-
-
-def login(email, password=PASSWORD):
-    return APIClient().post(TOKEN, {"email": email, "password": password})
-
-
-def bearer(access):
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION="Bearer " + access)
-    return client
+PASSWORD_URL = f"{ME_URL}password/"
+EXPORT_URL = f"{ME_URL}export/"
 
 
 def refresh_status(refresh):
-    return APIClient().post(REFRESH, {"refresh": refresh}).status_code
-
-
-@pytest.fixture
-def tokens(user):
-    response = login(user.email)
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-@pytest.fixture
-def client(tokens):
-    """The user's client, authenticated the way an app is: with the access token from login."""
-    return bearer(tokens["access"])
+    return APIClient().post(REFRESH_URL, {"refresh": refresh}).status_code
 
 
 # Authentication
@@ -67,11 +40,11 @@ def client(tokens):
 @pytest.mark.parametrize(
     ("method", "url"),
     [
-        ("get", ME),
-        ("patch", ME),
-        ("delete", ME),
+        ("get", ME_URL),
+        ("patch", ME_URL),
+        ("delete", ME_URL),
         ("post", PASSWORD_URL),
-        ("get", EXPORT),
+        ("get", EXPORT_URL),
     ],
 )
 def test_anonymous_request_is_401_with_bearer_challenge(api_client, user, method, url):
@@ -86,7 +59,7 @@ def test_expired_access_token_is_401(user):
     token = AccessToken.for_user(user)
     token.set_exp(lifetime=-timedelta(seconds=1))
 
-    response = bearer(str(token)).get(ME)
+    response = bearer(str(token)).get(ME_URL)
 
     assert_error(response, 401, "token_not_valid")
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
@@ -102,25 +75,25 @@ def test_access_token_with_forged_user_id_is_401(user, tokens):
     forged = f"{header}.{forged_payload}.{signature}"
     assert forged != tokens["access"]
 
-    assert_error(bearer(forged).get(ME), 401, "token_not_valid")
+    assert_error(bearer(forged).get(ME_URL), 401, "token_not_valid")
 
 
 def test_access_token_with_altered_signature_is_401(tokens):
     header, payload, signature = tokens["access"].split(".")
     altered = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
 
-    assert_error(bearer(f"{header}.{payload}.{altered}").get(ME), 401, "token_not_valid")
+    assert_error(bearer(f"{header}.{payload}.{altered}").get(ME_URL), 401, "token_not_valid")
 
 
 def test_refresh_token_is_not_accepted_as_access(tokens):
-    assert_error(bearer(tokens["refresh"]).get(ME), 401, "token_not_valid")
+    assert_error(bearer(tokens["refresh"]).get(ME_URL), 401, "token_not_valid")
 
 
 # Profile
 
 
-def test_get_profile(client, user):
-    response = client.get(ME)
+def test_get_profile(bearer_client, user):
+    response = bearer_client.get(ME_URL)
 
     assert response.status_code == 200
     body = response.json()
@@ -132,9 +105,9 @@ def test_get_profile(client, user):
     assert body["preferred_units"] == "metric"
 
 
-def test_patch_changes_profile_fields(client, user):
-    response = client.patch(
-        ME,
+def test_patch_changes_profile_fields(bearer_client, user):
+    response = bearer_client.patch(
+        ME_URL,
         {
             "display_name": "Ann Trainer",
             "time_zone": "Europe/Berlin",
@@ -150,10 +123,10 @@ def test_patch_changes_profile_fields(client, user):
     assert user.preferred_units == "imperial"
 
 
-def test_patch_one_field_leaves_the_others(client, user):
+def test_patch_one_field_leaves_the_others(bearer_client, user):
     User.objects.filter(pk=user.pk).update(time_zone="Asia/Tokyo")
 
-    response = client.patch(ME, {"preferred_units": "imperial"})
+    response = bearer_client.patch(ME_URL, {"preferred_units": "imperial"})
 
     assert response.status_code == 200, response.content
     user.refresh_from_db()
@@ -172,8 +145,10 @@ def test_patch_one_field_leaves_the_others(client, user):
     ],
     ids=["unknown-zone", "blank-zone", "unknown-units", "long-name", "nul-in-name"],
 )
-def test_patch_invalid_value_is_400_and_saves_nothing(client, user, payload, field):
-    response = client.patch(ME, {**payload, "display_name": payload.get("display_name", "Kept")})
+def test_patch_invalid_value_is_400_and_saves_nothing(bearer_client, user, payload, field):
+    response = bearer_client.patch(
+        ME_URL, {**payload, "display_name": payload.get("display_name", "Kept")}
+    )
 
     assert_error(response, 400, "invalid")
     assert field in error_fields(response)
@@ -183,10 +158,12 @@ def test_patch_invalid_value_is_400_and_saves_nothing(client, user, payload, fie
     assert user.preferred_units == "metric"
 
 
-def test_patch_cannot_change_email_or_id(client, user):
+def test_patch_cannot_change_email_or_id(bearer_client, user):
     original_email, original_id = user.email, user.pk
 
-    response = client.patch(ME, {"email": "hijack@example.com", "id": original_id + 1000})
+    response = bearer_client.patch(
+        ME_URL, {"email": "hijack@example.com", "id": original_id + 1000}
+    )
 
     assert response.status_code == 200, response.content
     assert response.json()["email"] == original_email
@@ -197,8 +174,8 @@ def test_patch_cannot_change_email_or_id(client, user):
     assert not User.objects.filter(pk=original_id + 1000).exists()
 
 
-def test_put_is_405(client):
-    response = client.put(ME, {"display_name": "X"})
+def test_put_is_405(bearer_client):
+    response = bearer_client.put(ME_URL, {"display_name": "X"})
 
     assert_error(response, 405, "method_not_allowed")
 
@@ -206,8 +183,10 @@ def test_put_is_405(client):
 # Password change
 
 
-def test_wrong_old_password_is_400(client, user):
-    response = client.post(PASSWORD_URL, {"old_password": "nope", "new_password": NEW_PASSWORD})
+def test_wrong_old_password_is_400(bearer_client, user):
+    response = bearer_client.post(
+        PASSWORD_URL, {"old_password": "nope", "new_password": STRONG_PASSWORD}
+    )
 
     assert_error(response, 400, "invalid")
     assert error_fields(response) == {"old_password"}
@@ -220,8 +199,8 @@ def test_wrong_old_password_is_400(client, user):
     ["short1!", "password", "8472916350", "{email}"],
     ids=["too-short", "too-common", "numeric", "same-as-email"],
 )
-def test_weak_new_password_is_400(client, user, tokens, new_password):
-    response = client.post(
+def test_weak_new_password_is_400(bearer_client, user, tokens, new_password):
+    response = bearer_client.post(
         PASSWORD_URL,
         {"old_password": PASSWORD, "new_password": new_password.format(email=user.email)},
     )
@@ -233,34 +212,38 @@ def test_weak_new_password_is_400(client, user, tokens, new_password):
     assert refresh_status(tokens["refresh"]) == 200
 
 
-def test_password_change_missing_fields_is_400(client):
-    response = client.post(PASSWORD_URL, {})
+def test_password_change_missing_fields_is_400(bearer_client):
+    response = bearer_client.post(PASSWORD_URL, {})
 
     assert_error(response, 400, "invalid")
     assert error_fields(response) == {"old_password", "new_password"}
 
 
-def test_password_change_swaps_password_and_revokes_earlier_refresh_tokens(client, user, tokens):
-    rotated = APIClient().post(REFRESH, {"refresh": tokens["refresh"]}).json()["refresh"]
+def test_password_change_swaps_password_and_revokes_earlier_refresh_tokens(
+    bearer_client, user, tokens
+):
+    rotated = APIClient().post(REFRESH_URL, {"refresh": tokens["refresh"]}).json()["refresh"]
     other_device = login(user.email).json()["refresh"]
 
-    response = client.post(PASSWORD_URL, {"old_password": PASSWORD, "new_password": NEW_PASSWORD})
+    response = bearer_client.post(
+        PASSWORD_URL, {"old_password": PASSWORD, "new_password": STRONG_PASSWORD}
+    )
 
     assert response.status_code == 200, response.content
     fresh = response.json()
     assert set(fresh) == {"access", "refresh"}
-    assert bearer(fresh["access"]).get(ME).status_code == 200
+    assert bearer(fresh["access"]).get(ME_URL).status_code == 200
     assert refresh_status(fresh["refresh"]) == 200
     assert refresh_status(rotated) == 401
     assert refresh_status(other_device) == 401
-    assert login(user.email, NEW_PASSWORD).status_code == 200
+    assert login(user.email, STRONG_PASSWORD).status_code == 200
     assert_error(login(user.email, PASSWORD), 401, "no_active_account")
 
 
 # Export
 
 
-def test_export_holds_own_live_sessions_with_their_sets(client, user):
+def test_export_holds_own_live_sessions_with_their_sets(bearer_client, user):
     stretch = ExerciseFactory(slug="king-runner")
     first = WorkoutSessionFactory(user=user, notes="Morning")
     SetLogFactory(session=first, exercise=stretch, position=0, reps=8)
@@ -272,7 +255,7 @@ def test_export_holds_own_live_sessions_with_their_sets(client, user):
     strangers = WorkoutSessionFactory(user=UserFactory())
     SetLogFactory(session=strangers, exercise=stretch)
 
-    response = client.get(EXPORT)
+    response = bearer_client.get(EXPORT_URL)
 
     assert response.status_code == 200, response.content
     body = response.json()
@@ -292,17 +275,17 @@ def test_export_holds_own_live_sessions_with_their_sets(client, user):
     assert by_id[str(second.pk)]["sets"] == []
 
 
-def test_export_of_a_new_account_has_no_sessions(client, user):
-    response = client.get(EXPORT)
+def test_export_of_a_new_account_has_no_sessions(bearer_client, user):
+    response = bearer_client.get(EXPORT_URL)
 
     assert response.status_code == 200
     assert response.json()["sessions"] == []
 
 
-def test_export_query_count_does_not_grow_with_sessions(client, user):
+def test_export_query_count_does_not_grow_with_sessions(bearer_client, user):
     def export_queries():
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(EXPORT).status_code == 200
+            assert bearer_client.get(EXPORT_URL).status_code == 200
         return len(queries)
 
     exercise = ExerciseFactory()
@@ -346,9 +329,9 @@ def _row_counts(owner):
     "payload", [{"password": "wrong"}, {}, None], ids=["wrong", "missing", "no-body"]
 )
 def test_delete_without_the_right_password_is_400_and_deletes_nothing(
-    client, user, tokens, logged_data, payload
+    bearer_client, user, tokens, logged_data, payload
 ):
-    response = client.delete(ME, payload)
+    response = bearer_client.delete(ME_URL, payload)
 
     assert_error(response, 400, "invalid")
     assert error_fields(response) == {"password"}
@@ -357,11 +340,11 @@ def test_delete_without_the_right_password_is_400_and_deletes_nothing(
     assert refresh_status(tokens["refresh"]) == 200
 
 
-def test_delete_removes_account_and_everything_it_logged(client, user, tokens, logged_data):
+def test_delete_removes_account_and_everything_it_logged(bearer_client, user, tokens, logged_data):
     bystander = logged_data
     user_id = user.pk
 
-    response = client.delete(ME, {"password": PASSWORD})
+    response = bearer_client.delete(ME_URL, {"password": PASSWORD})
 
     assert response.status_code == 204, response.content
     assert response.content == b""
@@ -373,40 +356,40 @@ def test_delete_removes_account_and_everything_it_logged(client, user, tokens, l
     assert User.objects.filter(pk=bystander.pk).exists()
 
 
-def test_delete_ends_every_token_of_the_account(client, user, tokens):
+def test_delete_ends_every_token_of_the_account(bearer_client, user, tokens):
     other_device = login(user.email).json()
 
-    assert client.delete(ME, {"password": PASSWORD}).status_code == 204
+    assert bearer_client.delete(ME_URL, {"password": PASSWORD}).status_code == 204
 
     assert refresh_status(tokens["refresh"]) == 401
     assert refresh_status(other_device["refresh"]) == 401
-    assert_error(bearer(tokens["access"]).get(ME), 401, "user_not_found")
-    assert_error(bearer(other_device["access"]).get(EXPORT), 401, "user_not_found")
+    assert_error(bearer(tokens["access"]).get(ME_URL), 401, "user_not_found")
+    assert_error(bearer(other_device["access"]).get(EXPORT_URL), 401, "user_not_found")
     assert_error(login(user.email), 401, "no_active_account")
 
 
-def test_password_change_ends_access_tokens_issued_before_it(client, user, tokens):
+def test_password_change_ends_access_tokens_issued_before_it(bearer_client, user, tokens):
     old_access = tokens["access"]
     response = bearer(old_access).post(
-        "/api/v1/me/password/",
+        PASSWORD_URL,
         {"old_password": PASSWORD, "new_password": "a-brand-new-hip-77"},
         format="json",
     )
     assert response.status_code == 200
-    assert bearer(old_access).get("/api/v1/me/").status_code == 401
-    assert bearer(response.json()["access"]).get("/api/v1/me/").status_code == 200
+    assert bearer(old_access).get(ME_URL).status_code == 401
+    assert bearer(response.json()["access"]).get(ME_URL).status_code == 200
 
 
-def test_wrong_current_passwords_are_throttled_like_failed_logins(client, user):
+def test_wrong_current_passwords_are_throttled_like_failed_logins(bearer_client, user):
     for _ in range(10):
-        response = client.post(
-            "/api/v1/me/password/",
+        response = bearer_client.post(
+            PASSWORD_URL,
             {"old_password": "not-it", "new_password": "a-brand-new-hip-77"},
             format="json",
         )
         assert response.status_code == 400
 
-    refused = client.delete("/api/v1/me/", {"password": PASSWORD}, format="json")
+    refused = bearer_client.delete(ME_URL, {"password": PASSWORD}, format="json")
 
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 0

@@ -27,46 +27,57 @@ EMAIL = "ann@example.com"
 PASSWORD = "kneel-and-breathe-42"
 
 
+def _conforms_to_one_of(value: Any, hint: Any, path: str) -> None:
+    failures = []
+    for option in typing.get_args(hint):
+        try:
+            assert_conforms(value, option, path)
+        except AssertionError as failure:
+            failures.append(str(failure))
+        else:
+            return
+    raise AssertionError(" / ".join(failures))
+
+
+def _conforms_to_list(value: Any, hint: Any, path: str) -> None:
+    assert isinstance(value, list), f"{path}: {value!r} is not a list"
+    (item_hint,) = typing.get_args(hint)
+    for index, item in enumerate(value):
+        assert_conforms(item, item_hint, f"{path}[{index}]")
+
+
+def _conforms_to_model(value: Any, hint: Any, path: str) -> None:
+    assert isinstance(value, hint), f"{path}: {value!r} is not a {hint.__name__}"
+    assert not value.additional_properties, (
+        f"{path}: fields the schema's {hint.__name__} does not document: "
+        f"{sorted(value.additional_properties)}"
+    )
+    module = typing.cast(types.ModuleType, inspect.getmodule(hint))
+    # Annotations are strings naming sibling models that the module imports only for
+    # type checkers; the models package names them all.
+    models = importlib.import_module(module.__name__.rsplit(".", 1)[0])
+    hints = typing.get_type_hints(hint, globalns={**vars(module), **vars(models)})
+    for field in attrs.fields(hint):
+        if field.name != "additional_properties":
+            assert_conforms(getattr(value, field.name), hints[field.name], f"{path}.{field.name}")
+
+
 def assert_conforms(value: Any, hint: Any, path: str = "answer") -> None:
     """Fail unless `value` is exactly what the generated type `hint` promises."""
     origin = typing.get_origin(hint)
     if hint is Any:
         return
     if origin in (typing.Union, types.UnionType):
-        failures = []
-        for option in typing.get_args(hint):
-            try:
-                assert_conforms(value, option, path)
-            except AssertionError as failure:
-                failures.append(str(failure))
-            else:
-                return
-        raise AssertionError(" / ".join(failures))
+        _conforms_to_one_of(value, hint, path)
+        return
     if origin is list:
-        assert isinstance(value, list), f"{path}: {value!r} is not a list"
-        (item_hint,) = typing.get_args(hint)
-        for index, item in enumerate(value):
-            assert_conforms(item, item_hint, f"{path}[{index}]")
+        _conforms_to_list(value, hint, path)
         return
     if hint is type(None):
         assert value is None, f"{path}: {value!r} is not null"
         return
     if attrs.has(hint):
-        assert isinstance(value, hint), f"{path}: {value!r} is not a {hint.__name__}"
-        assert not value.additional_properties, (
-            f"{path}: fields the schema's {hint.__name__} does not document: "
-            f"{sorted(value.additional_properties)}"
-        )
-        module = typing.cast(types.ModuleType, inspect.getmodule(hint))
-        # Annotations are strings naming sibling models that the module imports only for
-        # type checkers; the models package names them all.
-        models = importlib.import_module(module.__name__.rsplit(".", 1)[0])
-        hints = typing.get_type_hints(hint, globalns={**vars(module), **vars(models)})
-        for field in attrs.fields(hint):
-            if field.name != "additional_properties":
-                assert_conforms(
-                    getattr(value, field.name), hints[field.name], f"{path}.{field.name}"
-                )
+        _conforms_to_model(value, hint, path)
         return
     if hint in (int, float):
         # JSON has one number type; a bool is never one.

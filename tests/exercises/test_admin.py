@@ -2,7 +2,6 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.test import Client
 
 from exercises.models import Exercise, ExerciseProgression
 from tests.factories import (
@@ -17,13 +16,6 @@ pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/exercises/exercise/"
 ADD = "/admin/exercises/exercise/add/"
-
-
-@pytest.fixture
-def trainer_browser(trainer):
-    client = Client()
-    client.force_login(trainer)
-    return client
 
 
 def _inline_prefixes(html: str) -> list[str]:

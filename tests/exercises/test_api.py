@@ -1,5 +1,7 @@
 import pytest
 
+from tests.conftest import EXERCISES_URL, exercise_url
+from tests.exercises.conftest import slugs
 from tests.factories import (
     EquipmentFactory,
     ExerciseAliasFactory,
@@ -17,7 +19,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-LIST_URL = "/api/v1/exercises/"
 SUMMARY_KEYS = {
     "slug",
     "name",
@@ -30,21 +31,13 @@ SUMMARY_KEYS = {
 }
 
 
-def detail_url(slug):
-    return f"/api/v1/exercises/{slug}/"
-
-
-def slugs(response):
-    return [item["slug"] for item in response.json()["results"]]
-
-
 # The list: pagination
 
 
 def test_list_is_paginated_twenty_to_a_page_by_default(api_client):
     ExerciseFactory.create_batch(21)
 
-    body = api_client.get(LIST_URL).json()
+    body = api_client.get(EXERCISES_URL).json()
 
     assert set(body) == {"count", "next", "previous", "results"}
     assert body["count"] == 21
@@ -56,7 +49,7 @@ def test_list_is_paginated_twenty_to_a_page_by_default(api_client):
 def test_second_page_holds_the_rest_and_links_back(api_client):
     ExerciseFactory.create_batch(21)
 
-    body = api_client.get(LIST_URL, {"page": 2}).json()
+    body = api_client.get(EXERCISES_URL, {"page": 2}).json()
 
     assert len(body["results"]) == 1
     assert body["next"] is None
@@ -66,7 +59,7 @@ def test_second_page_holds_the_rest_and_links_back(api_client):
 def test_page_size_picks_how_many_results_a_page_holds(api_client):
     ExerciseFactory.create_batch(5)
 
-    body = api_client.get(LIST_URL, {"page_size": 2}).json()
+    body = api_client.get(EXERCISES_URL, {"page_size": 2}).json()
 
     assert body["count"] == 5
     assert len(body["results"]) == 2
@@ -76,7 +69,7 @@ def test_page_size_picks_how_many_results_a_page_holds(api_client):
 def test_page_size_of_one_hundred_is_allowed(api_client):
     ExerciseFactory.create_batch(3)
 
-    response = api_client.get(LIST_URL, {"page_size": 100})
+    response = api_client.get(EXERCISES_URL, {"page_size": 100})
 
     assert response.status_code == 200
     assert response.json()["count"] == 3
@@ -84,7 +77,7 @@ def test_page_size_of_one_hundred_is_allowed(api_client):
 
 @pytest.mark.parametrize("page_size", ["101", "0", "-1", "abc", "1.5", "²"])
 def test_page_size_outside_one_to_one_hundred_is_400(api_client, page_size):
-    response = api_client.get(LIST_URL, {"page_size": page_size})
+    response = api_client.get(EXERCISES_URL, {"page_size": page_size})
 
     assert response.status_code == 400
     body = response.json()
@@ -96,7 +89,7 @@ def test_page_size_outside_one_to_one_hundred_is_400(api_client, page_size):
 def test_page_that_is_not_a_positive_number_is_400(api_client, page):
     ExerciseFactory()
 
-    response = api_client.get(LIST_URL, {"page": page})
+    response = api_client.get(EXERCISES_URL, {"page": page})
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "page"
@@ -105,14 +98,14 @@ def test_page_that_is_not_a_positive_number_is_400(api_client, page):
 def test_page_past_the_end_is_404(api_client):
     ExerciseFactory.create_batch(3)
 
-    response = api_client.get(LIST_URL, {"page": 2})
+    response = api_client.get(EXERCISES_URL, {"page": 2})
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
 
 
 def test_empty_catalog_has_an_empty_first_page(api_client):
-    response = api_client.get(LIST_URL)
+    response = api_client.get(EXERCISES_URL)
 
     assert response.status_code == 200
     assert response.json() == {"count": 0, "next": None, "previous": None, "results": []}
@@ -127,7 +120,7 @@ def test_list_items_are_summaries(api_client):
     )
     ExerciseStepFactory(exercise=exercise)
 
-    (item,) = api_client.get(LIST_URL).json()["results"]
+    (item,) = api_client.get(EXERCISES_URL).json()["results"]
 
     assert set(item) == SUMMARY_KEYS
     assert item["slug"] == "hip-bridge"
@@ -143,7 +136,7 @@ def test_list_is_ordered_by_name_by_default(api_client):
     for name in ["Lunge", "Bridge", "Couch Stretch"]:
         ExerciseFactory(name=name)
 
-    response = api_client.get(LIST_URL)
+    response = api_client.get(EXERCISES_URL)
 
     assert slugs(response) == ["bridge", "couch-stretch", "lunge"]
 
@@ -152,7 +145,7 @@ def test_unpublished_exercise_is_absent_from_list_for_anonymous(api_client):
     ExerciseFactory(name="Visible")
     ExerciseFactory(name="Draft", published=False)
 
-    body = api_client.get(LIST_URL).json()
+    body = api_client.get(EXERCISES_URL).json()
 
     assert body["count"] == 1
     assert [item["slug"] for item in body["results"]] == ["visible"]
@@ -161,14 +154,14 @@ def test_unpublished_exercise_is_absent_from_list_for_anonymous(api_client):
 def test_unpublished_exercise_is_absent_from_list_for_plain_user(user_client):
     ExerciseFactory(name="Draft", published=False)
 
-    assert user_client.get(LIST_URL).json()["count"] == 0
+    assert user_client.get(EXERCISES_URL).json()["count"] == 0
 
 
 def test_trainer_sees_unpublished_exercise_in_list(trainer_client):
     ExerciseFactory(name="Visible")
     ExerciseFactory(name="Draft", published=False)
 
-    response = trainer_client.get(LIST_URL)
+    response = trainer_client.get(EXERCISES_URL)
 
     assert slugs(response) == ["draft", "visible"]
     assert response.json()["results"][0]["published"] is False
@@ -178,7 +171,8 @@ def test_trainer_sees_unpublished_exercise_in_list(trainer_client):
 
 
 @pytest.fixture
-def king_runner():
+def king_runner_in_full():
+    """The King Runner with something in every list an exercise has."""
     exercise = ExerciseFactory(
         name="King Runner",
         kind="stretch",
@@ -232,8 +226,8 @@ def king_runner():
     return exercise
 
 
-def test_detail_has_every_part_of_the_exercise(api_client, king_runner):
-    response = api_client.get(detail_url("king-runner"))
+def test_detail_has_every_part_of_the_exercise(api_client, king_runner_in_full):
+    response = api_client.get(exercise_url("king-runner"))
 
     assert response.status_code == 200
     body = response.json()
@@ -263,8 +257,8 @@ def test_detail_has_every_part_of_the_exercise(api_client, king_runner):
     assert body["updated_at"]
 
 
-def test_detail_text_lists_are_strings_in_position_order(api_client, king_runner):
-    body = api_client.get(detail_url("king-runner")).json()
+def test_detail_text_lists_are_strings_in_position_order(api_client, king_runner_in_full):
+    body = api_client.get(exercise_url("king-runner")).json()
 
     assert body["steps"] == [
         "Kneel facing away from a wall.",
@@ -276,8 +270,8 @@ def test_detail_text_lists_are_strings_in_position_order(api_client, king_runner
     assert body["setup_notes"] == ["Pad the knee."]
 
 
-def test_detail_muscles_carry_role_and_anatomy_flags(api_client, king_runner):
-    body = api_client.get(detail_url("king-runner")).json()
+def test_detail_muscles_carry_role_and_anatomy_flags(api_client, king_runner_in_full):
+    body = api_client.get(exercise_url("king-runner")).json()
 
     assert body["muscles"] == [
         {
@@ -297,8 +291,8 @@ def test_detail_muscles_carry_role_and_anatomy_flags(api_client, king_runner):
     ]
 
 
-def test_detail_equipment_says_what_is_optional(api_client, king_runner):
-    body = api_client.get(detail_url("king-runner")).json()
+def test_detail_equipment_says_what_is_optional(api_client, king_runner_in_full):
+    body = api_client.get(exercise_url("king-runner")).json()
 
     assert body["equipment"] == [
         {"slug": "wall", "name": "Wall", "optional": False},
@@ -306,8 +300,8 @@ def test_detail_equipment_says_what_is_optional(api_client, king_runner):
     ]
 
 
-def test_detail_hides_unpublished_options_from_anonymous(api_client, king_runner):
-    body = api_client.get(detail_url("king-runner")).json()
+def test_detail_hides_unpublished_options_from_anonymous(api_client, king_runner_in_full):
+    body = api_client.get(exercise_url("king-runner")).json()
 
     assert body["milder_options"] == [
         {"slug": "half-kneeling-stretch", "name": "Half-Kneeling Stretch"}
@@ -315,14 +309,14 @@ def test_detail_hides_unpublished_options_from_anonymous(api_client, king_runner
     assert body["harder_options"] == []
 
 
-def test_detail_hides_unpublished_options_from_plain_user(user_client, king_runner):
-    body = user_client.get(detail_url("king-runner")).json()
+def test_detail_hides_unpublished_options_from_plain_user(user_client, king_runner_in_full):
+    body = user_client.get(exercise_url("king-runner")).json()
 
     assert body["harder_options"] == []
 
 
-def test_trainer_sees_unpublished_options(trainer_client, king_runner):
-    body = trainer_client.get(detail_url("king-runner")).json()
+def test_trainer_sees_unpublished_options(trainer_client, king_runner_in_full):
+    body = trainer_client.get(exercise_url("king-runner")).json()
 
     assert body["harder_options"] == [{"slug": "draft-runner", "name": "Draft Runner"}]
 
@@ -330,7 +324,7 @@ def test_trainer_sees_unpublished_options(trainer_client, king_runner):
 def test_detail_of_exercise_without_prescription_has_nulls(api_client):
     ExerciseFactory(name="Plain")
 
-    body = api_client.get(detail_url("plain")).json()
+    body = api_client.get(exercise_url("plain")).json()
 
     assert body["prescription"] == {
         "sets": None,
@@ -345,7 +339,7 @@ def test_detail_of_exercise_without_prescription_has_nulls(api_client):
 def test_unpublished_exercise_is_404_for_anonymous(api_client):
     ExerciseFactory(name="Draft", published=False)
 
-    response = api_client.get(detail_url("draft"))
+    response = api_client.get(exercise_url("draft"))
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
@@ -354,20 +348,20 @@ def test_unpublished_exercise_is_404_for_anonymous(api_client):
 def test_unpublished_exercise_is_404_for_plain_user(user_client):
     ExerciseFactory(name="Draft", published=False)
 
-    assert user_client.get(detail_url("draft")).status_code == 404
+    assert user_client.get(exercise_url("draft")).status_code == 404
 
 
 def test_trainer_sees_unpublished_exercise(trainer_client):
     ExerciseFactory(name="Draft", published=False)
 
-    response = trainer_client.get(detail_url("draft"))
+    response = trainer_client.get(exercise_url("draft"))
 
     assert response.status_code == 200
     assert response.json()["published"] is False
 
 
 def test_unknown_slug_is_404(api_client):
-    response = api_client.get(detail_url("no-such-exercise"))
+    response = api_client.get(exercise_url("no-such-exercise"))
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
@@ -395,33 +389,35 @@ def test_list_query_count_does_not_grow_with_page_size(
     # The catalog version, then one COUNT and one SELECT for the page, however many rows it
     # holds; the same page asked again comes from the cache, for the version alone.
     with django_assert_num_queries(3):
-        response = api_client.get(LIST_URL, {"page_size": 50})
+        response = api_client.get(EXERCISES_URL, {"page_size": 50})
     with django_assert_num_queries(1):
-        again = api_client.get(LIST_URL, {"page_size": 50})
+        again = api_client.get(EXERCISES_URL, {"page_size": 50})
 
     assert len(response.json()["results"]) == exercises
     assert again.content == response.content
 
 
-def test_detail_query_count_is_fixed(api_client, king_runner, django_assert_num_queries):
+def test_detail_query_count_is_fixed(api_client, king_runner_in_full, django_assert_num_queries):
     # The catalog version, the exercise, then one query for each of its ten related lists.
     with django_assert_num_queries(12):
-        response = api_client.get(detail_url("king-runner"))
+        response = api_client.get(exercise_url("king-runner"))
 
     assert response.status_code == 200
 
 
 def test_detail_query_count_does_not_grow_with_list_lengths(
-    api_client, king_runner, django_assert_num_queries
+    api_client, king_runner_in_full, django_assert_num_queries
 ):
-    ExerciseStepFactory.create_batch(10, exercise=king_runner)
-    ExerciseMuscleFactory.create_batch(5, exercise=king_runner)
-    ExerciseEquipmentFactory.create_batch(5, exercise=king_runner)
+    ExerciseStepFactory.create_batch(10, exercise=king_runner_in_full)
+    ExerciseMuscleFactory.create_batch(5, exercise=king_runner_in_full)
+    ExerciseEquipmentFactory.create_batch(5, exercise=king_runner_in_full)
     for n in range(5):
-        ExerciseProgressionFactory(milder=ExerciseFactory(name=f"Milder {n}"), harder=king_runner)
+        ExerciseProgressionFactory(
+            milder=ExerciseFactory(name=f"Milder {n}"), harder=king_runner_in_full
+        )
 
     with django_assert_num_queries(12):
-        response = api_client.get(detail_url("king-runner"))
+        response = api_client.get(exercise_url("king-runner"))
 
     assert len(response.json()["steps"]) == 13
 

@@ -1,19 +1,17 @@
 """Conditional GETs on the catalog: ETags that change exactly when the catalog does."""
 
 import pytest
-from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from hipflex_api import conditional
 from hipflex_api.changes.counters import catalog_version
+from tests.conftest import EXERCISES_URL, bearer, exercise_url
 from tests.factories import ExerciseFactory, MuscleFactory
 
 pytestmark = pytest.mark.django_db
 
-LIST_URL = "/api/v1/exercises/"
 
-
-@pytest.mark.parametrize("url", [LIST_URL, "/api/v1/exercises/lunge/", "/api/v1/muscles/"])
+@pytest.mark.parametrize("url", [EXERCISES_URL, exercise_url("lunge"), "/api/v1/muscles/"])
 def test_a_current_etag_gets_304_without_a_body(api_client, url, django_assert_num_queries):
     ExerciseFactory(name="Lunge")
     first = api_client.get(url)
@@ -30,10 +28,10 @@ def test_a_current_etag_gets_304_without_a_body(api_client, url, django_assert_n
 
 def test_a_trainers_edit_changes_the_etag_and_the_body(api_client, trainer_client):
     ExerciseFactory(name="Lunge", summary="Before.")
-    first = api_client.get("/api/v1/exercises/lunge/")
+    first = api_client.get(exercise_url("lunge"))
 
-    trainer_client.patch("/api/v1/exercises/lunge/", {"summary": "After."})
-    second = api_client.get("/api/v1/exercises/lunge/", HTTP_IF_NONE_MATCH=first["ETag"])
+    trainer_client.patch(exercise_url("lunge"), {"summary": "After."})
+    second = api_client.get(exercise_url("lunge"), HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert second.status_code == 200
     assert second.json()["summary"] == "After."
@@ -44,11 +42,11 @@ def test_renaming_a_muscle_changes_the_exercise_pages_too(api_client):
     exercise = ExerciseFactory(name="Lunge")
     muscle = MuscleFactory(name="Psoas")
     exercise.muscle_links.create(muscle=muscle)
-    first = api_client.get("/api/v1/exercises/lunge/")
+    first = api_client.get(exercise_url("lunge"))
 
     muscle.name = "Psoas major"
     muscle.save()
-    second = api_client.get("/api/v1/exercises/lunge/", HTTP_IF_NONE_MATCH=first["ETag"])
+    second = api_client.get(exercise_url("lunge"), HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert second.status_code == 200
     assert second.json()["muscles"][0]["name"] == "Psoas major"
@@ -57,25 +55,23 @@ def test_renaming_a_muscle_changes_the_exercise_pages_too(api_client):
 def test_trainers_and_app_users_never_share_a_cached_page(api_client, trainer):
     ExerciseFactory(name="Published")
     ExerciseFactory(name="Draft", published=False)
-    trainer_client = APIClient()
-    access = RefreshToken.for_user(trainer).access_token
-    trainer_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    trainer_client = bearer(RefreshToken.for_user(trainer).access_token)
 
-    public = api_client.get(LIST_URL)
-    trainers = trainer_client.get(LIST_URL)
+    public = api_client.get(EXERCISES_URL)
+    trainers = trainer_client.get(EXERCISES_URL)
 
     assert public.json()["count"] == 1
     assert trainers.json()["count"] == 2
     assert public["ETag"] != trainers["ETag"]
-    assert api_client.get(LIST_URL, HTTP_IF_NONE_MATCH=trainers["ETag"]).status_code == 200
+    assert api_client.get(EXERCISES_URL, HTTP_IF_NONE_MATCH=trainers["ETag"]).status_code == 200
 
 
 def test_different_filters_are_different_pages(api_client):
     ExerciseFactory(name="Lunge", kind="stretch")
     ExerciseFactory(name="March", kind="strengthen")
 
-    stretches = api_client.get(LIST_URL, {"kind": "stretch"})
-    strengtheners = api_client.get(LIST_URL, {"kind": "strengthen"})
+    stretches = api_client.get(EXERCISES_URL, {"kind": "stretch"})
+    strengtheners = api_client.get(EXERCISES_URL, {"kind": "strengthen"})
 
     assert [e["slug"] for e in stretches.json()["results"]] == ["lunge"]
     assert [e["slug"] for e in strengtheners.json()["results"]] == ["march"]
@@ -100,17 +96,17 @@ def test_errors_are_not_cached(api_client, monkeypatch):
     monkeypatch.setattr(conditional, "cache", counting)
 
     for _ in range(2):
-        response = api_client.get(LIST_URL, {"kind": "bogus"})
+        response = api_client.get(EXERCISES_URL, {"kind": "bogus"})
         assert response.status_code == 400
         assert "ETag" not in response
     assert counting.stored == []
     # A page that exists is stored, once: the count above could see a store.
     ExerciseFactory(name="Lunge")
-    assert api_client.get(LIST_URL).json()["count"] == 1
+    assert api_client.get(EXERCISES_URL).json()["count"] == 1
     assert len(counting.stored) == 1
 
 
-@pytest.mark.parametrize(("url", "status"), [(LIST_URL, 200), ("/api/v1/exercises/nope/", 404)])
+@pytest.mark.parametrize(("url", "status"), [(EXERCISES_URL, 200), (exercise_url("nope"), 404)])
 def test_if_none_match_star_is_not_honoured(api_client, url, status):
     # "*" would answer 304 for any page, even one that does not exist.
     ExerciseFactory(name="Lunge")
@@ -119,10 +115,10 @@ def test_if_none_match_star_is_not_honoured(api_client, url, status):
 
 def test_a_cached_public_page_is_answered_before_the_views(api_client, django_assert_num_queries):
     ExerciseFactory(name="Lunge")
-    first = api_client.get(LIST_URL)
+    first = api_client.get(EXERCISES_URL)
 
     with django_assert_num_queries(1):  # The catalog version; no authentication, no view.
-        again = api_client.get(LIST_URL)
+        again = api_client.get(EXERCISES_URL)
 
     assert again.content == first.content
     assert again["ETag"] == first["ETag"]

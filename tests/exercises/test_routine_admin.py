@@ -1,8 +1,8 @@
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.test import Client
 
 from exercises.models import Routine, RoutineItem
+from tests.conftest import routine_url
 from tests.factories import ExerciseFactory, RoutineFactory, RoutineItemFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -10,13 +10,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/exercises/routine/"
 ADD = "/admin/exercises/routine/add/"
 ITEM_FIELDS = ["sets", "reps_per_side", "hold_seconds", "rest_seconds", "notes"]
-
-
-@pytest.fixture
-def trainer_browser(trainer):
-    client = Client()
-    client.force_login(trainer)
-    return client
 
 
 def _change_url(routine: Routine) -> str:
@@ -153,7 +146,7 @@ def test_preview_shows_the_routine_as_the_app_will(trainer_browser, api_client):
     assert "<strong>Wall Sit</strong>: 1 set, hold 45 s" in html
     assert html.index("Band March</strong>") < html.index("King Runner</strong>")
     # 2 sets x 2 sides x (10 reps x 3 s + 30 s rest) + 2 x 30 s + 45 s = 345 s: 6 minutes.
-    minutes = api_client.get(f"/api/v1/routines/{routine.pk}/").json()["estimated_minutes"]
+    minutes = api_client.get(routine_url(routine)).json()["estimated_minutes"]
     assert minutes == 6
     assert f"about {minutes} min" in html
 

@@ -10,6 +10,7 @@ from exercises.models import (
     ExerciseProgression,
     ExerciseStep,
 )
+from tests.conftest import EXERCISES_URL, exercise_url
 from tests.factories import (
     EquipmentFactory,
     ExerciseAliasFactory,
@@ -21,16 +22,11 @@ from tests.factories import (
     ExerciseProgressionFactory,
     ExerciseStepFactory,
     MuscleFactory,
+    RoutineItemFactory,
 )
-from tests.helpers import error_fields
+from tests.helpers import assert_error, error_fields
 
 pytestmark = pytest.mark.django_db
-
-LIST_URL = "/api/v1/exercises/"
-
-
-def detail_url(slug):
-    return f"/api/v1/exercises/{slug}/"
 
 
 @pytest.fixture
@@ -98,7 +94,7 @@ def row_counts():
 )
 def test_trainer_may_write(trainer_client, refs, method, status):
     ExerciseFactory(name="Target")
-    url = LIST_URL if method == "post" else detail_url("target")
+    url = EXERCISES_URL if method == "post" else exercise_url("target")
     body = new_exercise(name="Target") if method == "put" else new_exercise()
     if method == "patch":
         body = {"summary": "Changed."}
@@ -111,13 +107,12 @@ def test_trainer_may_write(trainer_client, refs, method, status):
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 def test_anonymous_write_is_401_not_authenticated(api_client, refs, method):
     ExerciseFactory(name="Target")
-    url = LIST_URL if method == "post" else detail_url("target")
+    url = EXERCISES_URL if method == "post" else exercise_url("target")
 
     response = getattr(api_client, method)(url, new_exercise())
 
-    assert response.status_code == 401
+    assert_error(response, 401, "not_authenticated")
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
-    assert response.json()["code"] == "not_authenticated"
     assert Exercise.objects.filter(slug="target", summary="What Target is for.").exists()
     assert not Exercise.objects.filter(slug="king-runner").exists()
 
@@ -125,12 +120,11 @@ def test_anonymous_write_is_401_not_authenticated(api_client, refs, method):
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
 def test_plain_user_write_is_403_permission_denied(user_client, refs, method):
     ExerciseFactory(name="Target")
-    url = LIST_URL if method == "post" else detail_url("target")
+    url = EXERCISES_URL if method == "post" else exercise_url("target")
 
     response = getattr(user_client, method)(url, new_exercise())
 
-    assert response.status_code == 403
-    assert response.json()["code"] == "permission_denied"
+    assert_error(response, 403, "permission_denied")
     assert Exercise.objects.filter(slug="target", summary="What Target is for.").exists()
     assert not Exercise.objects.filter(slug="king-runner").exists()
 
@@ -140,7 +134,7 @@ def test_trainer_delete_removes_the_exercise_and_its_rows(trainer_client):
     ExerciseStepFactory(exercise=exercise)
     ExerciseProgressionFactory(milder=exercise)
 
-    response = trainer_client.delete(detail_url("doomed"))
+    response = trainer_client.delete(exercise_url("doomed"))
 
     assert response.status_code == 204
     assert not Exercise.objects.filter(slug="doomed").exists()
@@ -151,7 +145,7 @@ def test_trainer_delete_removes_the_exercise_and_its_rows(trainer_client):
 def test_trainer_may_edit_unpublished_exercise(trainer_client):
     ExerciseFactory(name="Draft", published=False)
 
-    response = trainer_client.patch(detail_url("draft"), {"published": True})
+    response = trainer_client.patch(exercise_url("draft"), {"published": True})
 
     assert response.status_code == 200
     assert Exercise.objects.get(slug="draft").published is True
@@ -161,10 +155,10 @@ def test_trainer_may_edit_unpublished_exercise(trainer_client):
 
 
 def test_create_saves_every_nested_list(trainer_client, refs):
-    response = trainer_client.post(LIST_URL, new_exercise())
+    response = trainer_client.post(EXERCISES_URL, new_exercise())
 
     assert response.status_code == 201, response.json()
-    body = trainer_client.get(detail_url("king-runner")).json()
+    body = trainer_client.get(exercise_url("king-runner")).json()
     assert body["prescription"] == {
         "sets": 2,
         "reps_per_side": None,
@@ -193,7 +187,7 @@ def test_create_saves_every_nested_list(trainer_client, refs):
 
 
 def test_create_response_is_the_full_exercise(trainer_client, refs):
-    body = trainer_client.post(LIST_URL, new_exercise()).json()
+    body = trainer_client.post(EXERCISES_URL, new_exercise()).json()
 
     assert body["slug"] == "king-runner"
     assert body["steps"] == new_exercise()["steps"]
@@ -203,7 +197,7 @@ def test_create_response_is_the_full_exercise(trainer_client, refs):
 
 def test_create_makes_the_slug_from_the_name(trainer_client):
     response = trainer_client.post(
-        LIST_URL, {"name": "90/90 Hip Switch", "kind": "mobility", "summary": "Hips."}
+        EXERCISES_URL, {"name": "90/90 Hip Switch", "kind": "mobility", "summary": "Hips."}
     )
 
     assert response.status_code == 201, response.json()
@@ -213,7 +207,8 @@ def test_create_makes_the_slug_from_the_name(trainer_client):
 
 def test_create_keeps_a_given_slug(trainer_client):
     response = trainer_client.post(
-        LIST_URL, {"name": "Hip Bridge", "slug": "bridge", "kind": "strengthen", "summary": "."}
+        EXERCISES_URL,
+        {"name": "Hip Bridge", "slug": "bridge", "kind": "strengthen", "summary": "."},
     )
 
     assert response.status_code == 201
@@ -221,7 +216,9 @@ def test_create_keeps_a_given_slug(trainer_client):
 
 
 def test_create_with_only_required_fields_leaves_the_rest_empty(trainer_client):
-    response = trainer_client.post(LIST_URL, {"name": "Bare", "kind": "stretch", "summary": "."})
+    response = trainer_client.post(
+        EXERCISES_URL, {"name": "Bare", "kind": "stretch", "summary": "."}
+    )
 
     assert response.status_code == 201
     body = response.json()
@@ -232,7 +229,7 @@ def test_create_with_only_required_fields_leaves_the_rest_empty(trainer_client):
 
 
 def test_create_without_required_fields_is_400(trainer_client):
-    response = trainer_client.post(LIST_URL, {})
+    response = trainer_client.post(EXERCISES_URL, {})
 
     assert error_fields(response) == {"name", "kind", "summary"}
 
@@ -241,7 +238,7 @@ def test_duplicate_name_is_400(trainer_client):
     ExerciseFactory(name="Hip Bridge", slug="hip-bridge")
 
     response = trainer_client.post(
-        LIST_URL, {"name": "Hip Bridge", "slug": "other", "kind": "stretch", "summary": "."}
+        EXERCISES_URL, {"name": "Hip Bridge", "slug": "other", "kind": "stretch", "summary": "."}
     )
 
     assert "name" in error_fields(response)
@@ -252,7 +249,8 @@ def test_duplicate_given_slug_is_400(trainer_client):
     ExerciseFactory(name="Hip Bridge", slug="hip-bridge")
 
     response = trainer_client.post(
-        LIST_URL, {"name": "Glute Bridge", "slug": "hip-bridge", "kind": "stretch", "summary": "."}
+        EXERCISES_URL,
+        {"name": "Glute Bridge", "slug": "hip-bridge", "kind": "stretch", "summary": "."},
     )
 
     assert error_fields(response) == {"slug"}
@@ -262,7 +260,7 @@ def test_duplicate_slug_made_from_name_is_400(trainer_client):
     ExerciseFactory(name="Hip Bridge", slug="hip-bridge")
 
     response = trainer_client.post(
-        LIST_URL, {"name": "hip bridge", "kind": "stretch", "summary": "."}
+        EXERCISES_URL, {"name": "hip bridge", "kind": "stretch", "summary": "."}
     )
 
     assert error_fields(response) == {"slug"}
@@ -270,7 +268,9 @@ def test_duplicate_slug_made_from_name_is_400(trainer_client):
 
 
 def test_name_without_slug_characters_is_400(trainer_client):
-    response = trainer_client.post(LIST_URL, {"name": "!!!", "kind": "stretch", "summary": "."})
+    response = trainer_client.post(
+        EXERCISES_URL, {"name": "!!!", "kind": "stretch", "summary": "."}
+    )
 
     assert error_fields(response) == {"slug"}
 
@@ -279,7 +279,7 @@ def test_unknown_muscle_slug_is_400_and_saves_nothing(trainer_client, refs):
     before = row_counts()
     payload = new_exercise(muscles=[{"slug": "no-such-muscle"}, {"slug": "psoas-major"}])
 
-    response = trainer_client.post(LIST_URL, payload)
+    response = trainer_client.post(EXERCISES_URL, payload)
 
     assert error_fields(response) == {"muscles.0.slug"}
     assert row_counts() == before
@@ -287,14 +287,14 @@ def test_unknown_muscle_slug_is_400_and_saves_nothing(trainer_client, refs):
 
 def test_unknown_equipment_slug_is_400(trainer_client, refs):
     response = trainer_client.post(
-        LIST_URL, new_exercise(equipment=[{"slug": "wall"}, {"slug": "x"}])
+        EXERCISES_URL, new_exercise(equipment=[{"slug": "wall"}, {"slug": "x"}])
     )
 
     assert error_fields(response) == {"equipment.1.slug"}
 
 
 def test_unknown_option_slug_is_400(trainer_client, refs):
-    response = trainer_client.post(LIST_URL, new_exercise(harder_options=[{"slug": "nope"}]))
+    response = trainer_client.post(EXERCISES_URL, new_exercise(harder_options=[{"slug": "nope"}]))
 
     assert error_fields(response) == {"harder_options.0.slug"}
 
@@ -302,31 +302,34 @@ def test_unknown_option_slug_is_400(trainer_client, refs):
 def test_muscle_listed_twice_is_400(trainer_client, refs):
     payload = new_exercise(muscles=[{"slug": "psoas-major"}, {"slug": "psoas-major"}])
 
-    assert error_fields(trainer_client.post(LIST_URL, payload)) == {"muscles.1.slug"}
+    assert error_fields(trainer_client.post(EXERCISES_URL, payload)) == {"muscles.1.slug"}
 
 
 def test_unknown_muscle_role_is_400(trainer_client, refs):
     payload = new_exercise(muscles=[{"slug": "psoas-major", "role": "main"}])
 
-    assert error_fields(trainer_client.post(LIST_URL, payload)) == {"muscles.0.role"}
+    assert error_fields(trainer_client.post(EXERCISES_URL, payload)) == {"muscles.0.role"}
 
 
 def test_alias_listed_twice_ignoring_case_is_400(trainer_client, refs):
     payload = new_exercise(aliases=["Couch stretch", "couch STRETCH"])
 
-    assert error_fields(trainer_client.post(LIST_URL, payload)) == {"aliases"}
+    assert error_fields(trainer_client.post(EXERCISES_URL, payload)) == {"aliases"}
 
 
 def test_step_too_long_is_400_naming_its_index(trainer_client, refs):
     payload = new_exercise(steps=["Fine.", "x" * 301])
 
-    assert error_fields(trainer_client.post(LIST_URL, payload)) == {"steps.1"}
+    assert error_fields(trainer_client.post(EXERCISES_URL, payload)) == {"steps.1"}
 
 
 def test_invalid_media_is_400_naming_the_field(trainer_client, refs):
     payload = new_exercise(media=[{"kind": "gif", "url": "not a url", "licence": "CC0"}])
 
-    assert error_fields(trainer_client.post(LIST_URL, payload)) == {"media.0.kind", "media.0.url"}
+    assert error_fields(trainer_client.post(EXERCISES_URL, payload)) == {
+        "media.0.kind",
+        "media.0.url",
+    }
 
 
 def test_option_in_both_milder_and_harder_is_400(trainer_client, refs):
@@ -335,7 +338,7 @@ def test_option_in_both_milder_and_harder_is_400(trainer_client, refs):
     )
     before = row_counts()
 
-    response = trainer_client.post(LIST_URL, payload)
+    response = trainer_client.post(EXERCISES_URL, payload)
 
     assert error_fields(response) == {"harder_options"}
     assert row_counts() == before
@@ -345,7 +348,7 @@ def test_option_in_both_milder_and_harder_is_400(trainer_client, refs):
 def test_exercise_cannot_be_its_own_option(trainer_client, field):
     ExerciseFactory(name="Lunge")
 
-    response = trainer_client.patch(detail_url("lunge"), {field: [{"slug": "lunge"}]})
+    response = trainer_client.patch(exercise_url("lunge"), {field: [{"slug": "lunge"}]})
 
     assert error_fields(response) == {field}
     assert ExerciseProgression.objects.count() == 0
@@ -356,7 +359,7 @@ def test_patch_cannot_make_a_harder_option_also_milder(trainer_client):
     ExerciseProgressionFactory(milder=lunge, harder=ExerciseFactory(name="Jump Lunge"))
 
     response = trainer_client.patch(
-        detail_url("lunge"), {"milder_options": [{"slug": "jump-lunge"}]}
+        exercise_url("lunge"), {"milder_options": [{"slug": "jump-lunge"}]}
     )
 
     assert error_fields(response) == {"harder_options"}
@@ -377,14 +380,14 @@ def test_patch_cannot_make_a_harder_option_also_milder(trainer_client):
 def test_out_of_range_prescription_is_400(trainer_client, refs, prescription, field):
     before = row_counts()
 
-    response = trainer_client.post(LIST_URL, new_exercise(prescription=prescription))
+    response = trainer_client.post(EXERCISES_URL, new_exercise(prescription=prescription))
 
     assert error_fields(response) == {field}
     assert row_counts() == before
 
 
 def test_invalid_kind_and_difficulty_are_400(trainer_client, refs):
-    response = trainer_client.post(LIST_URL, new_exercise(kind="cardio", difficulty=4))
+    response = trainer_client.post(EXERCISES_URL, new_exercise(kind="cardio", difficulty=4))
 
     assert error_fields(response) == {"kind", "difficulty"}
 
@@ -407,10 +410,10 @@ def lunge():
 
 
 def test_patch_of_one_list_leaves_the_others_alone(trainer_client, lunge):
-    response = trainer_client.patch(detail_url("lunge"), {"steps": ["Step back.", "Lower."]})
+    response = trainer_client.patch(exercise_url("lunge"), {"steps": ["Step back.", "Lower."]})
 
     assert response.status_code == 200, response.json()
-    body = trainer_client.get(detail_url("lunge")).json()
+    body = trainer_client.get(exercise_url("lunge")).json()
     assert body["steps"] == ["Step back.", "Lower."]
     assert body["cues"] == ["Stay tall."]
     assert body["aliases"] == ["Forward lunge"]
@@ -422,7 +425,7 @@ def test_patch_of_one_list_leaves_the_others_alone(trainer_client, lunge):
 
 
 def test_patch_bumps_updated_at(trainer_client, lunge):
-    response = trainer_client.patch(detail_url("lunge"), {"cues": ["Breathe."]})
+    response = trainer_client.patch(exercise_url("lunge"), {"cues": ["Breathe."]})
 
     lunge.refresh_from_db()
     assert lunge.updated_at > datetime(2025, 1, 1, tzinfo=UTC)
@@ -430,7 +433,7 @@ def test_patch_bumps_updated_at(trainer_client, lunge):
 
 
 def test_patch_of_prescription_changes_only_the_named_measure(trainer_client, lunge):
-    response = trainer_client.patch(detail_url("lunge"), {"prescription": {"hold_seconds": 30}})
+    response = trainer_client.patch(exercise_url("lunge"), {"prescription": {"hold_seconds": 30}})
 
     assert response.status_code == 200
     assert response.json()["prescription"] == {
@@ -442,21 +445,21 @@ def test_patch_of_prescription_changes_only_the_named_measure(trainer_client, lu
 
 
 def test_patch_cannot_rename_the_slug_that_apps_and_logs_refer_to(trainer_client, lunge):
-    response = trainer_client.patch(detail_url("lunge"), {"slug": "forward-lunge"})
+    response = trainer_client.patch(exercise_url("lunge"), {"slug": "forward-lunge"})
 
     assert error_fields(response) == {"slug"}
-    assert trainer_client.get(detail_url("lunge")).status_code == 200
-    assert trainer_client.get(detail_url("forward-lunge")).status_code == 404
+    assert trainer_client.get(exercise_url("lunge")).status_code == 200
+    assert trainer_client.get(exercise_url("forward-lunge")).status_code == 404
 
 
 def test_patch_to_another_exercises_slug_is_400(trainer_client, lunge):
-    assert error_fields(trainer_client.patch(detail_url("lunge"), {"slug": "split-squat"})) == {
+    assert error_fields(trainer_client.patch(exercise_url("lunge"), {"slug": "split-squat"})) == {
         "slug"
     }
 
 
 def test_patch_keeping_its_own_name_and_slug_is_allowed(trainer_client, lunge):
-    response = trainer_client.patch(detail_url("lunge"), {"name": "Lunge", "slug": "lunge"})
+    response = trainer_client.patch(exercise_url("lunge"), {"name": "Lunge", "slug": "lunge"})
 
     assert response.status_code == 200
 
@@ -464,10 +467,10 @@ def test_patch_keeping_its_own_name_and_slug_is_allowed(trainer_client, lunge):
 def test_put_replaces_the_lists_it_names(trainer_client, lunge, refs):
     payload = new_exercise(name="Lunge", slug="lunge")
 
-    response = trainer_client.put(detail_url("lunge"), payload)
+    response = trainer_client.put(exercise_url("lunge"), payload)
 
     assert response.status_code == 200, response.json()
-    body = trainer_client.get(detail_url("lunge")).json()
+    body = trainer_client.get(exercise_url("lunge")).json()
     assert body["steps"] == payload["steps"]
     assert body["cues"] == payload["cues"]
     assert body["aliases"] == ["Couch stretch"]
@@ -481,11 +484,11 @@ def test_put_replaces_the_lists_it_names(trainer_client, lunge, refs):
 
 def test_put_empties_the_lists_it_leaves_out(trainer_client, lunge):
     response = trainer_client.put(
-        detail_url("lunge"), {"name": "Lunge", "kind": "strengthen", "summary": "Legs."}
+        exercise_url("lunge"), {"name": "Lunge", "kind": "strengthen", "summary": "Legs."}
     )
 
     assert response.status_code == 200, response.json()
-    body = trainer_client.get(detail_url("lunge")).json()
+    body = trainer_client.get(exercise_url("lunge")).json()
     assert body["summary"] == "Legs."
     for key in [
         "steps",
@@ -503,7 +506,7 @@ def test_put_empties_the_lists_it_leaves_out(trainer_client, lunge):
 
 
 def test_put_without_required_fields_is_400(trainer_client, lunge):
-    response = trainer_client.put(detail_url("lunge"), {"steps": ["Only steps."]})
+    response = trainer_client.put(exercise_url("lunge"), {"steps": ["Only steps."]})
 
     assert error_fields(response) == {"name", "kind", "summary"}
     assert list(lunge.steps.values_list("text", flat=True)) == ["Step forward."]
@@ -513,10 +516,10 @@ def test_harder_option_shows_the_exercise_as_milder_on_the_other_side(trainer_cl
     ExerciseFactory(name="Alpha")
     ExerciseFactory(name="Bravo")
 
-    response = trainer_client.patch(detail_url("alpha"), {"harder_options": [{"slug": "bravo"}]})
+    response = trainer_client.patch(exercise_url("alpha"), {"harder_options": [{"slug": "bravo"}]})
 
     assert response.status_code == 200
-    bravo = api_client.get(detail_url("bravo")).json()
+    bravo = api_client.get(exercise_url("bravo")).json()
     assert bravo["milder_options"] == [{"slug": "alpha", "name": "Alpha"}]
     assert bravo["harder_options"] == []
 
@@ -525,15 +528,15 @@ def test_milder_option_shows_the_exercise_as_harder_on_the_other_side(trainer_cl
     ExerciseFactory(name="Alpha")
     ExerciseFactory(name="Bravo")
 
-    trainer_client.patch(detail_url("alpha"), {"milder_options": [{"slug": "bravo"}]})
+    trainer_client.patch(exercise_url("alpha"), {"milder_options": [{"slug": "bravo"}]})
 
-    assert api_client.get(detail_url("bravo")).json()["harder_options"] == [
+    assert api_client.get(exercise_url("bravo")).json()["harder_options"] == [
         {"slug": "alpha", "name": "Alpha"}
     ]
 
 
 def test_patch_with_empty_list_clears_it(trainer_client, lunge):
-    response = trainer_client.patch(detail_url("lunge"), {"milder_options": [], "aliases": []})
+    response = trainer_client.patch(exercise_url("lunge"), {"milder_options": [], "aliases": []})
 
     assert response.status_code == 200
     assert response.json()["milder_options"] == []
@@ -543,7 +546,7 @@ def test_patch_with_empty_list_clears_it(trainer_client, lunge):
 
 def test_failed_update_changes_nothing(trainer_client, lunge):
     response = trainer_client.patch(
-        detail_url("lunge"),
+        exercise_url("lunge"),
         {"summary": "Changed.", "steps": ["New."], "muscles": [{"slug": "no-such-muscle"}]},
     )
 
@@ -595,13 +598,10 @@ def test_update_service_rolls_back_every_change_when_a_related_row_fails(lunge):
 
 
 def test_deleting_an_exercise_a_routine_uses_is_409_and_keeps_it(trainer_client):
-    from exercises.models import Routine, RoutineItem
-
     exercise = ExerciseFactory(name="Held")
-    routine = Routine.objects.create(name="Morning", published=True)
-    RoutineItem.objects.create(routine=routine, exercise=exercise, hold_seconds=30)
+    RoutineItemFactory(routine__name="Morning", exercise=exercise, hold_seconds=30)
 
-    response = trainer_client.delete(detail_url("held"))
+    response = trainer_client.delete(exercise_url("held"))
 
     assert response.status_code == 409
     assert response.json()["code"] == "conflict"
@@ -612,7 +612,7 @@ def test_deleting_an_exercise_a_routine_uses_is_409_and_keeps_it(trainer_client)
 def test_a_patch_of_the_media_needs_every_item_whole(trainer_client):
     ExerciseFactory(name="Lunge")
 
-    response = trainer_client.patch(detail_url("lunge"), {"media": [{"kind": "image"}]})
+    response = trainer_client.patch(exercise_url("lunge"), {"media": [{"kind": "image"}]})
 
     assert response.status_code == 400
     assert {e["field"] for e in response.json()["errors"]} == {"media.0.url", "media.0.licence"}

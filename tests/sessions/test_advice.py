@@ -2,103 +2,33 @@
 recent sets hurt (or with caution when no milder option suits), or move on to its harder
 option after several easy, pain-free sessions."""
 
-from datetime import timedelta
-
 import pytest
 from django.utils import timezone
 
 from sessions.coaching import advice_for
-from tests.factories import (
-    ExerciseFactory,
-    ExerciseProgressionFactory,
-    SetLogFactory,
-    WorkoutSessionFactory,
-)
+from tests.conftest import advice_url, session_url
+from tests.factories import ExerciseFactory, ExerciseProgressionFactory
+from tests.sessions.conftest import log_easy_sessions, log_session
 
 pytestmark = pytest.mark.django_db
 
 
-def advice_url(exercise):
-    return f"/api/v1/exercises/{exercise.slug}/advice/"
-
-
 def get_advice(client, exercise):
-    response = client.get(advice_url(exercise))
+    response = client.get(advice_url(exercise.slug))
     assert response.status_code == 200, response.json()
     return response.json()
-
-
-def log_session(
-    user, exercise, *, days_ago=1, effort=4, pains=(0,), sides=None, done=True, **extra
-):
-    """One session `days_ago` days before now with one set of `exercise` per pain given.
-
-    Relative to now, because pain older than COACHING["RECENT_DAYS"] no longer counts."""
-    session = WorkoutSessionFactory(
-        user=user,
-        started_at=timezone.now() - timedelta(days=days_ago),
-        perceived_effort=effort,
-        **extra,
-    )
-    sides = sides or ["left" if exercise.unilateral else "both"] * len(pains)
-    for position, (pain, side) in enumerate(zip(pains, sides, strict=True)):
-        SetLogFactory(
-            session=session, position=position, exercise=exercise, side=side, pain=pain, done=done
-        )
-    return session
-
-
-def log_easy_sessions(user, exercise, *days_ago):
-    for days in days_ago:
-        log_session(user, exercise, days_ago=days, effort=3, pains=[0])
-
-
-@pytest.fixture
-def half_kneeling(king_runner):
-    """The King Runner's milder option: the article's basic Half-Kneeling Stretch."""
-    milder = ExerciseFactory(name="Half-Kneeling Stretch", unilateral=True, difficulty=2)
-    ExerciseProgressionFactory(milder=milder, harder=king_runner)
-    return milder
-
-
-@pytest.fixture
-def lying_stretch(king_runner):
-    """A second, gentler milder option of the King Runner."""
-    milder = ExerciseFactory(name="Lying Hip Flexor Stretch", difficulty=1)
-    ExerciseProgressionFactory(milder=milder, harder=king_runner)
-    return milder
-
-
-@pytest.fixture
-def couch_stretch(king_runner):
-    """A harder option of the King Runner."""
-    harder = ExerciseFactory(name="Elevated Couch Stretch", unilateral=True, difficulty=3)
-    ExerciseProgressionFactory(milder=king_runner, harder=harder)
-    return harder
-
-
-@pytest.fixture
-def wall_lunge(king_runner):
-    """A second harder option of the King Runner, as hard as the couch stretch: after it by name."""
-    harder = ExerciseFactory(name="Wall Lunge Stretch", unilateral=True, difficulty=3)
-    ExerciseProgressionFactory(milder=king_runner, harder=harder)
-    return harder
 
 
 # Who may ask
 
 
-def test_anonymous_caller_is_401(api_client, king_runner):
-    assert api_client.get(advice_url(king_runner)).status_code == 401
-
-
 def test_unknown_exercise_is_404(user_client):
-    assert user_client.get("/api/v1/exercises/no-such-stretch/advice/").status_code == 404
+    assert user_client.get(advice_url("no-such-stretch")).status_code == 404
 
 
 def test_unpublished_exercise_is_404_for_a_plain_user(user_client):
     draft = ExerciseFactory(published=False)
-    assert user_client.get(advice_url(draft)).status_code == 404
+    assert user_client.get(advice_url(draft.slug)).status_code == 404
 
 
 # Keep
@@ -570,7 +500,7 @@ def test_deleted_sessions_are_ignored(user_client, user, king_runner, half_kneel
     painful = log_session(user, king_runner, days_ago=1, pains=[8])
     assert get_advice(user_client, king_runner)["action"] == "milder"
 
-    assert user_client.delete(f"/api/v1/sessions/{painful.pk}/").status_code == 204
+    assert user_client.delete(session_url(painful.pk)).status_code == 204
 
     advice = get_advice(user_client, king_runner)
     assert advice["action"] == "keep"

@@ -19,26 +19,28 @@ from rest_framework.test import APIClient
 from hipflex_api.idempotency.models import IdempotencyRecord
 from sessions import services
 from sessions.models import SetLog, WorkoutSession
+from tests.conftest import (
+    ME_URL,
+    REFRESH_URL,
+    SESSIONS_URL,
+    SYNC_URL,
+    TOKEN_URL,
+    api_client_for,
+    session_body,
+    session_url,
+)
 from tests.factories import ExerciseFactory, UserFactory, WorkoutSessionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # Seconds any one wait may take before the test fails instead of hanging.
 TIMEOUT = 20
-SESSIONS_URL = "/api/v1/sessions/"
-SYNC_URL = "/api/v1/sync/"
 
 
 @pytest.fixture(autouse=True)
 def _postgresql_only():
     if connection.vendor != "postgresql":
         pytest.skip("SQLite lets one writer in at a time, so nothing can race there.")
-
-
-def _client(user: Any) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user=user)
-    return client
 
 
 class _Worker(threading.Thread):
@@ -93,26 +95,13 @@ def _together(*calls: Callable[[], Any]) -> list[Any]:
     return _finish(_start(*calls))
 
 
-def _upload(exercise: Any, **fields: Any) -> dict[str, Any]:
-    return {
-        "started_at": "2025-03-01T07:00:00Z",
-        "ended_at": "2025-03-01T07:25:00Z",
-        "notes": "Couch stretch, both sides.",
-        "sets": [
-            {"exercise": exercise.slug, "side": "left", "hold_seconds": 60},
-            {"exercise": exercise.slug, "side": "right", "hold_seconds": 60},
-        ],
-        **fields,
-    }
-
-
 def _post(user: Any, body: dict[str, Any], **headers: str) -> Callable[[], Any]:
-    client = _client(user)
+    client = api_client_for(user)
     return lambda: client.post(SESSIONS_URL, body, format="json", headers=headers)
 
 
 def _patch(user: Any, url: str, body: dict[str, Any]) -> Callable[[], Any]:
-    client = _client(user)
+    client = api_client_for(user)
     return lambda: client.patch(url, body, format="json", headers={"If-Match": '"1"'})
 
 
@@ -141,7 +130,7 @@ def test_twin_uploads_with_one_client_id_store_one_session():
     user, exercise = UserFactory(), ExerciseFactory()
     rounds = 10
     for _ in range(rounds):
-        body = _upload(exercise, id=str(uuid.uuid4()))
+        body = session_body(exercise, id=str(uuid.uuid4()))
 
         responses = _together(_post(user, body), _post(user, body))
 
@@ -155,7 +144,7 @@ def test_twin_uploads_with_one_client_id_store_one_session():
 
 def test_twin_uploads_with_one_idempotency_key_store_one_session():
     user, exercise = UserFactory(), ExerciseFactory()
-    body = _upload(exercise)
+    body = session_body(exercise)
     rounds = 10
     for _ in range(rounds):
         key = f"upload-{uuid.uuid4()}"
@@ -179,7 +168,7 @@ def test_twin_patches_with_one_etag_let_exactly_one_win():
     notes = ["Edited on the phone.", "Edited on the tablet."]
     for _ in range(5):
         session = WorkoutSessionFactory(user=user)
-        url = f"{SESSIONS_URL}{session.pk}/"
+        url = session_url(session.pk)
 
         responses = _together(*(_patch(user, url, {"notes": text}) for text in notes))
 
@@ -208,11 +197,11 @@ def test_sync_does_not_skip_changes_committed_after_it_read():
         assert a_holds.wait(TIMEOUT), "the first writer never wrote"
         workers += _start(lambda: services.session_create(user=user, data=data), barrier=False)
         b_queued = _waits_for_lock(workers[1])
-        first = _client(user).get(SYNC_URL).json()
+        first = api_client_for(user).get(SYNC_URL).json()
     finally:
         release_a.set()
         a, b = _finish(workers)
-    second = _client(user).get(SYNC_URL, {"since": first["next_cursor"]}).json()
+    second = api_client_for(user).get(SYNC_URL, {"since": first["next_cursor"]}).json()
 
     assert _sync_ids(first) + _sync_ids(second) == [str(s.pk) for s in (before, a, b)]
     assert not first["has_more"]
@@ -227,14 +216,14 @@ def test_sync_during_many_uploads_sees_each_session_exactly_once():
     uploads_done = threading.Event()
 
     def upload_many() -> list[int]:
-        client = _client(user)
+        client = api_client_for(user)
         return [
-            client.post(SESSIONS_URL, _upload(exercise), format="json").status_code
+            client.post(SESSIONS_URL, session_body(exercise), format="json").status_code
             for _ in range(uploads_each)
         ]
 
     def follow_sync() -> list[str]:
-        client, since, seen = _client(user), None, []
+        client, since, seen = api_client_for(user), None, []
         while True:
             done = uploads_done.is_set()
             query = {"limit": 3} if since is None else {"limit": 3, "since": since}
@@ -260,7 +249,7 @@ def test_sync_during_many_uploads_sees_each_session_exactly_once():
 
 
 def _put(user: Any, url: str, body: dict[str, Any]) -> Callable[[], Any]:
-    client = _client(user)
+    client = api_client_for(user)
     return lambda: client.put(url, body, format="json")
 
 
@@ -268,8 +257,8 @@ def test_twin_puts_to_a_new_id_create_it_once_and_both_succeed():
     user, exercise = UserFactory(), ExerciseFactory()
     for _ in range(20):
         session_id = str(uuid.uuid4())
-        url = f"{SESSIONS_URL}{session_id}/"
-        body = _upload(exercise)
+        url = session_url(session_id)
+        body = session_body(exercise)
 
         responses = _together(_put(user, url, body), _put(user, url, body))
 
@@ -283,11 +272,11 @@ def test_deleting_an_account_during_an_upload_leaves_nothing_behind_and_no_500()
     exercise = ExerciseFactory()
     for _ in range(5):
         user = UserFactory(password="delete-me-please-42")
-        uploading = _post(user, _upload(exercise))
-        deleting_client = _client(user)
+        uploading = _post(user, session_body(exercise))
+        deleting_client = api_client_for(user)
 
         def delete_account(client: APIClient = deleting_client) -> Any:
-            return client.delete("/api/v1/me/", {"password": "delete-me-please-42"}, format="json")
+            return client.delete(ME_URL, {"password": "delete-me-please-42"}, format="json")
 
         upload, deletion = _together(uploading, delete_account)
 
@@ -305,12 +294,12 @@ def test_twin_refreshes_with_one_token_give_one_new_pair():
     for _ in range(5):
         refresh = (
             APIClient()
-            .post("/api/v1/auth/token/", {"email": user.email, "password": "refresh-me-twice-42"})
+            .post(TOKEN_URL, {"email": user.email, "password": "refresh-me-twice-42"})
             .json()["refresh"]
         )
 
         def refresh_once(token: str = refresh) -> Any:
-            return APIClient().post("/api/v1/auth/token/refresh/", {"refresh": token})
+            return APIClient().post(REFRESH_URL, {"refresh": token})
 
         responses = _together(refresh_once, refresh_once)
 

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection
 
 from sessions.models import SetLog, WorkoutSession
+from tests.conftest import SESSIONS_URL, SYNC_URL, TOKEN_URL, session_url
 from tests.factories import ExerciseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,7 +90,7 @@ class Phone:
         self.live: dict[str, dict[str, Any]] = {}  # id -> (notes, sets) acknowledged
         self.deleted: set[str] = set()
         self.etags: dict[str, str] = {}
-        token = self.call("POST", "/api/v1/auth/token/", {"email": email, "password": PASSWORD})
+        token = self.call("POST", TOKEN_URL, {"email": email, "password": PASSWORD})
         self.token = token[1]["access"]
 
     def call(
@@ -123,7 +124,7 @@ class Phone:
         }
         headers = {"Idempotency_Key": f"key-{session_id}"} if rng.random() < 0.5 else {}
         for _ in range(rng.randint(1, 3)):  # Retries, as after a lost answer.
-            status, data, head = self.call("POST", "/api/v1/sessions/", body, **headers)
+            status, data, head = self.call("POST", SESSIONS_URL, body, **headers)
             assert status in {200, 201}, (status, data)
         self.live[session_id] = {"notes": body["notes"], "sets": len(body["sets"])}
         self.etags[session_id] = head["ETag"]
@@ -134,7 +135,7 @@ class Phone:
         stale = rng.random() < 0.3
         etag = '"0"' if stale else self.etags[session_id]
         status, data, head = self.call(
-            "PATCH", f"/api/v1/sessions/{session_id}/", {"notes": notes}, If_Match=etag
+            "PATCH", session_url(session_id), {"notes": notes}, If_Match=etag
         )
         if stale:
             assert status == 412, (status, data)
@@ -146,7 +147,7 @@ class Phone:
     def delete(self, rng: random.Random) -> None:
         session_id = rng.choice(list(self.live))
         for _ in range(rng.randint(1, 2)):
-            status, data, _ = self.call("DELETE", f"/api/v1/sessions/{session_id}/")
+            status, data, _ = self.call("DELETE", session_url(session_id))
             assert status == 204, (status, data)
         del self.live[session_id]
         self.deleted.add(session_id)
@@ -167,7 +168,7 @@ class Phone:
         deleted: set[str] = set()
         since = None
         while True:
-            path = "/api/v1/sync/?limit=50" + (f"&since={since}" if since else "")
+            path = f"{SYNC_URL}?limit=50" + (f"&since={since}" if since else "")
             status, page, _ = self.call("GET", path)
             assert status == 200
             for session in page["sessions"]:

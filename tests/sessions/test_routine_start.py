@@ -3,47 +3,35 @@ the milder option in place of an exercise that hurt lately (unless kept), a caut
 milder option suits, and the harder one proposed after easy weeks (taken only if accepted)."""
 
 import uuid
-from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from exercises.models import Routine
 from sessions.models import WorkoutSession
 from sessions.services import session_start_from_routine
+from tests.conftest import (
+    SESSIONS_URL,
+    SYNC_URL,
+    advice_url,
+    routine_url,
+    session_url,
+)
 from tests.factories import (
     ExerciseFactory,
     ExerciseProgressionFactory,
     RoutineFactory,
     RoutineItemFactory,
-    SetLogFactory,
-    WorkoutSessionFactory,
 )
+from tests.helpers import error_fields
+from tests.sessions.conftest import log_easy_sessions, log_session
 
 pytestmark = pytest.mark.django_db
 
 
-def log_session(user, exercise, *, days_ago=1, effort=4, pains=(0, 0)):
-    """A session `days_ago` days before now with one done set per side and pain given.
-
-    Relative to now, because pain older than COACHING["RECENT_DAYS"] no longer counts."""
-    session = WorkoutSessionFactory(
-        user=user, started_at=timezone.now() - timedelta(days=days_ago), perceived_effort=effort
-    )
-    for position, (pain, side) in enumerate(zip(pains, ["left", "right"], strict=False)):
-        SetLogFactory(session=session, position=position, exercise=exercise, side=side, pain=pain)
-    return session
-
-
-def log_easy_sessions(user, exercise, *days_ago):
-    for days in days_ago:
-        log_session(user, exercise, days_ago=days, effort=3)
-
-
 def start(client, routine, **body):
-    return client.post(f"/api/v1/routines/{routine.pk}/start/", body, format="json")
+    return client.post(routine_url(routine, "start/"), body, format="json")
 
 
 def started(client, routine, **body):
@@ -54,20 +42,6 @@ def started(client, routine, **body):
 
 def planned(session):
     return [(s["exercise"], s["side"]) for s in session["sets"]]
-
-
-@pytest.fixture
-def half_kneeling(king_runner):
-    milder = ExerciseFactory(name="Half-Kneeling Stretch", unilateral=True)
-    ExerciseProgressionFactory(milder=milder, harder=king_runner)
-    return milder
-
-
-@pytest.fixture
-def couch_stretch(king_runner):
-    harder = ExerciseFactory(name="Elevated Couch Stretch", unilateral=True, difficulty=3)
-    ExerciseProgressionFactory(milder=king_runner, harder=harder)
-    return harder
 
 
 @pytest.fixture
@@ -96,14 +70,28 @@ def routine(king_runner, band_march):
     return routine
 
 
-def test_anonymous_caller_is_401(api_client, routine):
+def test_anonymous_caller_is_401_and_starts_nothing(api_client, routine):
     assert start(api_client, routine).status_code == 401
+    assert not WorkoutSession.objects.exists()
 
 
-def test_planned_sets_follow_the_prescription_per_side(user_client, routine):
-    body = started(user_client, routine)
+def test_starting_an_unpublished_curated_routine_is_refused(trainer_client):
+    draft = RoutineItemFactory(routine__published=False).routine
+
+    response = start(trainer_client, draft)
+
+    assert error_fields(response) == {"routine"}
+    assert not WorkoutSession.objects.exists()
+
+
+def test_planned_sets_follow_the_prescription_per_side(user_client, user, routine):
+    response = start(user_client, routine)
+    assert response.status_code == 201, response.json()
+    body = response.json()
     session = body["session"]
 
+    assert response["Location"] == session_url(session["id"])
+    assert WorkoutSession.objects.get().user == user
     assert body["adjustments"] == []
     assert session["routine"] == routine.pk
     assert session["routine_name"] == "Desk Worker's Hips"
@@ -122,6 +110,25 @@ def test_planned_sets_follow_the_prescription_per_side(user_client, routine):
     assert (stretch["hold_seconds"], stretch["reps"], stretch["rest_seconds"]) == (45, None, 15)
     assert stretch["notes"] == "Sit tall."
     assert (march["hold_seconds"], march["reps"], march["rest_seconds"]) == (None, 12, 30)
+
+
+def test_a_one_sided_exercise_for_reps_is_planned_with_its_reps_on_each_side(user_client):
+    routine = RoutineFactory()
+    RoutineItemFactory(
+        routine=routine,
+        exercise__slug="side-march",
+        exercise__unilateral=True,
+        sets=2,
+        reps_per_side=10,
+        hold_seconds=None,
+    )
+
+    session = started(user_client, routine)["session"]
+
+    assert [(s["exercise"], s["side"], s["reps"], s["hold_seconds"]) for s in session["sets"]] == [
+        ("side-march", "left", 10, None),
+        ("side-march", "right", 10, None),
+    ] * 2
 
 
 def test_recent_pain_puts_the_milder_option_in_its_place(
@@ -303,7 +310,7 @@ def test_accept_without_a_harder_proposal_changes_nothing(user_client, routine, 
     assert planned(body["session"])[-1] == ("band-march", "both")
 
 
-def test_a_harder_option_that_hurt_is_not_proposed_again(user_client, user, band_march):
+def test_a_start_never_proposes_a_harder_option_that_hurt(user_client, user, band_march):
     """The review's regression: moved up from the Half-Kneeling Stretch to the King Runner,
     which then hurt, the user must not be sent back up to it."""
     half_kneeling = ExerciseFactory(name="Half-Kneeling Stretch", unilateral=True)
@@ -320,7 +327,7 @@ def test_a_harder_option_that_hurt_is_not_proposed_again(user_client, user, band
     body = started(user_client, routine, accept=["half-kneeling-stretch"])
     assert body["adjustments"] == []
     assert {slug for slug, _ in planned(body["session"])} == {"half-kneeling-stretch"}
-    advice = user_client.get(f"/api/v1/exercises/{half_kneeling.slug}/advice/").json()
+    advice = user_client.get(advice_url(half_kneeling.slug)).json()
     assert (advice["action"], advice["suggested"]) == ("keep", None)
 
 
@@ -392,14 +399,14 @@ def test_adjustment_positions_count_the_items_the_user_gets(user_client, user, b
     body = started(user_client, routine)
 
     # The same positions as the routine's items as the user sees them.
-    shown = user_client.get(f"/api/v1/routines/{routine.pk}/").json()["items"]
+    shown = user_client.get(routine_url(routine)).json()["items"]
     (adjustment,) = body["adjustments"]
     assert shown[adjustment["position"]]["exercise"] == "band-march"
 
 
-def test_a_two_sided_milder_option_is_planned_once_per_set(user_client, user, routine, king_runner):
-    lying = ExerciseFactory(name="Lying Hip Flexor Stretch", unilateral=False)
-    ExerciseProgressionFactory(milder=lying, harder=king_runner)
+def test_a_two_sided_milder_option_is_planned_once_per_set(
+    user_client, user, routine, king_runner, lying_stretch
+):
     log_session(user, king_runner, pains=[6, 6])
 
     body = started(user_client, routine)
@@ -450,7 +457,7 @@ def test_the_session_keeps_the_plan_when_the_routine_changes_later(
     session = started(user_client, routine, started_at="2025-03-05T07:00:00Z")["session"]
 
     response = trainer_client.patch(
-        f"/api/v1/routines/{routine.pk}/",
+        routine_url(routine),
         {
             "name": "Renamed",
             "items": [{"exercise": king_runner.slug, "sets": 1, "hold_seconds": 90}],
@@ -460,7 +467,7 @@ def test_the_session_keeps_the_plan_when_the_routine_changes_later(
     assert response.status_code == 200, response.json()
     assert len(response.json()["items"]) == 1
 
-    stored = user_client.get(f"/api/v1/sessions/{session['id']}/").json()
+    stored = user_client.get(session_url(session["id"])).json()
     assert stored["started_at"] == "2025-03-05T07:00:00Z"
     assert stored["routine_name"] == "Desk Worker's Hips"
     assert stored["sets"] == session["sets"]
@@ -471,16 +478,16 @@ def test_the_session_keeps_the_plan_when_the_routine_changes_later(
 def test_the_started_session_is_listed_and_synced(user_client, other_client, routine):
     session_id = started(user_client, routine)["session"]["id"]
 
-    listed = user_client.get("/api/v1/sessions/").json()["results"]
+    listed = user_client.get(SESSIONS_URL).json()["results"]
     assert [s["id"] for s in listed] == [session_id]
     assert len(listed[0]["sets"]) == 7
 
-    synced = user_client.get("/api/v1/sync/").json()
+    synced = user_client.get(SYNC_URL).json()
     assert [s["id"] for s in synced["sessions"]] == [session_id]
     assert {e["slug"] for e in synced["exercises"]} >= {"king-runner", "band-march"}
 
-    assert other_client.get("/api/v1/sessions/").json()["results"] == []
-    assert other_client.get("/api/v1/sync/").json()["sessions"] == []
+    assert other_client.get(SESSIONS_URL).json()["results"] == []
+    assert other_client.get(SYNC_URL).json()["sessions"] == []
 
 
 def test_started_session_sets_can_be_marked_done_and_then_count_for_advice(
@@ -492,14 +499,14 @@ def test_started_session_sets_can_be_marked_done_and_then_count_for_advice(
         for s in session["sets"]
     ]
     response = user_client.patch(
-        f"/api/v1/sessions/{session['id']}/",
+        session_url(session["id"]),
         {"sets": sets},
         format="json",
         HTTP_IF_MATCH=f'"{session["version"]}"',
     )
     assert response.status_code == 200, response.json()
 
-    advice = user_client.get(f"/api/v1/exercises/{king_runner.slug}/advice/").json()
+    advice = user_client.get(advice_url(king_runner.slug)).json()
     assert advice["action"] == "milder"
 
 
@@ -530,13 +537,11 @@ def test_the_answer_to_a_start_is_what_reading_the_session_gives(user_client, ro
 def test_deleting_the_routine_leaves_its_sessions_exactly_as_they_were(user_client, user):
     routine = RoutineFactory(owner=user, published=False)
     RoutineItemFactory(routine=routine, hold_seconds=30, reps_per_side=None)
-    started = user_client.post(f"/api/v1/routines/{routine.pk}/start/", {}, format="json")
-    assert started.status_code == 201
-    session_id = started.json()["session"]["id"]
-    before = user_client.get(f"/api/v1/sessions/{session_id}/")
+    session_id = started(user_client, routine)["session"]["id"]
+    before = user_client.get(session_url(session_id))
 
-    assert user_client.delete(f"/api/v1/routines/{routine.pk}/").status_code == 204
-    after = user_client.get(f"/api/v1/sessions/{session_id}/")
+    assert user_client.delete(routine_url(routine)).status_code == 204
+    after = user_client.get(session_url(session_id))
 
     assert after.json() == before.json()
     assert after["ETag"] == before["ETag"]

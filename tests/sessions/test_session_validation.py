@@ -10,26 +10,10 @@ from django.db import IntegrityError
 
 from sessions import services
 from sessions.models import SetLog, WorkoutSession
+from tests.conftest import SESSIONS_URL, a_set, session_body, session_url
 from tests.factories import ExerciseFactory, WorkoutSessionFactory
 
 pytestmark = pytest.mark.django_db
-
-LIST_URL = "/api/v1/sessions/"
-
-
-def a_set(exercise, /, **overrides):
-    return {"exercise": exercise.slug, "side": "left", "reps": 10, **overrides}
-
-
-def payload(exercise, **overrides):
-    return {
-        "started_at": "2025-03-01T07:00:00Z",
-        "ended_at": "2025-03-01T07:25:00Z",
-        "notes": "Morning hips.",
-        "perceived_effort": 5,
-        "sets": [a_set(exercise, side="left"), a_set(exercise, side="right")],
-        **overrides,
-    }
 
 
 def assert_refused(response, field):
@@ -71,16 +55,16 @@ def assert_refused(response, field):
     ],
 )
 def test_invalid_session_field_is_400_and_saves_nothing(user_client, king_runner, overrides, field):
-    response = user_client.post(LIST_URL, payload(king_runner, **overrides))
+    response = user_client.post(SESSIONS_URL, session_body(king_runner, **overrides))
 
     assert_refused(response, field)
 
 
 def test_missing_started_at_is_400(user_client, king_runner):
-    body = payload(king_runner)
+    body = session_body(king_runner)
     del body["started_at"]
 
-    assert_refused(user_client.post(LIST_URL, body), "started_at")
+    assert_refused(user_client.post(SESSIONS_URL, body), "started_at")
 
 
 @pytest.mark.parametrize(
@@ -124,7 +108,7 @@ def test_invalid_fourth_set_is_400_naming_it_and_saves_nothing(
     sets = [a_set(king_runner) for _ in range(5)]
     sets[3] = a_set(king_runner, **overrides)
 
-    response = user_client.post(LIST_URL, payload(king_runner, sets=sets))
+    response = user_client.post(SESSIONS_URL, session_body(king_runner, sets=sets))
 
     assert_refused(response, f"sets.3.{field}")
 
@@ -132,14 +116,16 @@ def test_invalid_fourth_set_is_400_naming_it_and_saves_nothing(
 def test_set_with_neither_reps_nor_hold_given_is_400(user_client, king_runner):
     sets = [{"exercise": king_runner.slug, "side": "both"}]
 
-    assert_refused(user_client.post(LIST_URL, payload(king_runner, sets=sets)), "sets.0.reps")
+    assert_refused(
+        user_client.post(SESSIONS_URL, session_body(king_runner, sets=sets)), "sets.0.reps"
+    )
 
 
 def test_unpublished_exercise_is_400_and_saves_nothing(user_client, king_runner):
     draft = ExerciseFactory(name="Secret Draft Stretch", published=False)
     sets = [a_set(king_runner), a_set(draft)]
 
-    response = user_client.post(LIST_URL, payload(king_runner, sets=sets))
+    response = user_client.post(SESSIONS_URL, session_body(king_runner, sets=sets))
 
     assert_refused(response, "sets.1.exercise")
 
@@ -148,7 +134,7 @@ def test_every_bad_set_is_named(user_client, king_runner):
     sets = [a_set(king_runner), a_set(king_runner, exercise="nope"), a_set(king_runner)]
     sets.append(a_set(king_runner, exercise="nope-either"))
 
-    response = user_client.post(LIST_URL, payload(king_runner, sets=sets))
+    response = user_client.post(SESSIONS_URL, session_body(king_runner, sets=sets))
 
     assert_refused(response, "sets.1.exercise")
     assert "sets.3.exercise" in {error["field"] for error in response.json()["errors"]}
@@ -157,13 +143,13 @@ def test_every_bad_set_is_named(user_client, king_runner):
 def test_more_than_max_sets_is_400(user_client, king_runner):
     sets = [a_set(king_runner)] * (settings.MAX_SETS_PER_SESSION + 1)
 
-    assert_refused(user_client.post(LIST_URL, payload(king_runner, sets=sets)), "sets")
+    assert_refused(user_client.post(SESSIONS_URL, session_body(king_runner, sets=sets)), "sets")
 
 
 def test_exactly_max_sets_is_accepted(user_client, king_runner):
     sets = [a_set(king_runner)] * settings.MAX_SETS_PER_SESSION
 
-    response = user_client.post(LIST_URL, payload(king_runner, sets=sets))
+    response = user_client.post(SESSIONS_URL, session_body(king_runner, sets=sets))
 
     assert response.status_code == 201, response.json()
     assert SetLog.objects.count() == settings.MAX_SETS_PER_SESSION
@@ -172,24 +158,24 @@ def test_exactly_max_sets_is_accepted(user_client, king_runner):
 @pytest.mark.parametrize("field", ["started_at", "ended_at"])
 def test_naive_datetime_is_400_not_read_as_utc(user_client, king_runner, field):
     # A phone that drops its offset would otherwise have its workout moved by hours.
-    body = payload(king_runner, **{field: "2025-03-01T07:30:00"})
+    body = session_body(king_runner, **{field: "2025-03-01T07:30:00"})
 
-    assert_refused(user_client.post(LIST_URL, body), field)
+    assert_refused(user_client.post(SESSIONS_URL, body), field)
 
 
 def test_datetime_with_offset_is_kept_as_the_same_instant(user_client, king_runner):
-    body = payload(king_runner, started_at="2025-03-01T23:30:00+10:00", ended_at=None)
+    body = session_body(king_runner, started_at="2025-03-01T23:30:00+10:00", ended_at=None)
 
-    response = user_client.post(LIST_URL, body)
+    response = user_client.post(SESSIONS_URL, body)
 
     assert response.status_code == 201, response.json()
     assert response.json()["started_at"] == "2025-03-01T13:30:00Z"
 
 
 def test_body_over_one_mebibyte_is_413_and_saves_nothing(user_client, king_runner):
-    body = json.dumps(payload(king_runner, notes="x" * (1024 * 1024)))
+    body = json.dumps(session_body(king_runner, notes="x" * (1024 * 1024)))
 
-    response = user_client.post(LIST_URL, body, content_type="application/json")
+    response = user_client.post(SESSIONS_URL, body, content_type="application/json")
 
     assert response.status_code == 413
     assert response.json() == {
@@ -209,7 +195,7 @@ def test_body_over_one_mebibyte_is_413_and_saves_nothing(user_client, king_runne
     ],
 )
 def test_non_json_body_is_415(user_client, body, content_type):
-    response = user_client.post(LIST_URL, body, content_type=content_type)
+    response = user_client.post(SESSIONS_URL, body, content_type=content_type)
 
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media_type"
@@ -218,7 +204,7 @@ def test_non_json_body_is_415(user_client, body, content_type):
 
 @pytest.mark.parametrize("body", ["[]", '"session"', "null", "7"])
 def test_body_that_is_not_an_object_is_400(user_client, body):
-    response = user_client.post(LIST_URL, body, content_type="application/json")
+    response = user_client.post(SESSIONS_URL, body, content_type="application/json")
 
     assert response.status_code == 400
     assert response.json()["code"] == "invalid"
@@ -226,7 +212,7 @@ def test_body_that_is_not_an_object_is_400(user_client, body):
 
 
 def test_malformed_json_is_400(user_client):
-    response = user_client.post(LIST_URL, '{"started_at": ', content_type="application/json")
+    response = user_client.post(SESSIONS_URL, '{"started_at": ', content_type="application/json")
 
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
@@ -236,7 +222,7 @@ def test_malformed_json_is_400(user_client):
 def test_absurdly_nested_json_is_400_not_a_crash(user_client):
     body = '{"notes": ' + "[" * 100_000 + "]" * 100_000 + "}"
 
-    response = user_client.post(LIST_URL, body, content_type="application/json")
+    response = user_client.post(SESSIONS_URL, body, content_type="application/json")
 
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
@@ -245,7 +231,7 @@ def test_absurdly_nested_json_is_400_not_a_crash(user_client):
 def test_client_chosen_id_is_kept(user_client, king_runner):
     session_id = uuid.uuid4()
 
-    response = user_client.post(LIST_URL, payload(king_runner, id=str(session_id)))
+    response = user_client.post(SESSIONS_URL, session_body(king_runner, id=str(session_id)))
 
     assert response.status_code == 201
     assert response.json()["id"] == str(session_id)
@@ -277,7 +263,7 @@ def test_service_saves_nothing_when_the_database_refuses_a_set(user, king_runner
 def test_a_value_of_the_wrong_json_type_is_refused_not_converted(
     user_client, king_runner, field, value
 ):
-    response = user_client.post(LIST_URL, payload(king_runner, **{field: value}))
+    response = user_client.post(SESSIONS_URL, session_body(king_runner, **{field: value}))
     assert response.status_code == 400
     assert field in {error["field"] for error in response.json()["errors"]}
     assert WorkoutSession.objects.count() == 0
@@ -285,7 +271,7 @@ def test_a_value_of_the_wrong_json_type_is_refused_not_converted(
 
 def test_a_set_flag_must_be_a_json_boolean(user_client, king_runner):
     sets = [{"exercise": king_runner.slug, "side": "left", "reps": 10, "done": 1}]
-    response = user_client.post(LIST_URL, payload(king_runner, sets=sets))
+    response = user_client.post(SESSIONS_URL, session_body(king_runner, sets=sets))
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "sets.0.done"
 
@@ -294,7 +280,7 @@ def test_a_patch_of_the_sets_needs_every_set_whole(user_client, user, king_runne
     session = WorkoutSessionFactory(user=user)
 
     response = user_client.patch(
-        f"{LIST_URL}{session.pk}/", {"sets": [{"side": "left", "reps": 1}]}, format="json"
+        session_url(session.pk), {"sets": [{"side": "left", "reps": 1}]}, format="json"
     )
 
     assert response.status_code == 400

@@ -6,16 +6,16 @@ import json
 import pytest
 
 from sessions.models import WorkoutSession
+from tests.conftest import (
+    SESSIONS_URL,
+    SYNC_URL,
+    exercise_url,
+    session_url,
+    upload_session,
+)
 from tests.factories import ExerciseFactory, SetLogFactory, WorkoutSessionFactory
 
 pytestmark = pytest.mark.django_db
-
-SYNC_URL = "/api/v1/sync/"
-LIST_URL = "/api/v1/sessions/"
-
-
-def detail_url(session):
-    return f"{LIST_URL}{session.pk}/"
 
 
 def sync(client, since=None, **params):
@@ -34,7 +34,7 @@ def deleted_ids(page):
     return [item["id"] for item in page["deleted_sessions"]]
 
 
-def slugs(page):
+def exercise_slugs(page):
     return [item["slug"] for item in page["exercises"]]
 
 
@@ -42,22 +42,11 @@ def cursor(**data):
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
 
 
-def new_session(client, exercise, notes="Fresh."):
-    body = {
-        "started_at": "2025-03-01T07:00:00Z",
-        "notes": notes,
-        "sets": [{"exercise": exercise.slug, "side": "both", "hold_seconds": 30}],
-    }
-    response = client.post(LIST_URL, body)
-    assert response.status_code == 201, response.json()
-    return response.json()["id"]
-
-
 def test_first_sync_hands_over_everything(user_client, user, other_user, king_runner, band_march):
     live = WorkoutSessionFactory(user=user, notes="Kept.")
     SetLogFactory(session=live, exercise=king_runner, position=0)
     deleted = WorkoutSessionFactory(user=user)
-    user_client.delete(detail_url(deleted))
+    user_client.delete(session_url(deleted.pk))
     WorkoutSessionFactory(user=other_user)
 
     page = sync(user_client)
@@ -81,7 +70,7 @@ def test_first_sync_hands_over_everything(user_client, user, other_user, king_ru
         }
     ]
     assert page["deleted_sessions"][0]["deleted_at"]
-    assert slugs(page) == [king_runner.slug, band_march.slug]
+    assert exercise_slugs(page) == [king_runner.slug, band_march.slug]
     assert page["exercises"][0]["name"] == "King Runner"
     assert page["removed_exercises"] == []
     assert page["has_more"] is False
@@ -93,7 +82,7 @@ def test_first_sync_does_not_name_draft_exercises(user_client, king_runner):
 
     page = sync(user_client)
 
-    assert slugs(page) == [king_runner.slug]
+    assert exercise_slugs(page) == [king_runner.slug]
     assert draft.slug not in page["removed_exercises"]
 
 
@@ -105,7 +94,7 @@ def test_first_sync_over_several_pages_never_names_draft_exercises(user_client):
     seen, removed, since = [], [], None
     while True:
         page = sync(user_client, since, limit=1)
-        seen += slugs(page)
+        seen += exercise_slugs(page)
         removed += page["removed_exercises"]
         since = page["next_cursor"]
         if not page["has_more"]:
@@ -117,7 +106,7 @@ def test_first_sync_over_several_pages_never_names_draft_exercises(user_client):
     assert removed == []
     # Nor does a later sync: a draft that was never published is nobody's business.
     assert later["removed_exercises"] == []
-    assert draft.slug not in slugs(later)
+    assert draft.slug not in exercise_slugs(later)
 
 
 def test_nothing_changed_gives_an_empty_page_and_the_same_cursor(user_client, user, king_runner):
@@ -144,13 +133,13 @@ def test_after_a_cursor_each_change_shows_up_once_in_its_latest_state(
     deleted = WorkoutSessionFactory(user=user)
     since = sync(user_client)["next_cursor"]
 
-    created = new_session(user_client, king_runner)
-    user_client.patch(detail_url(updated), {"notes": "After."})
-    user_client.delete(detail_url(deleted))
-    created_then_edited = new_session(user_client, king_runner, notes="First draft.")
-    user_client.patch(f"{LIST_URL}{created_then_edited}/", {"notes": "Final."})
-    created_then_deleted = new_session(user_client, king_runner)
-    user_client.delete(f"{LIST_URL}{created_then_deleted}/")
+    created = upload_session(user_client, king_runner)
+    user_client.patch(session_url(updated.pk), {"notes": "After."})
+    user_client.delete(session_url(deleted.pk))
+    created_then_edited = upload_session(user_client, king_runner, notes="First draft.")
+    user_client.patch(session_url(created_then_edited), {"notes": "Final."})
+    created_then_deleted = upload_session(user_client, king_runner)
+    user_client.delete(session_url(created_then_deleted))
     page = sync(user_client, since)
 
     assert session_ids(page) == [created, str(updated.pk), created_then_edited]
@@ -184,7 +173,7 @@ def test_republishing_an_exercise_brings_it_back(user_client, king_runner):
     king_runner.save()
     page = sync(user_client, since)
 
-    assert slugs(page) == [king_runner.slug]
+    assert exercise_slugs(page) == [king_runner.slug]
     assert page["removed_exercises"] == []
 
 
@@ -194,12 +183,12 @@ def test_an_exercise_edited_by_a_trainer_shows_up_changed(
     since = sync(user_client)["next_cursor"]
 
     response = trainer_client.patch(
-        f"/api/v1/exercises/{king_runner.slug}/", {"summary": "Opens the front of the hip."}
+        exercise_url(king_runner.slug), {"summary": "Opens the front of the hip."}
     )
     page = sync(user_client, since)
 
     assert response.status_code == 200, response.json()
-    assert slugs(page) == [king_runner.slug]
+    assert exercise_slugs(page) == [king_runner.slug]
     assert page["exercises"][0]["summary"] == "Opens the front of the hip."
 
 
@@ -210,7 +199,7 @@ def test_an_exercise_saved_on_the_model_shows_up_changed(user_client, king_runne
     band_march.save()
     page = sync(user_client, since)
 
-    assert slugs(page) == [band_march.slug]
+    assert exercise_slugs(page) == [band_march.slug]
 
 
 def test_paging_hands_over_each_session_exactly_once(user_client, user):
@@ -238,10 +227,10 @@ def test_changes_made_between_pages_arrive_on_a_later_page(user_client, user, ki
     page = sync(user_client, limit=2)
     assert session_ids(page) == [str(first.pk), str(second.pk)]
 
-    user_client.patch(detail_url(first), {"notes": "Edited after it was sent."})
-    user_client.patch(detail_url(fourth), {"notes": "Edited before it was sent."})
-    created = new_session(user_client, king_runner)
-    user_client.delete(detail_url(third))
+    user_client.patch(session_url(first.pk), {"notes": "Edited after it was sent."})
+    user_client.patch(session_url(fourth.pk), {"notes": "Edited before it was sent."})
+    created = upload_session(user_client, king_runner)
+    user_client.delete(session_url(third.pk))
     seen, deleted, since = [], [], page["next_cursor"]
     while page["has_more"]:
         page = sync(user_client, since, limit=2)
@@ -256,9 +245,9 @@ def test_changes_made_between_pages_arrive_on_a_later_page(user_client, user, ki
 def test_other_users_sessions_never_appear(user_client, other_client, other_user, king_runner):
     theirs = WorkoutSessionFactory(user=other_user)
     since = sync(user_client)["next_cursor"]
-    other_client.patch(detail_url(theirs), {"notes": "Edited."})
+    other_client.patch(session_url(theirs.pk), {"notes": "Edited."})
     doomed = WorkoutSessionFactory(user=other_user)
-    other_client.delete(detail_url(doomed))
+    other_client.delete(session_url(doomed.pk))
 
     first_sync = sync(user_client)
     later = sync(user_client, since)
@@ -333,10 +322,6 @@ def test_garbage_or_tampered_since_is_400(user_client, user, since):
     assert [e["field"] for e in response.json()["errors"]] == ["since"]
 
 
-def test_anonymous_is_401(api_client):
-    assert api_client.get(SYNC_URL).status_code == 401
-
-
 @pytest.mark.parametrize("limit", [2, 50])
 def test_a_sync_page_costs_five_queries_whatever_its_size(
     user_client, user, king_runner, band_march, django_assert_num_queries, limit
@@ -364,7 +349,7 @@ def test_deleting_a_published_exercise_reaches_removed_exercises(user_client, tr
     gone = ExerciseFactory(name="Gone Stretch")
     since = sync(user_client)["next_cursor"]
 
-    assert trainer_client.delete(f"/api/v1/exercises/{gone.slug}/").status_code == 204
+    assert trainer_client.delete(exercise_url(gone.slug)).status_code == 204
     page = sync(user_client, since)
 
     assert page["removed_exercises"] == [gone.slug]
@@ -375,7 +360,7 @@ def test_deleting_a_draft_leaves_no_trace_in_sync(user_client, trainer_client):
     draft = ExerciseFactory(name="Draft Stretch", published=False)
     since = sync(user_client)["next_cursor"]
 
-    assert trainer_client.delete(f"/api/v1/exercises/{draft.slug}/").status_code == 204
+    assert trainer_client.delete(exercise_url(draft.slug)).status_code == 204
 
     assert sync(user_client, since)["removed_exercises"] == []
 
@@ -403,7 +388,7 @@ def test_empty_query_parameters_count_as_left_out(user_client, user):
     WorkoutSessionFactory(user=user)
     page = sync(user_client, since="", limit="")
     assert len(page["sessions"]) == 1
-    listed = user_client.get("/api/v1/sessions/", {"cursor": "", "page_size": ""})
+    listed = user_client.get(SESSIONS_URL, {"cursor": "", "page_size": ""})
     assert listed.status_code == 200
     assert len(listed.json()["results"]) == 1
 
