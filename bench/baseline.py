@@ -10,7 +10,6 @@ Routed only when settings.BENCHMARK is on (DJANGO_BENCHMARK=true).
 import json
 import os
 
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
@@ -58,11 +57,8 @@ def durable_write(request: HttpRequest) -> HttpResponse:
     return HttpResponse(BODY, content_type="application/json")
 
 
-urlpatterns: list[URLPattern] = (
-    [
-        path("baseline/", baseline, name="bench-baseline"),
-        path("durable-write/", durable_write, name="bench-durable-write"),
-    ]
-    if settings.BENCHMARK
-    else []
-)
+# Included by hipflex_api/urls.py only when settings.BENCHMARK is on.
+urlpatterns: list[URLPattern] = [
+    path("baseline/", baseline, name="bench-baseline"),
+    path("durable-write/", durable_write, name="bench-durable-write"),
+]

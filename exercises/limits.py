@@ -9,6 +9,10 @@ HOLD_SECONDS = Range("The hold", 1, 600, " seconds")
 REST_SECONDS = Range("Rest", 0, 600, " seconds")
 ROUTINE_POSITION = Range("The position", 0, 1000)
 
+# What a slug in a URL may hold: anything else (a NUL byte, say) is a 404 before it reaches
+# the database.
+SLUG_PATTERN = "[-a-zA-Z0-9_]+"
+
 # Lines of text (steps, cues, cautions, set-up notes, aliases) one exercise may hold.
 TEXT_LINES = 50
 # Items one routine may hold.

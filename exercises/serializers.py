@@ -24,7 +24,7 @@ from .models import (
     ExerciseMedia,
     ExerciseMuscle,
     ExerciseProgression,
-    ExerciseStep,
+    ExerciseText,
     Muscle,
     Routine,
     RoutineItem,
@@ -50,7 +50,7 @@ class TextListField(serializers.ListField):
         self,
         *,
         attribute: str = "text",
-        max_length: int = max_length_of(ExerciseStep, "text"),
+        max_length: int = max_length_of(ExerciseText, "text"),
         **kwargs: Any,
     ) -> None:
         self.attribute = attribute

@@ -23,6 +23,6 @@ def record_deleted_exercise(sender: type[Exercise], instance: Exercise, **kwargs
 @receiver([post_save, post_delete], sender=Equipment)
 def count_reference_data_change(sender: type[Any], **kwargs: Any) -> None:
     # Exercises show their muscles' and equipment's names: a change there is a new catalog
-    # version too, so cached catalog answers and ETags move on (see hipflex_api.caching).
+    # version too, so cached catalog answers and ETags move on (see exercises.catalog_cache).
     with transaction.atomic():
         next_change_seq(catalog_scope())

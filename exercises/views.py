@@ -11,6 +11,7 @@ from hipflex_api.accounts.auth import request_user
 from hipflex_api.fields import columns_of
 
 from . import openapi, services
+from .limits import SLUG_PATTERN
 from .catalog_cache import CatalogCacheMixin
 from .filters import ExerciseFilter, RoutineFilter
 from .models import (
@@ -31,10 +32,6 @@ from .serializers import (
     RoutineItemSerializer,
     RoutineSerializer,
 )
-
-# Anything else under these URLs (a NUL byte, say) is a 404 before it reaches the database.
-SLUG_PATTERN = "[-a-zA-Z0-9_]+"
-
 
 @openapi.exercise_schema
 class ExerciseViewSet(CatalogCacheMixin, viewsets.ModelViewSet):
@@ -96,7 +93,7 @@ class RoutineViewSet(viewsets.ModelViewSet):
     filterset_class = RoutineFilter
 
     def get_queryset(self) -> QuerySet[Routine]:
-        # The columns the items show; the exercise's slug stands in for its id.
+        # The columns the items show, and the exercise's slug that stands for it.
         items = (
             RoutineItem.objects.visible_to(self.request.user)
             .select_related("exercise")

@@ -75,10 +75,12 @@ def not_modified(headers: dict[str, str]) -> HttpResponse:
     return response
 
 
-def cached_answer(request: HttpRequest, version: str) -> HttpResponse | None:
+def cached_answer(
+    request: HttpRequest, version: str, answer: tuple[str, str, dict[str, str]] | None = None
+) -> HttpResponse | None:
     """The 304 or the stored body for `version` at this URL, without rendering; None when
     neither can be given (the cache does not hold the answer yet)."""
-    key, etag, headers = answer_version(version, request.build_absolute_uri())
+    key, etag, headers = answer or answer_version(version, request.build_absolute_uri())
     if none_match(request, etag):
         return not_modified(headers)
     if (body := cache.get(key)) is not None:
@@ -94,12 +96,12 @@ def conditional_get(
     `version` names the data the answer is made from (the catalog's change number, a user's,
     and whose answer it is): the same version and URL always give the same body.
     """
-    if (answer := cached_answer(request._request, version)) is not None:
-        return answer
+    key, etag, headers = answer_version(version, request.build_absolute_uri())
+    if (cached := cached_answer(request._request, version, (key, etag, headers))) is not None:
+        return cached
     response = render()
     if response.status_code != status.HTTP_200_OK:
         return response  # Errors are answered fresh and never cached.
-    key, _, headers = answer_version(version, request.build_absolute_uri())
     body = JSONRenderer().render(response.data)
     cache.set(key, body, CACHE_SECONDS)
     return with_headers(HttpResponse(body, content_type="application/json"), headers)

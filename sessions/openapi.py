@@ -8,6 +8,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
+from hipflex_api.idempotency.openapi import IDEMPOTENCY_KEY, REPLAYED
 from hipflex_api.serializers import ErrorSerializer
 
 from . import limits
@@ -21,16 +22,6 @@ from .serializers import (
     SyncPageSerializer,
     WorkoutSessionSerializer,
 )
-
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="Any unique string (a UUID is ideal), at most 255 printable characters. A retry "
-    "with the same key and body gets the first response again, marked `Idempotent-Replayed: "
-    "true`; the same key with another body gets 422.",
-)
-
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -64,16 +55,6 @@ LOCATION = OpenApiParameter(
     OpenApiParameter.HEADER,
     response=[201],
     description="The new session's URL.",
-)
-
-
-REPLAYED = OpenApiParameter(
-    "Idempotent-Replayed",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[201],
-    description="`true` when this is the stored first response to an earlier request with the "
-    "same Idempotency-Key.",
 )
 
 

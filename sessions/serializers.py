@@ -72,7 +72,7 @@ class SetLogSerializer(WholeItemMixin, StrictModelSerializer):
         # Hand-written, for the upload's answer: see bench/README.md, "Hot paths".
         return {
             "exercise": instance.exercise.slug,
-            **{name: getattr(instance, name) for name in SET_FIELDS[1:]},
+            **{name: getattr(instance, name) for name in SET_FIELDS if name != "exercise"},
         }
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

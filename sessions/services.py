@@ -155,8 +155,11 @@ def session_export(*, user: User) -> dict[str, Any]:
 _MAX_CHANGE_SEQ = 2**63 - 1  # The largest number a BigIntegerField holds.
 
 
-class InvalidCursor(ValueError):
-    pass
+class InvalidCursor(InvalidInput):
+    """`since` is no cursor this server handed out."""
+
+    def __init__(self) -> None:
+        super().__init__("Not a cursor this server handed out.", field="since")
 
 
 @dataclass(frozen=True)
@@ -177,12 +180,12 @@ class SyncCursor:
             data = json.loads(raw)
             sessions, catalog = data["s"], data["c"]
         except (binascii.Error, ValueError, TypeError, KeyError) as exc:
-            raise InvalidCursor("Not a cursor this server handed out.") from exc
+            raise InvalidCursor from exc
         if not all(
             isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= _MAX_CHANGE_SEQ
             for n in (sessions, catalog)
         ):
-            raise InvalidCursor("Not a cursor this server handed out.")
+            raise InvalidCursor
         return cls(sessions=sessions, catalog=catalog)
 
 

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from exercises.models import Exercise, Routine
 from exercises.services import routine_check_usable
-from exercises.views import SLUG_PATTERN
+from exercises.limits import SLUG_PATTERN
 from hipflex_api.accounts.auth import request_user
 from hipflex_api.accounts.models import User
 from hipflex_api.changes.counters import user_version
@@ -247,12 +247,8 @@ class SyncView(APIView):
         return conditional_get(request, version=version, render=lambda: self._page(request))
 
     def _page(self, request: Request) -> Response:
-        since = None
-        if raw := request.query_params.get("since"):
-            try:
-                since = services.SyncCursor.decode(raw)
-            except services.InvalidCursor as exc:
-                raise ValidationError({"since": [str(exc)]}) from exc
+        raw = request.query_params.get("since")
+        since = services.SyncCursor.decode(raw) if raw else None
         limit = positive_int_param(request, "limit", limits.SYNC_PAGE.high)
         limit = limit or limits.SYNC_PAGE_DEFAULT
         page = services.sync_page(user=request_user(request), since=since, limit=limit)

@@ -49,8 +49,9 @@ def test_the_database_takes_the_ends_of_a_range_and_refuses_one_past(
     row = factory()
     for value in (limit.low, limit.high):
         model.objects.filter(pk=row.pk).update(**{column: value})
-    with pytest.raises(IntegrityError), transaction.atomic():
-        model.objects.filter(pk=row.pk).update(**{column: limit.high + 1})
+    for value in (limit.low - 1, limit.high + 1):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            model.objects.filter(pk=row.pk).update(**{column: value})
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**base, **env},
+        env={**base, "DJANGO_READ_DOT_ENV": "false", **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -45,6 +45,7 @@ def test_check_deploy_is_clean_with_production_values():
 def test_gunicorn_entry_point_defaults_to_production():
     code = "import hipflex_api.wsgi"
     base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    base["DJANGO_READ_DOT_ENV"] = "false"
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
         cwd=ROOT,

@@ -9,9 +9,12 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
-from hipflex_api.fields import StrictCharField, StrictModelSerializer, max_length_of
+from hipflex_api.fields import StrictCharField, StrictModelSerializer
 
 from .models import User
+
+# The longest password the API takes; Django's own forms take as long.
+PASSWORD_MAX_LENGTH = 128
 
 
 def _validate_new_password(password: str, user: User) -> str:
@@ -32,7 +35,7 @@ class ProfileSerializer(StrictModelSerializer):
 class RegisterSerializer(StrictModelSerializer):
     password = StrictCharField(
         write_only=True,
-        max_length=max_length_of(User, "password"),
+        max_length=PASSWORD_MAX_LENGTH,
         style={"input_type": "password"},
         trim_whitespace=False,
     )
@@ -98,7 +101,7 @@ class LogoutSerializer(serializers.Serializer):
 class PasswordChangeSerializer(serializers.Serializer):
     old_password = StrictCharField(write_only=True, trim_whitespace=False)
     new_password = StrictCharField(
-        write_only=True, max_length=max_length_of(User, "password"), trim_whitespace=False
+        write_only=True, max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False
     )
 
     def validate_old_password(self, value: str) -> str:

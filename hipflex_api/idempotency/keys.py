@@ -23,12 +23,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hipflex_api.errors import UnprocessableContent
+from hipflex_api.fields import max_length_of
 
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-_KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")
+KEY_MAX_LENGTH = max_length_of(IdempotencyRecord, "key")
+_KEY_PATTERN = re.compile(rf"[\x21-\x7e]{{1,{KEY_MAX_LENGTH}}}")
 
 
 def _request_hash(data: Any) -> str:
@@ -53,7 +55,9 @@ class IdempotentRequest:
         if key is None:
             return None
         if not _KEY_PATTERN.fullmatch(key):
-            raise ValidationError({HEADER: ["Must be 1 to 255 printable characters, no spaces."]})
+            raise ValidationError(
+                {HEADER: [f"Must be 1 to {KEY_MAX_LENGTH} printable characters, no spaces."]}
+            )
         return cls(user=request.user, key=key, request_hash=_request_hash(request.data))
 
     def replay(self) -> Response | None:

@@ -114,212 +114,243 @@ def phone(generated_client, live_server, transactional_db):
         yield make
 
 
-def test_a_phone_day_through_the_generated_client(phone):
-    from hipflex_client.api.auth import (
-        auth_register_create,
-        auth_token_create,
-        auth_token_refresh_create,
-    )
-    from hipflex_client.api.exercises import (
-        exercises_advice_retrieve,
-        exercises_list,
-        exercises_retrieve,
-    )
-    from hipflex_client.api.me import (
-        me_destroy,
-        me_export_retrieve,
-        me_retrieve,
-        me_stats_retrieve,
-    )
-    from hipflex_client.api.routines import routines_list, routines_start_create
-    from hipflex_client.api.sessions import sessions_create, sessions_retrieve, sessions_update
-    from hipflex_client.api.sync import sync_retrieve
-    from hipflex_client.models import (
-        Advice,
-        AdviceActionEnum,
-        Error,
-        Exercise,
-        Export,
-        PaginatedExerciseSummaryList,
-        PaginatedRoutineList,
-        Profile,
-        ProgressStats,
-        Registered,
-        RegisterRequest,
-        RoutineStartRequest,
-        SetLogRequest,
-        SideEnum,
-        StartedSession,
-        SyncPage,
-        TokenObtainPairRequest,
-        TokenPair,
-        TokenRefreshRequest,
-        WorkoutSession,
-        WorkoutSessionRequest,
-    )
+class _Api:
+    """The generated client's operations under one tag: `_Api("auth").auth_token_create`."""
 
-    # The generator types these anonymous operations as needing an AuthenticatedClient
-    # (openapi-python-client issue 1372: it reads `security: [{}]` as "authenticated"), but
-    # they only use what Client has too, as a phone without an account must.
-    anonymous = phone()
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
 
-    # Sign up, then log in as a reinstalled app would.
-    registered = expect(
-        auth_register_create.sync_detailed(
-            client=anonymous, body=RegisterRequest(email=EMAIL, password=PASSWORD)
-        ),
-        HTTPStatus.CREATED,
-        Registered,
-    )
-    assert registered.user.email == EMAIL
-    tokens = expect(
-        auth_token_create.sync_detailed(
-            client=anonymous, body=TokenObtainPairRequest(email=EMAIL, password=PASSWORD)
-        ),
-        HTTPStatus.OK,
-        TokenPair,
-    )
-    first_access = tokens.access
-    device = phone(tokens.access)
+    def __getattr__(self, operation: str) -> Any:
+        return importlib.import_module(f"hipflex_client.api.{self.tag}.{operation}")
 
-    # Browse the catalog.
-    catalog = expect(
-        exercises_list.sync_detailed(client=device), HTTPStatus.OK, PaginatedExerciseSummaryList
-    )
-    assert {"king-runner", "half-kneeling-stretch"} <= {e.slug for e in catalog.results}
-    king_runner = expect(
-        exercises_retrieve.sync_detailed("king-runner", client=device), HTTPStatus.OK, Exercise
-    )
-    assert [o.slug for o in king_runner.milder_options] == ["half-kneeling-stretch"]
-    routines = expect(
-        routines_list.sync_detailed(client=device), HTTPStatus.OK, PaginatedRoutineList
-    )
-    (reset,) = [r for r in routines.results if r.name == "Hip Flexor Reset"]
 
-    # Start the article's routine under an id the phone chose, offline-first.
-    first_id = uuid.uuid4()
-    started_at = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-    started = expect(
-        routines_start_create.sync_detailed(
-            reset.id, client=device, body=RoutineStartRequest(id=first_id, started_at=started_at)
-        ),
-        HTTPStatus.CREATED,
-        StartedSession,
-    )
-    assert started.session.id == first_id
-    assert started.session.sets, "the routine's sets are planned"
-    assert not any(s.done for s in started.session.sets)
-    fetched = sessions_retrieve.sync_detailed(first_id, client=device)
-    expect(fetched, HTTPStatus.OK, WorkoutSession)
-    etag = fetched.headers["ETag"]
+def _models() -> Any:
+    return importlib.import_module("hipflex_client.models")
 
-    # Log the sets: 10 reps a leg with the band, 30-second holds for the stretches.
-    def done(planned: Any) -> SetLogRequest:
-        band = planned.exercise == "strengthener-with-a-band"
-        return SetLogRequest(
-            exercise=planned.exercise,
-            side=planned.side,
-            reps=10 if band else None,
-            hold_seconds=None if band else 30,
-            pain=0,
-            done=True,
+
+class _Day:
+    """One person's day, step by step; each step checks what the app would rely on."""
+
+    def __init__(self, phone: Any) -> None:
+        self.phone = phone
+        # The generator types the anonymous operations as needing an AuthenticatedClient
+        # (openapi-python-client issue 1372: it reads `security: [{}]` as "authenticated"),
+        # but they only use what Client has too, as a phone without an account must.
+        self.anonymous = phone()
+        self.first_id = uuid.uuid4()
+        self.second_id = uuid.uuid4()
+        self.started_at = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+
+    def sign_up_and_log_in(self) -> None:
+        auth, m = _Api("auth"), _models()
+        registered = expect(
+            auth.auth_register_create.sync_detailed(
+                client=self.anonymous, body=m.RegisterRequest(email=EMAIL, password=PASSWORD)
+            ),
+            HTTPStatus.CREATED,
+            m.Registered,
         )
+        assert registered.user.email == EMAIL
+        # Then log in, as a reinstalled app would.
+        self.tokens = expect(
+            auth.auth_token_create.sync_detailed(
+                client=self.anonymous,
+                body=m.TokenObtainPairRequest(email=EMAIL, password=PASSWORD),
+            ),
+            HTTPStatus.OK,
+            m.TokenPair,
+        )
+        self.device = self.phone(self.tokens.access)
 
-    logged = WorkoutSessionRequest(
-        id=first_id,
-        started_at=started_at,
-        ended_at=started_at + timedelta(minutes=15),
-        perceived_effort=4,
-        sets=[done(s) for s in started.session.sets],
-    )
-    put = sessions_update.sync_detailed(first_id, client=device, body=logged, if_match=etag)
-    saved = expect(put, HTTPStatus.OK, WorkoutSession)
-    assert all(s.done for s in saved.sets)
-    assert {(s.exercise, s.side, s.reps) for s in saved.sets if s.reps} == {
-        ("strengthener-with-a-band", SideEnum.LEFT, 10),
-        ("strengthener-with-a-band", SideEnum.RIGHT, 10),
-    }
-    assert {s.hold_seconds for s in saved.sets if s.reps is None} == {30}
-    # The answer was lost in a tunnel: the same upload again, with the ETag it was based on.
-    retried = sessions_update.sync_detailed(first_id, client=device, body=logged, if_match=etag)
-    assert expect(retried, HTTPStatus.OK, WorkoutSession).version == saved.version
-    assert retried.headers["ETag"] == put.headers["ETag"]
+    def browse(self) -> Any:
+        """The catalog and the routines; the article's routine."""
+        exercises, m = _Api("exercises"), _models()
+        catalog = expect(
+            exercises.exercises_list.sync_detailed(client=self.device),
+            HTTPStatus.OK,
+            m.PaginatedExerciseSummaryList,
+        )
+        assert {"king-runner", "half-kneeling-stretch"} <= {e.slug for e in catalog.results}
+        king_runner = expect(
+            exercises.exercises_retrieve.sync_detailed("king-runner", client=self.device),
+            HTTPStatus.OK,
+            m.Exercise,
+        )
+        assert [o.slug for o in king_runner.milder_options] == ["half-kneeling-stretch"]
+        routines = expect(
+            _Api("routines").routines_list.sync_detailed(client=self.device),
+            HTTPStatus.OK,
+            m.PaginatedRoutineList,
+        )
+        (reset,) = [r for r in routines.results if r.name == "Hip Flexor Reset"]
+        return reset
 
-    # A second session, uploaded with an Idempotency-Key and retried.
-    second_id = uuid.uuid4()
-    upload = WorkoutSessionRequest(
-        id=second_id,
-        started_at=started_at + timedelta(hours=2),
-        sets=[
-            SetLogRequest(exercise="half-kneeling-stretch", side=side, hold_seconds=30)
-            for side in (SideEnum.LEFT, SideEnum.RIGHT)
-        ],
-    )
-    key = str(uuid.uuid4())
-    first_try = sessions_create.sync_detailed(client=device, body=upload, idempotency_key=key)
-    created = expect(first_try, HTTPStatus.CREATED, WorkoutSession)
-    assert "Idempotent-Replayed" not in first_try.headers
-    second_try = sessions_create.sync_detailed(client=device, body=upload, idempotency_key=key)
-    assert expect(second_try, HTTPStatus.CREATED, WorkoutSession) == created
-    assert second_try.headers["Idempotent-Replayed"] == "true"
+    def start(self, routine: Any) -> Any:
+        """The routine started under an id the phone chose, offline-first; its ETag."""
+        m = _models()
+        started = expect(
+            _Api("routines").routines_start_create.sync_detailed(
+                routine.id,
+                client=self.device,
+                body=m.RoutineStartRequest(id=self.first_id, started_at=self.started_at),
+            ),
+            HTTPStatus.CREATED,
+            m.StartedSession,
+        )
+        assert started.session.id == self.first_id
+        assert started.session.sets, "the routine's sets are planned"
+        assert not any(s.done for s in started.session.sets)
+        fetched = _Api("sessions").sessions_retrieve.sync_detailed(
+            self.first_id, client=self.device
+        )
+        expect(fetched, HTTPStatus.OK, m.WorkoutSession)
+        self.started_etag = fetched.headers["ETag"]
+        return started.session
 
-    # The tablet, signed in as the same person, syncs everything.
-    tablet = phone(tokens.access)
-    changes = expect(sync_retrieve.sync_detailed(client=tablet), HTTPStatus.OK, SyncPage)
-    assert not changes.has_more
-    assert {s.id for s in changes.sessions} == {first_id, second_id}
-    assert changes.deleted_sessions == []
-    current = sessions_retrieve.sync_detailed(
-        first_id, client=tablet, if_none_match=put.headers["ETag"]
-    )
-    assert current.status_code == HTTPStatus.NOT_MODIFIED
-    # An edit based on the session as started, before the phone logged it, must not win.
-    stale_edit = attrs.evolve(logged, perceived_effort=9)
-    stale = sessions_update.sync_detailed(first_id, client=tablet, body=stale_edit, if_match=etag)
-    expect(stale, HTTPStatus.PRECONDITION_FAILED, Error)
+    def log(self, planned: Any) -> None:
+        """10 reps a leg with the band, 30-second holds for the stretches; then the same
+        upload again, its answer lost in a tunnel."""
+        sessions, m = _Api("sessions"), _models()
 
-    # The access token runs out: trade the refresh token, and the old one stops working.
-    refreshed = expect(
-        auth_token_refresh_create.sync_detailed(
-            client=anonymous, body=TokenRefreshRequest(refresh=tokens.refresh)
-        ),
-        HTTPStatus.OK,
-        TokenPair,
-    )
-    device = phone(refreshed.access)
-    profile = expect(me_retrieve.sync_detailed(client=device), HTTPStatus.OK, Profile)
-    assert profile.email == EMAIL
-    reused = auth_token_refresh_create.sync_detailed(
-        client=anonymous, body=TokenRefreshRequest(refresh=tokens.refresh)
-    )
-    expect(reused, HTTPStatus.UNAUTHORIZED, Error)
+        def done(planned_set: Any) -> Any:
+            band = planned_set.exercise == "strengthener-with-a-band"
+            return m.SetLogRequest(
+                exercise=planned_set.exercise,
+                side=planned_set.side,
+                reps=10 if band else None,
+                hold_seconds=None if band else 30,
+                pain=0,
+                done=True,
+            )
 
-    # What the app shows after the workout.
-    advice = expect(
-        exercises_advice_retrieve.sync_detailed("king-runner", client=device),
-        HTTPStatus.OK,
-        Advice,
-    )
-    assert advice.action == AdviceActionEnum.KEEP
-    stats = expect(me_stats_retrieve.sync_detailed(client=device), HTTPStatus.OK, ProgressStats)
-    assert stats.total_sessions == 2
-    (band,) = [e for e in stats.exercises if e.exercise == "strengthener-with-a-band"]
-    assert band.sides is not None
-    assert (band.sides.left.reps, band.sides.right.reps) == (10, 10)
+        self.logged = m.WorkoutSessionRequest(
+            id=self.first_id,
+            started_at=self.started_at,
+            ended_at=self.started_at + timedelta(minutes=15),
+            perceived_effort=4,
+            sets=[done(s) for s in planned.sets],
+        )
+        self.put = sessions.sessions_update.sync_detailed(
+            self.first_id, client=self.device, body=self.logged, if_match=self.started_etag
+        )
+        saved = expect(self.put, HTTPStatus.OK, m.WorkoutSession)
+        assert all(s.done for s in saved.sets)
+        assert {(s.exercise, s.side, s.reps) for s in saved.sets if s.reps} == {
+            ("strengthener-with-a-band", m.SideEnum.LEFT, 10),
+            ("strengthener-with-a-band", m.SideEnum.RIGHT, 10),
+        }
+        assert {s.hold_seconds for s in saved.sets if s.reps is None} == {30}
+        retried = sessions.sessions_update.sync_detailed(
+            self.first_id, client=self.device, body=self.logged, if_match=self.started_etag
+        )
+        assert expect(retried, HTTPStatus.OK, m.WorkoutSession).version == saved.version
+        assert retried.headers["ETag"] == self.put.headers["ETag"]
 
-    # Take the data out, then leave for good.
-    export = expect(me_export_retrieve.sync_detailed(client=device), HTTPStatus.OK, Export)
-    assert {s.id for s in export.sessions} == {first_id, second_id}
+    def upload_with_a_key(self) -> None:
+        """A second session, uploaded with an Idempotency-Key and retried."""
+        sessions, m = _Api("sessions"), _models()
+        upload = m.WorkoutSessionRequest(
+            id=self.second_id,
+            started_at=self.started_at + timedelta(hours=2),
+            sets=[
+                m.SetLogRequest(exercise="half-kneeling-stretch", side=side, hold_seconds=30)
+                for side in (m.SideEnum.LEFT, m.SideEnum.RIGHT)
+            ],
+        )
+        key = str(uuid.uuid4())
+        create = sessions.sessions_create.sync_detailed
+        first_try = create(client=self.device, body=upload, idempotency_key=key)
+        created = expect(first_try, HTTPStatus.CREATED, m.WorkoutSession)
+        assert "Idempotent-Replayed" not in first_try.headers
+        second_try = create(client=self.device, body=upload, idempotency_key=key)
+        assert expect(second_try, HTTPStatus.CREATED, m.WorkoutSession) == created
+        assert second_try.headers["Idempotent-Replayed"] == "true"
 
-    assert "body" in inspect.signature(me_destroy.sync_detailed).parameters, (
-        "DELETE /api/v1/me/ needs the password in its body, but openapi.yaml documents no "
-        "request body there, so a generated client cannot send it"
-    )
-    from hipflex_client.models import PasswordConfirmRequest
+    def sync_the_tablet(self) -> None:
+        """The tablet, signed in as the same person, syncs everything; its edit based on the
+        session as started, before the phone logged it, must not win."""
+        sessions, m = _Api("sessions"), _models()
+        tablet = self.phone(self.tokens.access)
+        changes = expect(
+            _Api("sync").sync_retrieve.sync_detailed(client=tablet), HTTPStatus.OK, m.SyncPage
+        )
+        assert not changes.has_more
+        assert {s.id for s in changes.sessions} == {self.first_id, self.second_id}
+        assert changes.deleted_sessions == []
+        current = sessions.sessions_retrieve.sync_detailed(
+            self.first_id, client=tablet, if_none_match=self.put.headers["ETag"]
+        )
+        assert current.status_code == HTTPStatus.NOT_MODIFIED
+        stale_edit = attrs.evolve(self.logged, perceived_effort=9)
+        stale = sessions.sessions_update.sync_detailed(
+            self.first_id, client=tablet, body=stale_edit, if_match=self.started_etag
+        )
+        expect(stale, HTTPStatus.PRECONDITION_FAILED, m.Error)
 
-    deleted = me_destroy.sync_detailed(
-        client=device, body=PasswordConfirmRequest(password=PASSWORD)
-    )
-    assert deleted.status_code == HTTPStatus.NO_CONTENT, deleted.content
-    for token in (first_access, refreshed.access):
-        expect(me_retrieve.sync_detailed(client=phone(token)), HTTPStatus.UNAUTHORIZED, Error)
+    def refresh(self) -> None:
+        """The access token runs out: trade the refresh token; the old one stops working."""
+        auth, m = _Api("auth"), _models()
+        self.first_access = self.tokens.access
+        body = m.TokenRefreshRequest(refresh=self.tokens.refresh)
+        self.refreshed = expect(
+            auth.auth_token_refresh_create.sync_detailed(client=self.anonymous, body=body),
+            HTTPStatus.OK,
+            m.TokenPair,
+        )
+        self.device = self.phone(self.refreshed.access)
+        me = _Api("me").me_retrieve.sync_detailed(client=self.device)
+        assert expect(me, HTTPStatus.OK, m.Profile).email == EMAIL
+        reused = auth.auth_token_refresh_create.sync_detailed(client=self.anonymous, body=body)
+        expect(reused, HTTPStatus.UNAUTHORIZED, m.Error)
+
+    def after_the_workout(self) -> None:
+        """What the app shows: advice, then progress."""
+        m = _models()
+        advice = expect(
+            _Api("exercises").exercises_advice_retrieve.sync_detailed(
+                "king-runner", client=self.device
+            ),
+            HTTPStatus.OK,
+            m.Advice,
+        )
+        assert advice.action == m.AdviceActionEnum.KEEP
+        stats = expect(
+            _Api("me").me_stats_retrieve.sync_detailed(client=self.device),
+            HTTPStatus.OK,
+            m.ProgressStats,
+        )
+        assert stats.total_sessions == 2
+        (band,) = [e for e in stats.exercises if e.exercise == "strengthener-with-a-band"]
+        assert band.sides is not None
+        assert (band.sides.left.reps, band.sides.right.reps) == (10, 10)
+
+    def export_and_leave(self) -> None:
+        """Take the data out, then leave for good: no token works after."""
+        me, m = _Api("me"), _models()
+        export = expect(
+            me.me_export_retrieve.sync_detailed(client=self.device), HTTPStatus.OK, m.Export
+        )
+        assert {s.id for s in export.sessions} == {self.first_id, self.second_id}
+        assert "body" in inspect.signature(me.me_destroy.sync_detailed).parameters, (
+            "DELETE /api/v1/me/ needs the password in its body, but openapi.yaml documents no "
+            "request body there, so a generated client cannot send it"
+        )
+        deleted = me.me_destroy.sync_detailed(
+            client=self.device, body=m.PasswordConfirmRequest(password=PASSWORD)
+        )
+        assert deleted.status_code == HTTPStatus.NO_CONTENT, deleted.content
+        for token in (self.first_access, self.refreshed.access):
+            answer = me.me_retrieve.sync_detailed(client=self.phone(token))
+            expect(answer, HTTPStatus.UNAUTHORIZED, m.Error)
+
+
+def test_a_phone_day_through_the_generated_client(phone):
+    day = _Day(phone)
+    day.sign_up_and_log_in()
+    routine = day.browse()
+    day.log(day.start(routine))
+    day.upload_with_a_key()
+    day.sync_the_tablet()
+    day.refresh()
+    day.after_the_workout()
+    day.export_and_leave()

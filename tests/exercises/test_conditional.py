@@ -24,6 +24,7 @@ def test_a_current_etag_gets_304_without_a_body(api_client, url, django_assert_n
     assert again.status_code == 304
     assert again.content == b""
     assert again["ETag"] == etag
+    assert "Content-Type" not in again  # No body, so no type (a bare 304 said text/html).
 
 
 def test_a_trainers_edit_changes_the_etag_and_the_body(api_client, trainer_client):
@@ -123,6 +124,36 @@ def test_a_cached_public_page_is_answered_before_the_views(api_client, django_as
     assert again.content == first.content
     assert again["ETag"] == first["ETag"]
     assert again["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("url", "answered"),
+    [
+        ("/api/v1/equipment/", True),
+        ("/api/v1/muscles/", True),
+        (exercise_url("lunge"), True),
+        ("/api/v1/routines/", False),
+        (exercise_url("lunge") + "advice/", False),
+        ("/api/v1/nowhere/", False),
+    ],
+)
+def test_the_middleware_answers_the_catalog_caches_routes_and_no_others(
+    api_client, monkeypatch, url, answered
+):
+    # The routes come from resolving the URL: those of CatalogCacheMixin's list and retrieve.
+    ExerciseFactory(name="Lunge")
+    api_client.get(url)  # Fills the cache where the route caches.
+    answers = []
+
+    def cached_answer(*args, **kwargs):
+        answers.append(conditional.cached_answer(*args, **kwargs))
+        return answers[-1]
+
+    monkeypatch.setattr("exercises.catalog_cache.cached_answer", cached_answer)
+    api_client.get(url)
+
+    assert bool(answers and answers[0] is not None) is answered
+    assert len(answers) == (1 if answered else 0)
 
 
 def test_a_process_rereads_the_catalog_version_only_after_a_while_or_a_commit(

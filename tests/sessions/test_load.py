@@ -51,6 +51,7 @@ def server():
     port = _free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+        "DJANGO_READ_DOT_ENV": "false",
         "DJANGO_ENV": "production",
         "DJANGO_SECRET_KEY": "load-test-" + "x" * 50,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",

@@ -24,7 +24,7 @@ from tests.factories import (
     RoutineFactory,
     RoutineItemFactory,
 )
-from tests.helpers import error_fields
+from tests.helpers import assert_error, error_fields
 from tests.sessions.conftest import log_easy_sessions, log_session
 
 pytestmark = pytest.mark.django_db
@@ -449,6 +449,22 @@ def test_anothers_id_is_409(user_client, other_client, routine):
 
     assert start(user_client, routine, id=session_id).status_code == 409
     assert WorkoutSession.objects.count() == 1
+
+
+def test_a_deleted_sessions_id_is_410_and_starts_nothing(user_client, routine):
+    session_id = started(user_client, routine)["session"]["id"]
+    assert user_client.delete(session_url(session_id)).status_code == 204
+
+    response = start(user_client, routine, id=session_id)
+
+    assert_error(response, 410, "gone")
+    assert WorkoutSession.objects.count() == 1
+
+
+def test_a_start_ignores_the_routine_lists_query(user_client, routine):
+    # The list's filters (scope=mine) are for GET /routines/; a start names one routine.
+    url = routine_url(routine, "start/") + "?scope=mine"
+    assert user_client.post(url, {}, format="json").status_code == 201
 
 
 def test_the_session_keeps_the_plan_when_the_routine_changes_later(
