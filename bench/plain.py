@@ -74,14 +74,6 @@ def _prefetch_again() -> None:
     services._with_sets = with_sets
 
 
-def _drf_fields_per_instance() -> None:
-    from rest_framework import serializers
-
-    from hipflex_api.fields import StrictModelSerializer
-
-    StrictModelSerializer.get_fields = serializers.ModelSerializer.get_fields  # type: ignore[method-assign]
-
-
 def _drf_set_representation() -> None:
     from sessions.serializers import SetLogSerializer
 
@@ -114,12 +106,6 @@ TRICKS = {
         "the answer from the sets just written, set as the prefetch, not read back",
         ("session-upload",),
         _prefetch_again,
-    ),
-    "fields-once": Trick(
-        "hipflex_api/fields.py StrictModelSerializer.get_fields",
-        "serializer fields built once per class, not per instance",
-        ("session-upload",),
-        _drf_fields_per_instance,
     ),
     "set-representation": Trick(
         "sessions/serializers.py SetLogSerializer.to_representation",

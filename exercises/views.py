@@ -11,9 +11,9 @@ from hipflex_api.accounts.auth import request_user
 from hipflex_api.fields import columns_of
 
 from . import openapi, services
-from .limits import SLUG_PATTERN
 from .catalog_cache import CatalogCacheMixin
 from .filters import ExerciseFilter, RoutineFilter
+from .limits import SLUG_PATTERN
 from .models import (
     Equipment,
     Exercise,
@@ -32,6 +32,7 @@ from .serializers import (
     RoutineItemSerializer,
     RoutineSerializer,
 )
+
 
 @openapi.exercise_schema
 class ExerciseViewSet(CatalogCacheMixin, viewsets.ModelViewSet):

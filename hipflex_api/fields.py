@@ -4,10 +4,9 @@ DRF turns `0` into "0" for a string and accepts `0`, "yes" and "on" as booleans.
 generated from the schema never send those on purpose, so accepting them only hides bugs.
 """
 
-import copy
 import functools
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 from django.db import models
 from rest_framework import serializers
@@ -63,44 +62,12 @@ STRICT_FIELD_MAPPING: _FieldMapping = {
 # A comment, not a docstring: drf-spectacular would give every subclass without a docstring
 # of its own this text as its description in the schema.
 #
-# A ModelSerializer with strict JSON fields, whose fields are worked out once per class. DRF
-# works a ModelSerializer's fields out of the model for every instance, on every request.
-# Here they depend on the class alone (its Meta and declared fields), so they are worked out
-# once and each instance gets fresh copies, as DRF does with declared fields. A subclass
-# therefore may not shape its fields per request, from its context or instance, by
-# overriding the methods that build them: __init_subclass__ refuses that. (Messages DRF
-# formats while building, such as a unique field's, are in the language active then; the
-# API speaks English only.)
+# A ModelSerializer whose fields derived from the model take JSON at its word (see above).
 class StrictModelSerializer(serializers.ModelSerializer):
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         **STRICT_FIELD_MAPPING,
     }
-    _field_template: ClassVar[dict[str, serializers.Field]]
-    _FIELD_BUILDERS: ClassVar = (
-        "get_fields",
-        "get_field_names",
-        "get_extra_kwargs",
-        "get_uniqueness_extra_kwargs",
-        "include_extra_kwargs",
-        "build_field",
-    )
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if overridden := [name for name in cls._FIELD_BUILDERS if name in cls.__dict__]:
-            raise TypeError(
-                f"{cls.__qualname__} overrides {', '.join(overridden)}, but its fields are "
-                "built once for the class: declare them instead, or subclass ModelSerializer."
-            )
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        cls = type(self)
-        template = cls.__dict__.get("_field_template")
-        if template is None:
-            template = super().get_fields()
-            cls._field_template = template
-        return copy.deepcopy(template)
 
 
 def max_length_of(model: type[models.Model], field: str) -> int:

@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from exercises.limits import SLUG_PATTERN
 from exercises.models import Exercise, Routine
 from exercises.services import routine_check_usable
-from exercises.limits import SLUG_PATTERN
 from hipflex_api.accounts.auth import request_user
 from hipflex_api.accounts.models import User
 from hipflex_api.changes.counters import user_version
