@@ -259,6 +259,7 @@ class ExerciseAdviceViewSet(viewsets.GenericViewSet):
     """/exercises/{slug}/advice/: what the caller's own sets of a catalog exercise suggest."""
 
     queryset = Exercise.objects.all()
+    serializer_class = AdviceSerializer
     permission_classes = [permissions.IsAuthenticated]
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
@@ -278,6 +279,8 @@ class RoutineStartViewSet(viewsets.GenericViewSet):
     """/routines/{id}/start/: a workout session planned from a routine the caller can see."""
 
     queryset = Routine.objects.all()
+    # The body's, as OPTIONS describes it; the answer is StartedSessionSerializer's.
+    serializer_class = RoutineStartSerializer
     permission_classes = [permissions.IsAuthenticated]
 
     def get_queryset(self) -> QuerySet[Routine]:
@@ -288,7 +291,7 @@ class RoutineStartViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str | None = None) -> Response:
         routine = routine_check_usable(routine=self.get_object())
-        body = RoutineStartSerializer(data=request.data)
+        body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         session_id = body.validated_data.get("session_id")
         if (stored := self._stored(session_id)) is not None:
@@ -324,6 +327,7 @@ class MyDataViewSet(viewsets.GenericViewSet):
     """/me/stats/ and /me/export/: the caller's own logs, counted and whole."""
 
     queryset = User.objects.all()
+    serializer_class = ProgressStatsSerializer
     permission_classes = [permissions.IsAuthenticated]
     conditional_actions = frozenset({"stats"})
 
