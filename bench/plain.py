@@ -74,12 +74,6 @@ def _prefetch_again() -> None:
     services._with_sets = with_sets
 
 
-def _drf_set_representation() -> None:
-    from sessions.serializers import SetLogSerializer
-
-    del SetLogSerializer.to_representation
-
-
 def _no_catalog_middleware() -> None:
     from django.conf import settings
 
@@ -106,12 +100,6 @@ TRICKS = {
         "the answer from the sets just written, set as the prefetch, not read back",
         ("session-upload",),
         _prefetch_again,
-    ),
-    "set-representation": Trick(
-        "sessions/serializers.py SetLogSerializer.to_representation",
-        "a set's answer written by hand, not DRF's field by field",
-        ("session-upload",),
-        _drf_set_representation,
     ),
     "catalog-middleware": Trick(
         "exercises/catalog_cache.py CatalogCacheMiddleware",

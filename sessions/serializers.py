@@ -68,13 +68,6 @@ class SetLogSerializer(WholeItemMixin, StrictModelSerializer):
         model = SetLog
         fields = list(SET_FIELDS)
 
-    def to_representation(self, instance: SetLog) -> dict[str, Any]:
-        # Hand-written, for the upload's answer: see bench/README.md, "Hot paths".
-        return {
-            "exercise": instance.exercise.slug,
-            **{name: getattr(instance, name) for name in SET_FIELDS if name != "exercise"},
-        }
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("reps") is None and attrs.get("hold_seconds") is None:
             raise serializers.ValidationError(
