@@ -75,17 +75,20 @@ def not_modified(headers: dict[str, str]) -> HttpResponse:
     return response
 
 
-def cached_answer(
-    request: HttpRequest, version: str, answer: tuple[str, str, dict[str, str]] | None = None
+def _stored(
+    request: HttpRequest, key: str, etag: str, headers: dict[str, str]
 ) -> HttpResponse | None:
-    """The 304 or the stored body for `version` at this URL, without rendering; None when
-    neither can be given (the cache does not hold the answer yet)."""
-    key, etag, headers = answer or answer_version(version, request.build_absolute_uri())
     if none_match(request, etag):
         return not_modified(headers)
     if (body := cache.get(key)) is not None:
         return with_headers(HttpResponse(body, content_type="application/json"), headers)
     return None
+
+
+def cached_answer(request: HttpRequest, version: str) -> HttpResponse | None:
+    """The 304 or the stored body for `version` at this URL, without rendering; None when
+    neither can be given (the cache does not hold the answer yet)."""
+    return _stored(request, *answer_version(version, request.build_absolute_uri()))
 
 
 def conditional_get(
@@ -97,8 +100,8 @@ def conditional_get(
     and whose answer it is): the same version and URL always give the same body.
     """
     key, etag, headers = answer_version(version, request.build_absolute_uri())
-    if (cached := cached_answer(request._request, version, (key, etag, headers))) is not None:
-        return cached
+    if (stored := _stored(request._request, key, etag, headers)) is not None:
+        return stored
     response = render()
     if response.status_code != status.HTTP_200_OK:
         return response  # Errors are answered fresh and never cached.
