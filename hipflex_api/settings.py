@@ -170,6 +170,35 @@ CACHES = {
     }
 }
 
+# Background jobs run on Celery. Redis is the broker when CELERY_BROKER_URL or REDIS_URL is set
+# (start `celery -A hipflex_api.worker worker` and `... beat`); without one, each job runs in the
+# web process right after the transaction that enqueued it commits, so `make run` needs nothing.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# A job that fails in the web process is logged, never raised into the request that caused it.
+CELERY_TASK_EAGER_PROPAGATES = False
+# A job is taken off the queue only once it has run, so a worker that dies mid-job loses none.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+# Redis hands a job to another worker if it is not acknowledged within this time; a retry's
+# countdown must stay well below it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Mail jobs retry on SMTP errors with exponential backoff from this many seconds, up to
+# MAIL_MAX_RETRIES times, then give up and log the mail as lost.
+MAIL_RETRY_BACKOFF_SECONDS = env.int("MAIL_RETRY_BACKOFF_SECONDS", default=10)
+MAIL_MAX_RETRIES = env.int("MAIL_MAX_RETRIES", default=8)
+
+# Mail goes through Django's mail API, configured by one URL: smtp://user:password@host:25,
+# smtp+tls://... (STARTTLS), smtps://... (TLS), or consolemail:// (the default), which prints
+# each mail to the console, so a developer copies a reset token from `make run`'s output.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="hipflex <no-reply@localhost>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
 REST_FRAMEWORK = {
     # Bearer tokens only: the admin's cookie session is no way into the API, and a request
     # without credentials gets a 401 with WWW-Authenticate.
