@@ -109,9 +109,9 @@ def _from_domain(exc: DomainError, context: dict[str, Any]) -> exceptions.APIExc
     """The one place that gives a domain error its HTTP status: InvalidInput, and any kind
     without a status of its own, is a 400 naming its field."""
     if isinstance(exc, ConflictError):
-        return Conflict(exc.message)
+        return Conflict(exc.message, code=exc.code)
     if isinstance(exc, GoneError):
-        return Gone(exc.message)
+        return Gone(exc.message, code=exc.code)
     if isinstance(exc, AccountDeleted):
         failed = exceptions.AuthenticationFailed(exc.message, code=exc.code)
         # As DRF's own handling adds to an AuthenticationFailed raised by the view.

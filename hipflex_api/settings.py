@@ -184,9 +184,23 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Task modules outside the apps' tasks.py, which autodiscovery finds by itself.
+CELERY_IMPORTS = ["hipflex_api.mail"]
 # Redis hands a job to another worker if it is not acknowledged within this time; a retry's
 # countdown must stay well below it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Housekeeping, run by the one beat process of a deployment. The management commands
+# (purge_idempotency_records, flushexpiredtokens, clearsessions, purge_account_tokens) do the
+# same for operators who prefer cron.
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": task, "schedule": timedelta(minutes=env.int("HOUSEKEEPING_MINUTES", default=60))}
+    for name, task in {
+        "purge-idempotency-records": "hipflex_api.idempotency.purge",
+        "flush-expired-jwts": "hipflex_api.accounts.flush_expired_jwts",
+        "clear-sessions": "hipflex_api.accounts.clear_sessions",
+        "purge-account-tokens": "hipflex_api.accounts.purge_account_tokens",
+    }.items()
+}
 # Mail jobs retry on SMTP errors with exponential backoff from this many seconds, up to
 # MAIL_MAX_RETRIES times, then give up and log the mail as lost.
 MAIL_RETRY_BACKOFF_SECONDS = env.int("MAIL_RETRY_BACKOFF_SECONDS", default=10)
@@ -198,6 +212,8 @@ MAIL_MAX_RETRIES = env.int("MAIL_MAX_RETRIES", default=8)
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="hipflex <no-reply@localhost>")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The name mails sign with.
+MAIL_PRODUCT_NAME = env.str("MAIL_PRODUCT_NAME", default="hipflex")
 
 REST_FRAMEWORK = {
     # Bearer tokens only: the admin's cookie session is no way into the API, and a request
@@ -224,6 +240,12 @@ REST_FRAMEWORK = {
         "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/min"),
         "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="10/hour"),
         "register": env.str("THROTTLE_REGISTER", default="20/hour"),
+        # Requests that mail an address (reset, a new confirmation link, sign-up, a change of
+        # address): per client address, and per address mailed, whichever accounts exist.
+        "mail_ip": env.str("THROTTLE_MAIL_IP", default="20/hour"),
+        "mail_address": env.str("THROTTLE_MAIL_ADDRESS", default="5/hour"),
+        # Mailed tokens presented back (reset, confirmation), per client address.
+        "token_ip": env.str("THROTTLE_TOKEN_IP", default="30/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -237,8 +259,28 @@ SIMPLE_JWT = {
     # Tokens carry a hash of the password, so changing it ends every session at once.
     "CHECK_REVOKE_TOKEN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    "TOKEN_OBTAIN_SERIALIZER": "hipflex_api.accounts.serializers.TokenObtainSerializer",
     "TOKEN_REFRESH_SERIALIZER": "hipflex_api.accounts.serializers.TokenRefreshSerializer",
 }
+
+
+# What mailed links look like: an app's deep link or a web page, with {token} where the token
+# goes. Mails carry the token on its own too, for an app that lets its user paste it.
+def _link_template(name: str, default: str) -> str:
+    template = env.str(name, default=default)
+    if "{token}" not in template:
+        raise ImproperlyConfigured(f"{name} must contain {{token}}, as in {default!r}.")
+    return template
+
+
+PASSWORD_RESET_URL = _link_template("PASSWORD_RESET_URL", "hipflex://password-reset?token={token}")
+EMAIL_VERIFY_URL = _link_template("EMAIL_VERIFY_URL", "hipflex://verify-email?token={token}")
+# How long a mailed token works: Django's own setting for resets, in seconds (an hour here).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+EMAIL_VERIFY_TIMEOUT = env.int("EMAIL_VERIFY_TIMEOUT", default=3 * 24 * 3600)
+# Whether logging in needs a confirmed address. Off by default, so that `make run` needs no mail
+# server; a production deployment that wants it sets ACCOUNTS_REQUIRE_VERIFIED_EMAIL=true.
+ACCOUNTS_REQUIRE_VERIFIED_EMAIL = env.bool("ACCOUNTS_REQUIRE_VERIFIED_EMAIL", default=False)
 
 # Limits on what one upload may hold, on top of the byte limit above.
 MAX_SETS_PER_SESSION = env.int("MAX_SETS_PER_SESSION", default=200)

@@ -1,4 +1,7 @@
+import hashlib
+import secrets
 import zoneinfo
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, ClassVar
 
@@ -7,6 +10,8 @@ from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class UserManager(DjangoUserManager["User"]):
@@ -74,6 +79,9 @@ class User(AbstractUser):
         help_text="IANA name; weeks and days in stats are counted in it.",
     )
     preferred_units = models.CharField(max_length=10, choices=Units.choices, default=Units.METRIC)
+    email_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the owner confirmed the address by a mailed link."
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -98,3 +106,75 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.display_name or self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+
+def password_fingerprint(user: User) -> str:
+    """Changes whenever the password does, by whatever route (API, admin, manage.py)."""
+    return salted_hmac("accounts.password_fingerprint", user.password).hexdigest()
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AccountToken(models.Model):
+    """A single-use token mailed to an address: a password reset, or the proof that the
+    owner reads the address (confirming it at sign-up, or moving the account to it).
+
+    Only a digest is stored, so a copy of the database resets no one's password.
+    """
+
+    class Purpose(models.TextChoices):
+        PASSWORD_RESET = "password_reset", "Password reset"
+        VERIFY_EMAIL = "verify_email", "Address confirmation"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_tokens")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    digest = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(help_text="The address the token was mailed to and confirms.")
+    password_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=["password_reset", "verify_email"]),
+                name="accounts_token_purpose_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="accounts_token_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} for {self.email}"
+
+    @classmethod
+    def issue(cls, *, user: User, purpose: str, email: str, lifetime: timedelta) -> str:
+        """Store a new token and give back its only plain copy, for the mail."""
+        token = secrets.token_urlsafe(32)
+        now = timezone.now()
+        cls.objects.create(
+            user=user,
+            purpose=purpose,
+            digest=token_digest(token),
+            email=email,
+            password_fingerprint=password_fingerprint(user),
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+        return token
+
+    def usable(self, now: datetime) -> bool:
+        """Unexpired, for an active account whose password has not changed since."""
+        return (
+            self.expires_at > now
+            and self.user.is_active
+            and secrets.compare_digest(self.password_fingerprint, password_fingerprint(self.user))
+        )

@@ -1,14 +1,27 @@
 """The OpenAPI text of accounts: registration, tokens and the caller's profile."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 
 from hipflex_api.serializers import ErrorSerializer
 
 from .serializers import (
+    CHANGE_MAILED,
+    CONFIRMATION_MAILED,
+    REGISTERED,
+    RESET_MAILED,
+    AcceptedSerializer,
+    EmailChangeSerializer,
+    EmailSerializer,
     LogoutSerializer,
+    MailedTokenSerializer,
     PasswordChangeSerializer,
     PasswordConfirmSerializer,
-    RegisteredSerializer,
+    PasswordResetConfirmSerializer,
     RegisterSerializer,
     TokenPairSerializer,
 )
@@ -19,12 +32,97 @@ _BAD_CREDENTIALS = OpenApiResponse(ErrorSerializer, description="Wrong email or 
 _BAD_TOKEN = OpenApiResponse(ErrorSerializer, description="The token is invalid or expired.")
 
 
+def _accepted(summary: str, detail: str) -> OpenApiResponse:
+    return OpenApiResponse(
+        AcceptedSerializer,
+        description=summary,
+        examples=[OpenApiExample("Accepted", value={"detail": detail}, response_only=True)],
+    )
+
+
+_INVALID_TOKEN = OpenApiResponse(
+    ErrorSerializer,
+    description="`invalid_token`: the token was used already, has expired, or the password "
+    "changed since it was mailed; or the body is invalid (`errors` names the field).",
+)
+
+
 register_schema = extend_schema(
     summary="Create an account",
-    description="Django's password rules apply. Answers with the new profile and a first "
-    "token pair, so the app is logged in at once.",
+    description="Django's password rules apply. The answer is the same whether or not the "
+    "address already has an account, so it tells no one who has one: a new account gets a "
+    "mail with a link to confirm the address (see `/api/v1/auth/verify-email/`); an existing "
+    "account's owner gets a mail saying someone tried. Then log in at `/api/v1/auth/token/` "
+    "with the same email and password. Limited per client address and per address mailed.",
     request=RegisterSerializer,
-    responses={201: RegisteredSerializer},
+    responses={202: _accepted("The address was mailed.", REGISTERED)},
+)
+
+
+password_reset_schema = extend_schema(
+    summary="Ask for a password reset",
+    description="Mails the account a single-use link (built from the deployment's "
+    "`PASSWORD_RESET_URL`, such as an app's deep link) and the token itself, to paste. The "
+    "answer is the same whether or not the address has an account. Tokens work for an hour "
+    "by default and die once used or when the password changes by any route. Limited per "
+    "client address and per address mailed.",
+    request=EmailSerializer,
+    responses={202: _accepted("Mailed, if an account has the address.", RESET_MAILED)},
+)
+
+
+password_reset_confirm_schema = extend_schema(
+    summary="Choose a new password with a reset token",
+    description="Sets the password (the rules of registration apply), logs out every device, "
+    "spends every reset token of the account and confirms its address. Answers with a fresh "
+    "token pair, so the app is logged in at once.",
+    request=PasswordResetConfirmSerializer,
+    responses={200: TokenPairSerializer, 400: _INVALID_TOKEN},
+)
+
+
+verify_email_schema = extend_schema(
+    summary="Confirm an address with a mailed token",
+    description="Marks the account's address confirmed (`email_verified` in the profile). A "
+    "token mailed by a change of address (`POST /api/v1/me/email/`) moves the account to the "
+    "new address here. No credentials are needed: the token proves the address.",
+    request=MailedTokenSerializer,
+    responses={
+        204: None,
+        400: _INVALID_TOKEN,
+        409: OpenApiResponse(
+            ErrorSerializer,
+            description="`email_taken`: another account took the new address after the link "
+            "was mailed.",
+        ),
+    },
+)
+
+
+verify_email_resend_schema = extend_schema(
+    summary="Mail a new confirmation link",
+    description="For an account whose address is not confirmed yet. The answer is the same "
+    "whether or not there is such an account. Limited per client address and per address.",
+    request=EmailSerializer,
+    responses={202: _accepted("Mailed, if such an account exists.", CONFIRMATION_MAILED)},
+)
+
+
+email_change_schema = extend_schema(
+    summary="Change my address",
+    description="Needs the current password. Mails a confirmation link to the new address "
+    "and a notice to the current one; the account moves only when the link is used at "
+    "`/api/v1/auth/verify-email/`, and the new address is confirmed then. An address that "
+    "already has an account is never taken: its owner is told, and the answer is the same.",
+    request=EmailChangeSerializer,
+    responses={
+        202: _accepted("Mailed.", CHANGE_MAILED),
+        400: OpenApiResponse(
+            ErrorSerializer,
+            description="The password is not correct, or the address is invalid or already "
+            "the account's.",
+        ),
+    },
 )
 
 
@@ -41,8 +139,17 @@ logout_schema = extend_schema(
 token_obtain_schema = extend_schema(
     summary="Log in",
     description="Trades an email and password for an access and refresh token pair. Attempts "
-    "are limited per address, and failed attempts per account.",
-    responses={200: TokenPairSerializer, 401: _BAD_CREDENTIALS},
+    "are limited per address, and failed attempts per account. Where the deployment requires "
+    "a confirmed address (`ACCOUNTS_REQUIRE_VERIFIED_EMAIL`), an unconfirmed one gets a 403.",
+    responses={
+        200: TokenPairSerializer,
+        401: _BAD_CREDENTIALS,
+        403: OpenApiResponse(
+            ErrorSerializer,
+            description="`email_not_verified`: the password is right, but the address is not "
+            "confirmed yet and this deployment requires it.",
+        ),
+    },
 )
 
 

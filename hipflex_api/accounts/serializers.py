@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -9,8 +10,14 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
-from hipflex_api.fields import StrictCharField, StrictModelSerializer
+from hipflex_api.fields import (
+    StrictCharField,
+    StrictEmailField,
+    StrictModelSerializer,
+    max_length_of,
+)
 
+from . import services
 from .models import User
 
 # The longest password the API takes; Django's own forms take as long.
@@ -26,9 +33,21 @@ def _validate_new_password(password: str, user: User) -> str:
 
 
 class ProfileSerializer(StrictModelSerializer):
+    email_verified = serializers.BooleanField(
+        read_only=True, help_text="Whether the owner confirmed the address by a mailed link."
+    )
+
     class Meta:
         model = User
-        fields = ["id", "email", "display_name", "time_zone", "preferred_units", "date_joined"]
+        fields = [
+            "id",
+            "email",
+            "email_verified",
+            "display_name",
+            "time_zone",
+            "preferred_units",
+            "date_joined",
+        ]
         read_only_fields = ["id", "email", "date_joined"]
 
 
@@ -48,10 +67,8 @@ class RegisterSerializer(StrictModelSerializer):
         }  # The case-insensitive check below.
 
     def validate_email(self, value: str) -> str:
-        email = User.objects.normalize_email(value)
-        if User.objects.filter(email__iexact=email).exists():
-            raise serializers.ValidationError("An account with this email address already exists.")
-        return email
+        # Whether the address has an account is not said here: the answer is the same.
+        return User.objects.normalize_email(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         candidate = User(**{k: v for k, v in attrs.items() if k != "password"})
@@ -61,19 +78,70 @@ class RegisterSerializer(StrictModelSerializer):
             raise serializers.ValidationError({"password": exc.detail}) from exc
         return attrs
 
-    def create(self, validated_data: dict[str, Any]) -> User:
-        return User.objects.create_user(**validated_data)
-
 
 class TokenPairSerializer(serializers.Serializer):
     access = StrictCharField(help_text="Send as `Authorization: Bearer <access>`.")
     refresh = StrictCharField(help_text="Trade for a new pair at /api/v1/auth/token/refresh/.")
 
 
-class RegisteredSerializer(serializers.Serializer):
-    user = ProfileSerializer()
-    access = StrictCharField()
-    refresh = StrictCharField()
+# The answers to requests that mail someone: the same whether or not the address has an
+# account, so that they tell no one who has one.
+REGISTERED = (
+    "We mailed this address. If it is new, the account is ready: log in with it, and confirm "
+    "the address with the link in the mail."
+)
+RESET_MAILED = "If an account has this address, we mailed it a link to choose a new password."
+CONFIRMATION_MAILED = (
+    "If an account with this address still needs confirming, we mailed it a new link."
+)
+CHANGE_MAILED = (
+    "We mailed a link to the new address: the account moves to it once the link is used. "
+    "The current address was told."
+)
+
+
+class AcceptedSerializer(serializers.Serializer):
+    detail = StrictCharField(help_text="What happens next, for the person.")
+
+
+class EmailSerializer(serializers.Serializer):
+    email = StrictEmailField(max_length=max_length_of(User, "email"))
+
+
+class MailedTokenSerializer(serializers.Serializer):
+    token = StrictCharField(
+        max_length=100, help_text="The code from the mail, or the `token` in its link."
+    )
+
+
+class PasswordResetConfirmSerializer(MailedTokenSerializer):
+    new_password = StrictCharField(
+        write_only=True, max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # The token first: the password rules compare the password with the account's details.
+        user = services.password_reset_user(attrs["token"])
+        try:
+            _validate_new_password(attrs["new_password"], user)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"new_password": exc.detail}) from exc
+        return attrs
+
+
+class TokenObtainSerializer(jwt_serializers.TokenObtainPairSerializer):
+    """simplejwt's login, which refuses an unconfirmed address when the deployment says so."""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
+        data = super().validate(attrs)
+        verified = getattr(self.user, "email_verified", False)
+        if settings.ACCOUNTS_REQUIRE_VERIFIED_EMAIL and not verified:
+            raise exceptions.PermissionDenied(
+                "Confirm your address first with the link we mailed; "
+                "/api/v1/auth/verify-email/resend/ mails a new one.",
+                code="email_not_verified",
+            )
+        return data
 
 
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
@@ -122,6 +190,16 @@ class PasswordConfirmSerializer(serializers.Serializer):
         if not self.context["request"].user.check_password(value):
             raise serializers.ValidationError("The password is not correct.")
         return value
+
+
+class EmailChangeSerializer(PasswordConfirmSerializer):
+    new_email = StrictEmailField(max_length=max_length_of(User, "email"))
+
+    def validate_new_email(self, value: str) -> str:
+        email = User.objects.normalize_email(value)
+        if email.casefold() == self.context["request"].user.email.casefold():
+            raise serializers.ValidationError("This is already the account's address.")
+        return email
 
 
 def token_pair_for(user: User) -> dict[str, str]:

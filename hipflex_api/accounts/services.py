@@ -1,9 +1,17 @@
-from django.db import transaction
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from hipflex_api.changes.counters import forget_user_changes, lock_user_changes
+from hipflex_api.domain_errors import ConflictError, InvalidInput
 
-from .models import User
+from . import mails
+from .models import AccountToken, User, token_digest
 
 
 def user_revoke_refresh_tokens(*, user: User) -> int:
@@ -33,3 +41,150 @@ def user_delete(*, user: User) -> None:
     user_revoke_refresh_tokens(user=user)
     forget_user_changes(user.pk)
     user.delete()
+
+
+class InvalidAccountToken(InvalidInput):
+    code = "invalid_token"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This link or code is not valid: it was used already, has expired, or the "
+            "password changed since. Ask for a new one.",
+            field="token",
+        )
+
+
+class EmailTaken(ConflictError):
+    code = "email_taken"
+
+
+def _hash_as_if_creating(password: str) -> None:
+    # Hashing costs what creating the account would, so timing does not tell who has one.
+    make_password(password)
+
+
+def user_register(*, email: str, password: str, **profile: Any) -> None:
+    """Create the account and mail a confirmation link; for an address that has an account,
+    mail its owner instead. Both look the same to the caller."""
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(email=email, password=password, **profile)
+                _mail_verification(user, email=user.email)
+            return
+        except IntegrityError:
+            # Another registration for the address committed first.
+            existing = User.objects.filter(email__iexact=email).first()
+            if existing is None:
+                raise
+    else:
+        _hash_as_if_creating(password)
+    mails.address_in_use(existing)
+
+
+def _issue(user: User, purpose: str, email: str, seconds: int) -> str:
+    return AccountToken.issue(
+        user=user, purpose=purpose, email=email, lifetime=timedelta(seconds=seconds)
+    )
+
+
+def _mail_verification(user: User, *, email: str) -> None:
+    token = _issue(user, AccountToken.Purpose.VERIFY_EMAIL, email, settings.EMAIL_VERIFY_TIMEOUT)
+    if email == user.email:
+        mails.verify_email(user, token)
+    else:
+        mails.email_change(email, token)
+
+
+def _active_user(email: str) -> User | None:
+    return User.objects.filter(email__iexact=email, is_active=True).first()
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """Mail a reset link, if the address has an active account; say nothing either way."""
+    user = _active_user(email)
+    if user is not None:
+        token = _issue(
+            user, AccountToken.Purpose.PASSWORD_RESET, user.email, settings.PASSWORD_RESET_TIMEOUT
+        )
+        mails.password_reset(user, token)
+
+
+@transaction.atomic
+def email_verification_resend(*, email: str) -> None:
+    """Mail a new confirmation link, if the address has an active, unconfirmed account."""
+    user = _active_user(email)
+    if user is not None and not user.email_verified:
+        _mail_verification(user, email=user.email)
+
+
+def _token_row(token: str, purpose: str, *, lock: bool = False) -> AccountToken:
+    rows = AccountToken.objects.select_related("user").filter(
+        digest=token_digest(token), purpose=purpose
+    )
+    row = (rows.select_for_update() if lock else rows).first()
+    if row is None or not row.usable(timezone.now()):
+        raise InvalidAccountToken()
+    return row
+
+
+def password_reset_user(token: str) -> User:
+    """Whose password the reset token would set; for checking the new one against them."""
+    return _token_row(token, AccountToken.Purpose.PASSWORD_RESET).user
+
+
+@transaction.atomic
+def password_reset_confirm(*, token: str, password: str) -> User:
+    """Set the password, log out every device, and spend every reset token of the account.
+
+    The reset proves the owner reads the address, so it confirms the address as well.
+    """
+    row = _token_row(token, AccountToken.Purpose.PASSWORD_RESET, lock=True)
+    user = row.user
+    if row.email == user.email and not user.email_verified:
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    user_change_password(user=user, password=password)
+    AccountToken.objects.filter(user=user, purpose=AccountToken.Purpose.PASSWORD_RESET).delete()
+    return user
+
+
+@transaction.atomic
+def email_confirm(*, token: str) -> User:
+    """Confirm the address the token was mailed to: the account's own, or the one it moves to."""
+    row = _token_row(token, AccountToken.Purpose.VERIFY_EMAIL, lock=True)
+    user = row.user
+    fields = ["email_verified_at"]
+    if row.email != user.email:
+        if User.objects.filter(email__iexact=row.email).exclude(pk=user.pk).exists():
+            raise EmailTaken("Another account has taken this address since the link was sent.")
+        user.email = row.email
+        fields.append("email")
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=fields)
+    AccountToken.objects.filter(user=user, purpose=AccountToken.Purpose.VERIFY_EMAIL).delete()
+    return user
+
+
+@transaction.atomic
+def email_change_request(*, user: User, new_email: str) -> None:
+    """Mail a confirmation link to the new address and a notice to the current one.
+
+    The address changes only when the link is used (email_confirm). An address that has an
+    account is never moved to; its owner is told someone tried, and the caller sees no
+    difference.
+    """
+    taken = User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).first()
+    if taken is not None:
+        mails.address_in_use(taken)
+        return
+    _mail_verification(user, email=new_email)
+    mails.email_change_notice(user, new_email)
+
+
+def purge_account_tokens(*, now: datetime | None = None) -> int:
+    """Delete the mailed tokens that have expired; how many."""
+    deleted, _ = AccountToken.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted

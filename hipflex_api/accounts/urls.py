@@ -14,4 +14,5 @@ urlpatterns = [
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("me/", me, name="me"),
     path("me/password/", MeViewSet.as_view({"post": "password"}), name="me-password"),
+    path("me/email/", MeViewSet.as_view({"post": "email"}), name="me-email"),
 ]

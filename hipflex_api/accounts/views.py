@@ -14,9 +14,17 @@ from . import openapi, services
 from .auth import JWTAuthentication
 from .models import User
 from .serializers import (
+    CHANGE_MAILED,
+    CONFIRMATION_MAILED,
+    REGISTERED,
+    RESET_MAILED,
+    EmailChangeSerializer,
+    EmailSerializer,
     LogoutSerializer,
+    MailedTokenSerializer,
     PasswordChangeSerializer,
     PasswordConfirmSerializer,
+    PasswordResetConfirmSerializer,
     ProfileSerializer,
     RegisterSerializer,
     refresh_token_revoked,
@@ -25,9 +33,23 @@ from .serializers import (
 from .throttles import (
     LoginAccountThrottle,
     LoginIPThrottle,
+    MailAddressThrottle,
+    MailIPThrottle,
+    NewAddressThrottle,
     PasswordGuessThrottle,
     RegisterThrottle,
+    TokenIPThrottle,
 )
+
+
+def _accepted(detail: str) -> Response:
+    return Response({"detail": detail}, status=status.HTTP_202_ACCEPTED)
+
+
+def _valid(serializer_class: type[Serializer[Any]], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
 
 
 class AuthViewSet(viewsets.GenericViewSet):
@@ -40,13 +62,54 @@ class AuthViewSet(viewsets.GenericViewSet):
         return JWTAuthentication().authenticate_header(request)
 
     @openapi.register_schema
-    @action(detail=False, methods=["post"], throttle_classes=[RegisterThrottle])
+    @action(
+        detail=False, methods=["post"], throttle_classes=[RegisterThrottle, MailAddressThrottle]
+    )
     def register(self, request: Request) -> Response:
-        serializer = RegisterSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        user = serializer.save()
-        body = {"user": ProfileSerializer(user).data, **token_pair_for(user)}
-        return Response(body, status=status.HTTP_201_CREATED)
+        services.user_register(**_valid(RegisterSerializer, request))
+        return _accepted(REGISTERED)
+
+    @openapi.password_reset_schema
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="password-reset",
+        throttle_classes=[MailIPThrottle, MailAddressThrottle],
+    )
+    def password_reset(self, request: Request) -> Response:
+        services.password_reset_request(email=_valid(EmailSerializer, request)["email"])
+        return _accepted(RESET_MAILED)
+
+    @openapi.password_reset_confirm_schema
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="password-reset/confirm",
+        throttle_classes=[TokenIPThrottle],
+    )
+    def password_reset_confirm(self, request: Request) -> Response:
+        data = _valid(PasswordResetConfirmSerializer, request)
+        user = services.password_reset_confirm(token=data["token"], password=data["new_password"])
+        return Response(token_pair_for(user))
+
+    @openapi.verify_email_schema
+    @action(
+        detail=False, methods=["post"], url_path="verify-email", throttle_classes=[TokenIPThrottle]
+    )
+    def verify_email(self, request: Request) -> Response:
+        services.email_confirm(token=_valid(MailedTokenSerializer, request)["token"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @openapi.verify_email_resend_schema
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="verify-email/resend",
+        throttle_classes=[MailIPThrottle, MailAddressThrottle],
+    )
+    def verify_email_resend(self, request: Request) -> Response:
+        services.email_verification_resend(email=_valid(EmailSerializer, request)["email"])
+        return _accepted(CONFIRMATION_MAILED)
 
     @openapi.logout_schema
     @action(detail=False, methods=["post"])
@@ -97,6 +160,8 @@ class MeViewSet(
     def get_throttles(self) -> list[Any]:
         if self.action in {"destroy", "password"}:
             return [PasswordGuessThrottle()]
+        if self.action == "email":
+            return [PasswordGuessThrottle(), NewAddressThrottle()]
         return super().get_throttles()
 
     def _check_password(self, serializer: Serializer[Any], field: str) -> None:
@@ -119,3 +184,13 @@ class MeViewSet(
         user = self.get_object()
         services.user_change_password(user=user, password=serializer.validated_data["new_password"])
         return Response(token_pair_for(user))
+
+    @openapi.email_change_schema
+    @action(detail=False, methods=["post"])
+    def email(self, request: Request) -> Response:
+        serializer = EmailChangeSerializer(data=request.data, context={"request": request})
+        self._check_password(serializer, "password")
+        services.email_change_request(
+            user=self.get_object(), new_email=serializer.validated_data["new_email"]
+        )
+        return _accepted(CHANGE_MAILED)

@@ -2,10 +2,11 @@
 
 import pytest
 
-from hipflex_api.accounts.models import User
+from hipflex_api.accounts.models import AccountToken, User
+from hipflex_api.accounts.serializers import REGISTERED
 from tests.accounts.conftest import PROFILE_KEYS, STRONG_PASSWORD, login
 from tests.conftest import ME_URL, REFRESH_URL, TOKEN_URL, bearer
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 from tests.helpers import assert_error, error_fields
 
 pytestmark = pytest.mark.django_db
@@ -21,62 +22,84 @@ def me_with(access):
 # Registration
 
 
-def test_register_returns_profile_and_working_tokens(api_client):
-    response = api_client.post(
-        REGISTER,
-        {
-            "email": "ann@example.com",
-            "password": STRONG_PASSWORD,
-            "display_name": "Ann",
-            "time_zone": "Europe/Berlin",
-            "preferred_units": "imperial",
-        },
+def register(client, remote_addr="127.0.0.1", **body):
+    body = {"email": "ann@example.com", "password": STRONG_PASSWORD, **body}
+    return client.post(REGISTER, body, REMOTE_ADDR=remote_addr)
+
+
+def test_register_creates_the_account_and_mails_a_confirmation(api_client, mailed, mailoutbox):
+    response = mailed(
+        register,
+        api_client,
+        display_name="Ann",
+        time_zone="Europe/Berlin",
+        preferred_units="imperial",
     )
 
-    assert response.status_code == 201, response.content
-    body = response.json()
-    assert set(body) == {"user", "access", "refresh"}
-    assert set(body["user"]) == PROFILE_KEYS
-    assert body["user"]["email"] == "ann@example.com"
-    assert body["user"]["display_name"] == "Ann"
-    assert body["user"]["time_zone"] == "Europe/Berlin"
-    assert body["user"]["preferred_units"] == "imperial"
+    assert response.status_code == 202, response.content
+    assert response.json() == {"detail": REGISTERED}
     user = User.objects.get(email="ann@example.com")
     assert user.check_password(STRONG_PASSWORD)
-    assert body["user"]["id"] == user.pk
+    assert (user.display_name, user.time_zone, user.preferred_units) == (
+        "Ann",
+        "Europe/Berlin",
+        "imperial",
+    )
+    assert [m.to for m in mailoutbox] == [["ann@example.com"]]
+    assert "Confirm your address" in mailoutbox[0].subject
+    assert AccountToken.objects.get(user=user).purpose == "verify_email"
 
-    me = me_with(body["access"])
+
+def test_register_then_login_gives_working_tokens(api_client):
+    register(api_client)
+
+    response = login("ann@example.com", STRONG_PASSWORD)
+
+    assert response.status_code == 200, response.content
+    me = me_with(response.json()["access"])
     assert me.status_code == 200
-    assert me.json()["id"] == user.pk
+    assert set(me.json()) == PROFILE_KEYS
+    assert me.json()["email"] == "ann@example.com"
+    assert me.json()["email_verified"] is False
 
 
 def test_register_applies_defaults_for_optional_fields(api_client):
-    response = api_client.post(REGISTER, {"email": "bo@example.com", "password": STRONG_PASSWORD})
+    register(api_client, email="bo@example.com")
 
-    assert response.status_code == 201, response.content
-    profile = response.json()["user"]
-    assert profile["display_name"] == ""
-    assert profile["time_zone"] == "UTC"
-    assert profile["preferred_units"] == "metric"
-
-
-def test_register_refresh_token_can_be_refreshed(api_client):
-    refresh = api_client.post(
-        REGISTER, {"email": "cy@example.com", "password": STRONG_PASSWORD}
-    ).json()["refresh"]
-
-    assert api_client.post(REFRESH_URL, {"refresh": refresh}).status_code == 200
+    user = User.objects.get(email="bo@example.com")
+    assert (user.display_name, user.time_zone, user.preferred_units) == ("", "UTC", "metric")
 
 
 @pytest.mark.parametrize("email", ["ann@example.com", "ANN@EXAMPLE.COM", "Ann@Example.Com"])
-def test_register_duplicate_email_in_any_case_is_400(api_client, email):
-    UserFactory(email="ann@example.com")
+def test_register_of_an_address_with_an_account_answers_as_for_a_new_one_and_mails_the_owner(
+    api_client, mailed, mailoutbox, email
+):
+    owner = UserFactory(email="ann@example.com")
+    new = mailed(register, api_client, email="someone-new@example.com")
+    mailoutbox.clear()
 
-    response = api_client.post(REGISTER, {"email": email, "password": STRONG_PASSWORD})
+    response = mailed(register, api_client, email=email, display_name="Mallory")
 
-    assert_error(response, 400, "invalid")
-    assert error_fields(response) == {"email"}
+    assert response.status_code == new.status_code == 202
+    assert response.json() == new.json()
+    assert sorted(response.headers) == sorted(new.headers)
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
+    assert owner.display_name != "Mallory"
     assert User.objects.filter(email__iexact="ann@example.com").count() == 1
+    assert [m.to for m in mailoutbox] == [["ann@example.com"]]
+    assert "tried to use your address" in mailoutbox[0].subject
+    assert not AccountToken.objects.filter(user=owner).exists()
+
+
+def test_register_is_throttled_per_address_mailed(api_client):
+    for n in range(5):
+        response = register(api_client, remote_addr=f"198.51.100.{n}")
+        assert response.status_code == 202, (n, response.content)
+
+    response = register(api_client, email="ANN@example.com", remote_addr="198.51.100.99")
+
+    assert_error(response, 429, "throttled")
 
 
 @pytest.mark.parametrize(
@@ -153,7 +176,8 @@ def test_register_display_name_of_150_characters_is_accepted(api_client):
         {"email": "eve@example.com", "password": STRONG_PASSWORD, "display_name": "x" * 150},
     )
 
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
+    assert User.objects.get(email="eve@example.com").display_name == "x" * 150
 
 
 def test_register_is_throttled_per_ip_after_20(api_client):
@@ -163,7 +187,7 @@ def test_register_is_throttled_per_ip_after_20(api_client):
             {"email": f"new{n}@example.com", "password": STRONG_PASSWORD},
             REMOTE_ADDR="198.51.100.7",
         )
-        assert response.status_code == 201, (n, response.content)
+        assert response.status_code == 202, (n, response.content)
 
     response = api_client.post(
         REGISTER,
@@ -179,7 +203,7 @@ def test_register_is_throttled_per_ip_after_20(api_client):
         {"email": "new20@example.com", "password": STRONG_PASSWORD},
         REMOTE_ADDR="198.51.100.8",
     )
-    assert other_ip.status_code == 201
+    assert other_ip.status_code == 202
 
 
 # Login
