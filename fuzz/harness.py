@@ -85,7 +85,7 @@ def token(base_url: str, email: str, password: str) -> str:
     status, body = _post(
         f"{base_url}/api/v1/auth/register/", {"email": email, "password": password}
     )
-    if status != 201:
+    if status != 202:
         raise SystemExit(f"register {email}: {status} {body}")
     status, body = _post(f"{base_url}/api/v1/auth/token/", {"email": email, "password": password})
     if status != 200:

@@ -9,77 +9,38 @@ sync must reproduce its own data exactly.
 import json
 import os
 import random
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from sessions.models import SetLog, WorkoutSession
+from tests import servers
 from tests.conftest import SESSIONS_URL, SYNC_URL, TOKEN_URL, session_url
 from tests.factories import ExerciseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 8
 SECONDS = 8
 PASSWORD = "load-test-password-42"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-def server():
+def server(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("Several server processes writing at once need PostgreSQL.")
-    db = settings.DATABASES["default"]
-    port = _free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-        "DJANGO_READ_DOT_ENV": "false",
-        "DJANGO_ENV": "production",
-        "DJANGO_SECRET_KEY": "load-test-" + "x" * 50,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        # The test database that this test's transactions really commit to.
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "THROTTLE_LOGIN_IP": "1000/min",
-    }
-    process = subprocess.Popen(  # noqa: S603 - our own server on loopback
-        [sys.executable, "-m", "gunicorn", "hipflex_api.wsgi", "--workers", "3",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/v1/muscles/", timeout=2)  # noqa: S310
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail(f"gunicorn did not start: {process.stderr.read().decode()}")
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    web = servers.gunicorn(
+        servers.production_env(THROTTLE_LOGIN_IP="1000/min"), tmp_path, workers=3
+    )
+    yield web.base
+    web.stop()
 
 
 class Phone:

@@ -1,0 +1,129 @@
+"""Real parts for the jobs tests: an SMTP server in this process, a Celery worker beside it.
+
+The worker is a `celery worker` process on the local Redis, started once for the session, that
+sends through the SMTP server here. Tests hand it jobs by making requests: with the
+`on_worker` fixture, this process enqueues on that Redis instead of running jobs itself.
+"""
+
+import email
+import email.policy
+import os
+import sys
+import threading
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+
+from hipflex_api import celery_app
+from tests.servers import Process, free_port, local_redis
+
+# The Redis database the worker's queue lives in; no other test uses it.
+WORKER_REDIS_DB = 13
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives, and can refuse the next few mails
+    with 451 (a server that is down for now: the sender must try again later)."""
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self.messages = []
+        self.refused = 0
+        self._refuse = 0
+
+    def refuse_next(self, count):
+        with self._changed:
+            self._refuse = count
+
+    def clear(self):
+        with self._changed:
+            self.messages, self.refused, self._refuse = [], 0, 0
+
+    async def handle_DATA(self, server, session, envelope):
+        with self._changed:
+            if self._refuse:
+                self._refuse -= 1
+                self.refused += 1
+                return "451 4.3.0 Mail server busy, try again later"
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            self.messages.append(message)
+            self._changed.notify_all()
+        return "250 OK"
+
+    def wait_for(self, count, timeout=30):
+        """The first `count` messages, once they have arrived."""
+        with self._changed:
+            arrived = self._changed.wait_for(lambda: len(self.messages) >= count, timeout)
+            assert arrived, f"{len(self.messages)} of {count} mails arrived in {timeout} s"
+            return list(self.messages[:count])
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """The base URL of a Redis to use (database numbers are the tests' to pick)."""
+    url, private = local_redis(tmp_path_factory.mktemp("redis"))
+    yield url
+    if private is not None:
+        private.stop()
+
+
+@pytest.fixture(scope="session")
+def broker_url(redis_server):
+    url = f"{redis_server}/{WORKER_REDIS_DB}"
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture(scope="session")
+def celery_worker(smtp_server, broker_url, tmp_path_factory):
+    """A `celery -A hipflex_api worker` process, sending mail to `smtp_server`."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "CELERY_BROKER_URL": broker_url,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
+        # Short waits between tries, so the retry tests take seconds.
+        "MAIL_RETRY_BACKOFF_SECONDS": "1",
+    }
+    command = [sys.executable, "-m", "celery", "-A", "hipflex_api", "worker", "--pool=solo"]
+    command += ["--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", "suite@%h"]
+    worker = Process("worker", command, env, tmp_path_factory.mktemp("worker"))
+    try:
+        worker.wait_for_output(" ready.")
+        yield worker
+    finally:
+        worker.stop()
+
+
+@pytest.fixture
+def on_worker(celery_worker, smtp_server, broker_url):
+    """Jobs enqueued by this process go to the worker's queue instead of running here."""
+    # The application reads the settings under their CELERY_ names, which win over the others.
+    conf = celery_app.conf
+    saved = {
+        "CELERY_TASK_ALWAYS_EAGER": conf.task_always_eager,
+        "CELERY_BROKER_URL": conf.broker_url,
+    }
+    conf.update(CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL=broker_url)
+    _forget_broker_connections()
+    smtp_server.clear()
+    yield celery_worker
+    conf.update(saved)
+    _forget_broker_connections()
+
+
+def _forget_broker_connections():
+    # Even an eager run sets up the connection pool, bound to the broker of that moment; the
+    # next publish must connect to the broker configured now (as after a fork, in Celery).
+    celery_app._after_fork()

@@ -1,0 +1,88 @@
+"""The housekeeping beat runs: each deletes what has expired and nothing else."""
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from hipflex_api import celery_app
+from hipflex_api.accounts import tasks
+from hipflex_api.accounts.models import AccountToken
+from hipflex_api.idempotency.models import IdempotencyRecord
+from hipflex_api.idempotency.tasks import purge_idempotency_records
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_scheduled_task_exists():
+    celery_app.loader.import_default_modules()
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert scheduled <= set(celery_app.tasks), scheduled - set(celery_app.tasks)
+    assert len(scheduled) == 4
+
+
+def test_expired_account_tokens_are_purged(user):
+    for lifetime in (timedelta(seconds=1), timedelta(hours=1)):
+        AccountToken.issue(user=user, purpose="password_reset", email=user.email, lifetime=lifetime)
+    AccountToken.objects.filter(expires_at__lt=timezone.now() + timedelta(minutes=1)).update(
+        created_at=timezone.now() - timedelta(hours=2), expires_at=timezone.now()
+    )
+
+    assert tasks.purge_account_tokens.delay().get() == 1
+    assert AccountToken.objects.count() == 1
+
+
+def test_the_command_purges_account_tokens_too(user, capsys):
+    AccountToken.issue(user=user, purpose="verify_email", email=user.email, lifetime=timedelta(1))
+    AccountToken.objects.update(
+        created_at=timezone.now() - timedelta(days=2), expires_at=timezone.now()
+    )
+
+    call_command("purge_account_tokens")
+
+    assert "Deleted 1 expired account tokens." in capsys.readouterr().out
+    assert not AccountToken.objects.exists()
+
+
+def test_expired_refresh_tokens_are_flushed_with_their_blacklist_rows():
+    user = UserFactory()
+    live, dead = RefreshToken.for_user(user), RefreshToken.for_user(user)
+    dead.blacklist()
+    OutstandingToken.objects.filter(jti=dead["jti"]).update(expires_at=timezone.now())
+
+    assert tasks.flush_expired_jwts.delay().get() == 2  # The token and its blacklist row.
+    assert list(OutstandingToken.objects.values_list("jti", flat=True)) == [live["jti"]]
+
+
+def test_expired_admin_sessions_are_cleared():
+    for expiry in (-60, 3600):
+        store = SessionStore()
+        store.set_expiry(expiry)
+        store.create()
+
+    assert tasks.clear_sessions.delay().get() == 1
+    assert Session.objects.count() == 1
+
+
+def test_old_idempotency_records_are_purged(user):
+    old, new = (
+        IdempotencyRecord.objects.create(
+            user=user, key=key, request_hash="h", status_code=201, response_body={}
+        )
+        for key in ("old", "new")
+    )
+    IdempotencyRecord.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - settings.IDEMPOTENCY_KEY_TTL - timedelta(minutes=1)
+    )
+
+    assert purge_idempotency_records.delay().get() == 1
+    assert list(IdempotencyRecord.objects.all()) == [new]

@@ -1,0 +1,142 @@
+"""The project's own processes, started by the tests that need them: gunicorn, and Celery's
+worker and beat, as a deployment runs them (the production profile, plain HTTP on loopback).
+
+Each writes its output to a log file the test can read, and is stopped by the test's cleanup.
+"""
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def production_env(**overrides):
+    """The environment of a deployed process, on the test database this test commits to."""
+    db = settings.DATABASES["default"]
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+        "DJANGO_READ_DOT_ENV": "false",
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": "test-servers-" + "x" * 50,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        **overrides,
+    }
+
+
+class Process:
+    """One started process and its log."""
+
+    def __init__(self, name, command, env, log_dir):
+        self.name = name
+        self.log = Path(log_dir) / f"{name}.log"
+        self.started = time.monotonic()
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(  # noqa: S603 (our own command lines)
+                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+
+    def output(self):
+        return self.log.read_text(errors="replace")
+
+    def _check_alive(self):
+        if self.process.poll() is not None:
+            raise AssertionError(f"{self.name} exited:\n{self.output()}")
+
+    def wait_for_output(self, text, timeout=60):
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            self._check_alive()
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.name} never printed {text!r}:\n{self.output()}")
+            time.sleep(0.1)
+
+    def wait_for_http(self, url, timeout=60):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)  # noqa: S310 (loopback)
+                return
+            except (urllib.error.URLError, ConnectionError):
+                self._check_alive()
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{self.name} did not answer:\n{self.output()}") from None
+                time.sleep(0.2)
+
+    def rss_mib(self):
+        """Resident memory of the process and its children (gunicorn's workers), in MiB."""
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        with contextlib.suppress(OSError):
+            pids += [int(pid) for pid in children.read_text().split()]
+        total_kib = 0
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total_kib += int(line.split()[1])
+        return total_kib / 1024
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def gunicorn(env, log_dir, *, workers=1, name="web"):
+    """A gunicorn serving the API; its base URL is `.base`."""
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "hipflex_api.wsgi", "--workers", str(workers)]
+    command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    server = Process(name, command, env, log_dir)
+    server.base = f"http://127.0.0.1:{port}"
+    server.wait_for_http(f"{server.base}/api/v1/muscles/")
+    return server
+
+
+def celery(kind, env, log_dir, *extra):
+    """`celery -A hipflex_api.worker worker|beat`, as a deployment starts it."""
+    command = [sys.executable, "-m", "celery", "-A", "hipflex_api.worker", kind, "--loglevel=INFO"]
+    return Process(f"celery-{kind}", [*command, *extra], env, log_dir)
+
+
+def local_redis(log_dir):
+    """The machine's Redis on 6379 if it answers; else a private redis-server started here
+    (stopped by the caller). The URL without a database number, and the process or None."""
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            if sock.recv(16).startswith(b"+PONG"):
+                return "redis://127.0.0.1:6379", None
+    except OSError:
+        pass
+    port = free_port()
+    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+    command += ["--appendonly", "no", "--dir", str(log_dir)]
+    try:
+        server = Process("redis", command, os.environ, log_dir)
+    except FileNotFoundError:
+        raise AssertionError(
+            "The jobs tests need Redis: start it on 127.0.0.1:6379, or install redis-server."
+        ) from None
+    server.wait_for_output("Ready to accept connections")
+    return f"redis://127.0.0.1:{port}", server
