@@ -157,3 +157,15 @@ def _fresh_catalog_version(settings):
 
     settings.CATALOG_VERSION_SECONDS = 0
     forget_catalog_version()
+
+
+@pytest.fixture
+def mailed(django_capture_on_commit_callbacks, mailoutbox):
+    """Make a request as the server runs it: the jobs it enqueues run once its transaction
+    commits (in the process, as without a broker), so its mail lands in `mailoutbox`."""
+
+    def run(call, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return call(*args, **kwargs)
+
+    return run

@@ -61,15 +61,3 @@ def tokens(user):
 def bearer_client(tokens):
     """The user's client, authenticated the way an app is: with the access token from login."""
     return bearer(tokens["access"])
-
-
-@pytest.fixture
-def mailed(django_capture_on_commit_callbacks, mailoutbox):
-    """Make a request as the server runs it: the jobs it enqueues run once its transaction
-    commits (in the process, as without a broker), so its mail lands in `mailoutbox`."""
-
-    def run(call, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return call(*args, **kwargs)
-
-    return run
