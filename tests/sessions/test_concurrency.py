@@ -9,6 +9,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,9 +17,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from hipflex_api.accounts.models import AccountToken, User
 from hipflex_api.idempotency.models import IdempotencyRecord
 from sessions import services
 from sessions.models import SetLog, WorkoutSession
+from tests.accounts.conftest import REGISTER_URL, RESET_CONFIRM_URL
 from tests.conftest import (
     ME_URL,
     REFRESH_URL,
@@ -304,3 +307,34 @@ def test_twin_refreshes_with_one_token_give_one_new_pair():
         responses = _together(refresh_once, refresh_once)
 
         assert sorted(r.status_code for r in responses) == [200, 401]
+
+
+def test_twin_confirms_with_one_reset_token_set_one_password():
+    for n in range(5):
+        user = UserFactory()
+        token = AccountToken.issue(
+            user=user, purpose="password_reset", email=user.email, lifetime=timedelta(hours=1)
+        )
+        passwords = [f"first-choice-{n}-meadow", f"second-choice-{n}-harbour"]
+
+        def confirm(password: str, token: str = token) -> Any:
+            body = {"token": token, "new_password": password}
+            return APIClient().post(RESET_CONFIRM_URL, body)
+
+        responses = _together(*(lambda p=p: confirm(p) for p in passwords))
+
+        assert sorted(r.status_code for r in responses) == [200, 400]
+        winner = passwords[[r.status_code for r in responses].index(200)]
+        user.refresh_from_db()
+        assert user.check_password(winner)
+
+
+def test_twin_sign_ups_of_one_address_make_one_account():
+    for n in range(5):
+        body = {"email": f"twin{n}@example.com", "password": "twin-sign-up-password-42"}
+
+        responses = _together(*[lambda body=body: APIClient().post(REGISTER_URL, body)] * 2)
+
+        assert [r.status_code for r in responses] == [202, 202]
+        assert responses[0].json() == responses[1].json()
+        assert User.objects.filter(email__iexact=body["email"]).count() == 1
