@@ -22,10 +22,17 @@ class UserAdmin(DjangoUserAdmin):
     form = EmailUserChangeForm
     add_form = EmailUserCreationForm
     ordering = ("email",)
-    list_display = ("email", "display_name", "is_staff", "is_active", "date_joined")
+    list_display = (
+        "email",
+        "display_name",
+        "email_verified_at",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    )
     search_fields = ("email", "display_name")
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
+        (None, {"fields": ("email", "email_verified_at", "password")}),
         ("Profile", {"fields": ("display_name",)}),
         (
             "Permissions",

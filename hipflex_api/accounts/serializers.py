@@ -129,9 +129,10 @@ class PasswordResetConfirmSerializer(MailedTokenSerializer):
         return attrs
 
 
-class TokenObtainSerializer(jwt_serializers.TokenObtainPairSerializer):
-    """simplejwt's login, which refuses an unconfirmed address when the deployment says so."""
-
+# simplejwt's login, refusing an unconfirmed address where the deployment requires one; the
+# same class name keeps the schema's component names. (A comment: a docstring would become
+# the schema's description of the request.)
+class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         data = super().validate(attrs)
         verified = getattr(self.user, "email_verified", False)

@@ -164,7 +164,12 @@ def email_confirm(*, token: str) -> User:
         fields.append("email")
     user.email_verified_at = timezone.now()
     user.save(update_fields=fields)
-    AccountToken.objects.filter(user=user, purpose=AccountToken.Purpose.VERIFY_EMAIL).delete()
+    spent = AccountToken.objects.filter(user=user)
+    if len(fields) == 1:
+        spent = spent.filter(purpose=AccountToken.Purpose.VERIFY_EMAIL)
+    # A move spends the resets mailed to the old address as well: that inbox is not the
+    # account's any more.
+    spent.delete()
     return user
 
 

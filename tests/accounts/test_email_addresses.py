@@ -170,6 +170,15 @@ def test_the_address_changes_once_the_new_one_confirms(user, api_client, change)
     assert login("new@example.com").status_code == 200
 
 
+def test_a_move_spends_the_resets_mailed_to_the_old_address(user, api_client, change, mailed):
+    mailed(api_client.post, RESET_URL, {"email": user.email})
+    _, confirmation, _ = change
+
+    assert api_client.post(VERIFY_URL, {"token": token_in(confirmation)}).status_code == 204
+
+    assert not AccountToken.objects.filter(user=user).exists()
+
+
 def test_a_change_to_a_taken_address_answers_the_same_and_tells_its_owner(
     user, bearer_client, change, mailed, mailoutbox
 ):
