@@ -5,25 +5,51 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: bench fuzz run test lint imports typecheck format schema schema-check migrations-check deploy-check ci clean constraints
+.PHONY: bench fuzz run worker beat test lint imports typecheck format schema schema-check migrations-check deploy-check ci clean constraints
 
+# The set-up steps say in one line what they do; the tools' own output is kept to what matters.
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	@echo "Creating .venv with $(PYTHON) (first run only)..."
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+
+ONCE := (once; again only when pyproject.toml or constraints.txt change)
 
 $(VENV)/.installed: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -c constraints.txt -e .
-	touch $@
+	@echo "Installing hipflex_api and its dependencies into .venv $(ONCE)..."
+	@$(BIN)/pip install --quiet -c constraints.txt -e .
+	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
-	touch $@ $(VENV)/.installed
+	@echo "Installing hipflex_api, its dependencies and the dev tools into .venv $(ONCE)..."
+	@$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $@ $(VENV)/.installed
 
 ## run: serve the API with the seed catalog at http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed
-	$(MANAGE) migrate --noinput
-	$(MANAGE) seed_catalog
-	$(MANAGE) runserver 127.0.0.1:$(PORT)
+	@echo "Applying migrations..."
+	@$(MANAGE) migrate --noinput --verbosity 0
+	@echo "Loading the seed catalog..."
+	@$(MANAGE) seed_catalog
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (the API's index at /api/v1/; Ctrl-C stops it)..."
+	@$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# worker and beat need a broker, which the settings take from CELERY_BROKER_URL or else REDIS_URL,
+# in the environment or .env; without one, `make run` runs each job itself after its request.
+NEEDS_BROKER = @$(MANAGE) shell --verbosity 0 -c \
+	'from django.conf import settings; raise SystemExit(0 if settings.CELERY_BROKER_URL else 3)' \
+	|| { [ $$? -ne 3 ] || echo "make $@ needs a broker: put REDIS_URL=redis://127.0.0.1:6379/0 in .env \
+	(make run then uses it too, so its jobs reach the worker), or set CELERY_BROKER_URL." >&2; exit 1; }
+
+## worker: a Celery worker for development, running the jobs `make run` enqueues
+worker: $(VENV)/.installed
+	$(NEEDS_BROKER)
+	$(BIN)/celery -A hipflex_api worker --loglevel=info
+
+## beat: the Celery scheduler for development; it enqueues the housekeeping jobs for the worker
+beat: $(VENV)/.installed
+	$(NEEDS_BROKER)
+	$(BIN)/celery -A hipflex_api beat --loglevel=info --schedule $(VENV)/celerybeat-schedule
 
 ## test: the whole suite (SQLite, or the database DATABASE_URL names)
 test: $(VENV)/.installed-dev

@@ -1,5 +1,10 @@
-import pytest
+import json
+from io import StringIO
 
+import pytest
+from django.core.management import call_command
+
+from exercises.management.commands.seed_catalog import SEED_FILE
 from exercises.models import Equipment, Exercise, ExerciseProgression, Muscle, RoutineItem
 from exercises.openapi import KING_RUNNER_EXAMPLE
 from tests.conftest import EXERCISES_URL, exercise_url
@@ -96,6 +101,49 @@ def test_seeding_twice_adds_nothing(seeded):
     seed_catalog()
     assert (Exercise.objects.count(), Muscle.objects.count(), Equipment.objects.count()) == counts
     assert ExerciseProgression.objects.count() == 1
+
+
+def _seed_saying(**options):
+    """Seed the catalog; the line the command printed."""
+    out = StringIO()
+    call_command("seed_catalog", stdout=out, **options)
+    return out.getvalue().strip()
+
+
+def test_the_first_seed_says_what_it_added_and_claims_no_earlier_run():
+    assert _seed_saying() == (
+        "Seed catalog: added 4 muscles, 5 pieces of equipment, 4 exercises, 1 progression "
+        "and 1 routine."
+    )
+
+
+def test_seeding_again_says_everything_was_loaded_before_and_nothing_added(seeded):
+    assert _seed_saying() == (
+        "Seed catalog: nothing new to add; 15 items loaded before are left as they are."
+    )
+
+
+def test_the_seed_says_what_it_left_out_for_a_trainers_own_exercise():
+    ExerciseFactory(name="King Runner", slug="my-king-runner")
+    assert _seed_saying() == (
+        "Seed catalog: added 4 muscles, 5 pieces of equipment, 3 exercises and 1 routine; "
+        "left out 1 exercise and 1 progression, as a trainer's own edits are in their place."
+    )
+
+
+def test_an_item_new_in_the_seed_file_is_added_and_counted_alone(seeded, tmp_path):
+    seed = json.loads(SEED_FILE.read_text(encoding="utf-8"))
+    seed["muscles"].append({**seed["muscles"][0], "slug": "sartorius", "name": "Sartorius"})
+    (tmp_path / "catalog.json").write_text(json.dumps(seed), encoding="utf-8")
+    assert _seed_saying(file=tmp_path / "catalog.json") == (
+        "Seed catalog: added 1 muscle; 15 items loaded before are left as they are."
+    )
+    assert Muscle.objects.filter(slug="sartorius").exists()
+
+
+def test_a_seed_at_verbosity_0_prints_nothing():
+    assert _seed_saying(verbosity=0) == ""
+    assert Exercise.objects.count() == 4
 
 
 def test_seeding_again_keeps_a_trainers_edits(seeded):

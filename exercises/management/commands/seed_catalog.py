@@ -1,4 +1,5 @@
 import json
+from collections import Counter
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -20,18 +21,55 @@ from exercises.models import (
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "seed" / "catalog.json"
 
+# What became of one seed item in a run.
+ADDED, LOADED_BEFORE, LEFT_OUT = "added", "loaded before", "left out"
+# Each section of the seed file, as the summary counts it.
+NOUNS = {
+    "muscles": ("muscle", "muscles"),
+    "equipment": ("piece of equipment", "pieces of equipment"),
+    "exercises": ("exercise", "exercises"),
+    "progressions": ("progression", "progressions"),
+    "routines": ("routine", "routines"),
+}
 
-def apply_once(key: str, *, taken: bool, create: Callable[[], Any]) -> bool:
-    """Load one seed item unless it was loaded before or its place is already taken.
+
+def apply_once(key: str, *, taken: bool, create: Callable[[], Any]) -> str:
+    """Load one seed item unless it was loaded before or its place is already taken; which.
 
     Either way the item is recorded, so a later run never brings back what a trainer renamed
     or deleted, and never overwrites what a trainer wrote first.
     """
     _, first_time = SeedRecord.objects.get_or_create(key=key)
-    if not first_time or taken:
-        return False
+    if not first_time:
+        return LOADED_BEFORE
+    if taken:
+        return LEFT_OUT
     create()
-    return True
+    return ADDED
+
+
+def _listing(counts: Counter[tuple[str, str]], outcome: str) -> str:
+    """The sections with items of this outcome, as in "4 muscles, 1 exercise and 1 routine"."""
+    parts = [
+        f"{n} {NOUNS[section][n != 1]}" for section in NOUNS if (n := counts[section, outcome])
+    ]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def summary(counts: Counter[tuple[str, str]]) -> str:
+    """One line saying what a run added, what it left out, and what earlier runs had loaded."""
+    added, left_out = _listing(counts, ADDED), _listing(counts, LEFT_OUT)
+    before = sum(n for (_, outcome), n in counts.items() if outcome == LOADED_BEFORE)
+    clauses = [f"added {added}" if added else "nothing new to add"]
+    if left_out:
+        clauses.append(f"left out {left_out}, as a trainer's own edits are in their place")
+    if before == 1:
+        clauses.append("1 item loaded before is left as it is")
+    elif before:
+        clauses.append(f"{before} items loaded before are left as they are")
+    return "Seed catalog: " + "; ".join(clauses) + "."
 
 
 def _taken(model: type[Muscle | Equipment | Exercise], item: dict[str, Any]) -> bool:
@@ -51,38 +89,43 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args: Any, file: Path, **options: Any) -> None:
         seed = json.loads(file.read_text(encoding="utf-8"))
-        added = {"muscles": 0, "equipment": 0, "exercises": 0, "progressions": 0, "routines": 0}
+        self.counts: Counter[tuple[str, str]] = Counter()
         for model, section in ((Muscle, "muscles"), (Equipment, "equipment")):
             for item in seed[section]:
-                added[section] += apply_once(
-                    f"{section}:{item['slug']}",
+                self._once(
+                    section,
+                    item["slug"],
                     taken=_taken(model, item),
                     create=partial(model.objects.create, **item),
                 )
         for item in seed["exercises"]:
-            added["exercises"] += apply_once(
-                f"exercises:{item['slug']}",
+            self._once(
+                "exercises",
+                item["slug"],
                 taken=_taken(Exercise, item),
                 create=partial(_create_exercise, item),
             )
         for link in seed.get("progressions", []):
             ends = Exercise.objects.filter(slug__in=[link["milder"], link["harder"]])
-            added["progressions"] += apply_once(
-                f"progressions:{link['milder']}>{link['harder']}",
+            self._once(
+                "progressions",
+                f"{link['milder']}>{link['harder']}",
                 taken=ends.count() != 2,  # A trainer removed or renamed one end.
                 create=partial(_link, link["milder"], link["harder"]),
             )
         for routine in seed.get("routines", []):
-            added["routines"] += apply_once(
-                f"routines:{routine['key']}",
+            self._once(
+                "routines",
+                routine["key"],
                 taken=Routine.objects.filter(owner__isnull=True, name=routine["name"]).exists(),
                 create=partial(_create_routine, routine),
             )
-        self.stdout.write(
-            "Seed catalog: added "
-            + ", ".join(f"{count} {section}" for section, count in added.items())
-            + "; everything else was loaded before and is left as it is."
-        )
+        if options["verbosity"]:
+            self.stdout.write(summary(self.counts))
+
+    def _once(self, section: str, key: str, *, taken: bool, create: Callable[[], Any]) -> None:
+        outcome = apply_once(f"{section}:{key}", taken=taken, create=create)
+        self.counts[section, outcome] += 1
 
 
 def _create_routine(routine: dict[str, Any]) -> None:
