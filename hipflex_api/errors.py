@@ -82,6 +82,19 @@ def _is_unique_violation(exc: IntegrityError) -> bool:
     return getattr(cause, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc)
 
 
+def _server_error_body(request: HttpRequest) -> dict[str, Any]:
+    """The one error shape, plus the request's id (hipflex_api.ops.middleware), which the
+    failure's log lines and error report carry: quoting it finds them."""
+    return {
+        **error_body(
+            status_code=500,
+            code="server_error",
+            detail="The server failed to answer this request; the failure has been logged.",
+        ),
+        "request_id": getattr(request, "request_id", None),
+    }
+
+
 def _server_error(exc: Exception, context: dict[str, Any]) -> Response:
     """Log a failure the way Django would and answer in JSON, in development too, where
     Django's own answer would be an HTML debug page."""
@@ -95,14 +108,7 @@ def _server_error(exc: Exception, context: dict[str, Any]) -> Response:
     # Error reporters (and the test client) listen for this signal.
     signals.got_request_exception.send(sender=None, request=request)
     set_rollback()
-    return Response(
-        error_body(
-            status_code=500,
-            code="server_error",
-            detail="The server failed to answer this request; the failure has been logged.",
-        ),
-        status=500,
-    )
+    return Response(_server_error_body(request), status=500)
 
 
 def _from_domain(exc: DomainError, context: dict[str, Any]) -> exceptions.APIException:
@@ -232,12 +238,5 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> Any:
 
 def handler500(request: HttpRequest) -> Any:
     if _is_api(request):
-        return JsonResponse(
-            error_body(
-                status_code=500,
-                code="server_error",
-                detail="The server failed to answer this request; the failure has been logged.",
-            ),
-            status=500,
-        )
+        return JsonResponse(_server_error_body(request), status=500)
     return defaults.server_error(request)

@@ -62,6 +62,12 @@ def _transient(exc: Exception) -> bool:
     return isinstance(exc, smtplib.SMTPException | OSError)
 
 
+def _masked(address: str) -> str:
+    """Enough of an address to tell mails apart in a log, not to read it: a***@example.com."""
+    local, _, domain = address.rpartition("@")
+    return f"{local[:1]}***@{domain}"
+
+
 def backoff_seconds(retries: int) -> float:
     """Exponential, with full jitter, so that mails refused together are not retried together."""
     ceiling = min(settings.MAIL_RETRY_BACKOFF_SECONDS * 2**retries, _MAX_BACKOFF_SECONDS)
@@ -80,13 +86,15 @@ def deliver(self: Any, mail_id: str, to: str, subject: str, text: str, html: str
     except Exception as exc:
         if not _transient(exc) or self.request.is_eager:
             # A permanent refusal, or no queue to retry on (no broker): only the log keeps it.
-            logger.error("Mail %s to %s not sent: %r", mail_id, to, exc)
+            logger.error("Mail %s to %s not sent: %r", mail_id, _masked(to), exc)
             return "not sent"
         if self.request.retries >= settings.MAIL_MAX_RETRIES:
             tries = 1 + self.request.retries
-            logger.error("Mail %s to %s lost after %d tries: %r", mail_id, to, tries, exc)
+            logger.error("Mail %s to %s lost after %d tries: %r", mail_id, _masked(to), tries, exc)
             return "lost"
-        logger.warning("Mail %s to %s refused for now (%r); trying again", mail_id, to, exc)
+        logger.warning(
+            "Mail %s to %s refused for now (%r); trying again", mail_id, _masked(to), exc
+        )
         raise self.retry(
             exc=exc,
             countdown=backoff_seconds(self.request.retries),

@@ -188,3 +188,26 @@ def allow_empty_query_values(
                 if parameter.get("in") == "query":
                     parameter["allowEmptyValue"] = True
     return result
+
+
+_REQUEST_ID_HEADER = {
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": "The request's id: the `X-Request-ID` it sent, if that was 1 to 200 "
+    "printable ASCII characters, else a new one. The server's log lines for the request, and "
+    "the body of a 500, carry it.",
+}
+
+
+def document_request_id(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Every answer carries X-Request-ID (hipflex_api.ops.middleware), whatever its status."""
+    components = result.setdefault("components", {})
+    components.setdefault("headers", {})["X-Request-ID"] = _REQUEST_ID_HEADER
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for response in operation.get("responses", {}).values():
+                response.setdefault("headers", {})["X-Request-ID"] = {
+                    "$ref": "#/components/headers/X-Request-ID"
+                }
+    return result

@@ -61,8 +61,9 @@ CORS_ALLOW_HEADERS = [
     "idempotency-key",
     "if-match",
     "if-none-match",
+    "x-request-id",
 ]
-CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "Idempotent-Replayed"]
+CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "Idempotent-Replayed", "X-Request-ID"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -80,16 +81,24 @@ INSTALLED_APPS = [
     "hipflex_api.accounts",
     "hipflex_api.changes",
     "hipflex_api.idempotency",
+    "hipflex_api.ops",
     "exercises",
     "sessions.apps.TrainingSessionsConfig",
 ]
 
 MIDDLEWARE = [
+    # First: every answer, an error page or a cached catalog page included, carries its
+    # X-Request-ID and gets its log line; then django-prometheus' first half, which times it.
+    "hipflex_api.ops.middleware.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # django-prometheus' second half (counts by view and status), before the catalog's cache
+    # rather than last, so that an answer from the cache counts under its view too.
+    "hipflex_api.ops.metrics.PrometheusAfterMiddleware",
     # Before CSRF and auth (after CORS, whose headers it needs): a cached public catalog
     # answer needs neither.
     "exercises.catalog_cache.CatalogCacheMiddleware",
@@ -124,6 +133,14 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int(
     "DATABASE_CONN_MAX_AGE", default=60 if PRODUCTION else 0
 )
+# The same backend wrapped by django-prometheus, which counts queries, errors and connections
+# for /metrics.
+if (_backend := DATABASES["default"]["ENGINE"].removeprefix("django.db.backends.")) in {
+    "mysql",
+    "postgresql",
+    "sqlite3",
+}:
+    DATABASES["default"]["ENGINE"] = f"django_prometheus.db.backends.{_backend}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -158,13 +175,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", defa
 
 # Redis when REDIS_URL is set, so that every worker shares throttle counts and cached answers
 # (catalog pages, session lists, sync pages, stats); else each process keeps its own. The key
-# prefix keeps two deployments that share a Redis (staging and production) apart.
+# prefix keeps two deployments that share a Redis (staging and production) apart. The backends
+# are Django's own, counting hits and misses for /metrics (hipflex_api.ops.cache).
 CACHES = {
     "default": {
         **(
-            {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+            {"BACKEND": "hipflex_api.ops.cache.RedisCache", "LOCATION": REDIS_URL}
             if (REDIS_URL := env.str("REDIS_URL", default=""))
-            else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+            else {"BACKEND": "hipflex_api.ops.cache.LocMemCache"}
         ),
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="hipflex"),
     }
@@ -184,6 +202,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# Workers log through LOGGING below, as the web processes do, not through Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Task modules outside the apps' tasks.py, which autodiscovery finds by itself.
 CELERY_IMPORTS = ["hipflex_api.mail"]
 # Redis hands a job to another worker if it is not acknowledged within this time; a retry's
@@ -193,7 +213,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # (purge_idempotency_records, flushexpiredtokens, clearsessions, purge_account_tokens) do the
 # same for operators who prefer cron.
 CELERY_BEAT_SCHEDULE = {
-    name: {"task": task, "schedule": timedelta(minutes=env.int("HOUSEKEEPING_MINUTES", default=60))}
+    name: {
+        "task": task,
+        "schedule": timedelta(seconds=env.int("HOUSEKEEPING_SECONDS", default=3600)),
+    }
     for name, task in {
         "purge-idempotency-records": "hipflex_api.idempotency.purge",
         "flush-expired-jwts": "hipflex_api.accounts.flush_expired_jwts",
@@ -259,7 +282,7 @@ SIMPLE_JWT = {
     # Tokens carry a hash of the password, so changing it ends every session at once.
     "CHECK_REVOKE_TOKEN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
-    "TOKEN_OBTAIN_SERIALIZER": "hipflex_api.accounts.serializers.TokenObtainSerializer",
+    "TOKEN_OBTAIN_SERIALIZER": "hipflex_api.accounts.serializers.TokenObtainPairSerializer",
     "TOKEN_REFRESH_SERIALIZER": "hipflex_api.accounts.serializers.TokenRefreshSerializer",
 }
 
@@ -326,7 +349,10 @@ SPECTACULAR_SETTINGS = {
         "**Errors.** Every error is JSON with one shape (`Error`): the HTTP `status`, a "
         "machine-readable `code`, a human-readable `detail`, and `errors`, a list naming each "
         "offending field (`field` is a dotted path such as `sets.2.reps`, or null for the "
-        "request as a whole)."
+        "request as a whole). A 500 also carries `request_id`.\n\n"
+        "**Request ids.** Every answer carries `X-Request-ID`: the one the request sent, if it "
+        "was 1 to 200 printable ASCII characters, else a new one. Quote it when reporting a "
+        "problem: the server's log lines for the request carry it."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -336,6 +362,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hipflex_api.schema.require_response_fields",
         "hipflex_api.schema.allow_empty_query_values",
+        "hipflex_api.schema.document_request_id",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -358,18 +385,56 @@ SPECTACULAR_SETTINGS = {
         {"name": "routines", "description": "Curated routines and the caller's own."},
         {"name": "sessions", "description": "The caller's workout sessions and their sets."},
         {"name": "sync", "description": "One change feed per user, for offline devices."},
+        {"name": "ops", "description": "Probes for load balancers and orchestrators."},
     ],
 }
 
+# Logs go to the console: one JSON object a line in production, for a log collector, and
+# human-readable text in development. Every line logged while a request is answered carries its
+# request id; each request gets a line of its own (hipflex_api.requests, at DEBUG for the probes
+# and metrics), and so does each task run (hipflex_api.tasks).
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be 'json' or 'text', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "hipflex_api.ops.logs.RequestIdFilter"},
+        "no_runserver_request_lines": {"()": "hipflex_api.ops.logs.RunserverRequestLineFilter"},
+    },
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": ["levelname", "name", "message", "request_id"],
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+        "text": {
+            "()": "logging.Formatter",
+            "fmt": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s",
+            "defaults": {"request_id": "-"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    # Django's own handlers would print every request line and warning a second time.
+    # Django's own handlers would print every request line and warning a second time, and so
+    # would runserver's access line and Celery's "succeeded" line: the request and task lines
+    # say it all.
     "loggers": {
         "django": {"handlers": ["console"], "propagate": False},
-        "django.server": {"handlers": ["console"], "propagate": False},
+        "django.server": {
+            "handlers": ["console"],
+            "propagate": False,
+            "filters": ["no_runserver_request_lines"],
+        },
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
 
@@ -382,6 +447,22 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+    # Probes and scrapes come from inside the network, over plain HTTP, to each instance.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# /readyz gives each dependency this long to answer.
+READINESS_TIMEOUT_SECONDS = env.float("READINESS_TIMEOUT_SECONDS", default=2.0)
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Errors (and, at this sample rate, traces) go to Sentry when SENTRY_DSN is set.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+if SENTRY_DSN:
+    from hipflex_api.ops.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN, environment=DJANGO_ENV, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE
+    )
 
 # Only bench/ turns this on: it routes the bare views that endpoints are measured against.
 BENCHMARK = env.bool("DJANGO_BENCHMARK", default=False)

@@ -4,11 +4,14 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from hipflex_api.api_root.views import ApiRootView
 from hipflex_api.errors import api_not_found
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="swagger-ui", permanent=False)),
     path("admin/", admin.site.urls),
+    # The index: a link to every collection below and to the docs (hipflex_api/api_root/).
+    path("api/v1/", ApiRootView.as_view(), name="api-root"),
     # The catalog: exercises, muscles, equipment, routines (and a routine's copy).
     path("api/v1/", include("exercises.urls")),
     # Accounts: auth/ (register, token, refresh, logout) and me/ (profile, password).
@@ -19,6 +22,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Operating it: healthz and readyz (the probes) and metrics (Prometheus, METRICS_TOKEN).
+    path("", include("hipflex_api.ops.urls")),
     # Last: any other URL under /api/ answers with a JSON 404, never an HTML page.
     re_path(r"^api/", api_not_found),
 ]

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 # Endpoints anyone may call without an account, and why.
 PUBLIC = {
+    ("GET", "/api/v1/"): "the index links routes, the same for everyone; it shows no data",
     ("GET", "/api/v1/exercises/"): "the catalog is public",
     ("GET", "/api/v1/exercises/{slug}/"): "the catalog is public",
     ("GET", "/api/v1/muscles/"): "the catalog is public",
@@ -32,7 +33,16 @@ PUBLIC = {
     ("POST", "/api/v1/auth/token/"): "how a login starts",
     ("POST", "/api/v1/auth/token/refresh/"): "the refresh token is the credential",
     ("POST", "/api/v1/auth/logout/"): "the refresh token is the credential",
+    ("POST", "/api/v1/auth/password-reset/"): "how a person locked out gets back in",
+    ("POST", "/api/v1/auth/password-reset/confirm/"): "the mailed token is the credential",
+    ("POST", "/api/v1/auth/verify-email/"): "the mailed token is the credential",
+    ("POST", "/api/v1/auth/verify-email/resend/"): "a person who cannot log in yet asks for it",
+    ("GET", "/healthz"): "load balancers probe it without credentials; it shows no data",
+    ("GET", "/readyz"): "load balancers probe it without credentials; it names no host",
 }
+# API endpoints outside /api/v1/: the probes, which sit where orchestrators look for them.
+# (/metrics is no DRF view; tests/ops/test_metrics.py checks that it refuses callers.)
+OUTSIDE_PREFIX = ("/healthz", "/readyz")
 # Path parameters naming one user's own data: another user must get 404, as if it were not.
 OWNED = {"/api/v1/sessions/{id}/": "session", "/api/v1/routines/{pk}/": "routine"}
 # Path parameters naming shared catalog content: others may read it, only trainers write it.
@@ -41,7 +51,7 @@ SHARED = ("/api/v1/exercises/{slug}/", "/api/v1/muscles/{slug}/", "/api/v1/equip
 
 def _endpoints():
     for path, _regex, method, _view in EndpointEnumerator().get_api_endpoints():
-        if path.startswith("/api/v1/"):
+        if path.startswith("/api/v1/") or path in OUTSIDE_PREFIX:
             yield method, path
 
 

@@ -37,7 +37,7 @@ def test_expired_account_tokens_are_purged(user):
         created_at=timezone.now() - timedelta(hours=2), expires_at=timezone.now()
     )
 
-    assert tasks.purge_account_tokens.delay().get() == 1
+    assert tasks.purge_account_tokens.delay().result == 1
     assert AccountToken.objects.count() == 1
 
 
@@ -59,7 +59,7 @@ def test_expired_refresh_tokens_are_flushed_with_their_blacklist_rows():
     dead.blacklist()
     OutstandingToken.objects.filter(jti=dead["jti"]).update(expires_at=timezone.now())
 
-    assert tasks.flush_expired_jwts.delay().get() == 2  # The token and its blacklist row.
+    assert tasks.flush_expired_jwts.delay().result == 2  # The token and its blacklist row.
     assert list(OutstandingToken.objects.values_list("jti", flat=True)) == [live["jti"]]
 
 
@@ -69,7 +69,7 @@ def test_expired_admin_sessions_are_cleared():
         store.set_expiry(expiry)
         store.create()
 
-    assert tasks.clear_sessions.delay().get() == 1
+    assert tasks.clear_sessions.delay().result == 1
     assert Session.objects.count() == 1
 
 
@@ -84,5 +84,5 @@ def test_old_idempotency_records_are_purged(user):
         created_at=timezone.now() - settings.IDEMPOTENCY_KEY_TTL - timedelta(minutes=1)
     )
 
-    assert purge_idempotency_records.delay().get() == 1
+    assert purge_idempotency_records.delay().result == 1
     assert list(IdempotencyRecord.objects.all()) == [new]

@@ -1,0 +1,27 @@
+"""The pieces settings.LOGGING names: every record logged while a request is answered carries
+that request's id."""
+
+import logging
+from contextvars import ContextVar
+
+# Set by RequestIdMiddleware for as long as it answers a request; a task run eagerly inside the
+# request inherits it.
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+
+
+class RequestIdFilter(logging.Filter):
+    """Stamps each record with the id of the request it was logged in, if there is one (the text
+    format prints `-` for none, the JSON format null)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (request_id := current_request_id.get()) is not None:
+            record.request_id = request_id
+        return True
+
+
+class RunserverRequestLineFilter(logging.Filter):
+    """Drops runserver's own line per request (http.server's access-log format), which would
+    repeat the request line RequestIdMiddleware logs; runserver's other messages pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != '"%s" %s %s'

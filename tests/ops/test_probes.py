@@ -1,0 +1,141 @@
+"""/healthz and /readyz: what a load balancer or orchestrator asks before sending traffic."""
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+
+from tests.helpers import assert_error
+
+pytestmark = pytest.mark.django_db
+
+HEALTHZ, READYZ = "/healthz", "/readyz"
+
+
+def _cache_at(port):
+    return {
+        "default": {
+            "BACKEND": "hipflex_api.ops.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+        }
+    }
+
+
+@pytest.fixture
+def no_broker(settings):
+    settings.CELERY_BROKER_URL = ""
+
+
+@pytest.fixture
+def database_down(monkeypatch, closed_port):
+    """The default database, as a connection opened from now on sees it: gone."""
+    database = connection.settings_dict
+    if connection.vendor == "sqlite":
+        monkeypatch.setitem(database, "NAME", "/nonexistent-directory/hipflex.sqlite3")
+    else:
+        monkeypatch.setitem(database, "HOST", "127.0.0.1")
+        monkeypatch.setitem(database, "PORT", str(closed_port))
+
+
+def test_healthz_answers_without_touching_the_database(api_client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = api_client.get(HEALTHZ)
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_healthz_answers_while_the_database_is_down(api_client, database_down):
+    assert api_client.get(HEALTHZ).status_code == 200
+
+
+def test_readyz_is_ready_when_database_and_cache_answer(api_client, no_broker):
+    response = api_client.get(READYZ)
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "cache": "ok", "broker": "not_configured"},
+    }
+
+
+def test_readyz_checks_the_broker_when_one_is_configured(api_client, settings, redis_url):
+    settings.CELERY_BROKER_URL = redis_url
+
+    response = api_client.get(READYZ)
+
+    assert response.status_code == 200
+    assert response.json()["checks"]["broker"] == "ok"
+
+
+def test_readyz_is_503_naming_a_database_that_is_down(api_client, no_broker, database_down):
+    body = assert_error(api_client.get(READYZ), 503, "not_ready")
+
+    assert body["detail"] == "Not ready: database."
+    assert body["errors"] == [
+        {
+            "field": "database",
+            "code": "unreachable",
+            "message": "The database could not be reached.",
+        }
+    ]
+
+
+def test_readyz_is_503_naming_a_cache_that_is_down(api_client, no_broker, closed_port):
+    with override_settings(CACHES=_cache_at(closed_port)):
+        body = assert_error(api_client.get(READYZ), 503, "not_ready")
+
+    assert body["detail"] == "Not ready: cache."
+    assert body["errors"] == [
+        {"field": "cache", "code": "unreachable", "message": "The cache could not be reached."}
+    ]
+
+
+def test_readyz_is_503_naming_a_broker_that_is_down(api_client, settings, closed_port):
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port}/0"
+
+    body = assert_error(api_client.get(READYZ), 503, "not_ready")
+
+    assert body["detail"] == "Not ready: broker."
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("broker", "unreachable")]
+
+
+def test_readyz_names_every_component_that_is_down(api_client, settings, closed_port):
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port}/0"
+
+    with override_settings(CACHES=_cache_at(closed_port)):
+        body = assert_error(api_client.get(READYZ), 503, "not_ready")
+
+    assert body["detail"] == "Not ready: cache, broker."
+    assert [e["field"] for e in body["errors"]] == ["cache", "broker"]
+
+
+def test_readyz_reports_a_cache_that_hangs_as_timed_out(
+    api_client, settings, no_broker, silent_port
+):
+    settings.READINESS_TIMEOUT_SECONDS = 0.5
+
+    with override_settings(CACHES=_cache_at(silent_port)):
+        body = assert_error(api_client.get(READYZ), 503, "not_ready")
+
+    codes = {error["field"]: error["code"] for error in body["errors"]}
+    assert codes["cache"] == "timeout"
+    assert "0.5 s" in next(e["message"] for e in body["errors"] if e["field"] == "cache")
+
+
+def test_readyz_does_not_reveal_where_a_dependency_lives(api_client, settings, closed_port):
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port}/0"
+
+    response = api_client.get(READYZ)
+
+    assert response.status_code == 503
+    assert str(closed_port) not in response.content.decode()
+    assert "127.0.0.1" not in response.content.decode()
+
+
+@pytest.mark.parametrize("path", [HEALTHZ, READYZ])
+def test_probes_ignore_credentials_and_are_never_throttled(api_client, no_broker, path):
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+
+    statuses = {api_client.get(path).status_code for _ in range(30)}
+
+    assert statuses == {200}
