@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 
-from hipflex_api.serializers import ErrorSerializer
+from hipflex_api.serializers import OPTIONAL_IN_RESPONSE, ErrorSerializer
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -172,9 +172,15 @@ def require_response_fields(
     Request components (named ...Request) keep their own required lists.
     """
     for name, component in result.get("components", {}).get("schemas", {}).items():
-        if name.endswith("Request") or "properties" not in component:
+        if "properties" not in component:
             continue
-        component["required"] = sorted(component["properties"])
+        optional = {
+            key
+            for key, prop in component["properties"].items()
+            if prop.pop(OPTIONAL_IN_RESPONSE, None)
+        }
+        if not name.endswith("Request"):
+            component["required"] = sorted(set(component["properties"]) - optional)
     return result
 
 

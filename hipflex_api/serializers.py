@@ -1,4 +1,14 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+# Marks a response property that some answers leave out; hipflex_api.schema's hook, which makes
+# every other response property required, reads the mark and removes it.
+OPTIONAL_IN_RESPONSE = "x-optional-in-response"
+
+
+@extend_schema_field({"type": "string", OPTIONAL_IN_RESPONSE: True})
+class _RequestIdField(serializers.CharField):
+    pass
 
 
 class FieldErrorSerializer(serializers.Serializer):
@@ -21,9 +31,15 @@ class ErrorSerializer(serializers.Serializer):
         "`permission_denied`, `not_found`, `method_not_allowed`, `not_acceptable`, `conflict`, "
         "`gone`, `precondition_failed`, `request_too_large`, `unsupported_media_type`, "
         "`idempotency_key_reused`, `throttled`, `token_not_valid`, `user_not_found`, "
-        "`no_active_account`, `bad_request`, `server_error`, `not_ready`."
+        "`no_active_account`, `bad_request`, `server_error`, `not_ready`, `email_taken`, "
+        "`email_not_verified`."
     )
     detail = serializers.CharField(help_text="Human-readable summary of what went wrong.")
+    request_id = _RequestIdField(
+        required=False,
+        help_text="Only in a 500: the request's `X-Request-ID`, which the server's log lines "
+        "for the failure carry. Quote it when reporting the problem.",
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # Added here, not declared: a field named `errors` would hide Serializer.errors.
