@@ -10,6 +10,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+from tests.servers import local_redis
 
 # The API's addresses.
 
@@ -169,3 +170,12 @@ def mailed(django_capture_on_commit_callbacks, mailoutbox):
             return call(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """The base URL of a Redis to use (database numbers are the tests' to pick)."""
+    url, private = local_redis(tmp_path_factory.mktemp("redis"))
+    yield url
+    if private is not None:
+        private.stop()

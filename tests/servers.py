@@ -17,6 +17,9 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+# The Redis database numbers the suite's tests use, one owner each, so that no test's flush
+# or keys reach another's.
+REDIS_DATABASES = {"ops": 12, "worker": 13, "multi-instance cache": 14, "multi-instance broker": 15}
 
 
 def free_port():
@@ -136,7 +139,7 @@ def local_redis(log_dir):
         server = Process("redis", command, os.environ, log_dir)
     except FileNotFoundError:
         raise AssertionError(
-            "The jobs tests need Redis: start it on 127.0.0.1:6379, or install redis-server."
+            "Tests that use Redis need it: start it on 127.0.0.1:6379, or install redis-server."
         ) from None
     server.wait_for_output("Ready to accept connections")
     return f"redis://127.0.0.1:{port}", server

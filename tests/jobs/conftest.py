@@ -16,10 +16,7 @@ import redis
 from aiosmtpd.controller import Controller
 
 from hipflex_api import celery_app
-from tests.servers import Process, free_port, local_redis
-
-# The Redis database the worker's queue lives in; no other test uses it.
-WORKER_REDIS_DB = 13
+from tests.servers import REDIS_DATABASES, Process, free_port
 
 
 class Inbox:
@@ -70,17 +67,8 @@ def smtp_server():
 
 
 @pytest.fixture(scope="session")
-def redis_server(tmp_path_factory):
-    """The base URL of a Redis to use (database numbers are the tests' to pick)."""
-    url, private = local_redis(tmp_path_factory.mktemp("redis"))
-    yield url
-    if private is not None:
-        private.stop()
-
-
-@pytest.fixture(scope="session")
 def broker_url(redis_server):
-    url = f"{redis_server}/{WORKER_REDIS_DB}"
+    url = f"{redis_server}/{REDIS_DATABASES['worker']}"
     redis.Redis.from_url(url).flushdb()
     return url
 

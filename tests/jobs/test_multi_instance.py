@@ -24,8 +24,8 @@ from tests.factories import PASSWORD, ExerciseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Redis databases of this test's own: the shared cache, and the broker.
-CACHE_DB, BROKER_DB = 14, 15
+CACHE_DB = servers.REDIS_DATABASES["multi-instance cache"]
+BROKER_DB = servers.REDIS_DATABASES["multi-instance broker"]
 CATALOG_VERSION_SECONDS = 1
 HOUSEKEEPING_SECONDS = 2
 LOGIN_FAILURES = 3

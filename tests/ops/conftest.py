@@ -4,20 +4,17 @@ import os
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+import redis
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+from tests.servers import REDIS_DATABASES, ROOT, free_port
 
 
 @pytest.fixture
 def closed_port():
     """A loopback port that refuses connections: bound once to find a free one, then closed."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    return free_port()
 
 
 @pytest.fixture
@@ -31,13 +28,11 @@ def silent_port():
 
 
 @pytest.fixture
-def redis_url():
-    """A database of the local Redis that the suite may use, or a skip when none answers."""
-    try:
-        socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=1).close()
-    except OSError:
-        pytest.skip(f"no Redis at {REDIS_HOST}:{REDIS_PORT}")
-    return f"redis://{REDIS_HOST}:{REDIS_PORT}/14"
+def redis_url(redis_server):
+    """A database of a Redis of the ops tests' own, emptied."""
+    url = f"{redis_server}/{REDIS_DATABASES['ops']}"
+    redis.Redis.from_url(url).flushdb()
+    return url
 
 
 def run_python(code, **env):
