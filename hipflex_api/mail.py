@@ -6,6 +6,7 @@ a transaction that rolls back is never sent. Each mail carries an id; a job that
 one id (a worker that died before acknowledging it) sends it once.
 """
 
+import functools
 import logging
 import random
 import smtplib
@@ -18,12 +19,16 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
 
 # How long a sent mail's id is remembered, so that a job delivered twice sends it once.
 _SENT_MEMORY_SECONDS = 7 * 24 * 3600
+# How long a job may hold a mail's id while sending it (well past EMAIL_TIMEOUT), after
+# which a redelivered job may take it over from a worker that died mid-send.
+_CLAIM_SECONDS = 10 * 60
 # The longest wait between two tries.
 _MAX_BACKOFF_SECONDS = 30 * 60
 
@@ -50,7 +55,30 @@ def render(template: str, *, to: str, context: Mapping[str, Any]) -> Mail:
 
 def send_after_commit(mail: Mail) -> None:
     """Enqueue the mail once the current transaction commits (at once outside of one)."""
-    deliver.delay_on_commit(uuid.uuid4().hex, mail.to, mail.subject, mail.text, mail.html)
+    transaction.on_commit(functools.partial(_enqueue, uuid.uuid4().hex, mail))
+
+
+def _enqueue(mail_id: str, mail: Mail) -> None:
+    try:
+        deliver.apply_async(
+            args=(mail_id, mail.to, mail.subject, mail.text, mail.html),
+            # What the worker logs of the job: never the body (a token) or the whole address.
+            argsrepr=repr((mail_id, _masked(mail.to))),
+            kwargsrepr="{}",
+        )
+    except Exception as exc:  # The broker is down: the request that asked must not fail.
+        logger.error("Mail %s to %s not queued: %s", mail_id, _masked(mail.to), _describe(exc))
+
+
+def _describe(exc: Exception) -> str:
+    """An error, for the log, without what SMTP servers echo back (the address)."""
+    code = getattr(exc, "smtp_code", None)
+    return f"{type(exc).__name__} {code}" if code else type(exc).__name__
+
+
+class MailNotSentYet(Exception):
+    """What a retried mail job records as its reason: the error, described without the
+    address (hipflex_api.mail._describe)."""
 
 
 def _transient(exc: Exception) -> bool:
@@ -77,28 +105,44 @@ def backoff_seconds(retries: int) -> float:
 @shared_task(bind=True, name="hipflex_api.mail.deliver")
 def deliver(self: Any, mail_id: str, to: str, subject: str, text: str, html: str) -> str:
     sent_key = f"mail:sent:{mail_id}"
-    if cache.get(sent_key):
+    try:
+        # A claim, so that a second run of the job (a redelivery) sends nothing while the
+        # first one is sending, nor after it has sent.
+        claimed = cache.add(sent_key, "sending", _CLAIM_SECONDS)
+    except Exception as exc:  # The cache is down: later, rather than risk sending twice.
+        return _try_again(self, mail_id, to, exc)
+    if not claimed:
         return "already sent"
     message = EmailMultiAlternatives(subject, text, to=[to], headers={"X-Mail-ID": mail_id})
     message.attach_alternative(html, "text/html")
     try:
         message.send()
     except Exception as exc:
-        if not _transient(exc) or self.request.is_eager:
-            # A permanent refusal, or no queue to retry on (no broker): only the log keeps it.
-            logger.error("Mail %s to %s not sent: %r", mail_id, _masked(to), exc)
+        cache.delete(sent_key)
+        if not _transient(exc):
+            logger.error("Mail %s to %s refused: %s", mail_id, _masked(to), _describe(exc))
             return "not sent"
-        if self.request.retries >= settings.MAIL_MAX_RETRIES:
-            tries = 1 + self.request.retries
-            logger.error("Mail %s to %s lost after %d tries: %r", mail_id, _masked(to), tries, exc)
-            return "lost"
-        logger.warning(
-            "Mail %s to %s refused for now (%r); trying again", mail_id, _masked(to), exc
-        )
-        raise self.retry(
-            exc=exc,
-            countdown=backoff_seconds(self.request.retries),
-            max_retries=settings.MAIL_MAX_RETRIES,
-        ) from exc
-    cache.set(sent_key, True, _SENT_MEMORY_SECONDS)
+        return _try_again(self, mail_id, to, exc)
+    cache.set(sent_key, "sent", _SENT_MEMORY_SECONDS)
     return "sent"
+
+
+def _try_again(task: Any, mail_id: str, to: str, exc: Exception) -> str:
+    if task.request.is_eager:
+        # No broker, so no queue to try again on: only the log keeps the mail.
+        logger.error("Mail %s to %s not sent: %s", mail_id, _masked(to), _describe(exc))
+        return "not sent"
+    if task.request.retries >= settings.MAIL_MAX_RETRIES:
+        tries = 1 + task.request.retries
+        logger.error(
+            "Mail %s to %s lost after %d tries: %s", mail_id, _masked(to), tries, _describe(exc)
+        )
+        return "lost"
+    logger.warning(
+        "Mail %s to %s refused for now (%s); trying again", mail_id, _masked(to), _describe(exc)
+    )
+    raise task.retry(
+        exc=MailNotSentYet(_describe(exc)),
+        countdown=backoff_seconds(task.request.retries),
+        max_retries=settings.MAIL_MAX_RETRIES,
+    ) from None

@@ -202,6 +202,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The queue jobs go to and workers take them from; two deployments that share a broker keep
+# apart by it (or by the broker's database number).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 # Workers log through LOGGING below, as the web processes do, not through Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Task modules outside the apps' tasks.py, which autodiscovery finds by itself.
@@ -263,11 +266,21 @@ REST_FRAMEWORK = {
         "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/min"),
         "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="10/hour"),
         "register": env.str("THROTTLE_REGISTER", default="20/hour"),
-        # Requests that mail an address (reset, a new confirmation link, sign-up, a change of
-        # address): per client address, and per address mailed, whichever accounts exist.
-        "mail_ip": env.str("THROTTLE_MAIL_IP", default="20/hour"),
-        "mail_address": env.str("THROTTLE_MAIL_ADDRESS", default="5/hour"),
-        # Mailed tokens presented back (reset, confirmation), per client address.
+        # Requests that mail someone (a reset, a new confirmation link), per client address
+        # (429 past it), and changes of address per account (each mails two addresses).
+        "mail_ip": env.str("THROTTLE_MAIL_IP", default="30/hour"),
+        "email_change": env.str("THROTTLE_EMAIL_CHANGE", default="5/hour"),
+        # How many mails of each kind one address gets, per client address asking (_client)
+        # and in all: past either the answer is the same 202 and no mail goes, and a stranger
+        # asking from elsewhere uses up only their own share (accounts.throttles.MailQuota).
+        **{
+            f"{kind}_address{share}": env.str(
+                f"MAIL_QUOTA_{kind.upper()}{share.upper()}", default=rate
+            )
+            for kind in ("register", "reset", "confirmation", "change")
+            for share, rate in (("_client", "3/hour"), ("", "20/hour"))
+        },
+        # Mailed tokens presented back that were not valid, per client address.
         "token_ip": env.str("THROTTLE_TOKEN_IP", default="30/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -291,7 +304,13 @@ SIMPLE_JWT = {
 # goes. Mails carry the token on its own too, for an app that lets its user paste it.
 def _link_template(name: str, default: str) -> str:
     template = env.str(name, default=default)
-    if "{token}" not in template:
+    try:
+        filled = template.format_map({"token": "\x00"})
+    except (KeyError, IndexError, ValueError) as exc:
+        raise ImproperlyConfigured(
+            f"{name} may hold {{token}} and nothing else in braces."
+        ) from exc
+    if "\x00" not in filled:
         raise ImproperlyConfigured(f"{name} must contain {{token}}, as in {default!r}.")
     return template
 
@@ -386,6 +405,7 @@ SPECTACULAR_SETTINGS = {
         {"name": "sessions", "description": "The caller's workout sessions and their sets."},
         {"name": "sync", "description": "One change feed per user, for offline devices."},
         {"name": "ops", "description": "Probes for load balancers and orchestrators."},
+        {"name": "root", "description": "The index: a link to every collection and the docs."},
     ],
 }
 

@@ -14,7 +14,8 @@ urlpatterns = [
     path("api/v1/", ApiRootView.as_view(), name="api-root"),
     # The catalog: exercises, muscles, equipment, routines (and a routine's copy).
     path("api/v1/", include("exercises.urls")),
-    # Accounts: auth/ (register, token, refresh, logout) and me/ (profile, password).
+    # Accounts: auth/ (register, token, refresh, logout, password-reset, verify-email) and
+    # me/ (profile, password, email).
     path("api/v1/", include("hipflex_api.accounts.urls")),
     # What people did: sessions/, sync/, me/stats/, me/export/, and the session behaviour
     # under catalog URLs, exercises/{slug}/advice/ and routines/{id}/start/.

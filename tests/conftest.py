@@ -4,12 +4,15 @@ Builders are plain functions, imported by name (`from tests.conftest import sess
 fixtures are found by pytest.
 """
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
+from tests.helpers import assert_error
 from tests.servers import local_redis
 
 # The API's addresses.
@@ -22,6 +25,36 @@ STATS_URL = "/api/v1/me/stats/"
 ME_URL = "/api/v1/me/"
 TOKEN_URL = "/api/v1/auth/token/"
 REFRESH_URL = "/api/v1/auth/token/refresh/"
+
+# A password that the validators accept, unlike the factories' own.
+STRONG_PASSWORD = "violet-kettle-harbour-42"
+REGISTER_URL = "/api/v1/auth/register/"
+RESET_URL = "/api/v1/auth/password-reset/"
+RESET_CONFIRM_URL = "/api/v1/auth/password-reset/confirm/"
+VERIFY_URL = "/api/v1/auth/verify-email/"
+RESEND_URL = "/api/v1/auth/verify-email/resend/"
+EMAIL_CHANGE_URL = "/api/v1/me/email/"
+
+_PASTED_CODE = re.compile(r"paste this code into the app: (\S+)")
+
+
+def assert_invalid_token(response):
+    """A 400 saying the mailed token cannot be used (spent, expired, or not ours)."""
+    body = assert_error(response, 400, "invalid")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("token", "invalid_token")]
+
+
+def token_in(message):
+    """The token a mail tells its reader to paste (a Django EmailMessage or an email.Message)."""
+    text = message.body if hasattr(message, "body") else message.get_body(("plain",)).get_content()
+    found = _PASTED_CODE.search(text)
+    assert found, text
+    return found.group(1)
+
+
+def login(email, password=PASSWORD, **extra):
+    """POST the credentials to the token endpoint from a fresh client; the response."""
+    return APIClient().post(TOKEN_URL, {"email": email, "password": password}, **extra)
 
 
 def exercise_url(slug):

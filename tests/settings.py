@@ -1,7 +1,20 @@
-"""The project's settings, as the suite runs them: without a developer's .env."""
+"""The project's settings, as the suite runs them: without a developer's .env, nor the parts
+of the shell's environment that would send its jobs to a broker or its mail to a server."""
 
 import os
 
 os.environ["DJANGO_READ_DOT_ENV"] = "false"
+# A process the suite starts with an environment of its own (the Celery worker) says so.
+if os.environ.get("HIPFLEX_TEST_ENVIRONMENT") != "own":
+    for name in (
+        "REDIS_URL",
+        "CACHE_KEY_PREFIX",
+        "CELERY_BROKER_URL",
+        "CELERY_QUEUE",
+        "EMAIL_URL",
+        "SENTRY_DSN",
+        "METRICS_TOKEN",
+    ):
+        os.environ.pop(name, None)
 
 from hipflex_api.settings import *  # noqa: F403

@@ -12,6 +12,9 @@ PRODUCTION = {
     "DJANGO_ENV": "production",
     "DJANGO_SECRET_KEY": "x" * 60 + "-not-a-real-secret-but-long-and-varied-0123456789",
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
+    # A broker, a shared cache and a mail server: without them check --deploy warns.
+    "REDIS_URL": "redis://redis.example.com:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
 }
 
 
@@ -40,6 +43,31 @@ def test_check_deploy_is_clean_with_production_values():
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_of_jobs_in_requests_mail_in_the_log_and_a_private_cache():
+    env = {k: v for k, v in PRODUCTION.items() if k not in {"REDIS_URL", "EMAIL_URL"}}
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+
+    assert result.returncode != 0
+    for check in ("hipflex.W001", "hipflex.W002", "hipflex.W003"):
+        assert check in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("https://app.example/reset", "must contain {token}"),
+        ("https://app.example/reset/{token}/{user}", "nothing else in braces"),
+        ("https://app.example/reset/{token", "nothing else in braces"),
+    ],
+)
+def test_a_link_template_that_cannot_make_a_link_stops_the_start(template, message):
+    result = _manage("check", PASSWORD_RESET_URL=template)
+
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_gunicorn_entry_point_defaults_to_production():

@@ -34,10 +34,11 @@ def password_reset(user: User, token: str) -> None:
 
 
 def verify_email(user: User, token: str) -> None:
+    # No display name: the address is not confirmed yet, so a stranger may have typed the name
+    # into a mail signed by the product.
     _send(
         "verify_email",
         user.email,
-        name=user.display_name,
         token=token,
         link=settings.EMAIL_VERIFY_URL.format(token=token),
         lifetime=_lifetime(settings.EMAIL_VERIFY_TIMEOUT),

@@ -113,8 +113,11 @@ class User(AbstractUser):
 
 
 def password_fingerprint(user: User) -> str:
-    """Changes whenever the password does, by whatever route (API, admin, manage.py)."""
-    return salted_hmac("accounts.password_fingerprint", user.password).hexdigest()
+    """Changes whenever the password or the address does, by whatever route (the API, the
+    admin, manage.py), as Django's own reset tokens do: either change kills mailed tokens."""
+    return salted_hmac(
+        "accounts.password_fingerprint", f"{user.password}\x00{user.email.casefold()}"
+    ).hexdigest()
 
 
 def token_digest(token: str) -> str:
@@ -122,8 +125,8 @@ def token_digest(token: str) -> str:
 
 
 class AccountToken(models.Model):
-    """A single-use token mailed to an address: a password reset, or the proof that the
-    owner reads the address (confirming it at sign-up, or moving the account to it).
+    """A single-use token mailed to an address: a password reset, the proof that the owner
+    reads the account's address, or the proof that they read the one it is moving to.
 
     Only a digest is stored, so a copy of the database resets no one's password.
     """
@@ -131,6 +134,7 @@ class AccountToken(models.Model):
     class Purpose(models.TextChoices):
         PASSWORD_RESET = "password_reset", "Password reset"
         VERIFY_EMAIL = "verify_email", "Address confirmation"
+        EMAIL_CHANGE = "email_change", "Change of address"
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_tokens")
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
@@ -143,7 +147,7 @@ class AccountToken(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(purpose__in=["password_reset", "verify_email"]),
+                condition=models.Q(purpose__in=["password_reset", "verify_email", "email_change"]),
                 name="accounts_token_purpose_valid",
             ),
             models.CheckConstraint(

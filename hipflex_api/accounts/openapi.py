@@ -42,8 +42,9 @@ def _accepted(summary: str, detail: str) -> OpenApiResponse:
 
 _INVALID_TOKEN = OpenApiResponse(
     ErrorSerializer,
-    description="`invalid_token`: the token was used already, has expired, or the password "
-    "changed since it was mailed; or the body is invalid (`errors` names the field).",
+    description="Invalid input (`errors` names each field). A token that was used already, "
+    "has expired, or was mailed before the password or the address changed is an `errors` "
+    "entry on `token` with the code `invalid_token`: ask for a new mail.",
 )
 
 
@@ -53,7 +54,8 @@ register_schema = extend_schema(
     "address already has an account, so it tells no one who has one: a new account gets a "
     "mail with a link to confirm the address (see `/api/v1/auth/verify-email/`); an existing "
     "account's owner gets a mail saying someone tried. Then log in at `/api/v1/auth/token/` "
-    "with the same email and password. Limited per client address and per address mailed.",
+    "with the same email and password. Limited per client address; an address gets at most a "
+    "few such mails an hour (the answer stays the same past that, and no mail goes).",
     request=RegisterSerializer,
     responses={202: _accepted("The address was mailed.", REGISTERED)},
 )
@@ -64,8 +66,9 @@ password_reset_schema = extend_schema(
     description="Mails the account a single-use link (built from the deployment's "
     "`PASSWORD_RESET_URL`, such as an app's deep link) and the token itself, to paste. The "
     "answer is the same whether or not the address has an account. Tokens work for an hour "
-    "by default and die once used or when the password changes by any route. Limited per "
-    "client address and per address mailed.",
+    "by default and die once used or when the password or address changes by any route. "
+    "Limited per client address; an address gets at most a few resets an hour (the answer "
+    "stays the same past that, and no mail goes).",
     request=EmailSerializer,
     responses={202: _accepted("Mailed, if an account has the address.", RESET_MAILED)},
 )
@@ -102,7 +105,8 @@ verify_email_schema = extend_schema(
 verify_email_resend_schema = extend_schema(
     summary="Mail a new confirmation link",
     description="For an account whose address is not confirmed yet. The answer is the same "
-    "whether or not there is such an account. Limited per client address and per address.",
+    "whether or not there is such an account. Limited per client address; an address gets at "
+    "most a few an hour (the answer stays the same past that).",
     request=EmailSerializer,
     responses={202: _accepted("Mailed, if such an account exists.", CONFIRMATION_MAILED)},
 )
@@ -113,7 +117,8 @@ email_change_schema = extend_schema(
     description="Needs the current password. Mails a confirmation link to the new address "
     "and a notice to the current one; the account moves only when the link is used at "
     "`/api/v1/auth/verify-email/`, and the new address is confirmed then. An address that "
-    "already has an account is never taken: its owner is told, and the answer is the same.",
+    "already has an account is never taken: its owner is told instead, and the answer and the "
+    "notice are the same. Limited per account, and per new address.",
     request=EmailChangeSerializer,
     responses={
         202: _accepted("Mailed.", CHANGE_MAILED),

@@ -121,7 +121,7 @@ class PasswordResetConfirmSerializer(MailedTokenSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # The token first: the password rules compare the password with the account's details.
-        user = services.password_reset_user(attrs["token"])
+        user = services.password_reset_user(token=attrs["token"])
         try:
             _validate_new_password(attrs["new_password"], user)
         except serializers.ValidationError as exc:

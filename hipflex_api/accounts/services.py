@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,24 +64,30 @@ def _hash_as_if_creating(password: str) -> None:
     make_password(password)
 
 
-def user_register(*, email: str, password: str, **profile: Any) -> None:
+def user_register(*, email: str, password: str, mail: bool = True, **profile: Any) -> None:
     """Create the account and mail a confirmation link; for an address that has an account,
-    mail its owner instead. Both look the same to the caller."""
+    mail its owner instead. Both look the same to the caller. `mail` False sends nothing
+    (the address has had its share of mail for now).
+
+    Not atomic as a whole: the account's creation is, and a concurrent registration that
+    committed the address first must be seen after that block rolled back.
+    """
     existing = User.objects.filter(email__iexact=email).first()
     if existing is None:
         try:
             with transaction.atomic():
                 user = User.objects.create_user(email=email, password=password, **profile)
-                _mail_verification(user, email=user.email)
+                if mail:
+                    _mail_confirmation(user)
             return
         except IntegrityError:
-            # Another registration for the address committed first.
             existing = User.objects.filter(email__iexact=email).first()
             if existing is None:
                 raise
     else:
         _hash_as_if_creating(password)
-    mails.address_in_use(existing)
+    if mail:
+        mails.address_in_use(existing)
 
 
 def _issue(user: User, purpose: str, email: str, seconds: int) -> str:
@@ -89,12 +96,9 @@ def _issue(user: User, purpose: str, email: str, seconds: int) -> str:
     )
 
 
-def _mail_verification(user: User, *, email: str) -> None:
-    token = _issue(user, AccountToken.Purpose.VERIFY_EMAIL, email, settings.EMAIL_VERIFY_TIMEOUT)
-    if email == user.email:
-        mails.verify_email(user, token)
-    else:
-        mails.email_change(email, token)
+def _mail_confirmation(user: User) -> None:
+    purpose = AccountToken.Purpose.VERIFY_EMAIL
+    mails.verify_email(user, _issue(user, purpose, user.email, settings.EMAIL_VERIFY_TIMEOUT))
 
 
 def _active_user(email: str) -> User | None:
@@ -117,12 +121,12 @@ def email_verification_resend(*, email: str) -> None:
     """Mail a new confirmation link, if the address has an active, unconfirmed account."""
     user = _active_user(email)
     if user is not None and not user.email_verified:
-        _mail_verification(user, email=user.email)
+        _mail_confirmation(user)
 
 
-def _token_row(token: str, purpose: str, *, lock: bool = False) -> AccountToken:
+def _token_row(token: str, purposes: Sequence[str], *, lock: bool = False) -> AccountToken:
     rows = AccountToken.objects.select_related("user").filter(
-        digest=token_digest(token), purpose=purpose
+        digest=token_digest(token), purpose__in=purposes
     )
     row = (rows.select_for_update() if lock else rows).first()
     if row is None or not row.usable(timezone.now()):
@@ -130,9 +134,9 @@ def _token_row(token: str, purpose: str, *, lock: bool = False) -> AccountToken:
     return row
 
 
-def password_reset_user(token: str) -> User:
+def password_reset_user(*, token: str) -> User:
     """Whose password the reset token would set; for checking the new one against them."""
-    return _token_row(token, AccountToken.Purpose.PASSWORD_RESET).user
+    return _token_row(token, [AccountToken.Purpose.PASSWORD_RESET]).user
 
 
 @transaction.atomic
@@ -141,9 +145,9 @@ def password_reset_confirm(*, token: str, password: str) -> User:
 
     The reset proves the owner reads the address, so it confirms the address as well.
     """
-    row = _token_row(token, AccountToken.Purpose.PASSWORD_RESET, lock=True)
+    row = _token_row(token, [AccountToken.Purpose.PASSWORD_RESET], lock=True)
     user = row.user
-    if row.email == user.email and not user.email_verified:
+    if not user.email_verified:
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at"])
     user_change_password(user=user, password=password)
@@ -151,24 +155,33 @@ def password_reset_confirm(*, token: str, password: str) -> User:
     return user
 
 
+_ADDRESS_TOKENS = [AccountToken.Purpose.VERIFY_EMAIL, AccountToken.Purpose.EMAIL_CHANGE]
+_TAKEN = "Another account has taken this address since the link was sent."
+
+
 @transaction.atomic
 def email_confirm(*, token: str) -> User:
-    """Confirm the address the token was mailed to: the account's own, or the one it moves to."""
-    row = _token_row(token, AccountToken.Purpose.VERIFY_EMAIL, lock=True)
+    """Confirm the address the token was mailed to: the account's own, or the one it moves to.
+
+    A move spends every token of the account (those mailed to the old address are no proof
+    of anything now); a confirmation only the other confirmation tokens.
+    """
+    row = _token_row(token, _ADDRESS_TOKENS, lock=True)
     user = row.user
-    fields = ["email_verified_at"]
-    if row.email != user.email:
-        if User.objects.filter(email__iexact=row.email).exclude(pk=user.pk).exists():
-            raise EmailTaken("Another account has taken this address since the link was sent.")
-        user.email = row.email
-        fields.append("email")
     user.email_verified_at = timezone.now()
-    user.save(update_fields=fields)
     spent = AccountToken.objects.filter(user=user)
-    if len(fields) == 1:
+    if row.purpose == AccountToken.Purpose.EMAIL_CHANGE:
+        if User.objects.filter(email__iexact=row.email).exclude(pk=user.pk).exists():
+            raise EmailTaken(_TAKEN)
+        user.email = row.email
+        try:
+            with transaction.atomic():
+                user.save(update_fields=["email", "email_verified_at"])
+        except IntegrityError as exc:  # Another account took it since the check above.
+            raise EmailTaken(_TAKEN) from exc
+    else:
+        user.save(update_fields=["email_verified_at"])
         spent = spent.filter(purpose=AccountToken.Purpose.VERIFY_EMAIL)
-    # A move spends the resets mailed to the old address as well: that inbox is not the
-    # account's any more.
     spent.delete()
     return user
 
@@ -178,14 +191,16 @@ def email_change_request(*, user: User, new_email: str) -> None:
     """Mail a confirmation link to the new address and a notice to the current one.
 
     The address changes only when the link is used (email_confirm). An address that has an
-    account is never moved to; its owner is told someone tried, and the caller sees no
-    difference.
+    account is never moved to: its owner is told someone tried instead, and the caller, whose
+    current address gets the notice either way, sees no difference.
     """
     taken = User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).first()
     if taken is not None:
         mails.address_in_use(taken)
-        return
-    _mail_verification(user, email=new_email)
+    else:
+        purpose = AccountToken.Purpose.EMAIL_CHANGE
+        token = _issue(user, purpose, new_email, settings.EMAIL_VERIFY_TIMEOUT)
+        mails.email_change(new_email, token)
     mails.email_change_notice(user, new_email)
 
 

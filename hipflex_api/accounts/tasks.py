@@ -1,9 +1,10 @@
 """Housekeeping beat runs (settings.CELERY_BEAT_SCHEDULE); each is safe to run twice at once."""
 
+from importlib import import_module
+
 from celery import shared_task
-from django.contrib.sessions.models import Session
-from django.utils import timezone
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from django.conf import settings
+from django.core.management import call_command
 
 from . import services
 
@@ -15,14 +16,12 @@ def purge_account_tokens() -> int:
 
 
 @shared_task(name="hipflex_api.accounts.flush_expired_jwts")
-def flush_expired_jwts() -> int:
-    """Refresh tokens past their expiry, with their blacklist rows (as `flushexpiredtokens`)."""
-    deleted, _ = OutstandingToken.objects.filter(expires_at__lte=timezone.now()).delete()
-    return deleted
+def flush_expired_jwts() -> None:
+    """Refresh tokens past their expiry, with their blacklist rows: simplejwt's own command."""
+    call_command("flushexpiredtokens")
 
 
 @shared_task(name="hipflex_api.accounts.clear_sessions")
-def clear_sessions() -> int:
-    """The admin's expired login sessions (as `clearsessions`, for the database backend)."""
-    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
-    return deleted
+def clear_sessions() -> None:
+    """The admin's expired login sessions, as `clearsessions` does, for whichever engine."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()

@@ -1,7 +1,7 @@
 from typing import Any
 
 from rest_framework.request import Request
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 
 class LoginIPThrottle(SimpleRateThrottle):
@@ -26,18 +26,14 @@ class EmailThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": email.strip().casefold()}
 
 
-class LoginAccountThrottle(EmailThrottle):
-    """Failed logins on one account, from whichever addresses they come.
+class FailuresOnly(SimpleRateThrottle):
+    """Checked like any throttle, but only failures count (the view records them), so that
+    the rightful owner succeeding a few times never locks themselves out."""
 
-    Only failures count (the view records them), so the owner logging in on a few devices
-    never locks themselves out; a script guessing passwords is stopped after a few.
-    """
-
-    scope = "login_account"
     duration: int  # Set by SimpleRateThrottle from the rate; the type stubs leave it out.
 
     def throttle_success(self) -> bool:
-        return True  # Checked here, recorded by record_failure() when the password was wrong.
+        return True
 
     def record_failure(self, request: Request, view: Any) -> None:
         self.key = self.get_cache_key(request, view)
@@ -46,6 +42,13 @@ class LoginAccountThrottle(EmailThrottle):
         self.now = self.timer()
         history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
         self.cache.set(self.key, [self.now, *history], self.duration)
+
+
+class LoginAccountThrottle(FailuresOnly, EmailThrottle):
+    """Failed logins on one account, from whichever addresses they come: a script guessing
+    passwords is stopped after a few."""
+
+    scope = "login_account"
 
 
 class RegisterThrottle(LoginIPThrottle):
@@ -58,23 +61,46 @@ class MailIPThrottle(LoginIPThrottle):
     scope = "mail_ip"
 
 
-class MailAddressThrottle(EmailThrottle):
-    """Requests that mail one address, whether or not it has an account, so that no one can
-    fill a person's inbox and the answer tells nothing about who has an account."""
-
-    scope = "mail_address"
-
-
-class NewAddressThrottle(MailAddressThrottle):
-    """A change of address mails the new one: it counts against that address."""
-
-    email_field = "new_email"
-
-
-class TokenIPThrottle(LoginIPThrottle):
-    """Mailed tokens presented back, from one client address."""
+class TokenIPThrottle(FailuresOnly, LoginIPThrottle):
+    """Mailed tokens presented back that were not valid, from one client address: guessing is
+    hopeless anyway (256 bits), and a phone behind a carrier's shared address is not stopped
+    for others' successes."""
 
     scope = "token_ip"
+
+
+class EmailChangeThrottle(UserRateThrottle):
+    """Changes of address one account asks for: each mails two addresses."""
+
+    scope = "email_change"
+
+
+class MailQuota(EmailThrottle):
+    """How much mail of one kind (the scope) one address gets, counted per client address
+    asking (`<scope>_client`) and in all (`<scope>`), whether or not it has an account.
+
+    Not a refusal: past a quota the answer is the same 202 and no mail goes, so a 429 tells
+    nothing about who has an account. A stranger asking from one client address uses up only
+    that client's share; the person asking from their own phone still gets their mail, until
+    the address's whole share is gone.
+    """
+
+    def __init__(self, scope: str, email_field: str = "email", *, per_client: bool = False):
+        self.scope, self.email_field, self.per_client = scope, email_field, per_client
+        super().__init__()
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        key = super().get_cache_key(request, view)
+        return f"{key}:{self.get_ident(request)}" if key and self.per_client else key
+
+    @classmethod
+    def allows(cls, request: Request, view: Any, scope: str, email_field: str = "email") -> bool:
+        """Both shares, the client's first, so that a client past its own takes no more of
+        the address's."""
+        client = cls(f"{scope}_client", email_field, per_client=True)
+        return client.allow_request(request, view) and cls(scope, email_field).allow_request(
+            request, view
+        )
 
 
 class PasswordGuessThrottle(LoginAccountThrottle):

@@ -1,3 +1,5 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rest_framework import mixins, permissions, status, viewsets
@@ -31,11 +33,11 @@ from .serializers import (
     token_pair_for,
 )
 from .throttles import (
+    EmailChangeThrottle,
     LoginAccountThrottle,
     LoginIPThrottle,
-    MailAddressThrottle,
     MailIPThrottle,
-    NewAddressThrottle,
+    MailQuota,
     PasswordGuessThrottle,
     RegisterThrottle,
     TokenIPThrottle,
@@ -52,6 +54,20 @@ def _valid(serializer_class: type[Serializer[Any]], request: Request) -> dict[st
     return serializer.validated_data
 
 
+def _may_mail(request: Request, view: Any, scope: str, field: str = "email") -> bool:
+    """Whether the address in `field` may get this kind of mail now (MailQuota)."""
+    return MailQuota.allows(request, view, scope, field)
+
+
+@contextmanager
+def _counting_token_failures(request: Request, view: Any) -> Iterator[None]:
+    try:
+        yield
+    except services.InvalidAccountToken:
+        TokenIPThrottle().record_failure(request, view)
+        raise
+
+
 class AuthViewSet(viewsets.GenericViewSet):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list[Any] = []
@@ -62,11 +78,10 @@ class AuthViewSet(viewsets.GenericViewSet):
         return JWTAuthentication().authenticate_header(request)
 
     @openapi.register_schema
-    @action(
-        detail=False, methods=["post"], throttle_classes=[RegisterThrottle, MailAddressThrottle]
-    )
+    @action(detail=False, methods=["post"], throttle_classes=[RegisterThrottle])
     def register(self, request: Request) -> Response:
-        services.user_register(**_valid(RegisterSerializer, request))
+        data = _valid(RegisterSerializer, request)
+        services.user_register(**data, mail=_may_mail(request, self, "register_address"))
         return _accepted(REGISTERED)
 
     @openapi.password_reset_schema
@@ -74,10 +89,12 @@ class AuthViewSet(viewsets.GenericViewSet):
         detail=False,
         methods=["post"],
         url_path="password-reset",
-        throttle_classes=[MailIPThrottle, MailAddressThrottle],
+        throttle_classes=[MailIPThrottle],
     )
     def password_reset(self, request: Request) -> Response:
-        services.password_reset_request(email=_valid(EmailSerializer, request)["email"])
+        email = _valid(EmailSerializer, request)["email"]
+        if _may_mail(request, self, "reset_address"):
+            services.password_reset_request(email=email)
         return _accepted(RESET_MAILED)
 
     @openapi.password_reset_confirm_schema
@@ -88,8 +105,11 @@ class AuthViewSet(viewsets.GenericViewSet):
         throttle_classes=[TokenIPThrottle],
     )
     def password_reset_confirm(self, request: Request) -> Response:
-        data = _valid(PasswordResetConfirmSerializer, request)
-        user = services.password_reset_confirm(token=data["token"], password=data["new_password"])
+        with _counting_token_failures(request, self):
+            data = _valid(PasswordResetConfirmSerializer, request)
+            user = services.password_reset_confirm(
+                token=data["token"], password=data["new_password"]
+            )
         return Response(token_pair_for(user))
 
     @openapi.verify_email_schema
@@ -97,7 +117,8 @@ class AuthViewSet(viewsets.GenericViewSet):
         detail=False, methods=["post"], url_path="verify-email", throttle_classes=[TokenIPThrottle]
     )
     def verify_email(self, request: Request) -> Response:
-        services.email_confirm(token=_valid(MailedTokenSerializer, request)["token"])
+        with _counting_token_failures(request, self):
+            services.email_confirm(token=_valid(MailedTokenSerializer, request)["token"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @openapi.verify_email_resend_schema
@@ -105,10 +126,12 @@ class AuthViewSet(viewsets.GenericViewSet):
         detail=False,
         methods=["post"],
         url_path="verify-email/resend",
-        throttle_classes=[MailIPThrottle, MailAddressThrottle],
+        throttle_classes=[MailIPThrottle],
     )
     def verify_email_resend(self, request: Request) -> Response:
-        services.email_verification_resend(email=_valid(EmailSerializer, request)["email"])
+        email = _valid(EmailSerializer, request)["email"]
+        if _may_mail(request, self, "confirmation_address"):
+            services.email_verification_resend(email=email)
         return _accepted(CONFIRMATION_MAILED)
 
     @openapi.logout_schema
@@ -161,7 +184,7 @@ class MeViewSet(
         if self.action in {"destroy", "password"}:
             return [PasswordGuessThrottle()]
         if self.action == "email":
-            return [PasswordGuessThrottle(), NewAddressThrottle()]
+            return [PasswordGuessThrottle(), EmailChangeThrottle()]
         return super().get_throttles()
 
     def _check_password(self, serializer: Serializer[Any], field: str) -> None:
@@ -190,7 +213,8 @@ class MeViewSet(
     def email(self, request: Request) -> Response:
         serializer = EmailChangeSerializer(data=request.data, context={"request": request})
         self._check_password(serializer, "password")
-        services.email_change_request(
-            user=self.get_object(), new_email=serializer.validated_data["new_email"]
-        )
+        if _may_mail(request, self, "change_address", "new_email"):
+            services.email_change_request(
+                user=self.get_object(), new_email=serializer.validated_data["new_email"]
+            )
         return _accepted(CHANGE_MAILED)

@@ -7,4 +7,4 @@ class OpsConfig(AppConfig):
     verbose_name = "Operations"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the Celery task receivers
+        from . import deploy_checks, signals  # noqa: F401 - registers checks and receivers

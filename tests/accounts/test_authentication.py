@@ -15,8 +15,15 @@ from hipflex_api.changes.counters import (
     user_version,
 )
 from hipflex_api.changes.models import ChangeCounter
-from tests.accounts.conftest import STRONG_PASSWORD
-from tests.conftest import ME_URL, SESSIONS_URL, STATS_URL, SYNC_URL, bearer, upload_session
+from tests.conftest import (
+    ME_URL,
+    SESSIONS_URL,
+    STATS_URL,
+    STRONG_PASSWORD,
+    SYNC_URL,
+    bearer,
+    upload_session,
+)
 from tests.factories import ExerciseFactory, UserFactory
 from tests.helpers import assert_error
 

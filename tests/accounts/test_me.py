@@ -12,8 +12,8 @@ from rest_framework_simplejwt.tokens import AccessToken
 from hipflex_api.accounts.models import User
 from hipflex_api.idempotency.models import IdempotencyRecord
 from sessions.models import SetLog, WorkoutSession
-from tests.accounts.conftest import PROFILE_KEYS, STRONG_PASSWORD, login
-from tests.conftest import ME_URL, REFRESH_URL, bearer
+from tests.accounts.conftest import PROFILE_KEYS
+from tests.conftest import ME_URL, REFRESH_URL, STRONG_PASSWORD, bearer, login
 from tests.factories import (
     PASSWORD,
     ExerciseFactory,

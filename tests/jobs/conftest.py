@@ -10,9 +10,10 @@ import email.policy
 import os
 import sys
 import threading
+import uuid
+from contextlib import contextmanager
 
 import pytest
-import redis
 from aiosmtpd.controller import Controller
 
 from hipflex_api import celery_app
@@ -28,6 +29,7 @@ class Inbox:
         self.messages = []
         self.refused = 0
         self._refuse = 0
+        self.unknown = set()
 
     def refuse_next(self, count):
         with self._changed:
@@ -36,6 +38,14 @@ class Inbox:
     def clear(self):
         with self._changed:
             self.messages, self.refused, self._refuse = [], 0, 0
+            self.unknown = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.unknown:
+            # As servers do, the refusal names the address.
+            return f"550 5.1.1 <{address}>: no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self._changed:
@@ -68,18 +78,24 @@ def smtp_server():
 
 @pytest.fixture(scope="session")
 def broker_url(redis_server):
-    url = f"{redis_server}/{REDIS_DATABASES['worker']}"
-    redis.Redis.from_url(url).flushdb()
-    return url
+    return f"{redis_server}/{REDIS_DATABASES['worker']}"
 
 
 @pytest.fixture(scope="session")
-def celery_worker(smtp_server, broker_url, tmp_path_factory):
+def queue():
+    """A queue of this run's own, so that two runs on one machine never take each other's jobs."""
+    return f"suite-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(smtp_server, broker_url, queue, tmp_path_factory):
     """A `celery -A hipflex_api worker` process, sending mail to `smtp_server`."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "HIPFLEX_TEST_ENVIRONMENT": "own",
         "CELERY_BROKER_URL": broker_url,
+        "CELERY_QUEUE": queue,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
         # Short waits between tries, so the retry tests take seconds.
         "MAIL_RETRY_BACKOFF_SECONDS": "1",
@@ -94,24 +110,38 @@ def celery_worker(smtp_server, broker_url, tmp_path_factory):
         worker.stop()
 
 
-@pytest.fixture
-def on_worker(celery_worker, smtp_server, broker_url):
-    """Jobs enqueued by this process go to the worker's queue instead of running here."""
+@contextmanager
+def jobs_on(broker_url, queue="celery"):
+    """Jobs enqueued by this process go to `queue` on `broker_url` instead of running here."""
     # The application reads the settings under their CELERY_ names, which win over the others.
     conf = celery_app.conf
     saved = {
         "CELERY_TASK_ALWAYS_EAGER": conf.task_always_eager,
         "CELERY_BROKER_URL": conf.broker_url,
+        "CELERY_TASK_DEFAULT_QUEUE": conf.task_default_queue,
     }
-    conf.update(CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL=broker_url)
+    conf.update(
+        CELERY_TASK_ALWAYS_EAGER=False,
+        CELERY_BROKER_URL=broker_url,
+        CELERY_TASK_DEFAULT_QUEUE=queue,
+    )
     _forget_broker_connections()
-    smtp_server.clear()
-    yield celery_worker
-    conf.update(saved)
-    _forget_broker_connections()
+    try:
+        yield
+    finally:
+        conf.update(saved)
+        _forget_broker_connections()
 
 
 def _forget_broker_connections():
     # Even an eager run sets up the connection pool, bound to the broker of that moment; the
     # next publish must connect to the broker configured now (as after a fork, in Celery).
     celery_app._after_fork()
+
+
+@pytest.fixture
+def on_worker(celery_worker, smtp_server, broker_url, queue):
+    """Jobs enqueued by this process go to the worker's queue instead of running here."""
+    smtp_server.clear()
+    with jobs_on(broker_url, queue):
+        yield celery_worker

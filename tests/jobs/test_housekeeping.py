@@ -8,7 +8,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.utils import timezone
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from hipflex_api import celery_app
@@ -59,8 +59,10 @@ def test_expired_refresh_tokens_are_flushed_with_their_blacklist_rows():
     dead.blacklist()
     OutstandingToken.objects.filter(jti=dead["jti"]).update(expires_at=timezone.now())
 
-    assert tasks.flush_expired_jwts.delay().result == 2  # The token and its blacklist row.
+    tasks.flush_expired_jwts.delay()
+
     assert list(OutstandingToken.objects.values_list("jti", flat=True)) == [live["jti"]]
+    assert not BlacklistedToken.objects.exists()
 
 
 def test_expired_admin_sessions_are_cleared():
@@ -69,7 +71,8 @@ def test_expired_admin_sessions_are_cleared():
         store.set_expiry(expiry)
         store.create()
 
-    assert tasks.clear_sessions.delay().result == 1
+    tasks.clear_sessions.delay()
+
     assert Session.objects.count() == 1
 
 

@@ -1,11 +1,17 @@
 """The mail job in the web process (no broker): what it sends, retries, and never raises."""
 
+import re
 import smtplib
 
 import pytest
+from django.core.cache import cache
 
 from hipflex_api import mail
-from tests.accounts.conftest import RESET_URL
+from hipflex_api.accounts.models import AccountToken
+from hipflex_api.accounts.serializers import RESET_MAILED
+from tests.conftest import RESET_URL
+from tests.factories import UserFactory
+from tests.jobs.conftest import jobs_on
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +73,11 @@ def test_backoff_doubles_with_jitter_and_has_a_ceiling(settings):
         assert all(ceiling / 2 <= wait <= ceiling for wait in waits), (retries, waits)
 
 
-def test_smtp_down_without_a_broker_neither_fails_nor_blocks_the_request(
+def _mail_log(caplog):
+    return [r for r in caplog.records if r.name == "hipflex_api.mail"]
+
+
+def test_smtp_down_without_a_broker_does_not_fail_the_request(
     api_client, user, settings, mailed, caplog
 ):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -76,10 +86,49 @@ def test_smtp_down_without_a_broker_neither_fails_nor_blocks_the_request(
     response = mailed(api_client.post, RESET_URL, {"email": user.email})
 
     assert response.status_code == 202
-    (record,) = [r for r in caplog.records if r.name == "hipflex_api.mail"]
+    (record,) = _mail_log(caplog)
     assert record.levelname == "ERROR"
-    assert "not sent" in record.getMessage()
-    # The log holds neither the mail's body nor its whole address.
-    assert "token" not in record.getMessage()
+    assert "not sent: ConnectionRefusedError" in record.getMessage()
+    token = AccountToken.objects.get(user=user)
     assert user.email not in record.getMessage()
     assert f"{user.email[0]}***@{user.email.split('@')[1]}" in record.getMessage()
+    assert token.digest not in record.getMessage()
+
+
+def test_a_refusal_is_logged_without_the_address_the_server_echoes(smtp_server, settings, caplog):
+    smtp_server.clear()
+    smtp_server.unknown.add("ann@example.com")
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp_server.port
+
+    assert deliver("m4", a_mail()).result == "not sent"
+
+    (record,) = _mail_log(caplog)
+    assert "ann@example.com" not in record.getMessage()
+    assert "refused: SMTPRecipientsRefused" in record.getMessage()
+    assert smtp_server.messages == []
+
+
+def test_a_mail_another_run_is_sending_is_not_sent_again(mailoutbox):
+    cache.add("mail:sent:m5", "sending", 60)  # As a first run of the job does, still at it.
+
+    assert deliver("m5", a_mail()).result == "already sent"
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize("email", ["ann@example.com", "nobody@example.com"])
+def test_a_broker_that_is_down_fails_no_request_and_tells_nothing(
+    api_client, mailed, caplog, email
+):
+    UserFactory(email="ann@example.com")
+
+    with jobs_on(f"redis://127.0.0.1:{free_port()}/0"):
+        response = mailed(api_client.post, RESET_URL, {"email": email})
+
+    assert (response.status_code, response.json()) == (202, {"detail": RESET_MAILED})
+    logged = [r.getMessage() for r in _mail_log(caplog)]
+    if email == "nobody@example.com":
+        assert logged == []
+    else:
+        (line,) = logged
+        assert re.fullmatch(r"Mail \w+ to a\*\*\*@example.com not queued: \w+", line), line

@@ -1,5 +1,7 @@
 """/metrics: Prometheus' counters, for whoever holds METRICS_TOKEN and nobody else."""
 
+import uuid
+
 import pytest
 from django.db import connection
 from django.test import override_settings
@@ -115,7 +117,13 @@ def test_the_cache_counts_a_cached_falsy_value_as_a_hit_and_returns_it(api_clien
 
 
 def test_the_redis_cache_counts_hits_and_misses(api_client, token, redis_url):
-    redis = {"default": {"BACKEND": "hipflex_api.ops.cache.RedisCache", "LOCATION": redis_url}}
+    redis = {
+        "default": {
+            "BACKEND": "hipflex_api.ops.cache.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"ops-{uuid.uuid4().hex}",  # Another run's keys are not these.
+        }
+    }
     with override_settings(CACHES=redis):
         from django.core.cache import cache
 

@@ -21,10 +21,11 @@ from hipflex_api.accounts.models import AccountToken, User
 from hipflex_api.idempotency.models import IdempotencyRecord
 from sessions import services
 from sessions.models import SetLog, WorkoutSession
-from tests.accounts.conftest import REGISTER_URL, RESET_CONFIRM_URL
 from tests.conftest import (
     ME_URL,
     REFRESH_URL,
+    REGISTER_URL,
+    RESET_CONFIRM_URL,
     SESSIONS_URL,
     SYNC_URL,
     TOKEN_URL,

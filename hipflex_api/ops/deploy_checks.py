@@ -1,0 +1,47 @@
+"""What `manage.py check --deploy` says about jobs, mail and the cache of a deployment."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Tags, Warning, register
+
+# Mail backends that keep mail in the process or print it: reset tokens would end in the log.
+_NOT_SENDING = (
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+)
+
+
+@register(Tags.security, deploy=True)
+def jobs_mail_and_cache(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    warnings = []
+    if not settings.CELERY_BROKER_URL:
+        warnings.append(
+            Warning(
+                "No broker: background jobs run inside the requests that enqueue them, so a "
+                "slow mail server slows them and a failed mail is not retried.",
+                hint="Set CELERY_BROKER_URL (or REDIS_URL) and run a worker and one beat.",
+                id="hipflex.W001",
+            )
+        )
+    if settings.EMAIL_BACKEND in _NOT_SENDING:
+        warnings.append(
+            Warning(
+                f"Mail is not sent ({settings.EMAIL_BACKEND}): reset and confirmation tokens "
+                "would end in the log instead of the inbox.",
+                hint="Set EMAIL_URL, such as smtp+tls://user:password@smtp.example.com:587.",
+                id="hipflex.W002",
+            )
+        )
+    if "LocMemCache" in settings.CACHES["default"]["BACKEND"]:
+        warnings.append(
+            Warning(
+                "The cache is each process's own: throttles, cached answers and the record of "
+                "mail already sent are not shared between processes.",
+                hint="Set REDIS_URL.",
+                id="hipflex.W003",
+            )
+        )
+    return warnings
