@@ -37,7 +37,7 @@ run: $(VENV)/.installed
 # worker and beat need a broker, which the settings take from CELERY_BROKER_URL or else REDIS_URL,
 # in the environment or .env; without one, `make run` runs each job itself after its request.
 NEEDS_BROKER = @$(MANAGE) shell --verbosity 0 -c \
-	'from django.conf import settings; raise SystemExit(0 if settings.CELERY_BROKER_URL else 3)' \
+	'from django.conf import settings; raise SystemExit(3 if settings.CELERY_TASK_ALWAYS_EAGER else 0)' \
 	|| { [ $$? -ne 3 ] || echo "make $@ needs a broker: put REDIS_URL=redis://127.0.0.1:6379/0 in .env \
 	(make run then uses it too, so its jobs reach the worker), or set CELERY_BROKER_URL." >&2; exit 1; }
 

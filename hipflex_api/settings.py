@@ -193,6 +193,9 @@ CACHES = {
 # web process right after the transaction that enqueued it commits, so `make run` needs nothing.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if CELERY_TASK_ALWAYS_EAGER:
+    # A broker nothing is ever sent to, so that Celery does not go looking for one on localhost.
+    CELERY_BROKER_URL = "memory://localhost/"
 # A job that fails in the web process is logged, never raised into the request that caused it.
 CELERY_TASK_EAGER_PROPAGATES = False
 # A job is taken off the queue only once it has run, so a worker that dies mid-job loses none.

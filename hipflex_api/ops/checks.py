@@ -49,7 +49,7 @@ def _broker() -> None:
 
 def components() -> dict[str, Callable[[], None]]:
     checks = {"database": _database, "cache": _cache}
-    if settings.CELERY_BROKER_URL:
+    if not settings.CELERY_TASK_ALWAYS_EAGER:  # Else jobs run in the process: no broker.
         checks["broker"] = _broker
     return checks
 

@@ -17,7 +17,7 @@ _NOT_SENDING = (
 @register(Tags.security, deploy=True)
 def jobs_mail_and_cache(app_configs: Any, **kwargs: Any) -> list[Warning]:
     warnings = []
-    if not settings.CELERY_BROKER_URL:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
         warnings.append(
             Warning(
                 "No broker: background jobs run inside the requests that enqueue them, so a "

@@ -74,7 +74,7 @@ def test_the_json_line_holds_every_field_an_operator_filters_on(api_client, capl
 
 
 def test_probe_lines_are_debug_and_api_lines_info(api_client, settings, caplog):
-    settings.CELERY_BROKER_URL = ""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
 
     with caplog.at_level(logging.DEBUG, logger=REQUESTS):
         for path in ("/healthz", "/readyz", EXERCISES_URL):

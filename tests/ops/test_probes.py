@@ -22,7 +22,7 @@ def _cache_at(port):
 
 @pytest.fixture
 def no_broker(settings):
-    settings.CELERY_BROKER_URL = ""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
 
 
 @pytest.fixture
@@ -60,6 +60,7 @@ def test_readyz_is_ready_when_database_and_cache_answer(api_client, no_broker):
 
 def test_readyz_checks_the_broker_when_one_is_configured(api_client, settings, redis_url):
     settings.CELERY_BROKER_URL = redis_url
+    settings.CELERY_TASK_ALWAYS_EAGER = False
 
     response = api_client.get(READYZ)
 
@@ -92,6 +93,7 @@ def test_readyz_is_503_naming_a_cache_that_is_down(api_client, no_broker, closed
 
 def test_readyz_is_503_naming_a_broker_that_is_down(api_client, settings, closed_port):
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port}/0"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
 
     body = assert_error(api_client.get(READYZ), 503, "not_ready")
 
@@ -101,6 +103,7 @@ def test_readyz_is_503_naming_a_broker_that_is_down(api_client, settings, closed
 
 def test_readyz_names_every_component_that_is_down(api_client, settings, closed_port):
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port}/0"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
 
     with override_settings(CACHES=_cache_at(closed_port)):
         body = assert_error(api_client.get(READYZ), 503, "not_ready")
@@ -124,6 +127,7 @@ def test_readyz_reports_a_cache_that_hangs_as_timed_out(
 
 def test_readyz_does_not_reveal_where_a_dependency_lives(api_client, settings, closed_port):
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port}/0"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
 
     response = api_client.get(READYZ)
 
