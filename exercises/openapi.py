@@ -72,31 +72,37 @@ KING_RUNNER_EXAMPLE = {
 
 exercise_schema = extend_schema_view(
     list=extend_schema(
+        operation_id="listExercises",
         summary="List exercises",
         description="Published exercises, a page at a time, with filters, text search and "
         "ordering. Trainers also see drafts. Readable without an account.",
     ),
     retrieve=extend_schema(
+        operation_id="getExercise",
         summary="Get an exercise",
         description="Everything an app needs to show and coach one exercise: steps, cues, "
         "cautions, muscles, equipment, the default prescription, and milder and harder options.",
         examples=[OpenApiExample("King Runner", value=KING_RUNNER_EXAMPLE, response_only=True)],
     ),
     create=extend_schema(
+        operation_id="createExercise",
         summary="Add an exercise",
         description="Trainers only (the `add_exercise` permission). Lists of steps, muscles and "
         "the rest are saved with the exercise, all or nothing.",
     ),
     update=extend_schema(
+        operation_id="replaceExercise",
         summary="Replace an exercise",
         description="Trainers only. Every list left out of the body is emptied; other "
         "fields left out keep their values.",
     ),
     partial_update=extend_schema(
+        operation_id="updateExercise",
         summary="Change part of an exercise",
         description="Trainers only. A list in the body replaces that list; lists left out stay.",
     ),
     destroy=extend_schema(
+        operation_id="deleteExercise",
         summary="Delete an exercise",
         description="Trainers only. One that routines or logs still use is refused (409): "
         "unpublish it instead.",
@@ -111,8 +117,13 @@ exercise_schema = extend_schema_view(
 
 
 muscle_schema = extend_schema_view(
-    list=extend_schema(summary="List muscles", description="Muscles that exercises target."),
+    list=extend_schema(
+        operation_id="listMuscles",
+        summary="List muscles",
+        description="Muscles that exercises target.",
+    ),
     retrieve=extend_schema(
+        operation_id="getMuscle",
         summary="Get a muscle",
         description="One muscle, with whether it attaches at the lumbar spine or crosses the knee.",
     ),
@@ -120,42 +131,58 @@ muscle_schema = extend_schema_view(
 
 
 equipment_schema = extend_schema_view(
-    list=extend_schema(summary="List equipment", description="What exercises need at hand."),
+    list=extend_schema(
+        operation_id="listEquipment",
+        summary="List equipment",
+        description="What exercises need at hand.",
+    ),
     retrieve=extend_schema(
-        summary="Get a piece of equipment", description="One piece of equipment, by its slug."
+        operation_id="getEquipment",
+        summary="Get a piece of equipment",
+        description="One piece of equipment, by its slug.",
     ),
 )
 
 
 routine_schema = extend_schema_view(
     list=extend_schema(
+        operation_id="listRoutines",
         summary="List routines",
         description="Published curated routines and, when signed in, the caller's own.",
     ),
     retrieve=extend_schema(
+        operation_id="getRoutine",
         summary="Get a routine",
         description="Its items in order, each with this routine's prescription, and an "
         "estimated duration.",
     ),
     create=extend_schema(
+        operation_id="createRoutine",
         summary="Create a routine",
         description="A private routine for the caller; items are saved with it, all or nothing.",
     ),
     update=extend_schema(
+        operation_id="replaceRoutine",
         summary="Replace a routine",
         description="The caller's own (or, for trainers, a curated one). Items are replaced in "
         "the order sent.",
     ),
     partial_update=extend_schema(
+        operation_id="updateRoutine",
         summary="Change part of a routine",
         description="`items`, when given, replaces every item; reorder by sending them in the "
         "new order or with new positions.",
     ),
-    destroy=extend_schema(summary="Delete a routine", description="The caller's own only."),
+    destroy=extend_schema(
+        operation_id="deleteRoutine",
+        summary="Delete a routine",
+        description="The caller's own only.",
+    ),
 )
 
 
 copy_schema = extend_schema(
+    operation_id="copyRoutine",
     summary="Copy a routine",
     description="A private, editable copy for the caller.",
     request=None,

@@ -76,10 +76,12 @@ _KEY_REUSED = OpenApiResponse(
 
 workout_session_schema = extend_schema_view(
     list=extend_schema(
+        operation_id="listSessions",
         summary="List my sessions",
         description="The caller's sessions, newest first, a cursor page at a time.",
     ),
     retrieve=extend_schema(
+        operation_id="getSession",
         summary="Get a session",
         parameters=[SESSION_ID, IF_NONE_MATCH, ETAG],
         responses={
@@ -89,6 +91,7 @@ workout_session_schema = extend_schema_view(
         },
     ),
     create=extend_schema(
+        operation_id="uploadSession",
         summary="Upload a session",
         description="The session and its sets are saved together or not at all. Retries are "
         "safe: a session whose `id` is already stored comes back as it is (200), and an "
@@ -104,6 +107,7 @@ workout_session_schema = extend_schema_view(
         },
     ),
     update=extend_schema(
+        operation_id="saveSession",
         summary="Replace or create a session",
         description="Replaces the session and all its sets. A session id that does not exist "
         "yet is created (201), so an upload can name its own id and be retried; a retry that "
@@ -117,6 +121,7 @@ workout_session_schema = extend_schema_view(
         },
     ),
     partial_update=extend_schema(
+        operation_id="updateSession",
         summary="Change part of a session",
         description="Changes the fields given; `sets`, when given, replaces all the sets. A "
         "retry that changes nothing answers 200, whatever its If-Match.",
@@ -124,6 +129,7 @@ workout_session_schema = extend_schema_view(
         responses={200: WorkoutSessionSerializer, 410: _GONE, 412: _STALE},
     ),
     destroy=extend_schema(
+        operation_id="deleteSession",
         summary="Delete a session",
         description="Leaves a tombstone that sync hands to the other devices. Deleting again "
         "succeeds.",
@@ -134,6 +140,7 @@ workout_session_schema = extend_schema_view(
 
 
 sync_schema = extend_schema(
+    operation_id="getSyncPage",
     summary="Changes since a cursor",
     description="The caller's sessions created, changed or deleted, and the catalog's "
     "exercises changed, after `since`, oldest first. Without `since`, everything. Keep "
@@ -159,6 +166,7 @@ sync_schema = extend_schema(
 
 
 advice_schema = extend_schema(
+    operation_id="getExerciseAdvice",
     summary="Advice on an exercise",
     description="What the caller's own recent sets suggest now: keep the exercise, switch "
     "to its milder option (recent pain at or above the threshold, also when it hurts on "
@@ -169,6 +177,7 @@ advice_schema = extend_schema(
 
 
 start_schema = extend_schema(
+    operation_id="startRoutine",
     summary="Start a session from a routine",
     description="Creates a workout session for the caller with the routine's sets planned "
     "(`done: false`, one per side of one-sided exercises), as prescribed now: later edits "
@@ -201,6 +210,7 @@ start_schema = extend_schema(
 
 
 stats_schema = extend_schema(
+    operation_id="getMyStats",
     summary="My progress",
     description="Counted in the caller's time zone: sessions per week, the current and "
     "longest streak of weeks with a session, and per exercise the sets, reps and time "
@@ -215,6 +225,7 @@ stats_schema = extend_schema(
 
 
 export_schema = extend_schema(
+    operation_id="exportMyData",
     summary="Export my data",
     description="Everything the account has logged, as one JSON document.",
     responses={200: ExportSerializer},

@@ -115,3 +115,30 @@ def test_the_error_shape_says_request_id_comes_only_with_some_errors(schema):
     assert "request_id" in error["properties"]
     assert error["required"] == ["code", "detail", "errors", "status"]
     assert "x-optional-in-response" not in yaml.safe_dump(schema)
+
+
+# The verbs operation ids start with; a new operation may need a new one, on purpose.
+OPERATION_VERBS = {
+    "change", "check", "confirm", "copy", "create", "delete", "export", "get", "list", "login",
+    "logout", "refresh", "register", "replace", "request", "resend", "save", "start", "update",
+    "upload", "verify",
+}  # fmt: skip
+_METHODS = {"get", "put", "post", "delete", "patch"}
+
+
+def test_every_operation_has_a_verb_noun_id_of_its_own(schema):
+    ids = [
+        operation["operationId"]
+        for path in schema["paths"].values()
+        for operation in path.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    ]
+
+    assert (
+        len(ids)
+        == len(set(ids))
+        == sum(1 for path in schema["paths"].values() for method in path if method in _METHODS)
+    )
+    for operation_id in ids:
+        assert re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)*", operation_id), operation_id
+        assert re.match(r"[a-z]+", operation_id).group() in OPERATION_VERBS, operation_id

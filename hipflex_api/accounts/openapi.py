@@ -49,6 +49,7 @@ _INVALID_TOKEN = OpenApiResponse(
 
 
 register_schema = extend_schema(
+    operation_id="register",
     summary="Create an account",
     description="Django's password rules apply. The answer is the same whether or not the "
     "address already has an account, so it tells no one who has one: a new account gets a "
@@ -62,6 +63,7 @@ register_schema = extend_schema(
 
 
 password_reset_schema = extend_schema(
+    operation_id="requestPasswordReset",
     summary="Ask for a password reset",
     description="Mails the account a single-use link (built from the deployment's "
     "`PASSWORD_RESET_URL`, such as an app's deep link) and the token itself, to paste. The "
@@ -75,6 +77,7 @@ password_reset_schema = extend_schema(
 
 
 password_reset_confirm_schema = extend_schema(
+    operation_id="confirmPasswordReset",
     summary="Choose a new password with a reset token",
     description="Sets the password (the rules of registration apply), logs out every device, "
     "spends every reset token of the account and confirms its address. Answers with a fresh "
@@ -85,6 +88,7 @@ password_reset_confirm_schema = extend_schema(
 
 
 verify_email_schema = extend_schema(
+    operation_id="verifyEmail",
     summary="Confirm an address with a mailed token",
     description="Marks the account's address confirmed (`email_verified` in the profile). A "
     "token mailed by a change of address (`POST /api/v1/me/email/`) moves the account to the "
@@ -103,6 +107,7 @@ verify_email_schema = extend_schema(
 
 
 verify_email_resend_schema = extend_schema(
+    operation_id="resendEmailVerification",
     summary="Mail a new confirmation link",
     description="For an account whose address is not confirmed yet. The answer is the same "
     "whether or not there is such an account. Limited per client address; an address gets at "
@@ -113,6 +118,7 @@ verify_email_resend_schema = extend_schema(
 
 
 email_change_schema = extend_schema(
+    operation_id="changeMyEmail",
     summary="Change my address",
     description="Needs the current password. Mails a confirmation link to the new address "
     "and a notice to the current one; the account moves only when the link is used at "
@@ -132,6 +138,7 @@ email_change_schema = extend_schema(
 
 
 logout_schema = extend_schema(
+    operation_id="logout",
     summary="Log out",
     description="Revokes the refresh token, so it can no longer be traded for access "
     "tokens; logging out again with it succeeds too. Access tokens already issued expire "
@@ -141,35 +148,44 @@ logout_schema = extend_schema(
 )
 
 
-token_obtain_schema = extend_schema(
-    summary="Log in",
-    description="Trades an email and password for an access and refresh token pair. Attempts "
-    "are limited per address, and failed attempts per account. Where the deployment requires "
-    "a confirmed address (`ACCOUNTS_REQUIRE_VERIFIED_EMAIL`), an unconfirmed one gets a 403.",
-    responses={
-        200: TokenPairSerializer,
-        401: _BAD_CREDENTIALS,
-        403: OpenApiResponse(
-            ErrorSerializer,
-            description="`email_not_verified`: the password is right, but the address is not "
-            "confirmed yet and this deployment requires it.",
-        ),
-    },
+# A class-based view: the schema goes on its method.
+token_obtain_schema = extend_schema_view(
+    post=extend_schema(
+        operation_id="login",
+        summary="Log in",
+        description="Trades an email and password for an access and refresh token pair. Attempts "
+        "are limited per address, and failed attempts per account. Where the deployment requires "
+        "a confirmed address (`ACCOUNTS_REQUIRE_VERIFIED_EMAIL`), an unconfirmed one gets a 403.",
+        responses={
+            200: TokenPairSerializer,
+            401: _BAD_CREDENTIALS,
+            403: OpenApiResponse(
+                ErrorSerializer,
+                description="`email_not_verified`: the password is right, but the address is not "
+                "confirmed yet and this deployment requires it.",
+            ),
+        },
+    )
 )
 
 
-token_refresh_schema = extend_schema(
-    summary="Refresh tokens",
-    description="Trades a refresh token for a new pair. The old refresh token is revoked: keep "
-    "the new one.",
-    responses={200: TokenPairSerializer, 401: _BAD_TOKEN},
+# A class-based view: the schema goes on its method.
+token_refresh_schema = extend_schema_view(
+    post=extend_schema(
+        operation_id="refreshToken",
+        summary="Refresh tokens",
+        description="Trades a refresh token for a new pair. The old refresh token is revoked: keep "
+        "the new one.",
+        responses={200: TokenPairSerializer, 401: _BAD_TOKEN},
+    )
 )
 
 
 me_schema = extend_schema_view(
-    retrieve=extend_schema(summary="Get my profile"),
-    partial_update=extend_schema(summary="Change my profile"),
+    retrieve=extend_schema(operation_id="getMyProfile", summary="Get my profile"),
+    partial_update=extend_schema(operation_id="updateMyProfile", summary="Change my profile"),
     destroy=extend_schema(
+        operation_id="deleteMyAccount",
         summary="Delete my account",
         description="Deletes the account and everything it logged, for good. The body confirms "
         "the password.",
@@ -183,6 +199,7 @@ me_schema = extend_schema_view(
 
 
 password_schema = extend_schema(
+    operation_id="changeMyPassword",
     summary="Change my password",
     description="Needs the current password. Every device is logged out; the answer holds "
     "a fresh token pair for this one.",

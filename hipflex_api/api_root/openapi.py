@@ -50,7 +50,7 @@ API_ROOT = inline_serializer(
 )
 
 api_root_schema = extend_schema(
-    operation_id="api_root",
+    operation_id="getApiIndex",
     summary="Links to every collection and to the docs",
     description="The index of the API, for a person or a client exploring it: absolute links, "
     "built from the server's routes and from the address the request came to. Needs no "

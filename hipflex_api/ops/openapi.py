@@ -1,76 +1,84 @@
 """The OpenAPI text of the probes, so that views.py reads as behaviour."""
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 
 from hipflex_api.serializers import ErrorSerializer
 
 from .serializers import HealthSerializer, ReadinessSerializer
 
-healthz_schema = extend_schema(
-    tags=["ops"],
-    summary="Liveness probe",
-    description="Answers as long as the server process does, touching no database, cache or "
-    "broker: restart the process when this fails. Needs no credentials, is never throttled, "
-    "and its request lines are logged at DEBUG only.",
-    responses={
-        200: OpenApiResponse(
-            HealthSerializer,
-            description="The process answers.",
-            examples=[OpenApiExample("Alive", value={"status": "ok"})],
-        )
-    },
+# A class-based view: the schema goes on its method.
+healthz_schema = extend_schema_view(
+    get=extend_schema(
+        operation_id="checkHealth",
+        tags=["ops"],
+        summary="Liveness probe",
+        description="Answers as long as the server process does, touching no database, cache or "
+        "broker: restart the process when this fails. Needs no credentials, is never throttled, "
+        "and its request lines are logged at DEBUG only.",
+        responses={
+            200: OpenApiResponse(
+                HealthSerializer,
+                description="The process answers.",
+                examples=[OpenApiExample("Alive", value={"status": "ok"})],
+            )
+        },
+    )
 )
 
-readyz_schema = extend_schema(
-    tags=["ops"],
-    summary="Readiness probe",
-    description="Checks what answering requests needs: the database, the cache and, when one "
-    "is configured, the Celery broker, all at once and each within `READINESS_TIMEOUT_SECONDS` "
-    "(2 s by default). Send traffic elsewhere while this answers 503. Needs no credentials, is "
-    "never throttled, and its request lines are logged at DEBUG only.",
-    responses={
-        200: OpenApiResponse(
-            ReadinessSerializer,
-            description="Every dependency answered.",
-            examples=[
-                OpenApiExample(
-                    "Ready",
-                    value={
-                        "status": "ready",
-                        "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
-                    },
-                ),
-                OpenApiExample(
-                    "Ready without a broker",
-                    value={
-                        "status": "ready",
-                        "checks": {"database": "ok", "cache": "ok", "broker": "not_configured"},
-                    },
-                ),
-            ],
-        ),
-        503: OpenApiResponse(
-            ErrorSerializer,
-            description="A dependency failed or did not answer in time; `errors` names each "
-            "one in `field` (`database`, `cache` or `broker`), with code `unreachable` or "
-            "`timeout`.",
-            examples=[
-                OpenApiExample(
-                    "Cache down",
-                    value={
-                        "status": 503,
-                        "code": "not_ready",
-                        "detail": "Not ready: cache.",
-                        "errors": [
-                            {
-                                "field": "cache",
-                                "code": "unreachable",
-                                "message": "The cache could not be reached.",
-                            }
-                        ],
-                    },
-                )
-            ],
-        ),
-    },
+# A class-based view: the schema goes on its method.
+readyz_schema = extend_schema_view(
+    get=extend_schema(
+        operation_id="checkReadiness",
+        tags=["ops"],
+        summary="Readiness probe",
+        description="Checks what answering requests needs: the database, the cache and, when one "
+        "is configured, the Celery broker, all at once and each within `READINESS_TIMEOUT_SECONDS` "
+        "(2 s by default). Send traffic elsewhere while this answers 503. Needs no credentials, is "
+        "never throttled, and its request lines are logged at DEBUG only.",
+        responses={
+            200: OpenApiResponse(
+                ReadinessSerializer,
+                description="Every dependency answered.",
+                examples=[
+                    OpenApiExample(
+                        "Ready",
+                        value={
+                            "status": "ready",
+                            "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
+                        },
+                    ),
+                    OpenApiExample(
+                        "Ready without a broker",
+                        value={
+                            "status": "ready",
+                            "checks": {"database": "ok", "cache": "ok", "broker": "not_configured"},
+                        },
+                    ),
+                ],
+            ),
+            503: OpenApiResponse(
+                ErrorSerializer,
+                description="A dependency failed or did not answer in time; `errors` names each "
+                "one in `field` (`database`, `cache` or `broker`), with code `unreachable` or "
+                "`timeout`.",
+                examples=[
+                    OpenApiExample(
+                        "Cache down",
+                        value={
+                            "status": 503,
+                            "code": "not_ready",
+                            "detail": "Not ready: cache.",
+                            "errors": [
+                                {
+                                    "field": "cache",
+                                    "code": "unreachable",
+                                    "message": "The cache could not be reached.",
+                                }
+                            ],
+                        },
+                    )
+                ],
+            ),
+        },
+    )
 )

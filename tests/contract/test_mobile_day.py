@@ -115,7 +115,7 @@ def phone(generated_client, live_server, transactional_db):
 
 
 class _Api:
-    """The generated client's operations under one tag: `_Api("auth").auth_token_create`."""
+    """The generated client's operations under one tag: `_Api("auth").login`."""
 
     def __init__(self, tag: str) -> None:
         self.tag = tag
@@ -144,7 +144,7 @@ class _Day:
     def sign_up_and_log_in(self) -> None:
         auth, m = _Api("auth"), _models()
         registered = expect(
-            auth.auth_register_create.sync_detailed(
+            auth.register.sync_detailed(
                 client=self.anonymous, body=m.RegisterRequest(email=EMAIL, password=PASSWORD)
             ),
             HTTPStatus.ACCEPTED,
@@ -153,7 +153,7 @@ class _Day:
         assert "log in" in registered.detail
         # Then log in with the password just chosen.
         self.tokens = expect(
-            auth.auth_token_create.sync_detailed(
+            auth.login.sync_detailed(
                 client=self.anonymous,
                 body=m.TokenObtainPairRequest(email=EMAIL, password=PASSWORD),
             ),
@@ -166,19 +166,19 @@ class _Day:
         """The catalog and the routines; the article's routine."""
         exercises, m = _Api("exercises"), _models()
         catalog = expect(
-            exercises.exercises_list.sync_detailed(client=self.device),
+            exercises.list_exercises.sync_detailed(client=self.device),
             HTTPStatus.OK,
             m.PaginatedExerciseSummaryList,
         )
         assert {"king-runner", "half-kneeling-stretch"} <= {e.slug for e in catalog.results}
         king_runner = expect(
-            exercises.exercises_retrieve.sync_detailed("king-runner", client=self.device),
+            exercises.get_exercise.sync_detailed("king-runner", client=self.device),
             HTTPStatus.OK,
             m.Exercise,
         )
         assert [o.slug for o in king_runner.milder_options] == ["half-kneeling-stretch"]
         routines = expect(
-            _Api("routines").routines_list.sync_detailed(client=self.device),
+            _Api("routines").list_routines.sync_detailed(client=self.device),
             HTTPStatus.OK,
             m.PaginatedRoutineList,
         )
@@ -189,7 +189,7 @@ class _Day:
         """The routine started under an id the phone chose, offline-first; its ETag."""
         m = _models()
         started = expect(
-            _Api("routines").routines_start_create.sync_detailed(
+            _Api("routines").start_routine.sync_detailed(
                 routine.id,
                 client=self.device,
                 body=m.RoutineStartRequest(id=self.first_id, started_at=self.started_at),
@@ -200,9 +200,7 @@ class _Day:
         assert started.session.id == self.first_id
         assert started.session.sets, "the routine's sets are planned"
         assert not any(s.done for s in started.session.sets)
-        fetched = _Api("sessions").sessions_retrieve.sync_detailed(
-            self.first_id, client=self.device
-        )
+        fetched = _Api("sessions").get_session.sync_detailed(self.first_id, client=self.device)
         expect(fetched, HTTPStatus.OK, m.WorkoutSession)
         self.started_etag = fetched.headers["ETag"]
         return started.session
@@ -230,7 +228,7 @@ class _Day:
             perceived_effort=4,
             sets=[done(s) for s in planned.sets],
         )
-        self.put = sessions.sessions_update.sync_detailed(
+        self.put = sessions.save_session.sync_detailed(
             self.first_id, client=self.device, body=self.logged, if_match=self.started_etag
         )
         saved = expect(self.put, HTTPStatus.OK, m.WorkoutSession)
@@ -240,7 +238,7 @@ class _Day:
             ("strengthener-with-a-band", m.SideEnum.RIGHT, 10),
         }
         assert {s.hold_seconds for s in saved.sets if s.reps is None} == {30}
-        retried = sessions.sessions_update.sync_detailed(
+        retried = sessions.save_session.sync_detailed(
             self.first_id, client=self.device, body=self.logged, if_match=self.started_etag
         )
         assert expect(retried, HTTPStatus.OK, m.WorkoutSession).version == saved.version
@@ -258,7 +256,7 @@ class _Day:
             ],
         )
         key = str(uuid.uuid4())
-        create = sessions.sessions_create.sync_detailed
+        create = sessions.upload_session.sync_detailed
         first_try = create(client=self.device, body=upload, idempotency_key=key)
         created = expect(first_try, HTTPStatus.CREATED, m.WorkoutSession)
         assert "Idempotent-Replayed" not in first_try.headers
@@ -272,17 +270,17 @@ class _Day:
         sessions, m = _Api("sessions"), _models()
         tablet = self.phone(self.tokens.access)
         changes = expect(
-            _Api("sync").sync_retrieve.sync_detailed(client=tablet), HTTPStatus.OK, m.SyncPage
+            _Api("sync").get_sync_page.sync_detailed(client=tablet), HTTPStatus.OK, m.SyncPage
         )
         assert not changes.has_more
         assert {s.id for s in changes.sessions} == {self.first_id, self.second_id}
         assert changes.deleted_sessions == []
-        current = sessions.sessions_retrieve.sync_detailed(
+        current = sessions.get_session.sync_detailed(
             self.first_id, client=tablet, if_none_match=self.put.headers["ETag"]
         )
         assert current.status_code == HTTPStatus.NOT_MODIFIED
         stale_edit = attrs.evolve(self.logged, perceived_effort=9)
-        stale = sessions.sessions_update.sync_detailed(
+        stale = sessions.save_session.sync_detailed(
             self.first_id, client=tablet, body=stale_edit, if_match=self.started_etag
         )
         expect(stale, HTTPStatus.PRECONDITION_FAILED, m.Error)
@@ -293,29 +291,27 @@ class _Day:
         self.first_access = self.tokens.access
         body = m.TokenRefreshRequest(refresh=self.tokens.refresh)
         self.refreshed = expect(
-            auth.auth_token_refresh_create.sync_detailed(client=self.anonymous, body=body),
+            auth.refresh_token.sync_detailed(client=self.anonymous, body=body),
             HTTPStatus.OK,
             m.TokenPair,
         )
         self.device = self.phone(self.refreshed.access)
-        me = _Api("me").me_retrieve.sync_detailed(client=self.device)
+        me = _Api("me").get_my_profile.sync_detailed(client=self.device)
         assert expect(me, HTTPStatus.OK, m.Profile).email == EMAIL
-        reused = auth.auth_token_refresh_create.sync_detailed(client=self.anonymous, body=body)
+        reused = auth.refresh_token.sync_detailed(client=self.anonymous, body=body)
         expect(reused, HTTPStatus.UNAUTHORIZED, m.Error)
 
     def after_the_workout(self) -> None:
         """What the app shows: advice, then progress."""
         m = _models()
         advice = expect(
-            _Api("exercises").exercises_advice_retrieve.sync_detailed(
-                "king-runner", client=self.device
-            ),
+            _Api("exercises").get_exercise_advice.sync_detailed("king-runner", client=self.device),
             HTTPStatus.OK,
             m.Advice,
         )
         assert advice.action == m.AdviceActionEnum.KEEP
         stats = expect(
-            _Api("me").me_stats_retrieve.sync_detailed(client=self.device),
+            _Api("me").get_my_stats.sync_detailed(client=self.device),
             HTTPStatus.OK,
             m.ProgressStats,
         )
@@ -328,19 +324,19 @@ class _Day:
         """Take the data out, then leave for good: no token works after."""
         me, m = _Api("me"), _models()
         export = expect(
-            me.me_export_retrieve.sync_detailed(client=self.device), HTTPStatus.OK, m.Export
+            me.export_my_data.sync_detailed(client=self.device), HTTPStatus.OK, m.Export
         )
         assert {s.id for s in export.sessions} == {self.first_id, self.second_id}
-        assert "body" in inspect.signature(me.me_destroy.sync_detailed).parameters, (
+        assert "body" in inspect.signature(me.delete_my_account.sync_detailed).parameters, (
             "DELETE /api/v1/me/ needs the password in its body, but openapi.yaml documents no "
             "request body there, so a generated client cannot send it"
         )
-        deleted = me.me_destroy.sync_detailed(
+        deleted = me.delete_my_account.sync_detailed(
             client=self.device, body=m.PasswordConfirmRequest(password=PASSWORD)
         )
         assert deleted.status_code == HTTPStatus.NO_CONTENT, deleted.content
         for token in (self.first_access, self.refreshed.access):
-            answer = me.me_retrieve.sync_detailed(client=self.phone(token))
+            answer = me.get_my_profile.sync_detailed(client=self.phone(token))
             expect(answer, HTTPStatus.UNAUTHORIZED, m.Error)
 
 
