@@ -208,6 +208,51 @@ def allow_empty_query_values(
     return result
 
 
+def _body_name(response: dict[str, Any]) -> str | None:
+    schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+    ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
+    return f"`{ref.rsplit('/', 1)[1]}`" if ref else None
+
+
+def describe_responses(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Give every success response that has none a description, from what it carries: a
+    generator turns it into the doc comment of the method, and an empty one reads as nothing."""
+    for item in result.get("paths", {}).values():
+        for method, operation in item.items():
+            if not isinstance(operation, dict):
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if response.get("description") or not (body := _body_name(response)):
+                    continue
+                if status == "201":
+                    response["description"] = f"Created: the new {body}, as stored."
+                elif method == "get":
+                    response["description"] = f"The {body} asked for."
+                else:
+                    response["description"] = f"Done: the {body} as it is now."
+    return result
+
+
+# Where the committed openapi.yaml says the API lives; /api/schema/ names the server it is on.
+PLACEHOLDER_SERVER = "https://api.example.com"
+
+
+def name_the_server(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """`servers`, so that generated clients build absolute URLs: the running server's own
+    address in the schema it serves, a placeholder for a deployment's in the committed file."""
+    if request is not None:
+        result["servers"] = [{"url": request.build_absolute_uri("/").rstrip("/")}]
+    else:
+        result["servers"] = [
+            {"url": PLACEHOLDER_SERVER, "description": "Your deployment's address."}
+        ]
+    return result
+
+
 _REQUEST_ID_HEADER = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 200},
     "description": "The request's id: the `X-Request-ID` it sent, if that was 1 to 200 "

@@ -377,6 +377,8 @@ SPECTACULAR_SETTINGS = {
         "problem: the server's log lines for the request carry it."
     ),
     "VERSION": "1.0.0",
+    "LICENSE": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
+    "CONTACT": {"name": "hipflex_api maintainers"},
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
@@ -385,6 +387,8 @@ SPECTACULAR_SETTINGS = {
         "hipflex_api.schema.require_response_fields",
         "hipflex_api.schema.allow_empty_query_values",
         "hipflex_api.schema.document_request_id",
+        "hipflex_api.schema.describe_responses",
+        "hipflex_api.schema.name_the_server",
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

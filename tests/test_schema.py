@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -142,3 +143,21 @@ def test_every_operation_has_a_verb_noun_id_of_its_own(schema):
     for operation_id in ids:
         assert re.fullmatch(r"[a-z]+(?:[A-Z][a-z]+)*", operation_id), operation_id
         assert re.match(r"[a-z]+", operation_id).group() in OPERATION_VERBS, operation_id
+
+
+def test_every_response_says_what_it_is(schema):
+    for path, method, operation in _operations(schema):
+        for status, response in operation["responses"].items():
+            assert response.get("description", "").strip(), (method, path, status)
+
+
+def test_the_committed_schema_names_a_placeholder_server_and_the_served_one_its_own(client):
+    committed = yaml.safe_load(Path("openapi.yaml").read_text())
+    served = yaml.safe_load(client.get("/api/schema/").content)
+
+    assert committed["servers"] == [
+        {"url": "https://api.example.com", "description": "Your deployment's address."}
+    ]
+    assert served["servers"] == [{"url": "http://testserver"}]
+    assert committed["info"]["license"]["name"] == "MIT"
+    assert committed["info"]["contact"]["name"]
