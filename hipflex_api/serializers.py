@@ -11,6 +11,40 @@ class _RequestIdField(serializers.CharField):
     pass
 
 
+# Every `code` an error answer carries, and what it means: one list for the schema's enum and
+# its text. The suite checks every error it provokes against it (tests/helpers.assert_error), so
+# a new code fails the suite until it is named here.
+ERROR_CODES = {
+    "invalid": "the input is invalid (`errors` names each field)",
+    "parse_error": "the body is not valid JSON",
+    "bad_request": "the request is malformed",
+    "not_authenticated": "no credentials were sent",
+    "authentication_failed": "the credentials are not valid",
+    "token_not_valid": "the token is invalid or has expired",
+    "no_active_account": "wrong email or password",
+    "user_not_found": "the account of the token no longer exists",
+    "user_inactive": "the account is deactivated",
+    "password_changed": "the password changed since the token was issued: log in again",
+    "email_not_verified": "the address must be confirmed before logging in",
+    "permission_denied": "the caller may not do this",
+    "not_found": "nothing here, or nothing the caller may see",
+    "method_not_allowed": "the URL does not take this method",
+    "not_acceptable": "the API answers only JSON",
+    "conflict": "the request clashes with data stored meanwhile (retry it) or with a rule",
+    "email_taken": "another account has the address",
+    "idempotency_key_reused": "the Idempotency-Key was used with a different request",
+    "gone": "what the request names was deleted",
+    "precondition_failed": "If-Match does not match the current ETag",
+    "request_too_large": "the body is over the size limit",
+    "unsupported_media_type": "the body is not JSON",
+    "unprocessable": "the request is well-formed but cannot be carried out",
+    "throttled": "too many requests: wait `Retry-After` seconds",
+    "server_error": "the server failed (quote `request_id`)",
+    "not_ready": "a dependency is down (`errors` names each)",
+}
+ERROR_CODE_CHOICES = list(ERROR_CODES)
+
+
 class FieldErrorSerializer(serializers.Serializer):
     field = serializers.CharField(
         allow_null=True,
@@ -26,13 +60,11 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every error response."""
 
     status = serializers.IntegerField(help_text="The HTTP status code, repeated.")
-    code = serializers.CharField(
-        help_text="Machine-readable error code: `invalid`, `parse_error`, `not_authenticated`, "
-        "`permission_denied`, `not_found`, `method_not_allowed`, `not_acceptable`, `conflict`, "
-        "`gone`, `precondition_failed`, `request_too_large`, `unsupported_media_type`, "
-        "`idempotency_key_reused`, `throttled`, `token_not_valid`, `user_not_found`, "
-        "`no_active_account`, `bad_request`, `server_error`, `not_ready`, `email_taken`, "
-        "`email_not_verified`."
+    code = serializers.ChoiceField(
+        choices=ERROR_CODE_CHOICES,
+        help_text="Machine-readable: "
+        + "; ".join(f"`{code}`, {meaning}" for code, meaning in ERROR_CODES.items())
+        + ".",
     )
     detail = serializers.CharField(help_text="Human-readable summary of what went wrong.")
     request_id = _RequestIdField(

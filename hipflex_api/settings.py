@@ -398,6 +398,7 @@ SPECTACULAR_SETTINGS = {
         "DifficultyEnum": "exercises.models.Exercise.Difficulty",
         "MuscleRoleEnum": "exercises.models.ExerciseMuscle.Role",
         "MediaKindEnum": "exercises.models.ExerciseMedia.Kind",
+        "ErrorCodeEnum": "hipflex_api.serializers.ERROR_CODE_CHOICES",
     },
     "TAGS": [
         {

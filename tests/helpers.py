@@ -1,5 +1,7 @@
 """Checks that several test modules share."""
 
+from hipflex_api.serializers import ERROR_CODES
+
 ERROR_KEYS = {"status", "code", "detail", "errors"}
 FIELD_ERROR_KEYS = {"field", "code", "message"}
 
@@ -13,6 +15,7 @@ def assert_error(response, status, code):
     assert set(body) == (ERROR_KEYS | {"request_id"} if status == 500 else ERROR_KEYS)
     assert body["status"] == status
     assert body["code"] == code
+    assert code in ERROR_CODES, f"{code!r} is not in hipflex_api.serializers.ERROR_CODES"
     assert isinstance(body["detail"], str)
     assert body["detail"]
     assert isinstance(body["errors"], list)

@@ -247,3 +247,34 @@ def test_a_failed_csrf_check_under_api_is_json():
     response = csrf_failure(request, reason="CSRF cookie not set.")
     assert response.status_code == 403
     assert response["Content-Type"] == "application/json"
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def test_every_code_an_exception_of_ours_or_of_our_libraries_carries_is_in_the_enum():
+    # Importing the services registers their domain errors as subclasses.
+    from rest_framework import exceptions
+    from rest_framework_simplejwt import exceptions as jwt_exceptions
+
+    import sessions.services  # noqa: F401
+    from hipflex_api import domain_errors, errors
+    from hipflex_api.serializers import ERROR_CODES
+
+    raised = {
+        cls.default_code
+        for module in (exceptions, jwt_exceptions, errors)
+        for cls in vars(module).values()
+        if isinstance(cls, type)
+        and issubclass(cls, exceptions.APIException)
+        and cls is not exceptions.APIException
+    }
+    # Domain errors that keep their own code at the top of the answer (the others are 400s
+    # whose code is in `errors`).
+    kinds = (domain_errors.ConflictError, domain_errors.GoneError, domain_errors.AccountDeleted)
+    raised |= {kind.code for base in kinds for kind in (base, *_subclasses(base))}
+
+    assert raised <= set(ERROR_CODES), raised - set(ERROR_CODES)
