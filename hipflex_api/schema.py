@@ -1,5 +1,6 @@
 """Schema generation that documents each operation's error responses from the view itself."""
 
+import re
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -232,6 +233,71 @@ def describe_responses(
                     response["description"] = f"The {body} asked for."
                 else:
                     response["description"] = f"Done: the {body} as it is now."
+    return result
+
+
+_CHOICE_LINE = re.compile(r"^\* `([^`]*)` - (.+)$", re.M)
+
+
+def _enum_names(component: dict[str, Any]) -> None:
+    """x-enum-varnames (what generators name the members: BEGINNER, not NUMBER_1) and
+    x-enum-descriptions, from the choice labels drf-spectacular lists in the description."""
+    labels = dict(_CHOICE_LINE.findall(component.get("description", "")))
+    if set(labels) != {str(value) for value in component["enum"]}:
+        return
+    described = [labels[str(value)] for value in component["enum"]]
+    component["x-enum-varnames"] = [_member_name(label) for label in described]
+    component["x-enum-descriptions"] = described
+
+
+def _member_name(text: str) -> str:
+    """`Beginner` as BEGINNER, `-created_at` (an ordering, descending) as CREATED_AT_DESC."""
+    name = re.sub(r"\W+", "_", text).strip("_").upper()
+    return f"{name}_DESC" if text.startswith("-") else name
+
+
+def _query_enum_ref(
+    schema: dict[str, Any], name: str, operation_id: str, components: dict[str, Any]
+) -> dict[str, Any]:
+    """The component enum with these values, made if there is none yet."""
+    values = sorted(map(str, schema["enum"]))
+    for component_name, component in components.items():
+        same = sorted(map(str, component.get("enum", []))) == values
+        if same and component.get("type") == schema.get("type"):
+            return {"$ref": f"#/components/schemas/{component_name}"}
+    component_name = f"{name.title().replace('_', '')}Enum"
+    if component_name in components:  # Another parameter's, with other values.
+        component_name = operation_id[:1].upper() + operation_id[1:] + component_name
+    components[component_name] = {
+        **schema,
+        "x-enum-varnames": [_member_name(str(value)) for value in schema["enum"]],
+    }
+    return {"$ref": f"#/components/schemas/{component_name}"}
+
+
+def name_every_enum(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Every enum a named component, used by reference (a query parameter's too, which would
+    otherwise be an anonymous copy that each generator names after the operation), its members
+    named."""
+    components = result.get("components", {}).get("schemas", {})
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                target = schema.get("items", schema)
+                if "enum" in target:
+                    reference = _query_enum_ref(
+                        target, parameter["name"], operation["operationId"], components
+                    )
+                    if target is schema:
+                        parameter["schema"] = reference
+                    else:
+                        schema["items"] = reference
+    for component in components.values():
+        if "enum" in component:
+            _enum_names(component)
     return result
 
 

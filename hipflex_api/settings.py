@@ -382,8 +382,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A nullable choice is the enum, nullable: not a oneOf with a NullEnum, which trips generators.
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "hipflex_api.schema.name_every_enum",
         "hipflex_api.schema.require_response_fields",
         "hipflex_api.schema.allow_empty_query_values",
         "hipflex_api.schema.document_request_id",

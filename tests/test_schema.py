@@ -161,3 +161,39 @@ def test_the_committed_schema_names_a_placeholder_server_and_the_served_one_its_
     assert served["servers"] == [{"url": "http://testserver"}]
     assert committed["info"]["license"]["name"] == "MIT"
     assert committed["info"]["contact"]["name"]
+
+
+def _walk(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def test_every_enum_is_a_named_component_whose_members_have_names(schema):
+    components = schema["components"]["schemas"]
+    for path, method, operation in _operations(schema):
+        for parameter in operation.get("parameters", []):
+            assert "enum" not in parameter["schema"], (method, path, parameter["name"])
+            assert "enum" not in parameter["schema"].get("items", {}), (method, path)
+    for name, component in components.items():
+        if "enum" in component:
+            names = component.get("x-enum-varnames", [])
+            assert len(names) == len(set(names)) == len(component["enum"]), name
+            assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*", n) for n in names), (name, names)
+    assert components["DifficultyEnum"]["x-enum-varnames"] == [
+        "BEGINNER",
+        "INTERMEDIATE",
+        "ADVANCED",
+    ]
+
+
+def test_a_nullable_choice_is_its_enum_made_nullable_not_a_one_of_with_a_null_enum(schema):
+    assert "NullEnum" not in schema["components"]["schemas"]
+    assert not [node for node in _walk(schema) if "oneOf" in node]
+    side = schema["components"]["schemas"]["Advice"]["properties"]["painful_side"]
+    assert side["nullable"] is True
+    assert side["allOf"] == [{"$ref": "#/components/schemas/PainfulSideEnum"}]
