@@ -42,3 +42,8 @@ class Range:
     def field(self, **kwargs: Any) -> serializers.IntegerField:
         """The serializer field that takes this range; the rest of its options as given."""
         return serializers.IntegerField(min_value=self.low, max_value=self.high, **kwargs)
+
+    def schema(self, *, default: int | None = None) -> dict[str, Any]:
+        """The JSON Schema of a query parameter in this range, for its OpenAPI declaration."""
+        schema: dict[str, Any] = {"type": "integer", "minimum": self.low, "maximum": self.high}
+        return schema if default is None else {**schema, "default": default}

@@ -151,10 +151,8 @@ sync_schema = extend_schema(
         OpenApiParameter("since", OpenApiTypes.STR, description="A `next_cursor` from before."),
         OpenApiParameter(
             "limit",
-            OpenApiTypes.INT,
-            description="Most sessions (and exercises) in one page: "
-            f"{limits.SYNC_PAGE.low} to {limits.SYNC_PAGE.high}, "
-            f"default {limits.SYNC_PAGE_DEFAULT}.",
+            limits.SYNC_PAGE.schema(default=limits.SYNC_PAGE_DEFAULT),
+            description="Most sessions (and exercises) in one page.",
         ),
     ],
     responses={
