@@ -376,7 +376,9 @@ SPECTACULAR_SETTINGS = {
         "was 1 to 200 printable ASCII characters, else a new one. Quote it when reporting a "
         "problem: the server's log lines for the request carry it."
     ),
-    "VERSION": "1.0.0",
+    # A change that breaks generated clients needs a new major version and its CHANGELOG.md
+    # section; .ci/api_changes.py checks it.
+    "VERSION": "2.0.0",
     "LICENSE": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
     "CONTACT": {"name": "hipflex_api maintainers"},
     "SERVE_INCLUDE_SCHEMA": False,
