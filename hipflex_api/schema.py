@@ -1,4 +1,5 @@
-"""Schema generation that documents each operation's error responses from the view itself."""
+"""Schema generation: each operation's errors from the view itself, and the hooks that make
+the schema one that client generators read right (named enums, described responses, servers)."""
 
 import re
 from collections.abc import Iterator

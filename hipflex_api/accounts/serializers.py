@@ -32,6 +32,14 @@ def _validate_new_password(password: str, user: User) -> str:
     return password
 
 
+def _validate_new_password_in(attrs: dict[str, Any], field: str, user: User) -> None:
+    """The password rules, in a serializer's validate(), with the errors on `field`."""
+    try:
+        _validate_new_password(attrs[field], user)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({field: exc.detail}) from exc
+
+
 class ProfileSerializer(StrictModelSerializer):
     email_verified = serializers.BooleanField(
         read_only=True, help_text="Whether the owner confirmed the address by a mailed link."
@@ -72,10 +80,7 @@ class RegisterSerializer(StrictModelSerializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         candidate = User(**{k: v for k, v in attrs.items() if k != "password"})
-        try:
-            _validate_new_password(attrs["password"], candidate)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({"password": exc.detail}) from exc
+        _validate_new_password_in(attrs, "password", candidate)
         return attrs
 
 
@@ -122,10 +127,7 @@ class PasswordResetConfirmSerializer(MailedTokenSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # The token first: the password rules compare the password with the account's details.
         user = services.password_reset_user(token=attrs["token"])
-        try:
-            _validate_new_password(attrs["new_password"], user)
-        except serializers.ValidationError as exc:
-            raise serializers.ValidationError({"new_password": exc.detail}) from exc
+        _validate_new_password_in(attrs, "new_password", user)
         return attrs
 
 
