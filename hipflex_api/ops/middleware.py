@@ -9,6 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 import sentry_sdk
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils.functional import LazyObject, empty
@@ -98,8 +99,8 @@ class RequestIdMiddleware:
         # Until the request finishes (hipflex_api.ops.signals forgets it then), not only until
         # this returns: Django logs a 4xx once the whole middleware chain has answered.
         current_request_id.set(request_id)
-        # An error report in Sentry names the id that the request's log lines carry.
-        sentry_sdk.set_tag("request_id", request_id)
+        if settings.SENTRY_DSN:  # An error report names the id the request's log lines carry.
+            sentry_sdk.set_tag("request_id", request_id)
         response = self.get_response(request)
         response[HEADER] = request_id
         _log(request, response, round((time.perf_counter() - started) * 1000, 1))

@@ -5,6 +5,7 @@ import smtplib
 
 import pytest
 from django.core.cache import cache
+from django.db import transaction
 
 from hipflex_api import mail
 from hipflex_api.accounts.models import AccountToken
@@ -132,3 +133,21 @@ def test_a_broker_that_is_down_fails_no_request_and_tells_nothing(
     else:
         (line,) = logged
         assert re.fullmatch(r"Mail \w+ to a\*\*\*@example.com not queued: \w+", line), line
+
+
+def test_without_a_broker_a_mail_goes_once_its_transaction_commits_and_never_if_it_rolls_back(
+    django_capture_on_commit_callbacks, mailoutbox
+):
+    def fail_after_enqueueing():
+        with transaction.atomic():
+            mail.send_after_commit(a_mail("ghost@example.com"))
+            raise RuntimeError("the request failed")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError):
+            fail_after_enqueueing()
+        with transaction.atomic():
+            mail.send_after_commit(a_mail("real@example.com"))
+            assert mailoutbox == []  # Not while the transaction is open.
+
+    assert [message.to for message in mailoutbox] == [["real@example.com"]]

@@ -3,6 +3,8 @@
 import pytest
 from django.db import connection
 from django.test import override_settings
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
 
 from tests.helpers import assert_error
 
@@ -136,10 +138,25 @@ def test_readyz_does_not_reveal_where_a_dependency_lives(api_client, settings, c
     assert "127.0.0.1" not in response.content.decode()
 
 
+class _OnePerMinute(SimpleRateThrottle):
+    rate = "1/min"
+
+    def get_cache_key(self, request, view):
+        return "probe-test"
+
+
 @pytest.mark.parametrize("path", [HEALTHZ, READYZ])
-def test_probes_ignore_credentials_and_are_never_throttled(api_client, no_broker, path):
+def test_probes_ignore_credentials_and_are_never_throttled(
+    api_client, no_broker, path, monkeypatch
+):
+    # A throttle on every view that does not set its own, as a deployment might configure:
+    # the probes set theirs (none), so they must still answer every time.
+    monkeypatch.setattr(APIView, "throttle_classes", [_OnePerMinute])
     api_client.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
 
     statuses = {api_client.get(path).status_code for _ in range(30)}
 
     assert statuses == {200}
+    api_client.credentials()
+    api_client.get("/api/v1/")
+    assert_error(api_client.get("/api/v1/"), 429, "throttled")  # The throttle bites elsewhere.
