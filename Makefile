@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: bench fuzz run worker beat test lint imports typecheck format schema schema-check migrations-check deploy-check ci clean constraints
+.PHONY: bench fuzz run worker beat test lint imports typecheck format schema schema-check schema-lint migrations-check deploy-check ci clean constraints
 
 # The set-up steps say in one line what they do; the tools' own output is kept to what matters.
 $(BIN)/python:
@@ -24,6 +24,14 @@ $(VENV)/.installed-dev: pyproject.toml constraints.txt | $(BIN)/python
 	@echo "Installing hipflex_api, its dependencies and the dev tools into .venv $(ONCE)..."
 	@$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
 	@touch $@ $(VENV)/.installed
+
+# The contract's tools (Redocly's linter, the TypeScript generators and compiler) at the versions
+# package-lock.json pins, with the machine's Node.js and npm.
+node_modules/.installed: package.json package-lock.json
+	@echo "Installing the contract's npm tools into node_modules (once; again only when package-lock.json changes)..."
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 or newer with npm." >&2; exit 1; }
+	@npm ci --no-fund --no-audit --loglevel=error
+	@touch $@
 
 ## run: serve the API with the seed catalog at http://127.0.0.1:$(PORT)
 run: $(VENV)/.installed
@@ -52,7 +60,7 @@ beat: $(VENV)/.installed
 	$(BIN)/celery -A hipflex_api beat --loglevel=info --schedule $(VENV)/celerybeat-schedule
 
 ## test: the whole suite (SQLite, or the database DATABASE_URL names)
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev node_modules/.installed
 	$(BIN)/pytest
 
 ## lint: ruff (complexity included) and the size of every function (.ci/sizes.py)
@@ -79,6 +87,10 @@ schema: $(VENV)/.installed
 schema-check: $(VENV)/.installed
 	$(MANAGE) spectacular --validate --fail-on-warn --file $(VENV)/openapi.generated.yaml
 	diff -u openapi.yaml $(VENV)/openapi.generated.yaml
+
+## schema-lint: Redocly's linter over openapi.yaml, under redocly.yaml
+schema-lint: node_modules/.installed
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint openapi.yaml --config redocly.yaml
 
 migrations-check: $(VENV)/.installed
 	$(MANAGE) makemigrations --check --dry-run
@@ -111,4 +123,4 @@ constraints: $(VENV)/.installed-dev
 	mv constraints.new constraints.txt
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3

@@ -24,6 +24,17 @@ def positive_int_param(request: Request, name: str, maximum: int | None = None) 
     return value
 
 
+# The links' examples, as this server writes them (DRF's own name another API's URL, and its
+# cursor example is not a valid URI).
+_SERVER = "http://127.0.0.1:8000/api/v1"
+
+
+def _link_examples(schema: dict[str, Any], next_url: str, previous_url: str) -> dict[str, Any]:
+    schema["properties"]["next"]["example"] = next_url
+    schema["properties"]["previous"]["example"] = previous_url
+    return schema
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     """Page numbers with strict parameters: garbage or an oversize page is a 400, not a guess."""
 
@@ -34,6 +45,13 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def get_page_size(self, request: Request) -> int | None:
         size = positive_int_param(request, self.page_size_query_param, self.max_page_size)
         return size or self.page_size
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return _link_examples(
+            super().get_paginated_response_schema(schema),
+            f"{_SERVER}/exercises/?page=3",
+            f"{_SERVER}/exercises/?page=1",
+        )
 
     def get_page_number(self, request: Request, paginator: Any) -> Any:
         return positive_int_param(request, self.page_query_param) or 1
@@ -58,6 +76,13 @@ class StartedAtCursorPagination(pagination.CursorPagination):
     def get_page_size(self, request: Request) -> int | None:
         size = positive_int_param(request, self.page_size_query_param, self.max_page_size)
         return size or self.page_size
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return _link_examples(
+            super().get_paginated_response_schema(schema),
+            f"{_SERVER}/sessions/?cursor=cD0yMDI2LTExLTI2KzA2JTNBMzAlM0EwMCUyQjAwJTNBMDA%3D",
+            f"{_SERVER}/sessions/?cursor=cj0xJnA9MjAyNi0xMS0yNyswNiUzQTMwJTNBMDAlMkIwMCUzQTAw",
+        )
 
     def decode_cursor(self, request: Request) -> Any:
         message = {self.cursor_query_param: ["Not a cursor this server handed out."]}

@@ -157,6 +157,8 @@ class AutoSchema(openapi.AutoSchema):
             # IsAuthenticated alone never refuses a caller whose credentials passed.
             if any(type(p) is not IsAuthenticated for p in self.view.get_permissions()):
                 yield 403, "The caller may not perform this operation."
+        # DRF's content negotiation refuses an Accept header without JSON in it, everywhere.
+        yield 406, "The `Accept` header leaves out `application/json`, the only type sent."
         if uritemplate.variables(self.path):
             yield 404, "Not found, or not visible to the caller."
         elif has_query and isinstance(self._get_paginator(), PageNumberPagination):
@@ -302,21 +304,24 @@ def name_every_enum(
     return result
 
 
-# Where the committed openapi.yaml says the API lives; /api/schema/ names the server it is on.
-PLACEHOLDER_SERVER = "https://api.example.com"
+# Where the committed openapi.yaml says the API lives: `make run`'s address, which a generated
+# client can call as it is; /api/schema/ names the server it is on.
+COMMITTED_SERVER = {
+    "url": "http://127.0.0.1:8000",
+    "description": "`make run` on your own machine. A deployment's `/api/schema/` names its "
+    "own address here.",
+}
 
 
 def name_the_server(
     result: dict[str, Any], generator: Any, request: Any, public: bool
 ) -> dict[str, Any]:
     """`servers`, so that generated clients build absolute URLs: the running server's own
-    address in the schema it serves, a placeholder for a deployment's in the committed file."""
+    address in the schema it serves, `make run`'s in the committed file."""
     if request is not None:
         result["servers"] = [{"url": request.build_absolute_uri("/").rstrip("/")}]
     else:
-        result["servers"] = [
-            {"url": PLACEHOLDER_SERVER, "description": "Your deployment's address."}
-        ]
+        result["servers"] = [COMMITTED_SERVER]
     return result
 
 

@@ -1,6 +1,9 @@
 import logging
+import re
+from pathlib import Path
 
 import pytest
+import yaml
 from django.db import IntegrityError
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
@@ -278,3 +281,27 @@ def test_every_code_an_exception_of_ours_or_of_our_libraries_carries_is_in_the_e
     raised |= {kind.code for base in kinds for kind in (base, *_subclasses(base))}
 
     assert raised <= set(ERROR_CODES), raised - set(ERROR_CODES)
+
+
+def _every_operation():
+    schema = yaml.safe_load(Path("openapi.yaml").read_text())
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            # A UUID suits every path parameter: sessions take only UUIDs.
+            yield (
+                method,
+                re.sub(r"\{[^}]+\}", "0b6a9e0c-5f1e-4d61-9d67-2f4c1b7a8e11", path),
+                operation,
+            )
+
+
+@pytest.mark.parametrize(("method", "url", "operation"), list(_every_operation()))
+def test_every_operation_refuses_an_accept_header_without_json_with_a_documented_406(
+    trainer_client, method, url, operation
+):
+    # Content negotiation comes before authentication, lookups and the body, so any caller
+    # and any path parameter get it; the catalog's cached fast path must too.
+    response = getattr(trainer_client, method)(url, HTTP_ACCEPT="application/xml")
+
+    assert_error(response, 406, "not_acceptable")
+    assert "406" in operation["responses"], operation["operationId"]
