@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from hipflex_api.filters import UtcIsoDateTimeFilter
+from hipflex_api.filters import FilterSet, UtcIsoDateTimeFilter
 
 from .models import Equipment, Exercise, ExerciseAlias, Muscle, Routine
 
@@ -33,7 +33,7 @@ class StableOrderingFilter(django_filters.OrderingFilter):
         )
 
 
-class ExerciseFilter(django_filters.FilterSet):
+class ExerciseFilter(FilterSet):
     kind = django_filters.ChoiceFilter(choices=Exercise.Kind.choices)
     difficulty = django_filters.TypedChoiceFilter(
         choices=Exercise.Difficulty.choices, coerce=int, help_text="Exactly this difficulty."
@@ -86,7 +86,7 @@ class ExerciseFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=text) | Exists(alias_matches))
 
 
-class RoutineFilter(django_filters.FilterSet):
+class RoutineFilter(FilterSet):
     scope = django_filters.ChoiceFilter(
         choices=[("curated", "curated"), ("mine", "mine")],
         method="filter_scope",

@@ -3,12 +3,11 @@ so that views.py reads as behaviour."""
 
 from drf_spectacular.utils import (
     OpenApiExample,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
 
-from hipflex_api.serializers import ErrorSerializer
+from hipflex_api.schema import ErrorResponse
 
 from .serializers import (
     RoutineSerializer,
@@ -108,9 +107,7 @@ exercise_schema = extend_schema_view(
         "unpublish it instead.",
         responses={
             204: None,
-            409: OpenApiResponse(
-                ErrorSerializer, description="Routines or workout logs still use it."
-            ),
+            409: ErrorResponse("Routines or workout logs still use it.", "conflict"),
         },
     ),
 )
@@ -188,6 +185,6 @@ copy_schema = extend_schema(
     request=None,
     responses={
         201: RoutineSerializer,
-        400: OpenApiResponse(ErrorSerializer, description="The routine is not published."),
+        400: ErrorResponse("The routine is not published.", "invalid"),
     },
 )

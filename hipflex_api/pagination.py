@@ -6,13 +6,16 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
+from hipflex_api.filters import refuse_empty
+
 # The most rows one page of any list may hold.
 MAX_PAGE_SIZE = 100
 
 
 def positive_int_param(request: Request, name: str, maximum: int | None = None) -> int | None:
+    refuse_empty(request.query_params, [name])
     raw = request.query_params.get(name)
-    if not raw:  # Left out or left empty, as for every query parameter of the API.
+    if raw is None:
         return None
     limit = f" from 1 to {maximum}" if maximum else " of 1 or more"
     message = f"Must be a whole number{limit}."

@@ -16,7 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 
-from hipflex_api.serializers import OPTIONAL_IN_RESPONSE, ErrorSerializer
+from hipflex_api.serializers import ERROR_CODES, OPTIONAL_IN_RESPONSE, ErrorSerializer
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
@@ -41,6 +41,31 @@ _ERROR_HEADERS = {
         }
     },
 }
+
+
+# Where each error answer of an operation lists the codes it carries.
+ERROR_CODES_KEY = "x-error-codes"
+
+# What a request whose credentials fail answers (simplejwt's and hipflex_api.accounts.auth's).
+_CREDENTIAL_CODES = (
+    "not_authenticated",
+    "authentication_failed",
+    "token_not_valid",
+    "user_not_found",
+    "user_inactive",
+    "password_changed",
+)
+
+
+class ErrorResponse(OpenApiResponse):
+    """An error answer an operation documents itself, with the `code`s it can carry: they join
+    the generic ones of its status in the schema (x-error-codes and the description)."""
+
+    def __init__(self, description: str, *codes: str, examples: Any = None) -> None:
+        if not codes or set(codes) - set(ERROR_CODES):
+            raise ValueError(f"{description!r} needs codes from ERROR_CODES, not {codes}")
+        super().__init__(ErrorSerializer, description=description, examples=examples)
+        self.codes = codes
 
 
 def _kind(serializer: Any) -> Any:
@@ -117,13 +142,22 @@ class AutoSchema(openapi.AutoSchema):
                     "headers": self._get_response_headers_for_code("304", direction),
                 },
             )
-        for status_code, description in self._error_responses():
+        for error_status, description, _codes in self._error_responses():
             responses.setdefault(
-                str(status_code),
+                str(error_status),
                 self._get_response_for_code(
-                    OpenApiResponse(ErrorSerializer, description=description), str(status_code)
+                    OpenApiResponse(ErrorSerializer, description=description), str(error_status)
                 ),
             )
+        for status_key, codes in self._error_codes().items():
+            if status_key in responses:
+                responses[status_key][ERROR_CODES_KEY] = codes
+        for status_key, response in responses.items():
+            if int(status_key) >= 400 and not response.get(ERROR_CODES_KEY):
+                warn(
+                    f"{self.method} {self.path}: its {status_key} names no codes: document it "
+                    "with hipflex_api.schema.ErrorResponse."
+                )
         return responses
 
     def get_auth(self) -> list[dict[str, Any]]:
@@ -140,7 +174,8 @@ class AutoSchema(openapi.AutoSchema):
             headers = {**_CONDITIONAL_HEADERS, **headers}
         return {**_ERROR_HEADERS.get(str(status_code), {}), **headers}
 
-    def _error_responses(self) -> Iterator[tuple[int, str]]:
+    def _error_responses(self) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+        """The error answers every operation of this kind has, with their codes."""
         has_body = (
             self.method in _BODY_METHODS or self._delete_with_body()
         ) and self.get_request_serializer() is not None
@@ -148,27 +183,46 @@ class AutoSchema(openapi.AutoSchema):
             self._get_paginator() is not None or getattr(self.view, "filterset_class", None)
         )
         if has_body or has_query:
-            yield 400, "Invalid input; `errors` names each offending field."
+            codes = ("invalid", "parse_error") if has_body else ("invalid",)
+            yield 400, "Invalid input; `errors` names each offending field.", codes
         if not self._allows_anonymous():
             if any(
                 a.authenticate_header(self.view.request) for a in self.view.get_authenticators()
             ):
-                yield 401, "No valid credentials were sent."
+                yield 401, "No valid credentials were sent.", _CREDENTIAL_CODES
             # IsAuthenticated alone never refuses a caller whose credentials passed.
             if any(type(p) is not IsAuthenticated for p in self.view.get_permissions()):
-                yield 403, "The caller may not perform this operation."
+                yield 403, "The caller may not perform this operation.", ("permission_denied",)
         # DRF's content negotiation refuses an Accept header without JSON in it, everywhere.
-        yield 406, "The `Accept` header leaves out `application/json`, the only type sent."
+        yield (
+            406,
+            "The `Accept` header leaves out `application/json`, the only type sent.",
+            ("not_acceptable",),
+        )
         if uritemplate.variables(self.path):
-            yield 404, "Not found, or not visible to the caller."
+            yield 404, "Not found, or not visible to the caller.", ("not_found",)
         elif has_query and isinstance(self._get_paginator(), PageNumberPagination):
-            yield 404, "The requested page does not exist."
+            yield 404, "The requested page does not exist.", ("not_found",)
         if has_body:
-            yield 409, "A database constraint refused the write (a concurrent request won)."
-            yield 413, "The request body is over the size limit."
-            yield 415, "The request body is not JSON."
+            yield (
+                409,
+                "A database constraint refused the write (a concurrent request won).",
+                ("conflict",),
+            )
+            yield 413, "The request body is over the size limit.", ("request_too_large",)
+            yield 415, "The request body is not JSON.", ("unsupported_media_type",)
         if self.view.get_throttles():
-            yield 429, "Too many requests; wait for `Retry-After` seconds."
+            yield 429, "Too many requests; wait for `Retry-After` seconds.", ("throttled",)
+
+    def _error_codes(self) -> dict[str, list[str]]:
+        """Each error status's codes: the generic ones, then those the operation names."""
+        codes = {str(status): list(names) for status, _, names in self._error_responses()}
+        declared: Any = self.get_response_serializers()
+        for status, response in declared.items() if isinstance(declared, dict) else ():
+            if isinstance(response, ErrorResponse):
+                listed = codes.setdefault(str(status), [])
+                listed += [code for code in response.codes if code not in listed]
+        return codes
 
     def _allows_anonymous(self) -> bool:
         request: Any = SimpleNamespace(method=self.method, user=AnonymousUser())
@@ -200,18 +254,6 @@ def require_response_fields(
     return result
 
 
-def allow_empty_query_values(
-    result: dict[str, Any], generator: Any, request: Any, public: bool
-) -> dict[str, Any]:
-    """Say what every list does: a query parameter left empty counts as left out."""
-    for item in result.get("paths", {}).values():
-        for operation in item.values():
-            for parameter in operation.get("parameters", []):
-                if parameter.get("in") == "query":
-                    parameter["allowEmptyValue"] = True
-    return result
-
-
 def _body_name(response: dict[str, Any]) -> str | None:
     schema = response.get("content", {}).get("application/json", {}).get("schema", {})
     ref = schema.get("$ref") or schema.get("items", {}).get("$ref")
@@ -236,6 +278,26 @@ def describe_responses(
                     response["description"] = f"The {body} asked for."
                 else:
                     response["description"] = f"Done: the {body} as it is now."
+    return result
+
+
+def list_error_codes(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """End each operation's description with the error codes it can answer, by status, from
+    its responses' x-error-codes: what a generator puts in the method's doc comment."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            responses = sorted(operation.get("responses", {}).items())
+            answers = [
+                f"`{code}` ({status})"
+                for status, response in responses
+                for code in response.get(ERROR_CODES_KEY, [])
+            ]
+            if answers:
+                text = operation.get("description", "").rstrip()
+                listed = f"Error codes: {', '.join(answers)}."
+                operation["description"] = f"{text}\n\n{listed}" if text else listed
     return result
 
 

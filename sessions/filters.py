@@ -4,12 +4,12 @@ import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 
 from exercises.models import Exercise
-from hipflex_api.filters import UtcIsoDateTimeFilter
+from hipflex_api.filters import FilterSet, UtcIsoDateTimeFilter
 
 from .models import SetLog, WorkoutSession
 
 
-class WorkoutSessionFilter(django_filters.FilterSet):
+class WorkoutSessionFilter(FilterSet):
     started_after = UtcIsoDateTimeFilter(
         field_name="started_at", lookup_expr="gte", help_text="Started at or after this time."
     )

@@ -9,7 +9,7 @@ from drf_spectacular.utils import (
 )
 
 from hipflex_api.idempotency.openapi import IDEMPOTENCY_KEY, REPLAYED
-from hipflex_api.serializers import ErrorSerializer
+from hipflex_api.schema import ErrorResponse
 
 from . import limits
 from .serializers import (
@@ -63,14 +63,14 @@ SESSION_ID = OpenApiParameter(
 )
 
 
-_STALE = OpenApiResponse(ErrorSerializer, description="If-Match is stale; nothing was saved.")
+_STALE = ErrorResponse("If-Match is stale; nothing was saved.", "precondition_failed")
 
 
-_GONE = OpenApiResponse(ErrorSerializer, description="The session was deleted.")
+_GONE = ErrorResponse("The session was deleted.", "gone")
 
 
-_KEY_REUSED = OpenApiResponse(
-    ErrorSerializer, description="The Idempotency-Key was used before with another body."
+_KEY_REUSED = ErrorResponse(
+    "The Idempotency-Key was used before with another body.", "idempotency_key_reused"
 )
 
 
@@ -157,7 +157,7 @@ sync_schema = extend_schema(
     ],
     responses={
         200: SyncPageSerializer,
-        400: OpenApiResponse(ErrorSerializer, description="A bad `since` or `limit`."),
+        400: ErrorResponse("A bad `since` or `limit`.", "invalid"),
     },
     tags=["sync"],
 )
@@ -201,8 +201,8 @@ start_schema = extend_schema(
         200: OpenApiResponse(
             StartedSessionSerializer, description="A session with this id was already stored."
         ),
-        409: OpenApiResponse(ErrorSerializer, description="The id is taken by another user."),
-        410: OpenApiResponse(ErrorSerializer, description="A session with this id was deleted."),
+        409: ErrorResponse("The id is taken by another user.", "conflict"),
+        410: ErrorResponse("A session with this id was deleted.", "gone"),
     },
 )
 
@@ -217,7 +217,7 @@ stats_schema = extend_schema(
     parameters=[StatsQuerySerializer],
     responses={
         200: ProgressStatsSerializer,
-        400: OpenApiResponse(ErrorSerializer, description="A bad `start` or `end`."),
+        400: ErrorResponse("A bad `start` or `end`.", "invalid"),
     },
 )
 

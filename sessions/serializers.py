@@ -24,6 +24,7 @@ from hipflex_api.fields import (
     WholeItemMixin,
     max_length_of,
 )
+from hipflex_api.filters import refuse_empty
 
 from . import limits
 from .models import SET_FIELDS, SetLog, WorkoutSession
@@ -295,6 +296,11 @@ class ProgressStatsSerializer(serializers.Serializer):
 class StatsQuerySerializer(serializers.Serializer):
     start = serializers.DateField(required=False, help_text="First day, in the user's time zone.")
     end = serializers.DateField(required=False, help_text="Last day, included.")
+
+    def to_internal_value(self, data: Any) -> Any:
+        # DRF reads a form value left empty as left out; a date has no empty value.
+        refuse_empty(data, self.fields)
+        return super().to_internal_value(data)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "start" in attrs and "end" in attrs and attrs["end"] < attrs["start"]:

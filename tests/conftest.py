@@ -212,3 +212,33 @@ def redis_server(tmp_path_factory):
     yield url
     if private is not None:
         private.stop()
+
+
+@pytest.fixture(autouse=True)
+def _error_codes_outside_the_schema(request):
+    """Forget the error answers of a test that configures the server beyond its schema."""
+    from tests.error_codes import RECORDED
+
+    if not request.node.get_closest_marker("settings_beyond_the_schema"):
+        yield
+        return
+    before = set(RECORDED)
+    yield
+    RECORDED.intersection_update(before)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run when an error answer carried a code its operation's schema does not list."""
+    from tests import error_codes
+
+    missing = error_codes.undocumented(error_codes.RECORDED)
+    if missing and exitstatus == 0:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line(
+            "Error codes the suite got that openapi.yaml does not list for their operation "
+            "(name them with hipflex_api.schema.ErrorResponse):",
+            red=True,
+        )
+        for line in missing:
+            reporter.write_line(f"  {line}", red=True)
+        session.exitstatus = 1

@@ -18,3 +18,7 @@ if os.environ.get("HIPFLEX_TEST_ENVIRONMENT") != "own":
         os.environ.pop(name, None)
 
 from hipflex_api.settings import *  # noqa: F403
+
+# Every error answer's code, for the check that each is in its operation's schema
+# (tests/error_codes.py), right after the request id so that it sees every answer.
+MIDDLEWARE = [MIDDLEWARE[0], "tests.error_codes.RecordErrorCodes", *MIDDLEWARE[1:]]  # noqa: F405

@@ -19,6 +19,7 @@ from hipflex_api.domain_errors import (
     InvalidInput,
 )
 from hipflex_api.errors import exception_handler
+from hipflex_api.filters import EMPTY_VALUE
 from tests.factories import ExerciseFactory, MuscleFactory
 from tests.helpers import assert_error
 
@@ -305,3 +306,36 @@ def test_every_operation_refuses_an_accept_header_without_json_with_a_documented
 
     assert_error(response, 406, "not_acceptable")
     assert "406" in operation["responses"], operation["operationId"]
+
+
+def _query_parameters():
+    schema = yaml.safe_load(Path("openapi.yaml").read_text())
+    components = schema["components"]["schemas"]
+    for method, url, operation in _every_operation():
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "query" and method == "get":
+                declared = parameter["schema"]
+                ref = declared.get("$ref") or declared.get("items", {}).get("$ref")
+                typed = components[ref.rsplit("/", 1)[1]] if ref else declared
+                # A plain string may be empty; every other type has no empty value.
+                text = typed.get("type") == "string" and not {"format", "enum"} & set(typed)
+                yield pytest.param(
+                    url, operation, parameter["name"], text, id=f"{url}?{parameter['name']}="
+                )
+
+
+@pytest.mark.parametrize(("url", "operation", "name", "text"), list(_query_parameters()))
+def test_a_query_parameter_sent_empty_is_refused_unless_the_schema_allows_an_empty_string(
+    api_client, user, url, operation, name, text
+):
+    if {} not in operation.get("security", [{}]):
+        api_client.force_authenticate(user)
+
+    response = api_client.get(f"{url}?{name}=")
+
+    if text:
+        assert response.status_code == 200, response.content
+    else:
+        body = assert_error(response, 400, "invalid")
+        assert body["errors"] == [{"field": name, "code": "blank", "message": EMPTY_VALUE}]
+    assert "allowEmptyValue" not in next(p for p in operation["parameters"] if p["name"] == name)

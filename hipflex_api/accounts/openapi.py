@@ -7,7 +7,7 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
-from hipflex_api.serializers import ErrorSerializer
+from hipflex_api.schema import ErrorResponse
 
 from .serializers import (
     CHANGE_MAILED,
@@ -26,10 +26,10 @@ from .serializers import (
     TokenPairSerializer,
 )
 
-_BAD_CREDENTIALS = OpenApiResponse(ErrorSerializer, description="Wrong email or password.")
+_BAD_CREDENTIALS = ErrorResponse("Wrong email or password.", "no_active_account")
 
 
-_BAD_TOKEN = OpenApiResponse(ErrorSerializer, description="The token is invalid or expired.")
+_BAD_TOKEN = ErrorResponse("The token is invalid or expired.", "token_not_valid")
 
 
 def _accepted(summary: str, detail: str) -> OpenApiResponse:
@@ -40,11 +40,11 @@ def _accepted(summary: str, detail: str) -> OpenApiResponse:
     )
 
 
-_INVALID_TOKEN = OpenApiResponse(
-    ErrorSerializer,
-    description="Invalid input (`errors` names each field). A token that was used already, "
+_INVALID_TOKEN = ErrorResponse(
+    "Invalid input (`errors` names each field). A token that was used already, "
     "has expired, or was mailed before the password or the address changed is an `errors` "
     "entry on `token` with the code `invalid_token`: ask for a new mail.",
+    "invalid",
 )
 
 
@@ -97,10 +97,8 @@ verify_email_schema = extend_schema(
     responses={
         204: None,
         400: _INVALID_TOKEN,
-        409: OpenApiResponse(
-            ErrorSerializer,
-            description="`email_taken`: another account took the new address after the link "
-            "was mailed.",
+        409: ErrorResponse(
+            "Another account took the new address after the link was mailed.", "email_taken"
         ),
     },
 )
@@ -128,10 +126,9 @@ email_change_schema = extend_schema(
     request=EmailChangeSerializer,
     responses={
         202: _accepted("Mailed.", CHANGE_MAILED),
-        400: OpenApiResponse(
-            ErrorSerializer,
-            description="The password is not correct, or the address is invalid or already "
-            "the account's.",
+        400: ErrorResponse(
+            "The password is not correct, or the address is invalid or already the account's.",
+            "invalid",
         ),
     },
 )
@@ -159,10 +156,10 @@ token_obtain_schema = extend_schema_view(
         responses={
             200: TokenPairSerializer,
             401: _BAD_CREDENTIALS,
-            403: OpenApiResponse(
-                ErrorSerializer,
-                description="`email_not_verified`: the password is right, but the address is not "
-                "confirmed yet and this deployment requires it.",
+            403: ErrorResponse(
+                "The password is right, but the address is not confirmed yet and this "
+                "deployment requires it.",
+                "email_not_verified",
             ),
         },
     )
@@ -176,7 +173,16 @@ token_refresh_schema = extend_schema_view(
         summary="Refresh tokens",
         description="Trades a refresh token for a new pair. The old refresh token is revoked: keep "
         "the new one.",
-        responses={200: TokenPairSerializer, 401: _BAD_TOKEN},
+        responses={
+            200: TokenPairSerializer,
+            401: ErrorResponse(
+                "The refresh token is invalid or expired, or its account is gone or "
+                "deactivated: log in again.",
+                "token_not_valid",
+                "no_active_account",
+                "user_not_found",
+            ),
+        },
     )
 )
 
@@ -192,7 +198,7 @@ me_schema = extend_schema_view(
         request=PasswordConfirmSerializer,
         responses={
             204: None,
-            400: OpenApiResponse(ErrorSerializer, description="The password is not correct."),
+            400: ErrorResponse("The password is not correct.", "invalid"),
         },
     ),
 )

@@ -2,7 +2,7 @@
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view
 
-from hipflex_api.serializers import ErrorSerializer
+from hipflex_api.schema import ErrorResponse
 
 from .serializers import HealthSerializer, ReadinessSerializer
 
@@ -56,11 +56,11 @@ readyz_schema = extend_schema_view(
                     ),
                 ],
             ),
-            503: OpenApiResponse(
-                ErrorSerializer,
-                description="A dependency failed or did not answer in time; `errors` names each "
+            503: ErrorResponse(
+                "A dependency failed or did not answer in time; `errors` names each "
                 "one in `field` (`database`, `cache` or `broker`), with code `unreachable` or "
                 "`timeout`.",
+                "not_ready",
                 examples=[
                     OpenApiExample(
                         "Cache down",

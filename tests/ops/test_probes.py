@@ -145,6 +145,7 @@ class _OnePerMinute(SimpleRateThrottle):
         return "probe-test"
 
 
+@pytest.mark.settings_beyond_the_schema
 @pytest.mark.parametrize("path", [HEALTHZ, READYZ])
 def test_probes_ignore_credentials_and_are_never_throttled(
     api_client, no_broker, path, monkeypatch

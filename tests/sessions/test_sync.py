@@ -14,6 +14,7 @@ from tests.conftest import (
     upload_session,
 )
 from tests.factories import ExerciseFactory, SetLogFactory, WorkoutSessionFactory
+from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -384,13 +385,17 @@ def test_unpublishing_during_a_first_sync_is_reported_on_a_later_page(user_clien
     assert removed == [shown]
 
 
-def test_empty_query_parameters_count_as_left_out(user_client, user):
+def test_an_empty_cursor_counts_as_left_out_but_an_empty_number_is_refused(user_client, user):
     WorkoutSessionFactory(user=user)
-    page = sync(user_client, since="", limit="")
+    page = sync(user_client, since="")
     assert len(page["sessions"]) == 1
-    listed = user_client.get(SESSIONS_URL, {"cursor": "", "page_size": ""})
+    listed = user_client.get(SESSIONS_URL, {"cursor": ""})
     assert listed.status_code == 200
     assert len(listed.json()["results"]) == 1
+
+    for url, number in ((SYNC_URL, "limit"), (SESSIONS_URL, "page_size")):
+        body = assert_error(user_client.get(url, {number: ""}), 400, "invalid")
+        assert [(e["field"], e["code"]) for e in body["errors"]] == [(number, "blank")]
 
 
 def test_an_unchanged_sync_page_is_a_304(user_client, user):
