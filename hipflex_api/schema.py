@@ -1,6 +1,7 @@
 """Schema generation: each operation's errors from the view itself, and the hooks that make
 the schema one that client generators read right (named enums, described responses, servers)."""
 
+import json
 import re
 from collections.abc import Iterator
 from types import SimpleNamespace
@@ -251,6 +252,23 @@ def require_response_fields(
         }
         if not name.endswith("Request"):
             component["required"] = sorted(set(component["properties"]) - optional)
+    return result
+
+
+def request_defaults_in_words(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """A request field's default said in its description, not as `default`: openapi-typescript
+    (by default) makes every property with a `default` required, which in a request component
+    would oblige the client to send what the server fills in itself."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request"):
+            continue
+        for prop in component.get("properties", {}).values():
+            if "default" in prop:
+                default = json.dumps(prop.pop("default"))
+                text = prop.get("description", "").rstrip()
+                prop["description"] = f"{text} Left out, it is `{default}`.".lstrip()
     return result
 
 

@@ -390,6 +390,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "hipflex_api.schema.name_every_enum",
         "hipflex_api.schema.require_response_fields",
+        "hipflex_api.schema.request_defaults_in_words",
         "hipflex_api.schema.document_request_id",
         "hipflex_api.schema.describe_responses",
         "hipflex_api.schema.list_error_codes",

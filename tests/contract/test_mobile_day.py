@@ -19,7 +19,6 @@ from typing import Any
 
 import attrs
 import pytest
-from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,13 +95,12 @@ def expect(response: Any, status: HTTPStatus, model: type) -> Any:
 
 
 @pytest.fixture
-def phone(generated_client, live_server, transactional_db):
+def phone(generated_client, seeded_server):
     """Make a generated client for the live server, anonymous or holding an access token."""
-    call_command("seed_catalog", verbosity=0)
     with contextlib.ExitStack() as clients:
 
         def make(token: str | None = None) -> Any:
-            options = {"base_url": live_server.url, "raise_on_unexpected_status": True}
+            options = {"base_url": seeded_server, "raise_on_unexpected_status": True}
             if token is None:
                 client = generated_client.Client(**options)
             else:
