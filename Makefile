@@ -84,6 +84,12 @@ format: $(VENV)/.installed-dev
 schema: $(VENV)/.installed
 	$(MANAGE) spectacular --validate --fail-on-warn --file openapi.yaml
 
+## examples: record openapi.yaml's `recorded` examples again (the day in tests/contract/examples_scenario.py), then make schema
+.PHONY: examples
+examples: $(VENV)/.installed-dev
+	HIPFLEX_RECORD_EXAMPLES=1 $(BIN)/pytest -q tests/contract/test_examples.py::test_the_day_answers_as_recorded
+	@$(MAKE) --no-print-directory schema
+
 schema-check: $(VENV)/.installed
 	$(MANAGE) spectacular --validate --fail-on-warn --file $(VENV)/openapi.generated.yaml
 	diff -u openapi.yaml $(VENV)/openapi.generated.yaml

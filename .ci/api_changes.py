@@ -37,7 +37,24 @@ def _successes(operation: dict[str, Any]) -> set[str]:
 
 
 def _property_type(prop: dict[str, Any]) -> Any:
-    return prop.get("$ref") or prop.get("type") or [p.get("$ref") for p in prop.get("allOf", [])]
+    """What a generated client types a property as: the components it names (however it names
+    them: `$ref`, or `allOf`/`anyOf` beside a null), else its JSON type."""
+    refs = [prop["$ref"]] if "$ref" in prop else []
+    for key in ("allOf", "anyOf", "oneOf"):
+        refs += [member["$ref"] for member in prop.get(key, []) if "$ref" in member]
+    return tuple(refs) or prop.get("type")
+
+
+def _fields(component: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """A component's properties and required names, also where it is an allOf of them and a
+    rule (hipflex_api.schema.state_one_of_required)."""
+    parts = [component, *[part for part in component.get("allOf", []) if "$ref" not in part]]
+    properties: dict[str, Any] = {}
+    required: set[str] = set()
+    for part in parts:
+        properties.update(part.get("properties", {}))
+        required.update(part.get("required", []))
+    return properties, required
 
 
 def _components(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -50,14 +67,16 @@ def _components(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
         now = after[name]
         gone = set(component.get("enum", [])) - set(now.get("enum", []))
         found += [f"{name}: enum value {value!r} removed" for value in sorted(gone, key=str)]
+        (properties, required), (now_properties, now_required) = _fields(component), _fields(now)
         if name.endswith("Request"):
-            newly = set(now.get("required", [])) - set(component.get("required", []))
-            found += [f"{name}: {field} is now required" for field in sorted(newly)]
+            found += [
+                f"{name}: {field} is now required" for field in sorted(now_required - required)
+            ]
             continue
-        for field, prop in component.get("properties", {}).items():
-            if field not in now.get("properties", {}):
+        for field, prop in properties.items():
+            if field not in now_properties:
                 found.append(f"{name}: {field} removed")
-            elif _property_type(prop) != _property_type(now["properties"][field]):
+            elif _property_type(prop) != _property_type(now_properties[field]):
                 found.append(f"{name}: {field} changed type")
     return found
 

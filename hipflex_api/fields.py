@@ -6,7 +6,7 @@ generated from the schema never send those on purpose, so accepting them only hi
 
 import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from rest_framework import serializers
@@ -88,6 +88,23 @@ def columns_of(serializer_class: type[serializers.Serializer]) -> tuple[str, ...
         for field in fields
         if field.source != "*" and not field.write_only
     )
+
+
+class OneOfRequiredMixin:
+    """At least one of `one_of_required` given, and not null: a set needs reps or a hold.
+
+    The schema says the same with anyOf (hipflex_api.schema.state_one_of_required), so that a
+    client learns the rule from it rather than from a 400.
+    """
+
+    one_of_required: ClassVar[tuple[str, ...]] = ()
+    one_of_message: ClassVar[str] = ""
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)  # type: ignore[misc]
+        if all(attrs.get(name) is None for name in self.one_of_required):
+            raise serializers.ValidationError({self.one_of_required[0]: [self.one_of_message]})
+        return attrs
 
 
 class WholeItemMixin:

@@ -5,12 +5,13 @@ from typing import Any
 import django_filters
 from django import forms
 from django.http import QueryDict
-from django_filters.fields import IsoDateTimeField
+from django_filters.fields import BaseCSVField, IsoDateTimeField
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 # A query parameter sent empty: refused where its type has no empty value (a number, a choice, a
 # flag, a time), as the schema says, and not read as left out, which would hide a client's bug.
-# Text and slugs may be empty (the schema's strings allow it), and then count as left out.
+# Text and slugs may be empty (the schema's strings allow it), and then count as left out; an
+# array sent empty is the empty list.
 EMPTY_VALUE = "Must not be empty: leave the parameter out instead."
 
 
@@ -31,8 +32,9 @@ class _RefusesEmptyValues(forms.Form):
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         for name, field in self.fields.items():
-            text = isinstance(field, forms.CharField | forms.ModelChoiceField)
-            if not text and "" in self.data.getlist(name):
+            # Text, a slug, or a list (`ordering=` is the empty list: the default order).
+            emptiable = isinstance(field, forms.CharField | forms.ModelChoiceField | BaseCSVField)
+            if not emptiable and "" in self.data.getlist(name):
                 self.add_error(name, forms.ValidationError(EMPTY_VALUE, code="blank"))
         return cleaned
 

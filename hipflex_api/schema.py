@@ -3,6 +3,7 @@ the schema one that client generators read right (named enums, described respons
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -14,6 +15,7 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.drainage import warn
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 
@@ -85,6 +87,29 @@ _CONDITIONAL_HEADERS = {
 }
 
 
+def _class_of(characters: list[str]) -> str:
+    return "".join(f"\\u{ord(c):04x}" for c in characters)
+
+
+# What DRF strips from text before it checks it (str.strip(): Python's whitespace, which is
+# not quite ECMA's `\s`), and the NUL character, which it refuses.
+_STRIPPED = _class_of([c for c in map(chr, range(0x3001)) if c.isspace()])  # U+3000 is the last
+NO_NUL = r"^[^\u0000]*$"
+NOT_BLANK = rf"^[^\u0000]*[^\u0000{_STRIPPED}][^\u0000]*$"
+
+
+def _stripped_and_not_blank(field: Any, schema: Any) -> bool:
+    """A text DRF strips and may not be blank: it needs a character other than whitespace."""
+    return (
+        isinstance(field, serializers.CharField)
+        and field.trim_whitespace
+        and not field.allow_blank
+        and isinstance(schema, dict)
+        and schema.get("type") == "string"
+        and not {"pattern", "format", "enum"} & set(schema)
+    )
+
+
 class AutoSchema(openapi.AutoSchema):
     def get_operation_id(self) -> str:
         # Reached only for an operation that names none (extend_schema(operation_id=) replaces
@@ -96,6 +121,24 @@ class AutoSchema(openapi.AutoSchema):
             f"{default!r}): name it in its app's openapi.py."
         )
         return default
+
+    def _map_serializer_field(
+        self, field: Any, direction: Any, bypass_extensions: bool = False
+    ) -> Any:
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # A length a field's own validators enforce in their words (a new password's).
+        if getattr(field, "stated_min_length", None) and isinstance(schema, dict):
+            schema = {**schema, "minLength": field.stated_min_length}
+        if direction == "request" and _stripped_and_not_blank(field, schema):
+            schema = {**schema, "pattern": NOT_BLANK}
+        # A nested list's bounds in a request (`items` of a routine, `sets` of a session):
+        # drf-spectacular states a ListField's, not a ListSerializer's min_length and
+        # max_length. Answers make no such promise (a started routine may hold more sets).
+        if isinstance(field, serializers.ListSerializer) and schema and direction == "request":
+            # Copies, never edits: drf-spectacular may share a schema between directions.
+            bounds = {"minItems": field.min_length, "maxItems": field.max_length}  # type: ignore[attr-defined]
+            schema = {**{k: v for k, v in bounds.items() if v is not None}, **schema}
+        return schema
 
     def _delete_with_body(self) -> bool:
         """A DELETE whose view names a request body of its own with extend_schema(request=)."""
@@ -269,6 +312,97 @@ def request_defaults_in_words(
                 default = json.dumps(prop.pop("default"))
                 text = prop.get("description", "").rstrip()
                 prop["description"] = f"{text} Left out, it is `{default}`.".lstrip()
+    return result
+
+
+def _nullable_refs(node: Any) -> Iterator[dict[str, Any]]:
+    """Every `allOf: [$ref]` + `nullable: true` in the schema: drf-spectacular's nullable
+    reference, which OpenAPI 3.0 does not really allow (`nullable` needs a `type` beside it)."""
+    if isinstance(node, dict):
+        if node.get("nullable") and len(node.get("allOf", ())) == 1 and "type" not in node:
+            yield node
+        for value in node.values():
+            yield from _nullable_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _nullable_refs(value)
+
+
+def nullable_references(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """A nullable reference that Redocly, openapi-python-client and both TypeScript generators
+    all read as "this, or null". A `type` beside `nullable` and `allOf` would be valid, but
+    openapi-python-client then drops the null.
+
+    - An enum used only nullable (`painful_side`) holds null itself, as OpenAPI 3.0.3 says a
+      nullable enum must, and is referenced as it is (its members' names leave null out).
+    - An object is `anyOf: [its $ref, {type: object, nullable: true, enum: [null]}]`.
+    """
+    components = result.get("components", {}).get("schemas", {})
+    nodes = list(_nullable_refs(result))
+    nullable_uses = Counter(node["allOf"][0]["$ref"] for node in nodes)
+    text = json.dumps(result, default=str)
+    for node in nodes:
+        ref = node["allOf"][0]["$ref"]
+        target = components[ref.rsplit("/", 1)[1]]
+        del node["nullable"]
+        if "enum" not in target:
+            null = {"type": "object", "nullable": True, "enum": [None]}
+            node["anyOf"] = [node.pop("allOf")[0], null]
+        elif text.count(json.dumps(ref)) == nullable_uses[ref]:
+            if None not in target["enum"]:
+                target.update(nullable=True, enum=[*target["enum"], None])
+            if set(node) == {"allOf"}:  # Nothing beside the reference: the reference itself.
+                node["$ref"] = node.pop("allOf")[0]["$ref"]
+        else:
+            warn(f"{ref} is used both nullable and not: give the nullable use an enum of its own.")
+    return result
+
+
+def _strings(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for prop in schema.get("properties", {}).values():
+        if prop.get("type") == "string":
+            yield prop
+        elif prop.get("type") == "array" and prop["items"].get("type") == "string":
+            yield prop["items"]
+
+
+def state_nul_refusal(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Every text a request sends refuses the NUL character (DRF's CharField and Django's form
+    fields validate that): a pattern says so where the text has no pattern or format of its own.
+    A hook, not a field mapping: there drf-spectacular would wrap a blank-allowed field's
+    pattern in a oneOf with the empty string, which this pattern already matches."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            for text in _strings(component):
+                if not {"pattern", "format", "enum"} & set(text):
+                    text["pattern"] = NO_NUL
+    return result
+
+
+def state_one_of_required(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """A request component whose serializer needs one of some fields (OneOfRequiredMixin)
+    becomes `allOf: [its fields, anyOf: [one given, not null], ...]`: the form that
+    openapi-typescript and orval type as "these fields, and reps or hold_seconds", and that
+    openapi-python-client reads as the plain model (a bare anyOf beside `properties` makes each
+    of them invent a model per branch)."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for component in generator.registry._components.values():
+        names = getattr(component.object, "one_of_required", ())
+        fields = schemas.get(component.name, {})
+        if not names or not component.name.endswith("Request") or "properties" not in fields:
+            continue
+        branches = []
+        for name in names:
+            given = {k: v for k, v in fields["properties"][name].items() if k != "nullable"}
+            branches.append({"required": [name], "properties": {name: given}})
+        described = {"description": fields.pop("description")} if "description" in fields else {}
+        schemas[component.name] = {**described, "allOf": [fields, {"anyOf": branches}]}
     return result
 
 

@@ -16,6 +16,7 @@ from exercises.serializers import (
 )
 from hipflex_api.accounts.serializers import ProfileSerializer
 from hipflex_api.fields import (
+    OneOfRequiredMixin,
     StrictBooleanField,
     StrictCharField,
     StrictModelSerializer,
@@ -49,7 +50,7 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().enforce_timezone(value)
 
 
-class SetLogSerializer(WholeItemMixin, StrictModelSerializer):
+class SetLogSerializer(OneOfRequiredMixin, WholeItemMixin, StrictModelSerializer):
     """One set: give `reps`, `hold_seconds`, or both."""
 
     exercise = ExerciseSlugField(help_text="Slug of a published exercise, such as `king-runner`.")
@@ -69,12 +70,8 @@ class SetLogSerializer(WholeItemMixin, StrictModelSerializer):
         model = SetLog
         fields = list(SET_FIELDS)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs.get("reps") is None and attrs.get("hold_seconds") is None:
-            raise serializers.ValidationError(
-                {"reps": ["Give reps, hold_seconds, or both: a set needs one of them."]}
-            )
-        return attrs
+    one_of_required = ("reps", "hold_seconds")
+    one_of_message = "Give reps, hold_seconds, or both: a set needs one of them."
 
 
 class WorkoutSessionSerializer(StrictModelSerializer):

@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from rest_framework.views import APIView
 
 from exercises.limits import SLUG_PATTERN
 from exercises.models import Exercise, Routine
+from exercises.serializers import MISSING_SLUG
 from exercises.services import routine_check_usable
 from hipflex_api.accounts.auth import request_user
 from hipflex_api.accounts.models import User
@@ -47,6 +49,21 @@ def _body_id(data: Any) -> uuid.UUID | None:
         return uuid.UUID(raw) if isinstance(raw, str) else None
     except ValueError:
         return None
+
+
+def _codes(errors: Any) -> Iterator[str]:
+    if isinstance(errors, dict):
+        errors = list(errors.values())
+    if isinstance(errors, list):
+        for error in errors:
+            yield from _codes(error)
+    else:
+        yield str(getattr(errors, "code", ""))
+
+
+def _only_missing_slugs(errors: Any) -> bool:
+    """Whether every fault of a body is a slug naming nothing the catalog shows now."""
+    return set(_codes(errors)) == {MISSING_SLUG}
 
 
 def _with_etag(response: Response, session: WorkoutSession) -> Response:
@@ -130,8 +147,10 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
             # A retry must get its stored session back even if an exercise in it has been
-            # unpublished since, or the phone would hold a session it cannot upload.
-            if (stored := self._stored(_body_id(request.data))) is not None:
+            # unpublished since, or the phone would hold a session it cannot upload; any other
+            # fault of the body is the client's to hear about (an id taken or deleted aside).
+            stored = self._stored(_body_id(request.data))
+            if stored is not None and _only_missing_slugs(serializer.errors):
                 return stored
             raise ValidationError(serializer.errors)  # type: ignore[arg-type]  # as is_valid raises it
         try:

@@ -108,3 +108,26 @@ def test_a_new_version_needs_its_changelog_section_and_a_breaking_one_a_new_majo
 
     assert any(f"no section '## {next_minor}'" in problem for problem in problems), problems
     assert any("must be a new major version" in problem for problem in problems), problems
+
+
+def test_a_field_newly_required_inside_an_all_of_is_caught(released):
+    new = _changed(released)
+    fields = new["components"]["schemas"]["SetLogRequest"]["allOf"][0]
+    fields["required"] = [*fields["required"], "notes"]
+
+    (problem,) = api_changes.check([released, new], CHANGELOG)
+
+    assert "SetLogRequest: notes is now required" in problem
+
+
+def test_a_nullable_reference_written_another_way_is_no_change(released):
+    old = _changed(released)
+    advice = old["components"]["schemas"]["Advice"]["properties"]
+    advice["suggested"] = {
+        "allOf": [{"$ref": "#/components/schemas/ExerciseRef"}],
+        "nullable": True,
+    }
+
+    assert api_changes.check([old, released], CHANGELOG) == []
+    advice["suggested"] = {"$ref": "#/components/schemas/Muscle"}
+    assert api_changes.check([old, released], CHANGELOG)

@@ -317,8 +317,10 @@ def _query_parameters():
                 declared = parameter["schema"]
                 ref = declared.get("$ref") or declared.get("items", {}).get("$ref")
                 typed = components[ref.rsplit("/", 1)[1]] if ref else declared
-                # A plain string may be empty; every other type has no empty value.
+                # A plain string may be empty, an array may be the empty list; every other
+                # type has no empty value.
                 text = typed.get("type") == "string" and not {"format", "enum"} & set(typed)
+                text = text or declared.get("type") == "array"
                 yield pytest.param(
                     url, operation, parameter["name"], text, id=f"{url}?{parameter['name']}="
                 )

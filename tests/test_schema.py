@@ -5,6 +5,8 @@ import pytest
 import yaml
 from django.core.management import call_command
 
+from tests.conftest import REFRESH_URL
+
 pytestmark = pytest.mark.django_db
 
 
@@ -184,7 +186,8 @@ def test_every_enum_is_a_named_component_whose_members_have_names(schema):
     for name, component in components.items():
         if "enum" in component:
             names = component.get("x-enum-varnames", [])
-            assert len(names) == len(set(names)) == len(component["enum"]), name
+            values = [value for value in component["enum"] if value is not None]
+            assert len(names) == len(set(names)) == len(values), name
             assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*", n) for n in names), (name, names)
     assert components["DifficultyEnum"]["x-enum-varnames"] == [
         "BEGINNER",
@@ -194,11 +197,28 @@ def test_every_enum_is_a_named_component_whose_members_have_names(schema):
 
 
 def test_a_nullable_choice_is_its_enum_made_nullable_not_a_one_of_with_a_null_enum(schema):
-    assert "NullEnum" not in schema["components"]["schemas"]
+    components = schema["components"]["schemas"]
+    assert "NullEnum" not in components
     assert not [node for node in _walk(schema) if "oneOf" in node]
-    side = schema["components"]["schemas"]["Advice"]["properties"]["painful_side"]
-    assert side["nullable"] is True
+    side = components["Advice"]["properties"]["painful_side"]
     assert side["allOf"] == [{"$ref": "#/components/schemas/PainfulSideEnum"}]
+    assert components["Adjustment"]["properties"]["painful_side"] == {
+        "$ref": "#/components/schemas/PainfulSideEnum"
+    }
+    painful_side = components["PainfulSideEnum"]
+    assert (painful_side["nullable"], painful_side["enum"]) == (True, ["left", "right", None])
+
+
+def test_a_nullable_reference_has_a_type_beside_nullable_as_openapi_3_0_3_requires(schema):
+    components = schema["components"]["schemas"]
+    nullable_without_type = [
+        node for node in _walk(schema) if node.get("nullable") and "type" not in node
+    ]
+    assert nullable_without_type == []
+    assert components["Advice"]["properties"]["suggested"]["anyOf"] == [
+        {"$ref": "#/components/schemas/ExerciseRef"},
+        {"type": "object", "nullable": True, "enum": [None]},
+    ]
 
 
 def test_an_error_code_an_operation_does_not_list_is_caught():
@@ -213,3 +233,60 @@ def test_an_error_code_an_operation_does_not_list_is_caught():
         "getSession: 412 `gone` (/api/v1/sessions/0b6a9e0c-5f1e-4d61-9d67-2f4c1b7a8e11/)",
         "login: 401 `gone` (/api/v1/auth/token/)",
     ]
+
+
+def _properties(component):
+    """A component's own fields, also where it is an allOf of them and a rule."""
+    return component["allOf"][0]["properties"] if "allOf" in component else component["properties"]
+
+
+@pytest.mark.parametrize(
+    ("component", "fields"),
+    [
+        ("SetLogRequest", ["reps", "hold_seconds"]),
+        ("RoutineItemRequest", ["reps_per_side", "hold_seconds"]),
+    ],
+)
+def test_a_rule_needing_one_of_two_fields_is_stated_with_any_of(schema, component, fields):
+    (rule,) = schema["components"]["schemas"][component]["allOf"][1:]
+
+    assert [branch["required"] for branch in rule["anyOf"]] == [[name] for name in fields]
+    for branch, name in zip(rule["anyOf"], fields, strict=True):
+        assert branch["properties"][name]["type"] == "integer"
+        assert "nullable" not in branch["properties"][name]  # given means not null
+
+
+def test_nested_lists_in_requests_state_their_bounds(schema, settings):
+    from exercises import limits
+
+    components = schema["components"]["schemas"]
+    items = _properties(components["RoutineRequest"])["items"]
+    sets = _properties(components["WorkoutSessionRequest"])["sets"]
+
+    assert (items["minItems"], items["maxItems"]) == (1, limits.ROUTINE_ITEMS)
+    assert sets["maxItems"] == settings.MAX_SETS_PER_SESSION
+    assert "maxItems" not in _properties(components["WorkoutSession"])["sets"]
+
+
+def test_request_text_states_what_the_server_refuses_in_it(schema, user_client):
+    components = schema["components"]["schemas"]
+    notes = re.compile(_properties(components["WorkoutSessionRequest"])["notes"]["pattern"])
+    token = re.compile(_properties(components["TokenRefreshRequest"])["refresh"]["pattern"])
+
+    # Notes may be blank but hold no NUL; a refresh token must hold more than whitespace,
+    # by Python's reckoning, which is what DRF strips (\x1c is whitespace to it, not to ECMA).
+    assert [bool(notes.fullmatch(text)) for text in ("", " ", "a\x00")] == [True, True, False]
+    assert [bool(token.fullmatch(text)) for text in (" t ", " \r", "\x1c")] == [True, False, False]
+    refused = user_client.post(REFRESH_URL, {"refresh": " \x1c\r"}, format="json")
+    assert [e["code"] for e in refused.json()["errors"]] == ["blank"]
+    response = user_client.patch("/api/v1/me/", {"display_name": "A\x00nn"}, format="json")
+    assert [e["code"] for e in response.json()["errors"]] == ["null_characters_not_allowed"]
+
+
+def test_the_idempotency_key_pattern_is_the_one_the_server_checks(schema):
+    from hipflex_api.idempotency.keys import KEY_PATTERN
+
+    upload = schema["paths"]["/api/v1/sessions/"]["post"]
+    (key,) = [p for p in upload["parameters"] if p["name"] == "Idempotency-Key"]
+
+    assert key["schema"]["pattern"] == f"^{KEY_PATTERN}$"

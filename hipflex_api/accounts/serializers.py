@@ -24,6 +24,27 @@ from .models import User
 PASSWORD_MAX_LENGTH = 128
 
 
+def _password_min_length() -> int:
+    """The shortest new password AUTH_PASSWORD_VALIDATORS allow, for the schema to state."""
+    lengths = [
+        validator.min_length
+        for validator in password_validation.get_default_password_validators()
+        if isinstance(validator, password_validation.MinimumLengthValidator)
+    ]
+    return max(lengths, default=1)
+
+
+class NewPasswordField(StrictCharField):
+    """A new password. Django's validators check it, and their messages say what is wrong;
+    the schema states the one rule of theirs that JSON Schema can, the shortest length."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.stated_min_length = _password_min_length()
+        super().__init__(
+            write_only=True, max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False, **kwargs
+        )
+
+
 def _validate_new_password(password: str, user: User) -> str:
     try:
         password_validation.validate_password(password, user)
@@ -60,12 +81,7 @@ class ProfileSerializer(StrictModelSerializer):
 
 
 class RegisterSerializer(StrictModelSerializer):
-    password = StrictCharField(
-        write_only=True,
-        max_length=PASSWORD_MAX_LENGTH,
-        style={"input_type": "password"},
-        trim_whitespace=False,
-    )
+    password = NewPasswordField(style={"input_type": "password"})
 
     class Meta:
         model = User
@@ -120,9 +136,7 @@ class MailedTokenSerializer(serializers.Serializer):
 
 
 class PasswordResetConfirmSerializer(MailedTokenSerializer):
-    new_password = StrictCharField(
-        write_only=True, max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False
-    )
+    new_password = NewPasswordField()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         # The token first: the password rules compare the password with the account's details.
@@ -171,9 +185,7 @@ class LogoutSerializer(serializers.Serializer):
 
 class PasswordChangeSerializer(serializers.Serializer):
     old_password = StrictCharField(write_only=True, trim_whitespace=False)
-    new_password = StrictCharField(
-        write_only=True, max_length=PASSWORD_MAX_LENGTH, trim_whitespace=False
-    )
+    new_password = NewPasswordField()
 
     def validate_old_password(self, value: str) -> str:
         if not self.context["request"].user.check_password(value):

@@ -30,7 +30,9 @@ from .models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_MAX_LENGTH = max_length_of(IdempotencyRecord, "key")
-_KEY_PATTERN = re.compile(rf"[\x21-\x7e]{{1,{KEY_MAX_LENGTH}}}")
+# Printable ASCII, no spaces: what the key must be, here and in the schema.
+KEY_PATTERN = rf"[\x21-\x7e]{{1,{KEY_MAX_LENGTH}}}"
+_KEY_PATTERN = re.compile(KEY_PATTERN)
 
 
 def _request_hash(data: Any) -> str:

@@ -3,11 +3,11 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from .keys import HEADER, KEY_MAX_LENGTH, REPLAYED_HEADER
+from .keys import HEADER, KEY_MAX_LENGTH, KEY_PATTERN, REPLAYED_HEADER
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": KEY_MAX_LENGTH, "pattern": f"^{KEY_PATTERN}$"},
     OpenApiParameter.HEADER,
     description=f"Any unique string (a UUID is ideal), at most {KEY_MAX_LENGTH} printable "
     f"characters. A retry with the same key and body gets the first response again, marked "

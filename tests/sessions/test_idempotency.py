@@ -14,7 +14,7 @@ from hipflex_api.idempotency.models import IdempotencyRecord
 from sessions.models import SetLog, WorkoutSession
 from tests.conftest import SESSIONS_URL, session_body, session_url
 from tests.factories import IdempotencyRecordFactory, WorkoutSessionFactory
-from tests.helpers import error_fields
+from tests.helpers import assert_error, error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +55,20 @@ def test_post_with_a_stored_id_returns_it_after_its_exercise_was_unpublished(
 
     assert retry.status_code == 200, retry.json()
     assert retry.json() == first.json()
+    assert WorkoutSession.objects.count() == 1
+
+
+def test_a_malformed_post_with_a_stored_id_is_told_what_is_wrong(user_client, king_runner):
+    body = session_body(king_runner, id=str(uuid.uuid4()))
+    assert user_client.post(SESSIONS_URL, body).status_code == 201
+    del body["started_at"]
+    unpublish(king_runner)  # Its slug is then a fault too, but not the only one.
+
+    retry = user_client.post(SESSIONS_URL, body)
+
+    body = assert_error(retry, 400, "invalid")
+    fields = {error["field"] for error in body["errors"]}
+    assert fields == {"started_at", "sets.0.exercise", "sets.1.exercise"}
     assert WorkoutSession.objects.count() == 1
 
 
