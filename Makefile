@@ -104,6 +104,7 @@ migrations-check: $(VENV)/.installed
 deploy-check: $(VENV)/.installed
 	DJANGO_ENV=production DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 		DJANGO_ALLOWED_HOSTS=api.example.com REDIS_URL=redis://redis.example.com:6379/0 \
+		COUNTERS_REDIS_URL=redis://counters.example.com:6379/0 \
 		EMAIL_URL=smtp+tls://mailer:secret@smtp.example.com:587 \
 		$(MANAGE) check --deploy --fail-level WARNING
 

@@ -153,6 +153,7 @@ def production_env(database_url: str) -> dict[str, str]:
         # Every login comes from one address; tokens must outlive the run.
         "THROTTLE_LOGIN_IP": "100000/min",
         "THROTTLE_LOGIN_ACCOUNT": "100000/min",
+        "THROTTLE_LOGIN_ACCOUNT_CLIENT": "100000/min",
         "JWT_ACCESS_MINUTES": "600",
         "DJANGO_LOG_LEVEL": "WARNING",
         # WhiteNoise warns that STATIC_ROOT is missing: the benchmark serves no static files.

@@ -11,6 +11,7 @@ from hipflex_api.fields import (
     OneOfRequiredMixin,
     StrictBooleanField,
     StrictCharField,
+    StrictChoiceField,
     StrictModelSerializer,
     StrictSlugField,
     WholeItemMixin,
@@ -144,7 +145,7 @@ class PrescriptionSerializer(serializers.Serializer):
 def _difficulty_field(**kwargs: Any) -> serializers.ChoiceField:
     # Declared rather than derived: the derived field's range differs between SQLite and
     # PostgreSQL, which would make the committed schema depend on the database.
-    return serializers.ChoiceField(choices=Exercise.Difficulty.choices, **kwargs)
+    return StrictChoiceField(choices=Exercise.Difficulty.choices, **kwargs)
 
 
 class ExerciseSummarySerializer(StrictModelSerializer):
@@ -359,6 +360,18 @@ class RoutineItemSerializer(OneOfRequiredMixin, WholeItemMixin, StrictModelSeria
     one_of_message = "Give reps_per_side, hold_seconds, or both."
 
 
+def _startable(items: list[dict[str, Any]]) -> None:
+    """A routine whose start would plan more sets than a session may hold could never be
+    uploaded back: refused here, the limit named (the start checks it again)."""
+    planned = sum(item.get("sets", 1) * (2 if item["exercise"].unilateral else 1) for item in items)
+    if planned > settings.MAX_SETS_PER_SESSION:
+        raise serializers.ValidationError(
+            f"A start would plan {planned} sets (each set once per side of a one-sided "
+            f"exercise); a session holds at most {settings.MAX_SETS_PER_SESSION}.",
+            code="max_sets",
+        )
+
+
 class RoutineSerializer(StrictModelSerializer):
     """A routine as the app shows it: its items in order and how long it takes."""
 
@@ -419,6 +432,7 @@ class RoutineSerializer(StrictModelSerializer):
             field="exercise",
             unique=False,
         )
+        _startable(resolved)
         # Sorted by position, then kept in that order; stored positions count from 0.
         return sorted(resolved, key=lambda item: item.get("position", 0)) if positions else resolved
 

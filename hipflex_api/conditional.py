@@ -15,7 +15,9 @@ older than the number it is filed under, whichever process or cache holds it.
 
 import hashlib
 from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from rest_framework import status
@@ -53,10 +55,18 @@ def if_match_fails(request: Request | HttpRequest, etag: str | None) -> bool:
     return etag not in tags and ANY not in tags
 
 
+def _canonical(url: str) -> str:
+    """The URL with its query in one order: `?a=1&b=2` and `?b=2&a=1` ask for one answer.
+    (Parameters no view reads never get this far: hipflex_api.query_params refuses them.)"""
+    parts = urlsplit(url)
+    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    return urlunsplit(parts._replace(query=query))
+
+
 def answer_version(version: str, url: str) -> tuple[str, str, dict[str, str]]:
     """The cache key, ETag and headers of the answer that `version` of the data gives at `url`
     (the absolute URL, because pages link to their neighbours by it)."""
-    digest = hashlib.sha256(f"{version}|{url}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{version}|{_canonical(url)}".encode()).hexdigest()[:32]
     etag = f'"{digest}"'
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Authorization"}
     return f"answer:{digest}", etag, headers
@@ -106,5 +116,8 @@ def conditional_get(
     if response.status_code != status.HTTP_200_OK:
         return response  # Errors are answered fresh and never cached.
     body = JSONRenderer().render(response.data)
-    cache.set(key, body, CACHE_SECONDS)
+    # A body past the ceiling is answered, not kept: one large account's pages must not fill
+    # the cache (its ETag and 304s work all the same, made from the version).
+    if len(body) <= settings.CACHE_MAX_BODY_BYTES:
+        cache.set(key, body, CACHE_SECONDS)
     return with_headers(HttpResponse(body, content_type="application/json"), headers)

@@ -26,6 +26,13 @@ class ConflictError(DomainError):
     code = "conflict"
 
 
+class OverLimit(DomainError):
+    """The operation would make more than a limit allows, whatever the request's own shape
+    (a routine whose start would plan more sets than a session may hold): a 422 naming it."""
+
+    code = "unprocessable"
+
+
 class GoneError(DomainError):
     """What the operation names was deleted (a 410)."""
 

@@ -1,14 +1,18 @@
 """One error shape for the whole API, whichever layer raised the error."""
 
 import logging
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.core import signals
-from django.db import IntegrityError
+from django.core.exceptions import DisallowedHost, SuspiciousOperation, TooManyFieldsSent
+from django.db import IntegrityError, OperationalError
 from django.db.models import ProtectedError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
+from django.utils.log import log_response
 from django.views import csrf, defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -21,6 +25,7 @@ from hipflex_api.domain_errors import (
     ConflictError,
     DomainError,
     GoneError,
+    OverLimit,
 )
 
 logger = logging.getLogger(__name__)
@@ -77,9 +82,28 @@ class UnprocessableContent(exceptions.APIException):
     default_code = "unprocessable"
 
 
+class DatabaseBusy(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = (
+        "The database is busy with other writes; nothing was saved. Retry after the seconds "
+        "in Retry-After."
+    )
+    default_code = "database_busy"
+    # Sent as Retry-After (by DRF's handler): a write holds the lock for milliseconds, so a
+    # second later it is free unless something holds it for long.
+    wait = 1
+
+
 def _is_unique_violation(exc: IntegrityError) -> bool:
     cause = exc.__cause__
     return getattr(cause, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc)
+
+
+def _is_database_busy(exc: BaseException | None) -> bool:
+    """SQLite's answer when its one write lock stayed taken for SQLITE_BUSY_TIMEOUT_SECONDS."""
+    return isinstance(exc, OperationalError) and str(exc).startswith(
+        ("database is locked", "database table is locked")
+    )
 
 
 def _server_error_body(request: HttpRequest) -> dict[str, Any]:
@@ -118,6 +142,8 @@ def _from_domain(exc: DomainError, context: dict[str, Any]) -> exceptions.APIExc
         return Conflict(exc.message, code=exc.code)
     if isinstance(exc, GoneError):
         return Gone(exc.message, code=exc.code)
+    if isinstance(exc, OverLimit):
+        return UnprocessableContent(exc.message, code=exc.code)
     if isinstance(exc, AccountDeleted):
         failed = exceptions.AuthenticationFailed(exc.message, code=exc.code)
         # As DRF's own handling adds to an AuthenticationFailed raised by the view.
@@ -139,6 +165,11 @@ def _as_api_exception(exc: Exception, context: dict[str, Any]) -> Exception:
         # the same value. The atomic block has rolled back, so a retry is safe.
         logger.warning("Write refused by a unique constraint: %s", exc)
         return Conflict()
+    if _is_database_busy(exc):
+        # The failed statement's transaction has rolled back: nothing is half-saved, and a
+        # retry is safe.
+        logger.warning("Gave up waiting for the database's write lock: %s", exc)
+        return DatabaseBusy()
     if isinstance(exc, ProtectedError):
         # Deleting what logs or routines still point at: say what holds it.
         holders = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
@@ -209,12 +240,19 @@ def handler404(request: HttpRequest, exception: Exception) -> Any:
     return defaults.page_not_found(request, exception)
 
 
+def _bad_request(exception: Exception) -> JsonResponse:
+    if isinstance(exception, DisallowedHost):
+        detail = "The Host header names no host this server answers for."
+    elif isinstance(exception, TooManyFieldsSent):
+        detail = f"More than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} query parameters."
+    else:
+        detail = "The request is malformed."
+    return JsonResponse(error_body(status_code=400, code="bad_request", detail=detail), status=400)
+
+
 def handler400(request: HttpRequest, exception: Exception) -> Any:
     if _is_api(request):
-        return JsonResponse(
-            error_body(status_code=400, code="bad_request", detail="The request is malformed."),
-            status=400,
-        )
+        return _bad_request(exception)
     return defaults.bad_request(request, exception)
 
 
@@ -237,6 +275,40 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> Any:
 
 
 def handler500(request: HttpRequest) -> Any:
+    if _is_api(request) and _is_database_busy(sys.exception()):
+        # Raised outside a DRF view (whose handler answers it itself); Django calls this
+        # while handling the exception.
+        busy = DatabaseBusy()
+        body = error_body(status_code=503, code=busy.default_code, detail=str(busy.detail))
+        return JsonResponse(body, status=503, headers={"Retry-After": str(busy.wait)})
     if _is_api(request):
         return JsonResponse(_server_error_body(request), status=500)
     return defaults.server_error(request)
+
+
+class MalformedRequestMiddleware:
+    """Refuses an /api/ request whose Host header or query string Django refuses, before any
+    other layer reads them. Django checks both only when they are first read: under a view
+    its refusal would be a 500, and with DEBUG on Django answers with its debug page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _is_api(request):
+            try:
+                request.get_host()
+                request.GET  # noqa: B018 (parsing it is the check)
+            except SuspiciousOperation as exc:
+                response = _bad_request(exc)
+                # Logged as Django logs the refusals it answers itself.
+                log_response(
+                    str(exc),
+                    request=request,
+                    response=response,
+                    exception=exc,
+                    level="error",
+                    logger=logging.getLogger(f"django.security.{type(exc).__name__}"),
+                )
+                return response
+        return self.get_response(request)

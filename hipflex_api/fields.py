@@ -1,7 +1,9 @@
-"""Fields that take JSON at its word: a string must be a string, a boolean a boolean.
+"""Fields that take JSON at its word: a string must be a string, a number a number, a boolean
+a boolean.
 
-DRF turns `0` into "0" for a string and accepts `0`, "yes" and "on" as booleans. Clients
-generated from the schema never send those on purpose, so accepting them only hides bugs.
+DRF turns `0` into "0" for a string, "10" into 10 for an integer (or a choice of integers),
+and accepts `0`, "yes" and "on" as booleans. Clients generated from the schema never send
+those on purpose, so accepting them only hides bugs.
 """
 
 import functools
@@ -46,6 +48,30 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+def _is_number(data: Any) -> bool:
+    # A whole float (10.0) is a JSON integer too, as JSON Schema counts them.
+    return isinstance(data, int | float) and not isinstance(data, bool)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    def to_internal_value(self, data: Any) -> int:
+        if not _is_number(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictChoiceField(serializers.ChoiceField):
+    """A choice in the JSON type of the choices: 2, not "2", for a difficulty of 1 to 3."""
+
+    default_error_messages = {"invalid": "Must be {kind}."}
+
+    def to_internal_value(self, data: Any) -> Any:
+        numbers = all(_is_number(choice) for choice in self.choices)
+        if not (_is_number(data) if numbers else isinstance(data, str)):
+            self.fail("invalid", kind="a number" if numbers else "a string")
+        return super().to_internal_value(data)
+
+
 _FieldMapping = dict[type[models.Field], type[serializers.Field]]
 
 STRICT_FIELD_MAPPING: _FieldMapping = {
@@ -56,6 +82,13 @@ STRICT_FIELD_MAPPING: _FieldMapping = {
     models.URLField: StrictURLField,
     models.UUIDField: StrictUUIDField,
     models.BooleanField: StrictBooleanField,
+    # Every integer column DRF maps (small, positive, big, auto), each named in its mapping;
+    # a big one too, which DRF gives a field of its own only to write it as a string if asked.
+    **{
+        column: StrictIntegerField
+        for column, field in serializers.ModelSerializer.serializer_field_mapping.items()
+        if issubclass(field, serializers.IntegerField)
+    },
 }
 
 
@@ -68,6 +101,7 @@ class StrictModelSerializer(serializers.ModelSerializer):
         **serializers.ModelSerializer.serializer_field_mapping,
         **STRICT_FIELD_MAPPING,
     }
+    serializer_choice_field = StrictChoiceField
 
 
 def max_length_of(model: type[models.Model], field: str) -> int:

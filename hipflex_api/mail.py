@@ -17,7 +17,7 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -105,6 +105,8 @@ def backoff_seconds(retries: int) -> float:
 @shared_task(bind=True, name="hipflex_api.mail.deliver")
 def deliver(self: Any, mail_id: str, to: str, subject: str, text: str, html: str) -> str:
     sent_key = f"mail:sent:{mail_id}"
+    # With the throttle counts: no flood of cached answers may make it forget a mail it sent.
+    cache = caches[settings.COUNTERS_CACHE]
     try:
         # A claim, so that a second run of the job (a redelivery) sends nothing while the
         # first one is sending, nor after it has sent.

@@ -1,15 +1,17 @@
 import re
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 
-from hipflex_api.filters import refuse_empty
+from hipflex_api.filters import refuse_empty, utc_time
 
 # The most rows one page of any list may hold.
 MAX_PAGE_SIZE = 100
+# The most a whole number in a query may be when its parameter has no maximum of its own (a
+# page number): what a 64-bit integer, the widest of the database and of most clients, holds.
+MAX_QUERY_INTEGER = 2**63 - 1
 
 
 def positive_int_param(request: Request, name: str, maximum: int | None = None) -> int | None:
@@ -21,10 +23,16 @@ def positive_int_param(request: Request, name: str, maximum: int | None = None) 
     message = f"Must be a whole number{limit}."
     if not raw.isascii() or not raw.isdigit():
         raise ValidationError({name: [message]}, code="invalid")
-    value = int(raw)
-    if value < 1 or (maximum is not None and value > maximum):
+    top = maximum or MAX_QUERY_INTEGER
+    # Its digits counted before int() reads them: Python refuses a number of over 4300 digits
+    # (a 500), and takes its time over one of thousands.
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > len(str(top)) or int(digits) > top:
+        message = f"Must be a whole number from 1 to {top}."
         raise ValidationError({name: [message]}, code="out_of_range")
-    return value
+    if int(digits) < 1:
+        raise ValidationError({name: [message]}, code="out_of_range")
+    return int(digits)
 
 
 # The links' examples, as this server writes them (DRF's own name another API's URL, and its
@@ -66,6 +74,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"]["maximum"] = self.max_page_size
                 parameter["schema"]["default"] = self.page_size
+            else:
+                parameter["schema"]["maximum"] = MAX_QUERY_INTEGER
         return parameters
 
 
@@ -99,11 +109,12 @@ class StartedAtCursorPagination(pagination.CursorPagination):
             cursor = super().decode_cursor(request)
         except NotFound as exc:
             raise ValidationError(message, code="invalid") from exc
-        # The position is compared with started_at, so it must be a time with its offset.
+        # The position is compared with started_at, so it must be a time with its offset, and
+        # one that exists in UTC (not 0001-01-01T00:00+01:00).
         if (
             cursor is not None
             and cursor.position is not None
-            and not _is_datetime(str(cursor.position))
+            and utc_time(str(cursor.position)) is None
         ):
             raise ValidationError(message, code="invalid")
         return cursor
@@ -117,11 +128,3 @@ class StartedAtCursorPagination(pagination.CursorPagination):
 
 
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
-
-
-def _is_datetime(value: str) -> bool:
-    try:
-        parsed = parse_datetime(value)
-    except ValueError:
-        return False
-    return parsed is not None and parsed.tzinfo is not None

@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from rest_framework import serializers
 
+from hipflex_api.fields import StrictIntegerField
+
 
 @dataclass(frozen=True)
 class Range:
@@ -40,8 +42,9 @@ class Range:
         )
 
     def field(self, **kwargs: Any) -> serializers.IntegerField:
-        """The serializer field that takes this range; the rest of its options as given."""
-        return serializers.IntegerField(min_value=self.low, max_value=self.high, **kwargs)
+        """The serializer field that takes this range (a JSON number, not a string of one); the
+        rest of its options as given."""
+        return StrictIntegerField(min_value=self.low, max_value=self.high, **kwargs)
 
     def schema(self, *, default: int | None = None) -> dict[str, Any]:
         """The JSON Schema of a query parameter in this range, for its OpenAPI declaration."""

@@ -22,6 +22,8 @@ from rest_framework.permissions import IsAuthenticated
 from hipflex_api.serializers import ERROR_CODES, OPTIONAL_IN_RESPONSE, ErrorSerializer
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+# Every operation with one of these methods writes to the database.
+_WRITE_METHODS = {*_BODY_METHODS, "DELETE"}
 
 
 class JWTScheme(SimpleJWTScheme):
@@ -30,6 +32,12 @@ class JWTScheme(SimpleJWTScheme):
     target_class = "hipflex_api.accounts.auth.JWTAuthentication"
 
 
+_RETRY_AFTER = {
+    "Retry-After": {
+        "schema": {"type": "integer"},
+        "description": "Seconds to wait before trying again.",
+    }
+}
 _ERROR_HEADERS = {
     "401": {
         "WWW-Authenticate": {
@@ -37,12 +45,7 @@ _ERROR_HEADERS = {
             "description": 'How to authenticate: `Bearer realm="api"`.',
         }
     },
-    "429": {
-        "Retry-After": {
-            "schema": {"type": "integer"},
-            "description": "Seconds to wait before trying again.",
-        }
-    },
+    "429": _RETRY_AFTER,
 }
 
 
@@ -216,6 +219,8 @@ class AutoSchema(openapi.AutoSchema):
         headers = super()._get_response_headers_for_code(status_code, direction)
         if self._conditional() and str(status_code) in {"200", "304"}:
             headers = {**_CONDITIONAL_HEADERS, **headers}
+        if str(status_code) == "503" and self.method in _WRITE_METHODS:
+            headers = {**_RETRY_AFTER, **headers}  # Not /readyz's 503, which is a GET.
         return {**_ERROR_HEADERS.get(str(status_code), {}), **headers}
 
     def _error_responses(self) -> Iterator[tuple[int, str, tuple[str, ...]]]:
@@ -226,9 +231,9 @@ class AutoSchema(openapi.AutoSchema):
         has_query = self._is_list_view() and (
             self._get_paginator() is not None or getattr(self.view, "filterset_class", None)
         )
-        if has_body or has_query:
-            codes = ("invalid", "parse_error") if has_body else ("invalid",)
-            yield 400, "Invalid input; `errors` names each offending field.", codes
+        # Every operation refuses a query parameter it does not read (hipflex_api.query_params).
+        codes = ("invalid", "parse_error") if has_body else ("invalid",)
+        yield 400, "Invalid input; `errors` names each offending field or parameter.", codes
         if not self._allows_anonymous():
             if any(
                 a.authenticate_header(self.view.request) for a in self.view.get_authenticators()
@@ -257,6 +262,15 @@ class AutoSchema(openapi.AutoSchema):
             yield 415, "The request body is not JSON.", ("unsupported_media_type",)
         if self.view.get_throttles():
             yield 429, "Too many requests; wait for `Retry-After` seconds.", ("throttled",)
+        if self.method in _WRITE_METHODS:
+            # SQLite (`make run`'s database) lets one write in at a time; in WAL mode reads
+            # never wait for it.
+            yield (
+                503,
+                "The database stayed busy with other writes (on SQLite, which takes one at a "
+                "time); nothing was saved. Retry after `Retry-After` seconds.",
+                ("database_busy",),
+            )
 
     def _error_codes(self) -> dict[str, list[str]]:
         """Each error status's codes: the generic ones, then those the operation names."""

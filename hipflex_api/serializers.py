@@ -41,6 +41,8 @@ ERROR_CODES = {
     "throttled": "too many requests: wait `Retry-After` seconds",
     "server_error": "the server failed (quote `request_id`)",
     "not_ready": "a dependency is down (`errors` names each)",
+    "database_busy": "the database is busy with other writes and nothing was saved: retry "
+    "after `Retry-After` seconds",
 }
 ERROR_CODE_CHOICES = list(ERROR_CODES)
 

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     # X-Request-ID and gets its log line; then django-prometheus' first half, which times it.
     "hipflex_api.ops.middleware.RequestIdMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Before anything reads the Host header or the query string: a bad one is the one JSON 400.
+    "hipflex_api.errors.MalformedRequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -102,6 +104,8 @@ MIDDLEWARE = [
     # Before CSRF and auth (after CORS, whose headers it needs): a cached public catalog
     # answer needs neither.
     "exercises.catalog_cache.CatalogCacheMiddleware",
+    # Refuses a query parameter the operation does not read, before the view (and its cache).
+    "hipflex_api.query_params.KnownQueryParametersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -141,6 +145,19 @@ if (_backend := DATABASES["default"]["ENGINE"].removeprefix("django.db.backends.
     "sqlite3",
 }:
     DATABASES["default"]["ENGINE"] = f"django_prometheus.db.backends.{_backend}"
+# SQLite (`make run`'s database) lets one writer in at a time: the others wait up to
+# SQLITE_BUSY_TIMEOUT_SECONDS for their turn, then get a 503 to retry (hipflex_api.errors).
+# IMMEDIATE takes the write lock at BEGIN, for a transaction that reads before it writes
+# would otherwise fail at once instead of waiting; WAL lets reads go on during a write, and
+# NORMAL is WAL's safe sync (a power cut may lose the last commits, never the file).
+SQLITE_BUSY_TIMEOUT_SECONDS = env.float("SQLITE_BUSY_TIMEOUT_SECONDS", default=5.0)
+if _backend == "sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -173,6 +190,11 @@ STORAGES = {
 # A request body larger than this is refused with a 413 before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 
+COUNTERS_CACHE = "counters"
+# The largest answer body kept in the cache (hipflex_api.conditional); larger ones are made
+# afresh each time, their ETags and 304s unchanged.
+CACHE_MAX_BODY_BYTES = env.int("CACHE_MAX_BODY_BYTES", default=256 * 1024)
+
 # Redis when REDIS_URL is set, so that every worker shares throttle counts and cached answers
 # (catalog pages, session lists, sync pages, stats); else each process keeps its own. The key
 # prefix keeps two deployments that share a Redis (staging and production) apart. The backends
@@ -185,7 +207,24 @@ CACHES = {
             else {"BACKEND": "hipflex_api.ops.cache.LocMemCache"}
         ),
         "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="hipflex"),
-    }
+    },
+    # Throttle counts and mail claims, apart from cached answers so that no flood of those can
+    # push a count out: a Redis of their own (COUNTERS_REDIS_URL, with maxmemory-policy
+    # noeviction; it defaults to REDIS_URL, which check --deploy warns of), or local memory
+    # that drops only expired entries.
+    COUNTERS_CACHE: {
+        **(
+            {"BACKEND": "hipflex_api.ops.cache.RedisCache", "LOCATION": COUNTERS_REDIS_URL}
+            if (COUNTERS_REDIS_URL := env.str("COUNTERS_REDIS_URL", default=REDIS_URL))
+            else {
+                "BACKEND": "hipflex_api.ops.cache.CounterCache",
+                "LOCATION": "counters",
+                # Past this many entries each write first drops the expired ones.
+                "OPTIONS": {"MAX_ENTRIES": 10_000},
+            }
+        ),
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="hipflex") + ":counters",
+    },
 }
 
 # Background jobs run on Celery. Redis is the broker when CELERY_BROKER_URL or REDIS_URL is set
@@ -267,7 +306,13 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": env.str("THROTTLE_LOGIN_IP", default="30/min"),
-        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="10/hour"),
+        # Failed logins per account from one client address (tight), and from all (loose, so
+        # its owner still gets in while a stranger guesses elsewhere); wrong passwords sent by a
+        # signed-in user (to change the password or address, or delete the account) likewise.
+        "login_account_client": env.str("THROTTLE_LOGIN_ACCOUNT_CLIENT", default="10/hour"),
+        "login_account": env.str("THROTTLE_LOGIN_ACCOUNT", default="100/hour"),
+        "password_check_client": env.str("THROTTLE_PASSWORD_CHECK_CLIENT", default="10/hour"),
+        "password_check": env.str("THROTTLE_PASSWORD_CHECK", default="50/hour"),
         "register": env.str("THROTTLE_REGISTER", default="20/hour"),
         # Requests that mail someone (a reset, a new confirmation link), per client address
         # (429 past it), and changes of address per account (each mails two addresses).

@@ -73,6 +73,14 @@ class WorkoutSession(models.Model):
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
                 name="session_ends_after_start",
             ),
+            # Times the serializers may let in; what they refuse past now, this cannot know.
+            models.CheckConstraint(
+                condition=Q(started_at__gte=limits.SESSION_EARLIEST)
+                & Q(started_at__lt=limits.SESSION_LATEST_STORABLE)
+                & (Q(ended_at__isnull=True) | Q(ended_at__lt=limits.SESSION_LATEST_STORABLE)),
+                name="session_times_storable",
+                violation_error_message="A session's times must be from 1970 on.",
+            ),
         ]
 
     def __str__(self) -> str:

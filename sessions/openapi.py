@@ -95,7 +95,8 @@ workout_session_schema = extend_schema_view(
         summary="Upload a session",
         description="The session and its sets are saved together or not at all. Retries are "
         "safe: a session whose `id` is already stored comes back as it is (200), and an "
-        "`Idempotency-Key` replays the first response.",
+        "`Idempotency-Key` replays the first response, unless the session was deleted since "
+        "(410, as for its `id`).",
         parameters=[IDEMPOTENCY_KEY, ETAG, LOCATION, REPLAYED],
         responses={
             201: WorkoutSessionSerializer,
@@ -203,6 +204,11 @@ start_schema = extend_schema(
         ),
         409: ErrorResponse("The id is taken by another user.", "conflict"),
         410: ErrorResponse("A session with this id was deleted.", "gone"),
+        422: ErrorResponse(
+            "The routine plans more sets than a session may hold (`MAX_SETS_PER_SESSION`, "
+            "200 by default); nothing was saved.",
+            "unprocessable",
+        ),
     },
 )
 

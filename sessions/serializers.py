@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -74,6 +75,21 @@ class SetLogSerializer(OneOfRequiredMixin, WholeItemMixin, StrictModelSerializer
     one_of_message = "Give reps, hold_seconds, or both: a set needs one of them."
 
 
+SESSION_TIMES = "From 1970 to a day past the server's time, with an offset."
+
+
+def within_session_times(value: datetime) -> datetime:
+    """A session's time, if it can be one (limits.SESSION_EARLIEST to a day past now)."""
+    latest = timezone.now() + limits.SESSION_AHEAD
+    if not limits.SESSION_EARLIEST <= value <= latest:
+        raise serializers.ValidationError(
+            f"Must be from {limits.SESSION_EARLIEST:%Y-%m-%d} to a day past the server's "
+            "time: is the device's clock right?",
+            code="out_of_range",
+        )
+    return value
+
+
 class WorkoutSessionSerializer(StrictModelSerializer):
     serializer_field_mapping = {
         **StrictModelSerializer.serializer_field_mapping,
@@ -113,7 +129,10 @@ class WorkoutSessionSerializer(StrictModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["routine", "routine_name", "created_at", "updated_at"]
-        extra_kwargs = {"ended_at": {"default": None}}
+        extra_kwargs = {
+            "started_at": {"help_text": SESSION_TIMES},
+            "ended_at": {"default": None, "help_text": f"{SESSION_TIMES} Not before started_at."},
+        }
 
     def validate_sets(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
         allowed = Q(published=True)
@@ -129,6 +148,12 @@ class WorkoutSessionSerializer(StrictModelSerializer):
             field="exercise",
             unique=False,
         )
+
+    def validate_started_at(self, value: datetime) -> datetime:
+        return within_session_times(value)
+
+    def validate_ended_at(self, value: datetime | None) -> datetime | None:
+        return None if value is None else within_session_times(value)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         started = attrs.get("started_at", getattr(self.instance, "started_at", None))
@@ -198,7 +223,9 @@ class RoutineStartSerializer(serializers.Serializer):
         required=False,
         help_text="The new session's id, chosen by the client so that a retry is safe.",
     )
-    started_at = AwareDateTimeField(required=False, help_text="Defaults to now.")
+    started_at = AwareDateTimeField(
+        required=False, help_text="Defaults to now. From 1970 to a day past the server's time."
+    )
     keep = serializers.ListField(
         child=StrictSlugField(),
         required=False,
@@ -215,6 +242,9 @@ class RoutineStartSerializer(serializers.Serializer):
         help_text="Slugs of the routine's exercises to swap for the harder option the advice "
         "proposes; without this, a harder option is only proposed.",
     )
+
+    def validate_started_at(self, value: datetime) -> datetime:
+        return within_session_times(value)
 
 
 class AdjustmentSerializer(serializers.Serializer):

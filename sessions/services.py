@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -17,7 +18,7 @@ from exercises.models import DeletedExercise, Exercise, Routine, RoutineItem
 from exercises.serializers import ExerciseSummarySerializer
 from hipflex_api.accounts.models import User
 from hipflex_api.changes.counters import next_user_change_seq
-from hipflex_api.domain_errors import ConflictError, GoneError, InvalidInput
+from hipflex_api.domain_errors import ConflictError, GoneError, InvalidInput, OverLimit
 from hipflex_api.fields import columns_of
 
 from .coaching import Advice, advice_for
@@ -78,6 +79,13 @@ def session_for_retry(*, user: User, session_id: UUID) -> WorkoutSession | None:
     if session.deleted_at is not None:
         raise SessionDeleted("A session with this id was deleted.")
     return session
+
+
+def session_check_replayable(*, user: User, session_id: UUID | str) -> None:
+    """The session an upload's Idempotency-Key created may be answered for again only while
+    it stands: deleted since (or removed in the admin), it is gone."""
+    if not WorkoutSession.objects.for_user(user).live().filter(pk=session_id).exists():
+        raise SessionDeleted("A session with this id was deleted.")
 
 
 @transaction.atomic
@@ -175,18 +183,28 @@ class SyncCursor:
 
     @classmethod
     def decode(cls, value: str) -> "SyncCursor":
-        try:
-            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-            data = json.loads(raw)
-            sessions, catalog = data["s"], data["c"]
-        except (binascii.Error, ValueError, TypeError, KeyError) as exc:
-            raise InvalidCursor from exc
-        if not all(
-            isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= _MAX_CHANGE_SEQ
-            for n in (sessions, catalog)
-        ):
+        # Longer than any cursor this server writes: refused unread, so that a crafted one
+        # (JSON nested a thousand deep, say) costs no more than a glance.
+        if len(value) > _MAX_CURSOR_LENGTH:
             raise InvalidCursor
-        return cls(sessions=sessions, catalog=catalog)
+        try:
+            data = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidCursor from exc
+        # Exactly what encode() writes: an object of the two change numbers.
+        if not isinstance(data, dict) or set(data) != {"s", "c"}:
+            raise InvalidCursor
+        if not all(_is_change_seq(data[key]) for key in ("s", "c")):
+            raise InvalidCursor
+        return cls(sessions=data["s"], catalog=data["c"])
+
+
+def _is_change_seq(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_CHANGE_SEQ
+
+
+# The longest cursor encode() writes, with the padding a client may add back.
+_MAX_CURSOR_LENGTH = len(SyncCursor(_MAX_CHANGE_SEQ, _MAX_CHANGE_SEQ).encode()) + 2
 
 
 @dataclass
@@ -363,6 +381,11 @@ def session_start_from_routine(
         )
         adjustments += [adjustment] if adjustment else []
         planned += _planned_sets(session, item, exercise)
+    if len(planned) > settings.MAX_SETS_PER_SESSION:  # A routine from before the limit held.
+        raise OverLimit(
+            f"This routine plans {len(planned)} sets; a session holds at most "
+            f"{settings.MAX_SETS_PER_SESSION}. Split it into shorter routines."
+        )
     for index, planned_set in enumerate(planned):
         planned_set.position = index
     return _with_sets(session, SetLog.objects.bulk_create(planned)), adjustments

@@ -143,7 +143,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         idempotent = IdempotentRequest.of(request)
         if idempotent is not None and (replay := idempotent.replay()) is not None:
-            return self._located(replay)
+            return self._replayed(replay)
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():
             # A retry must get its stored session back even if an exercise in it has been
@@ -160,7 +160,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
             # committed first): replay the key's answer, or answer with the stored session.
             # Looking only now keeps the usual upload, a new id, to the queries that save it.
             if idempotent is not None and (replay := idempotent.replay()) is not None:
-                return self._located(replay)
+                return self._replayed(replay)
             if (stored := self._stored(serializer.validated_data.get("id"))) is not None:
                 return stored
             raise
@@ -179,6 +179,14 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
         if (session_id := response.data.get("id")) is not None:
             response["Location"] = f"{self.request.path}{session_id}/"
         return response
+
+    def _replayed(self, replay: Response) -> Response:
+        """The key's first answer, while the session it created stands; once that is deleted,
+        the answer is the 410 that a POST of its id gets."""
+        services.session_check_replayable(
+            user=request_user(self.request), session_id=replay.data["id"]
+        )
+        return self._located(replay)
 
     def _stored(self, session_id: uuid.UUID | None) -> Response | None:
         if session_id is None:
@@ -258,6 +266,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
 class SyncView(APIView):
     permission_classes = [permissions.IsAuthenticated]
     conditional_actions = frozenset({"get"})
+    query_parameters = {"get": ("since", "limit")}
 
     @openapi.sync_schema
     def get(self, request: Request) -> Any:
@@ -349,6 +358,7 @@ class MyDataViewSet(viewsets.GenericViewSet):
     serializer_class = ProgressStatsSerializer
     permission_classes = [permissions.IsAuthenticated]
     conditional_actions = frozenset({"stats"})
+    query_parameters = {"stats": tuple(StatsQuerySerializer().fields)}
 
     @openapi.stats_schema
     @action(detail=False, methods=["get"])

@@ -174,13 +174,16 @@ def trainer_browser(trainer):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    # Throttle counts live in the cache; each test starts with none.
-    from django.core.cache import cache
+def _empty_cache(settings):
+    # Cached answers and throttle counts: each test starts with none.
+    from django.core.cache import caches
 
-    cache.clear()
+    stores = [caches["default"], caches[settings.COUNTERS_CACHE]]
+    for store in stores:
+        store.clear()
     yield
-    cache.clear()
+    for store in stores:
+        store.clear()
 
 
 @pytest.fixture(autouse=True)

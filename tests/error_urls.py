@@ -1,5 +1,6 @@
-"""The project's URLs behind one view that fails, to see what an unhandled exception returns."""
+"""The project's URLs behind views that fail, to see what an unhandled exception returns."""
 
+from django.db import OperationalError
 from django.urls import path
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
@@ -15,6 +16,15 @@ class FailingView(APIView):
         raise RuntimeError("Boom: a bug in a view.")
 
 
-urlpatterns = [path("api/v1/boom/", FailingView.as_view()), *project_urlpatterns]
+def locked_view(request):
+    """A plain Django view, outside DRF's exception handler, that meets a held write lock."""
+    raise OperationalError("database table is locked")
+
+
+urlpatterns = [
+    path("api/v1/boom/", FailingView.as_view()),
+    path("api/v1/locked/", locked_view),
+    *project_urlpatterns,
+]
 
 __all__ = ["handler404", "handler500", "urlpatterns"]

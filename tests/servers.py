@@ -74,9 +74,11 @@ class Process:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                urllib.request.urlopen(url, timeout=2)  # noqa: S310 (loopback)
+                urllib.request.urlopen(url, timeout=5)  # noqa: S310 (loopback)
                 return
-            except (urllib.error.URLError, ConnectionError):
+            # A first answer slow to come (workers still importing on a busy machine) is not
+            # yet an answer, as a refused connection is not.
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 self._check_alive()
                 if time.monotonic() > deadline:
                     raise AssertionError(f"{self.name} did not answer:\n{self.output()}") from None
@@ -112,7 +114,13 @@ def gunicorn(env, log_dir, *, workers=1, name="web"):
     command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
     server = Process(name, command, env, log_dir)
     server.base = f"http://127.0.0.1:{port}"
-    server.wait_for_http(f"{server.base}/api/v1/muscles/")
+    try:
+        server.wait_for_http(f"{server.base}/api/v1/muscles/")
+    except BaseException:
+        # Never handed to the caller, so never stopped by it: a server left running would
+        # hold its database connection and keep the test database from being dropped.
+        server.stop()
+        raise
     return server
 
 

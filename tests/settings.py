@@ -8,6 +8,7 @@ os.environ["DJANGO_READ_DOT_ENV"] = "false"
 if os.environ.get("HIPFLEX_TEST_ENVIRONMENT") != "own":
     for name in (
         "REDIS_URL",
+        "COUNTERS_REDIS_URL",
         "CACHE_KEY_PREFIX",
         "CELERY_BROKER_URL",
         "CELERY_QUEUE",

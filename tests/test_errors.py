@@ -4,13 +4,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.validators import UniqueValidator
 
 import sessions.services
 from exercises.models import Exercise, ExerciseQuerySet
+from hipflex_api.changes.counters import current_values, user_scope
 from hipflex_api.domain_errors import (
     AccountDeleted,
     ConflictError,
@@ -20,6 +21,8 @@ from hipflex_api.domain_errors import (
 )
 from hipflex_api.errors import exception_handler
 from hipflex_api.filters import EMPTY_VALUE
+from sessions.models import WorkoutSession
+from tests.conftest import SESSIONS_URL, session_body
 from tests.factories import ExerciseFactory, MuscleFactory
 from tests.helpers import assert_error
 
@@ -212,6 +215,41 @@ def test_a_check_constraint_failure_is_a_500_not_a_retryable_409():
     request = Request(APIRequestFactory().post("/api/v1/exercises/"))
     failure = IntegrityError("CHECK constraint failed: exercise_sets_range")
     response = exception_handler(failure, {"request": request, "view": None})
+    assert response.status_code == 500
+    assert response.data["code"] == "server_error"
+
+
+def test_a_write_that_cannot_get_the_database_lock_is_a_503_to_retry_with_nothing_saved(
+    user, user_client, monkeypatch
+):
+    # As SQLite answers once SQLITE_BUSY_TIMEOUT_SECONDS have passed (tests/test_sqlite.py
+    # gets it for real), here after the session's row and its change number were written.
+    def locked(session, sets):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(sessions.services, "_write_sets", locked)
+    changes = current_values(user_scope(user.pk))
+
+    response = user_client.post(SESSIONS_URL, session_body(ExerciseFactory()), format="json")
+
+    assert_error(response, 503, "database_busy")
+    assert response["Retry-After"] == "1"
+    assert not WorkoutSession.objects.exists()
+    assert current_values(user_scope(user.pk)) == changes
+
+
+def test_a_lock_given_up_on_outside_a_drf_view_is_a_503_too(settings):
+    settings.ROOT_URLCONF = "tests.error_urls"
+
+    response = APIClient(raise_request_exception=False).get("/api/v1/locked/")
+
+    assert_error(response, 503, "database_busy")
+    assert response["Retry-After"] == "1"
+
+
+def test_another_database_failure_is_still_a_500():
+    request = Request(APIRequestFactory().post("/api/v1/sessions/"))
+    response = exception_handler(OperationalError("disk I/O error"), {"request": request})
     assert response.status_code == 500
     assert response.data["code"] == "server_error"
 

@@ -40,11 +40,16 @@ def test_error_responses_follow_what_each_operation_can_return(schema):
         return set(paths[path][method]["responses"])
 
     exercises, exercise = "/api/v1/exercises/", "/api/v1/exercises/{slug}/"
-    # 406, a refused Accept header, is every operation's (tests/test_errors.py asks each).
+    # 406, a refused Accept header, is every operation's (tests/test_errors.py asks each), and
+    # 400, a query parameter the operation does not read.
     assert statuses(exercises, "get") == {"200", "304", "400", "404", "406"}
-    assert statuses(exercises, "post") == {"201", "400", "401", "403", "406", "409", "413", "415"}
-    assert statuses(exercise, "get") == {"200", "304", "404", "406"}
-    assert statuses(exercise, "delete") == {"204", "401", "403", "404", "406", "409"}
+    assert statuses(exercises, "post") == {
+        *("201", "400", "401", "403", "406", "409", "413", "415", "503")
+    }
+    assert statuses(exercise, "get") == {"200", "304", "400", "404", "406"}
+    assert statuses(exercise, "delete") == {
+        *("204", "400", "401", "403", "404", "406", "409", "503")
+    }
     assert statuses(exercise, "patch") == {
         "200",
         "400",
@@ -55,6 +60,7 @@ def test_error_responses_follow_what_each_operation_can_return(schema):
         "409",
         "413",
         "415",
+        "503",
     }
     assert statuses("/api/v1/auth/token/", "post") >= {"200", "400", "401", "429"}
 
@@ -64,6 +70,18 @@ def test_unauthorized_and_throttled_responses_document_their_headers(schema):
     assert "WWW-Authenticate" in post["401"]["headers"]
     token = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]
     assert "Retry-After" in token["429"]["headers"]
+
+
+def test_every_write_documents_the_503_of_a_busy_database_and_no_read_does(schema):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            busy = operation["responses"].get("503", {})
+            if method in {"post", "put", "patch", "delete"}:
+                assert busy["x-error-codes"] == ["database_busy"], (method, path)
+                assert "Retry-After" in busy["headers"], (method, path)
+            else:
+                assert "database_busy" not in busy.get("x-error-codes", []), (method, path)
+                assert "Retry-After" not in busy.get("headers", {}), (method, path)
 
 
 def test_exercise_detail_has_an_example_and_filters_are_documented(schema):

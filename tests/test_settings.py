@@ -12,8 +12,10 @@ PRODUCTION = {
     "DJANGO_ENV": "production",
     "DJANGO_SECRET_KEY": "x" * 60 + "-not-a-real-secret-but-long-and-varied-0123456789",
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
-    # A broker, a shared cache and a mail server: without them check --deploy warns.
+    # A broker, a shared cache, a store of its own for throttle counts and a mail server:
+    # without them check --deploy warns.
     "REDIS_URL": "redis://redis.example.com:6379/0",
+    "COUNTERS_REDIS_URL": "redis://counters.example.com:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.com:587",
 }
 
@@ -53,6 +55,16 @@ def test_check_deploy_warns_of_jobs_in_requests_mail_in_the_log_and_a_private_ca
     assert result.returncode != 0
     for check in ("hipflex.W001", "hipflex.W002", "hipflex.W003"):
         assert check in result.stderr, result.stderr
+
+
+def test_check_deploy_warns_when_throttle_counts_share_the_answers_redis():
+    env = {k: v for k, v in PRODUCTION.items() if k != "COUNTERS_REDIS_URL"}
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+
+    assert result.returncode != 0
+    assert "hipflex.W004" in result.stderr, result.stderr
+    assert "noeviction" in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 import hashlib
+import importlib.resources
 import secrets
-import zoneinfo
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, ClassVar
@@ -50,7 +50,12 @@ class UserManager(DjangoUserManager["User"]):
 
 @cache
 def _time_zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    """IANA's zone names, as the tzdata package lists them: the same on every server, unlike
+    the machine's zone files, which zoneinfo also offers and which may hold `localtime` (the
+    machine's own zone, whatever it is) or `posix/` and `right/` copies. Less `Factory`, IANA's
+    placeholder for a zone not yet set, which says nothing of where anyone is."""
+    zones = importlib.resources.files("tzdata").joinpath("zones").read_text().split()
+    return frozenset(zones) - {"Factory"}
 
 
 def validate_time_zone(value: str) -> None:

@@ -1,10 +1,21 @@
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import BaseCache, caches
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 
-class LoginIPThrottle(SimpleRateThrottle):
+class Counted(SimpleRateThrottle):
+    """Counts kept in the counters store (settings.COUNTERS_CACHE), apart from cached answers,
+    so that a flood of cacheable requests cannot push them out and reset a limit."""
+
+    def __init__(self) -> None:
+        self.cache: BaseCache = caches[settings.COUNTERS_CACHE]
+        super().__init__()
+
+
+class LoginIPThrottle(Counted):
     """Login attempts from one address, whichever accounts they try."""
 
     scope = "login_ip"
@@ -13,7 +24,7 @@ class LoginIPThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class EmailThrottle(SimpleRateThrottle):
+class EmailThrottle(Counted):
     """Requests naming one email address (in the body's `email_field`), from anywhere."""
 
     email_field = "email"
@@ -26,7 +37,7 @@ class EmailThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": email.strip().casefold()}
 
 
-class FailuresOnly(SimpleRateThrottle):
+class FailuresOnly(Counted):
     """Checked like any throttle, but only failures count (the view records them), so that
     the rightful owner succeeding a few times never locks themselves out."""
 
@@ -44,11 +55,27 @@ class FailuresOnly(SimpleRateThrottle):
         self.cache.set(self.key, [self.now, *history], self.duration)
 
 
+class PerClient:
+    """A throttle's count kept per client address as well as per its own ident."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        key = super().get_cache_key(request, view)  # type: ignore[misc]
+        return f"{key}:{self.get_ident(request)}" if key else None  # type: ignore[attr-defined]
+
+
 class LoginAccountThrottle(FailuresOnly, EmailThrottle):
-    """Failed logins on one account, from whichever addresses they come: a script guessing
-    passwords is stopped after a few."""
+    """Failed logins on one account from all addresses together: loose, so that its owner on
+    their own device still gets in while someone elsewhere guesses (that one meets
+    LoginAccountClientThrottle first); a guesser spread over many addresses still meets it."""
 
     scope = "login_account"
+
+
+class LoginAccountClientThrottle(PerClient, LoginAccountThrottle):
+    """Failed logins on one account from one client address: tight, so that a script
+    guessing passwords is stopped after a few, there and only there."""
+
+    scope = "login_account_client"
 
 
 class RegisterThrottle(LoginIPThrottle):
@@ -69,7 +96,7 @@ class TokenIPThrottle(FailuresOnly, LoginIPThrottle):
     scope = "token_ip"
 
 
-class EmailChangeThrottle(UserRateThrottle):
+class EmailChangeThrottle(Counted, UserRateThrottle):
     """Changes of address one account asks for: each mails two addresses."""
 
     scope = "email_change"
@@ -103,13 +130,33 @@ class MailQuota(EmailThrottle):
         )
 
 
-class PasswordGuessThrottle(LoginAccountThrottle):
+class PasswordCheckThrottle(FailuresOnly):
     """Wrong passwords sent by a signed-in caller (changing the password or the address,
-    deleting the account) count against the same account as failed logins: a stolen access
-    token must not become a way to guess the password without limit."""
+    deleting the account), counted per user apart from failed logins: a stolen access token
+    must not become a way to guess the password without limit, nor to lock its owner's logins
+    out. Loose across addresses, as LoginAccountThrottle."""
+
+    scope = "password_check"
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
-        email = getattr(request.user, "email", None)
-        if not email:
+        user_id = getattr(request.user, "pk", None)
+        if user_id is None:
             return None
-        return self.cache_format % {"scope": self.scope, "ident": email.strip().casefold()}
+        return self.cache_format % {"scope": self.scope, "ident": user_id}
+
+
+class PasswordCheckClientThrottle(PerClient, PasswordCheckThrottle):
+    """The same, from one client address: tight."""
+
+    scope = "password_check_client"
+
+
+def record_failures(request: Request, view: Any, *throttles: type[FailuresOnly]) -> None:
+    for throttle in throttles:
+        throttle().record_failure(request, view)
+
+
+# Failed logins and failed password checks are counted by these, tight per client address
+# first, then loose per account or user.
+LOGIN_FAILURES = (LoginAccountClientThrottle, LoginAccountThrottle)
+PASSWORD_CHECK_FAILURES = (PasswordCheckClientThrottle, PasswordCheckThrottle)

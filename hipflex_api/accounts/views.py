@@ -33,14 +33,15 @@ from .serializers import (
     token_pair_for,
 )
 from .throttles import (
+    LOGIN_FAILURES,
+    PASSWORD_CHECK_FAILURES,
     EmailChangeThrottle,
-    LoginAccountThrottle,
     LoginIPThrottle,
     MailIPThrottle,
     MailQuota,
-    PasswordGuessThrottle,
     RegisterThrottle,
     TokenIPThrottle,
+    record_failures,
 )
 
 
@@ -151,13 +152,13 @@ class AuthViewSet(viewsets.GenericViewSet):
 
 @openapi.token_obtain_schema
 class TokenObtainView(jwt_views.TokenObtainPairView):
-    throttle_classes = [LoginIPThrottle, LoginAccountThrottle]
+    throttle_classes = [LoginIPThrottle, *LOGIN_FAILURES]
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         try:
             return super().post(request, *args, **kwargs)
         except AuthenticationFailed:
-            LoginAccountThrottle().record_failure(request, self)
+            record_failures(request, self, *LOGIN_FAILURES)
             raise
 
 
@@ -181,16 +182,17 @@ class MeViewSet(
         return self.request.user  # type: ignore[return-value]
 
     def get_throttles(self) -> list[Any]:
+        checks = [throttle() for throttle in PASSWORD_CHECK_FAILURES]
         if self.action in {"destroy", "password"}:
-            return [PasswordGuessThrottle()]
+            return checks
         if self.action == "email":
-            return [PasswordGuessThrottle(), EmailChangeThrottle()]
+            return [*checks, EmailChangeThrottle()]
         return super().get_throttles()
 
     def _check_password(self, serializer: Serializer[Any], field: str) -> None:
         """Validate, counting a wrong password against the account like a failed login."""
         if not serializer.is_valid() and field in serializer.errors:
-            PasswordGuessThrottle().record_failure(self.request, self)
+            record_failures(self.request, self, *PASSWORD_CHECK_FAILURES)
         serializer.is_valid(raise_exception=True)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:

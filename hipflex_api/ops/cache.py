@@ -41,3 +41,20 @@ class LocMemCache(_CountedGets, locmem.LocMemCache):
 
 class RedisCache(_CountedGets, redis.RedisCache):
     backend_label = "redis"
+
+
+class CounterCache(LocMemCache):
+    """Local memory that never drops a live entry to make room: the store of throttle counts
+    and mail claims without Redis. LocMemCache, when full, drops the oldest entries, live or
+    not, so a flood of anything else cached could reset a login limit; here only expired
+    entries go. Its size stays bounded by what the throttles let in: every entry expires
+    within the longest throttle window, and one client can make only as many as its limits
+    allow."""
+
+    backend_label = "locmem-counters"
+
+    def _cull(self) -> None:
+        # LocMemCache's own bookkeeping, which the type stubs leave out.
+        expired = [key for key in self._expire_info if self._has_expired(key)]  # type: ignore[attr-defined]
+        for key in expired:
+            self._delete(key)  # type: ignore[attr-defined]

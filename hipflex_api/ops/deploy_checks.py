@@ -35,13 +35,28 @@ def jobs_mail_and_cache(app_configs: Any, **kwargs: Any) -> list[Warning]:
                 id="hipflex.W002",
             )
         )
-    if "LocMemCache" in settings.CACHES["default"]["BACKEND"]:
-        warnings.append(
+    return warnings + _cache_warnings()
+
+
+def _cache_warnings() -> list[Warning]:
+    answers, counters = settings.CACHES["default"], settings.CACHES[settings.COUNTERS_CACHE]
+    if "LocMemCache" in answers["BACKEND"]:
+        return [
             Warning(
                 "The cache is each process's own: throttles, cached answers and the record of "
                 "mail already sent are not shared between processes.",
                 hint="Set REDIS_URL.",
                 id="hipflex.W003",
             )
-        )
-    return warnings
+        ]
+    if counters.get("LOCATION") == answers.get("LOCATION"):
+        return [
+            Warning(
+                "Throttle counts and mail claims share the Redis of cached answers, whose "
+                "eviction policy can drop them when it fills up: a login limit would reset.",
+                hint="Set COUNTERS_REDIS_URL to a Redis of their own with maxmemory-policy "
+                "noeviction (their keys are few and expire within an hour).",
+                id="hipflex.W004",
+            )
+        ]
+    return []

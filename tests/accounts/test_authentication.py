@@ -157,3 +157,20 @@ def test_a_signed_token_without_a_user_id_is_401(user):
     token = AccessToken.for_user(user)
     del token["user_id"]
     assert_error(bearer(token).get(ME_URL), 401, "token_not_valid")
+
+
+@pytest.mark.parametrize(
+    "user_id", [2**63, -(2**63) - 1, str(2**70)], ids=["int", "negative", "str"]
+)
+def test_a_signed_token_with_a_user_id_past_the_id_column_is_401_with_the_challenge(user, user_id):
+    token = AccessToken.for_user(user)
+    token["user_id"] = user_id
+
+    response = bearer(token).get(ME_URL)
+
+    assert_error(response, 401, "user_not_found")
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_user_with_versions_of_an_id_past_the_id_column_is_none():
+    assert user_with_versions(2**63) is None

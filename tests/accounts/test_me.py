@@ -48,7 +48,8 @@ def refresh_status(refresh):
     ],
 )
 def test_anonymous_request_is_401_with_bearer_challenge(api_client, user, method, url):
-    response = getattr(api_client, method)(url, {"password": PASSWORD})
+    body = None if method == "get" else {"password": PASSWORD}  # A GET's would be a query.
+    response = getattr(api_client, method)(url, body)
 
     assert_error(response, 401, "not_authenticated")
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
@@ -138,12 +139,26 @@ def test_patch_one_field_leaves_the_others(bearer_client, user):
     ("payload", "field"),
     [
         ({"time_zone": "Europe/Nowhere"}, "time_zone"),
+        ({"time_zone": "localtime"}, "time_zone"),
+        ({"time_zone": "posixrules"}, "time_zone"),
+        ({"time_zone": "Factory"}, "time_zone"),
+        ({"time_zone": "posix/Europe/Berlin"}, "time_zone"),
         ({"time_zone": ""}, "time_zone"),
         ({"preferred_units": "stones"}, "preferred_units"),
         ({"display_name": "x" * 151}, "display_name"),
         ({"display_name": "A\x00B"}, "display_name"),
     ],
-    ids=["unknown-zone", "blank-zone", "unknown-units", "long-name", "nul-in-name"],
+    ids=[
+        "unknown-zone",
+        "the-machines-own-zone",
+        "a-zone-file-not-a-zone",
+        "the-placeholder-for-no-zone",
+        "a-copy-of-a-zone",
+        "blank-zone",
+        "unknown-units",
+        "long-name",
+        "nul-in-name",
+    ],
 )
 def test_patch_invalid_value_is_400_and_saves_nothing(bearer_client, user, payload, field):
     response = bearer_client.patch(
@@ -156,6 +171,13 @@ def test_patch_invalid_value_is_400_and_saves_nothing(bearer_client, user, paylo
     assert user.display_name == ""
     assert user.time_zone == "UTC"
     assert user.preferred_units == "metric"
+
+
+@pytest.mark.parametrize("zone", ["America/Argentina/Buenos_Aires", "Asia/Calcutta", "Etc/GMT+5"])
+def test_any_iana_zone_name_is_a_time_zone_old_names_included(bearer_client, user, zone):
+    assert bearer_client.patch(ME_URL, {"time_zone": zone}).status_code == 200
+    user.refresh_from_db()
+    assert user.time_zone == zone
 
 
 def test_patch_cannot_change_email_or_id(bearer_client, user):
@@ -380,18 +402,42 @@ def test_password_change_ends_access_tokens_issued_before_it(bearer_client, user
     assert bearer(response.json()["access"]).get(ME_URL).status_code == 200
 
 
-def test_wrong_current_passwords_are_throttled_like_failed_logins(bearer_client, user):
-    for _ in range(10):
-        response = bearer_client.post(
+def _wrong_current_passwords(client, count, **extra):
+    for _ in range(count):
+        response = client.post(
             PASSWORD_URL,
             {"old_password": "not-it", "new_password": "a-brand-new-hip-77"},
             format="json",
+            **extra,
         )
         assert response.status_code == 400
+
+
+def test_wrong_current_passwords_are_throttled_apart_from_logins(bearer_client, user):
+    _wrong_current_passwords(bearer_client, 10)
 
     refused = bearer_client.delete(ME_URL, {"password": PASSWORD}, format="json")
 
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 0
-    assert login(user.email).status_code == 429
+    # A stolen token guessing from one address locks neither the owner's logins nor the
+    # owner's own checks from another address; refresh tokens keep working throughout.
+    tokens = login(user.email, REMOTE_ADDR="198.51.100.1").json()
+    assert refresh_status(tokens["refresh"]) == 200
+    owner = bearer(tokens["access"]).delete(
+        ME_URL, {"password": PASSWORD}, format="json", REMOTE_ADDR="198.51.100.1"
+    )
+    assert owner.status_code == 204
+
+
+def test_wrong_current_passwords_from_many_addresses_meet_the_users_limit(bearer_client, user):
+    for n in range(50):
+        _wrong_current_passwords(bearer_client, 1, REMOTE_ADDR=f"203.0.113.{n}")
+
+    refused = bearer_client.delete(
+        ME_URL, {"password": PASSWORD}, format="json", REMOTE_ADDR="203.0.113.99"
+    )
+
+    assert refused.status_code == 429
     assert type(user).objects.filter(pk=user.pk).exists()
+    assert login(user.email).status_code == 200

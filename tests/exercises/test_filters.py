@@ -183,10 +183,12 @@ def test_updated_since_before_everything_keeps_everything(api_client, dated_cata
     assert slugs(response) == ["new", "old"]
 
 
-def test_updated_since_without_timezone_is_read_as_utc(api_client, dated_catalog):
-    response = api_client.get(EXERCISES_URL, {"updated_since": "2025-03-01T00:00:00"})
+@pytest.mark.parametrize("value", ["2025-03-01T00:00:00", "2025-03-01"], ids=["time", "date"])
+def test_updated_since_without_its_offset_is_400_not_read_as_utc(api_client, dated_catalog, value):
+    response = api_client.get(EXERCISES_URL, {"updated_since": value})
 
-    assert slugs(response) == ["new"]
+    assert_rejects(response, "updated_since")
+    assert response.json()["errors"][0]["code"] == "naive"
 
 
 @pytest.mark.parametrize("value", ["yesterday", "2025-13-01T00:00:00Z", "12345"])

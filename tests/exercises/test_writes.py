@@ -392,6 +392,17 @@ def test_invalid_kind_and_difficulty_are_400(trainer_client, refs):
     assert error_fields(response) == {"kind", "difficulty"}
 
 
+def test_numbers_sent_as_strings_are_400_not_read_as_numbers(trainer_client, refs):
+    before = row_counts()
+
+    response = trainer_client.post(
+        EXERCISES_URL, new_exercise(difficulty="2", prescription={"sets": "3"})
+    )
+
+    assert error_fields(response) == {"difficulty", "prescription.sets"}
+    assert row_counts() == before
+
+
 # Update
 
 

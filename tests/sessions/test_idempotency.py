@@ -248,6 +248,26 @@ def test_replay_works_after_the_exercise_was_unpublished(user_client, king_runne
     assert WorkoutSession.objects.count() == 1
 
 
+@pytest.mark.parametrize("how", ["through-the-api", "in-the-admin"])
+def test_replay_after_the_session_was_deleted_is_410_as_a_post_of_its_id_is(
+    user_client, king_runner, how
+):
+    body = session_body(king_runner)
+    first = user_client.post(SESSIONS_URL, body, HTTP_IDEMPOTENCY_KEY="upload-1")
+    if how == "through-the-api":
+        assert user_client.delete(first["Location"]).status_code == 204
+    else:
+        WorkoutSession.objects.filter(pk=first.json()["id"]).delete()
+
+    retry = user_client.post(SESSIONS_URL, body, HTTP_IDEMPOTENCY_KEY="upload-1")
+
+    assert_error(retry, 410, "gone")
+    assert "Idempotent-Replayed" not in retry
+    if how == "through-the-api":
+        with_its_id = user_client.post(SESSIONS_URL, {**body, "id": first.json()["id"]})
+        assert_error(with_its_id, 410, "gone")
+
+
 def test_same_key_with_another_body_is_422_and_saves_nothing(user_client, king_runner):
     user_client.post(SESSIONS_URL, session_body(king_runner), HTTP_IDEMPOTENCY_KEY="upload-1")
 

@@ -461,10 +461,14 @@ def test_a_deleted_sessions_id_is_410_and_starts_nothing(user_client, routine):
     assert WorkoutSession.objects.count() == 1
 
 
-def test_a_start_ignores_the_routine_lists_query(user_client, routine):
+def test_a_start_with_the_routine_lists_query_is_told_it_is_not_its_own(user_client, routine):
     # The list's filters (scope=mine) are for GET /routines/; a start names one routine.
     url = routine_url(routine, "start/") + "?scope=mine"
-    assert user_client.post(url, {}, format="json").status_code == 201
+
+    refused = assert_error(user_client.post(url, {}, format="json"), 400, "invalid")
+
+    assert [(e["field"], e["code"]) for e in refused["errors"]] == [("scope", "unknown")]
+    assert not WorkoutSession.objects.exists()
 
 
 def test_the_session_keeps_the_plan_when_the_routine_changes_later(

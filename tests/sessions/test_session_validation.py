@@ -12,6 +12,7 @@ from sessions import services
 from sessions.models import SetLog, WorkoutSession
 from tests.conftest import SESSIONS_URL, a_set, session_body, session_url
 from tests.factories import ExerciseFactory, WorkoutSessionFactory
+from tests.helpers import error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -258,7 +259,7 @@ def test_service_saves_nothing_when_the_database_refuses_a_set(user, king_runner
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("notes", 0), ("notes", True), ("started_at", 20250301)],
+    [("notes", 0), ("notes", True), ("started_at", 20250301), ("perceived_effort", "5")],
 )
 def test_a_value_of_the_wrong_json_type_is_refused_not_converted(
     user_client, king_runner, field, value
@@ -274,6 +275,21 @@ def test_a_set_flag_must_be_a_json_boolean(user_client, king_runner):
     response = user_client.post(SESSIONS_URL, session_body(king_runner, sets=sets))
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "sets.0.done"
+
+
+@pytest.mark.parametrize("field", ["reps", "hold_seconds", "pain", "rest_seconds"])
+def test_a_set_number_must_be_a_json_number(user_client, king_runner, field):
+    sets = [{"exercise": king_runner.slug, "side": "left", "reps": 10, field: "10"}]
+    response = user_client.post(SESSIONS_URL, session_body(king_runner, sets=sets))
+    assert error_fields(response) == {f"sets.0.{field}"}
+    assert WorkoutSession.objects.count() == 0
+
+
+def test_a_whole_number_written_with_a_point_is_a_number(user_client, king_runner):
+    sets = [{"exercise": king_runner.slug, "side": "left", "reps": 10.0}]
+    response = user_client.post(SESSIONS_URL, session_body(king_runner, sets=sets))
+    assert response.status_code == 201, response.json()
+    assert response.json()["sets"][0]["reps"] == 10
 
 
 def test_a_patch_of_the_sets_needs_every_set_whole(user_client, user, king_runner):

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from hipflex_api.filters import OFFSET_REQUIRED
 from sessions.models import SetLog, WorkoutSession
 from tests.conftest import SESSIONS_URL, a_set, session_body, session_url
 from tests.factories import SetLogFactory, WorkoutSessionFactory
-from tests.helpers import error_fields
+from tests.helpers import assert_error, error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -255,6 +256,8 @@ def test_page_size_100_is_allowed(user_client, user):
         cursor_of("o=abc&p=2025-03-01+07:00:00+00:00"),
         cursor_of("o=-1"),
         cursor_of("r=1&p=" + "9" * 400),
+        cursor_of("p=0001-01-01T00:00:00%2B01:00"),
+        cursor_of("r=1&p=9999-12-31T23:59:59-01:00"),
     ],
     ids=[
         "not-base64",
@@ -267,6 +270,8 @@ def test_page_size_100_is_allowed(user_client, user):
         "offset-not-a-number",
         "offset-negative",
         "position-huge-number",
+        "position-before-year-1-in-utc",
+        "position-after-year-9999-in-utc",
     ],
 )
 def test_garbage_or_tampered_cursor_is_400(user_client, user, cursor):
@@ -296,6 +301,19 @@ def test_filters_by_start_time(user_client, user):
 @pytest.mark.parametrize("value", ["yesterday", "2025-13-01T00:00:00Z", "1700000000"])
 def test_garbage_start_time_filter_is_400(user_client, name, value):
     assert error_fields(user_client.get(SESSIONS_URL, {name: value})) == {name}
+
+
+@pytest.mark.parametrize("name", ["started_after", "started_before"])
+@pytest.mark.parametrize("value", ["2025-03-01T07:00:00", "2025-03-01"], ids=["time", "date"])
+def test_a_start_time_filter_without_its_offset_is_400_not_read_as_utc(
+    user_client, user, name, value
+):
+    WorkoutSessionFactory(user=user, started_at=START)
+
+    response = user_client.get(SESSIONS_URL, {name: value})
+
+    body = assert_error(response, 400, "invalid")
+    assert body["errors"] == [{"field": name, "code": "naive", "message": OFFSET_REQUIRED}]
 
 
 def test_exercise_filter_lists_a_session_with_several_sets_of_it_once(
@@ -457,7 +475,8 @@ def test_anonymous_is_401(api_client, user, king_runner, method, path):
     session = WorkoutSessionFactory(user=user, notes="Mine.")
     url = SESSIONS_URL if path == "list" else session_url(session.pk)
 
-    response = getattr(api_client, method)(url, session_body(king_runner, notes="Theirs."))
+    body = None if method == "get" else session_body(king_runner, notes="Theirs.")
+    response = getattr(api_client, method)(url, body)
 
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"

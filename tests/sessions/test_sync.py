@@ -298,6 +298,10 @@ def test_bad_limit_is_400(user_client, limit):
         cursor(s=0, c=2**63),
         base64.urlsafe_b64encode(b"[1, 2]").decode(),
         base64.urlsafe_b64encode(b'"s"').decode(),
+        base64.urlsafe_b64encode(b"[" * 100_000).decode(),
+        cursor(s={"s": 1}, c=0),
+        cursor(s=1, c=2, x=3),
+        cursor(s=1, c=2, pad="x" * 100),
     ],
     ids=[
         "not-base64",
@@ -312,6 +316,10 @@ def test_bad_limit_is_400(user_client, limit):
         "catalog-past-bigint",
         "a-list",
         "a-string",
+        "deeply-nested",
+        "nested-number",
+        "another-key",
+        "longer-than-any-cursor",
     ],
 )
 def test_garbage_or_tampered_since_is_400(user_client, user, since):
