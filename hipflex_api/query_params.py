@@ -22,6 +22,9 @@ from hipflex_api.errors import error_body
 # nor the admin, which take parameters of their own).
 _OURS = ("hipflex_api.", "exercises.", "sessions.")
 UNKNOWN = "Not a parameter of this operation; see its query parameters in the schema."
+# The methods an operation can have; any other is no operation's, and is answered as Django
+# and DRF answer it.
+_OPERATIONS = {"get", "post", "put", "patch", "delete"}
 
 
 def _paginator_parameters(paginator: Any) -> set[str]:
@@ -52,8 +55,14 @@ def _operation(view: Callable[..., Any], method: str) -> tuple[type, str] | None
         return None
     if not view_class.__module__.startswith(_OURS):
         return None
-    actions = getattr(view, "actions", None)
-    action = actions.get(method) if actions else method
+    method = "get" if method == "head" else method  # Answered as a GET is, without a body.
+    if method not in _OPERATIONS:
+        return None  # OPTIONS describes the URL, TRACE and the like get their 405.
+    # A viewset's action for the method, or an APIView's handler of it; none, no operation.
+    actions = getattr(view, "actions", None) or {
+        m: m for m in _OPERATIONS if hasattr(view_class, m)
+    }
+    action = actions.get(method)
     return (view_class, action) if action else None
 
 

@@ -10,7 +10,7 @@ from django.core.cache import caches
 from drf_spectacular.generators import EndpointEnumerator
 
 from hipflex_api.query_params import UNKNOWN, _operation, query_parameters
-from tests.conftest import EXERCISES_URL, SESSIONS_URL
+from tests.conftest import EXERCISES_URL, SESSIONS_URL, SYNC_URL
 from tests.factories import ExerciseFactory, SetLogFactory, WorkoutSessionFactory
 from tests.helpers import assert_error
 
@@ -89,3 +89,17 @@ def test_an_answer_past_the_size_ceiling_is_answered_not_kept(user_client, user,
     assert first.status_code == 200
     assert len(caches["default"]._cache) == before
     assert user_client.get(SESSIONS_URL, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+@pytest.mark.parametrize("method", ["trace", "options"])
+def test_a_method_that_is_no_operation_is_answered_as_before_whatever_its_query(
+    user_client, method
+):
+    response = user_client.generic(method.upper(), f"{SYNC_URL}?limit=100&since=")
+
+    assert response.status_code == (405 if method == "trace" else 200)
+
+
+def test_a_head_reads_what_its_get_reads(user_client):
+    assert user_client.head(SYNC_URL, {"limit": "100"}).status_code == 200
+    assert user_client.head(SYNC_URL, {"junk": "1"}).status_code == 400
