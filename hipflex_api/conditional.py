@@ -59,6 +59,8 @@ def _canonical(url: str) -> str:
     """The URL with its query in one order: `?a=1&b=2` and `?b=2&a=1` ask for one answer.
     (Parameters no view reads never get this far: hipflex_api.query_params refuses them.)"""
     parts = urlsplit(url)
+    if "&" not in parts.query:  # One parameter or none (most requests): one order already.
+        return url
     query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
     return urlunsplit(parts._replace(query=query))
 

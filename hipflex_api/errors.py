@@ -37,8 +37,9 @@ def error_body(
     return {"status": status_code, "code": code, "detail": detail, "errors": errors or []}
 
 
-def _flatten(details: Any, path: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
-    """Turn DRF's nested error details into a flat list with dotted field paths."""
+def field_errors(details: Any, path: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
+    """Turn DRF's nested error details (get_full_details()) into a flat list with dotted field
+    paths: the `errors` of the API's error shape."""
     if isinstance(details, dict):
         if set(details) == {"message", "code"}:
             yield {
@@ -49,13 +50,13 @@ def _flatten(details: Any, path: tuple[str, ...] = ()) -> Iterator[dict[str, Any
             return
         for key, value in details.items():
             if key == "non_field_errors":
-                yield from _flatten(value, path)
+                yield from field_errors(value, path)
             else:
-                yield from _flatten(value, (*path, str(key)))
+                yield from field_errors(value, (*path, str(key)))
     elif isinstance(details, list):
         leaf = all(isinstance(item, dict) and set(item) == {"message", "code"} for item in details)
         for index, item in enumerate(details):
-            yield from _flatten(item, path if leaf else (*path, str(index)))
+            yield from field_errors(item, path if leaf else (*path, str(index)))
 
 
 class Conflict(exceptions.APIException):
@@ -178,7 +179,7 @@ def _as_api_exception(exc: Exception, context: dict[str, Any]) -> Exception:
 
 
 def _validation_body(exc: exceptions.ValidationError, status_code: int) -> dict[str, Any]:
-    errors = list(_flatten(exc.get_full_details()))
+    errors = list(field_errors(exc.get_full_details()))
     fields = sorted({e["field"] for e in errors if e["field"]})
     if not errors:
         detail = "Invalid input."

@@ -1,5 +1,4 @@
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +20,7 @@ from hipflex_api.accounts.auth import request_user
 from hipflex_api.accounts.models import User
 from hipflex_api.changes.counters import user_version
 from hipflex_api.conditional import conditional_get, if_match_fails, none_match, not_modified
-from hipflex_api.errors import Gone, PreconditionFailed
+from hipflex_api.errors import Gone, PreconditionFailed, field_errors
 from hipflex_api.idempotency.keys import IdempotentRequest
 from hipflex_api.idempotency.keys import atomic as idempotency_atomic
 from hipflex_api.pagination import StartedAtCursorPagination, positive_int_param
@@ -51,19 +50,10 @@ def _body_id(data: Any) -> uuid.UUID | None:
         return None
 
 
-def _codes(errors: Any) -> Iterator[str]:
-    if isinstance(errors, dict):
-        errors = list(errors.values())
-    if isinstance(errors, list):
-        for error in errors:
-            yield from _codes(error)
-    else:
-        yield str(getattr(errors, "code", ""))
-
-
 def _only_missing_slugs(errors: Any) -> bool:
     """Whether every fault of a body is a slug naming nothing the catalog shows now."""
-    return set(_codes(errors)) == {MISSING_SLUG}
+    details = ValidationError(errors).get_full_details()
+    return {error["code"] for error in field_errors(details)} == {MISSING_SLUG}
 
 
 def _with_etag(response: Response, session: WorkoutSession) -> Response:

@@ -4,21 +4,24 @@ of the shell's environment that would send its jobs to a broker or its mail to a
 import os
 
 os.environ["DJANGO_READ_DOT_ENV"] = "false"
+# What the shell may set that would reach a broker, a shared cache, a mail server or Sentry;
+# tests/test_sqlite.py leaves the same out of the `make run` it starts.
+SHELL_SERVICES = (
+    "REDIS_URL",
+    "COUNTERS_REDIS_URL",
+    "CACHE_KEY_PREFIX",
+    "CELERY_BROKER_URL",
+    "CELERY_QUEUE",
+    "EMAIL_URL",
+    "SENTRY_DSN",
+    "METRICS_TOKEN",
+)
 # A process the suite starts with an environment of its own (the Celery worker) says so.
 if os.environ.get("HIPFLEX_TEST_ENVIRONMENT") != "own":
-    for name in (
-        "REDIS_URL",
-        "COUNTERS_REDIS_URL",
-        "CACHE_KEY_PREFIX",
-        "CELERY_BROKER_URL",
-        "CELERY_QUEUE",
-        "EMAIL_URL",
-        "SENTRY_DSN",
-        "METRICS_TOKEN",
-    ):
+    for name in SHELL_SERVICES:
         os.environ.pop(name, None)
 
-from hipflex_api.settings import *  # noqa: F403
+from hipflex_api.settings import *  # noqa: E402, F403 (after the environment is cleaned)
 
 # Every error answer's code, for the check that each is in its operation's schema
 # (tests/error_codes.py), right after the request id so that it sees every answer.

@@ -33,6 +33,7 @@ from sessions.models import SetLog, WorkoutSession
 from tests import servers
 from tests.conftest import REFRESH_URL, SESSIONS_URL, session_body, session_url
 from tests.helpers import ERROR_KEYS
+from tests.settings import SHELL_SERVICES
 
 WRITERS = 10
 # Each writer writes for this long or this many times, whichever ends first.
@@ -63,17 +64,6 @@ print(json.dumps({
 }))
 """
 
-# What tests/settings.py keeps from the suite's processes: a broker, a shared cache, mail.
-_NOT_MAKE_RUN = {
-    "REDIS_URL",
-    "CACHE_KEY_PREFIX",
-    "CELERY_BROKER_URL",
-    "CELERY_QUEUE",
-    "EMAIL_URL",
-    "SENTRY_DSN",
-    "METRICS_TOKEN",
-}
-
 
 def _make_run_env(database: Path) -> dict[str, str]:
     """`make run`'s environment (the development profile) without a .env, on this file."""
@@ -81,7 +71,7 @@ def _make_run_env(database: Path) -> dict[str, str]:
         **{
             k: v
             for k, v in os.environ.items()
-            if not k.startswith("DJANGO_") and k not in _NOT_MAKE_RUN
+            if not k.startswith("DJANGO_") and k not in SHELL_SERVICES
         },
         "DJANGO_READ_DOT_ENV": "false",
         "DATABASE_URL": f"sqlite:///{database}",
