@@ -11,7 +11,7 @@ bench/results/<timestamp>-<database>.json and .png and prints a table.
 
 Knobs (environment): BENCH_SECONDS (per run, 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (8),
 BENCH_WORKERS (2), BENCH_EXERCISES (5000), BENCH_SESSIONS (50000), BENCH_OTHER_USERS (2, each
-with 10000 sessions), BENCH_SEED.
+with 10000 sessions), BENCH_EXPORT_RUNS (3), BENCH_SEED.
 """
 
 import hashlib
@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -36,6 +37,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -65,6 +67,9 @@ NOISY_CPUS = 0.25
 WRK_TIMEOUT = "30s"
 
 SYNC_PAGE = "/api/v1/sync/?limit=20"  # Twenty sessions, so heavy and light answer alike.
+EXPORT = "/api/v1/me/export/"
+EXPORT_RUNS = int(os.environ.get("BENCH_EXPORT_RUNS", "3"))
+EXPORT_GROWTH_MIB = 30  # The most a worker's memory may grow while it streams the export.
 
 
 class Progress:
@@ -154,6 +159,8 @@ def production_env(database_url: str) -> dict[str, str]:
         "THROTTLE_LOGIN_IP": "100000/min",
         "THROTTLE_LOGIN_ACCOUNT": "100000/min",
         "THROTTLE_LOGIN_ACCOUNT_CLIENT": "100000/min",
+        # The uploader stores thousands of sessions a minute, far past a person's day.
+        "MAX_SESSIONS_PER_DAY": "100000000",
         "JWT_ACCESS_MINUTES": "600",
         "DJANGO_LOG_LEVEL": "WARNING",
         # WhiteNoise warns that STATIC_ROOT is missing: the benchmark serves no static files.
@@ -218,17 +225,21 @@ class Server:
                 self.process.kill()
                 self.process.wait()
 
+    def worker_pids(self) -> list[int]:
+        if self.process is None:
+            raise RuntimeError("the server is not running")
+        master = self.process.pid
+        return sorted(
+            int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _parent(int(pid)) == master
+        )
+
     def worker_memory(self) -> dict[str, Any]:
         """RSS and PSS of the master and of each worker, in MiB, from /proc."""
         if self.process is None:
             raise RuntimeError("the server is not running")
-        master = self.process.pid
-        workers = [
-            int(pid) for pid in os.listdir("/proc") if pid.isdigit() and _parent(int(pid)) == master
-        ]
         return {
-            "master": _memory(master),
-            "workers": [_memory(pid) for pid in sorted(workers)],
+            "master": _memory(self.process.pid),
+            "workers": [_memory(pid) for pid in self.worker_pids()],
         }
 
 
@@ -273,20 +284,22 @@ def _parent(pid: int) -> int | None:
     return None if fields is None else int(fields[1])
 
 
-def _memory(pid: int) -> dict[str, Any]:
-    def kib(path: str, key: str) -> float | None:
-        try:
-            for line in Path(path).read_text().splitlines():
-                if line.startswith(key + ":"):
-                    return round(int(line.split()[1]) / 1024, 1)
-        except OSError:
-            pass
-        return None
+def _mib(path: str, key: str) -> float | None:
+    """A `key: n kB` line of a /proc file, in MiB."""
+    try:
+        for line in Path(path).read_text().splitlines():
+            if line.startswith(key + ":"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
+
+def _memory(pid: int) -> dict[str, Any]:
     return {
         "pid": pid,
-        "rss_mib": kib(f"/proc/{pid}/status", "VmRSS"),
-        "pss_mib": kib(f"/proc/{pid}/smaps_rollup", "Pss"),
+        "rss_mib": _mib(f"/proc/{pid}/status", "VmRSS"),
+        "pss_mib": _mib(f"/proc/{pid}/smaps_rollup", "Pss"),
     }
 
 
@@ -385,6 +398,213 @@ def _status_note(run: dict[str, Any]) -> str:
 def warm_up(server: Server, endpoints: list[Endpoint], tokens: dict[str, str]) -> None:
     for endpoint in endpoints:
         wrk(server, endpoint, tokens, 1)
+
+
+# The export -----------------------------------------------------------------------------
+
+
+@dataclass
+class Download:
+    status: int | None  # None: no answer at all.
+    first_byte_s: float  # From sending the request.
+    last_byte_s: float
+    size: int
+    body: bytes  # Kept only when asked for.
+    stopped: bool  # Closed on purpose before the end.
+    error: str = ""  # Why the body broke off: a worker killed mid-stream, say.
+
+    @property
+    def whole(self) -> bool:
+        return self.status == 200 and not self.stopped and not self.error
+
+
+def download(
+    url: str,
+    token: str,
+    *,
+    keep: bool = False,
+    stop: threading.Event | None = None,
+    on_first_byte: threading.Event | None = None,
+) -> Download:
+    """GET `url` and read its body to the end as it streams in, or until `stop` is set (the
+    connection is then closed, and the worker stops at its next write). A body that breaks
+    off (gunicorn kills a worker busy past its `--timeout`, 30 s by default) is reported in
+    `error`, not raised: the run goes on."""
+    parts = urlsplit(url)
+    connection = HTTPConnection(parts.hostname or "", parts.port, timeout=300)
+    started = time.perf_counter()
+    status, first, size, pieces, stopped, error = None, 0.0, 0, [], False, ""
+    try:
+        connection.request("GET", parts.path, headers={"Authorization": f"Bearer {token}"})
+        response = connection.getresponse()
+        status = response.status
+        while piece := response.read1(1 << 16):
+            if not first:
+                first = time.perf_counter() - started
+                if on_first_byte is not None:
+                    on_first_byte.set()
+            size += len(piece)
+            if keep:
+                pieces.append(piece)
+            if stop is not None and stop.is_set():
+                stopped = True
+                break
+    except (OSError, HTTPException) as exc:
+        error = f"{type(exc).__name__} after {size / 2**20:.1f} MiB: {exc}"[:300]
+    finally:
+        connection.close()
+    last = time.perf_counter() - started
+    return Download(status, first, last, size, b"".join(pieces), stopped, error)
+
+
+def _reset_peaks(pids: list[int]) -> bool:
+    """Start each process's VmHWM (its peak RSS) again from its RSS now: `5` to clear_refs
+    (Linux 4.0 and later, and only for our own processes)."""
+    try:
+        for pid in pids:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def _live_sessions(email: str) -> int:
+    from django.db import connections
+
+    from sessions.models import WorkoutSession
+
+    count = WorkoutSession.objects.filter(user__email=email, deleted_at__isnull=True).count()
+    connections.close_all()
+    return count
+
+
+def measure_export(server: Server, token: str) -> dict[str, Any]:
+    """The heavy user's export, EXPORT_RUNS times in a row: time to the first and last byte,
+    and the peak memory growth of the worker that streamed it (the one that grew most): each
+    worker's VmHWM after the request less its RSS before, the peaks reset just before."""
+    expected = _live_sessions("heavy@bench.example.com")
+    runs = []
+    for number in range(1, EXPORT_RUNS + 1):
+        pids = server.worker_pids()
+        reset = _reset_peaks(pids)
+        # Without the reset, a peak from an earlier request may hide this one's.
+        before = {pid: _mib(f"/proc/{pid}/status", "VmRSS" if reset else "VmHWM") for pid in pids}
+        got = download(server.base + EXPORT, token, keep=number == 1)
+        peaks = {pid: _mib(f"/proc/{pid}/status", "VmHWM") for pid in pids}
+        error = got.error or ("" if got.status == 200 else f"answered {got.status}")
+        if number == 1 and not error:  # The whole document, every live session in it.
+            sessions = len(json.loads(got.body)["sessions"])
+            if sessions != expected:
+                raise SystemExit(f"bench: the export held {sessions} sessions, not {expected}")
+        growth = max((peaks.get(p) or 0) - (before[p] or 0) for p in pids)
+        runs.append(
+            {
+                "first_byte_s": round(got.first_byte_s, 3),
+                "last_byte_s": round(got.last_byte_s, 3),
+                "bytes": got.size,
+                "growth_mib": round(growth, 1),
+                "error": error,
+                "peaks_reset": reset,
+                "rss_before_mib": before,
+                "peak_mib": peaks,
+            }
+        )
+        progress(
+            f"export round {number}/{EXPORT_RUNS}  {expected} sessions, {got.size / 2**20:.1f} "
+            f"MiB  first byte {got.first_byte_s:.2f} s  last byte {got.last_byte_s:.2f} s  "
+            f"worker grew {growth:.1f} MiB" + (f"  BROKE OFF: {error}" if error else "")
+        )
+    growth = max(r["growth_mib"] for r in runs)
+    errors = [r["error"] for r in runs if r["error"]]
+    return {
+        "path": EXPORT,
+        "sessions": expected,
+        "bytes": max(r["bytes"] for r in runs),
+        "first_byte_s": statistics.median(r["first_byte_s"] for r in runs),
+        "last_byte_s": statistics.median(r["last_byte_s"] for r in runs),
+        "growth_mib": growth,
+        "memory_measure": "VmHWM after the request less VmRSS before it, peaks reset"
+        if all(r["peaks_reset"] for r in runs)
+        else "VmHWM after the request less VmHWM before it (clear_refs refused)",
+        "target_mib": EXPORT_GROWTH_MIB,
+        "errors": errors,
+        "pass": growth <= EXPORT_GROWTH_MIB and not errors,
+        "runs": runs,
+    }
+
+
+def _export_again_and_again(
+    url: str,
+    token: str,
+    stop: threading.Event,
+    streaming: threading.Event,
+    exports: list[Download],
+) -> None:
+    while not stop.is_set():
+        exports.append(got := download(url, token, stop=stop, on_first_byte=streaming))
+        if got.error:
+            time.sleep(0.5)  # A worker killed mid-stream: the master starts another.
+
+
+def catalog_during_export(
+    server: Server, catalog: Endpoint, baseline: Endpoint, token: str
+) -> None:
+    """The catalog list under wrk while the heavy user's export runs again and again on one
+    connection, interleaved with the baseline as the main rows are."""
+    for round_number in range(1, ROUNDS + 1):
+        before = wrk(server, baseline, {}, SECONDS)
+        baseline.runs.append(before)
+        stop, streaming = threading.Event(), threading.Event()
+        exports: list[Download] = []
+        exporter = threading.Thread(
+            target=_export_again_and_again,
+            args=(server.base + EXPORT, token, stop, streaming, exports),
+            daemon=True,
+        )
+        exporter.start()
+        if not streaming.wait(timeout=60):
+            raise SystemExit("bench: the export sent nothing within 60 s")
+        run = wrk(server, catalog, {}, SECONDS)
+        stop.set()
+        exporter.join(timeout=120)
+        time.sleep(1)  # The worker stops the export at its next write, a chunk later.
+        after = wrk(server, baseline, {}, SECONDS)
+        baseline.runs.append(after)
+        run["baseline_rps"] = (before["rps"] + after["rps"]) / 2
+        run["ratio"] = run["rps"] / run["baseline_rps"]
+        run["exports_finished"] = sum(d.whole for d in exports)
+        run["exports_broken"] = [d.error for d in exports if d.error]
+        catalog.runs.append(run)
+        progress(
+            f"during export round {round_number}/{ROUNDS}  {catalog.name:<22} "
+            f"{run['rps']:7.1f} rps  {run['ratio']:5.2f}x baseline  "
+            f"p50 {run['latency_us']['p50'] / 1000:7.1f} ms  "
+            f"p99 {run['latency_us']['p99'] / 1000:7.1f} ms  {_status_note(run)}  "
+            f"exports finished {run['exports_finished']}, broke off {len(run['exports_broken'])}  "
+            f"other load {run['other_load_cpus']:.2f} CPU"
+        )
+
+
+def export_report(
+    export: dict[str, Any], summaries: dict[str, Any], during: str, alone: str
+) -> dict[str, Any]:
+    """The export's figures, with the catalog's ratio while it ran next to its ratio alone
+    (per round, as the scale rows are)."""
+    shares = [
+        busy["ratio"] / quiet["ratio"]
+        for busy, quiet in zip(summaries[during]["runs"], summaries[alone]["runs"], strict=False)
+    ]
+    return {
+        **export,
+        "catalog": {
+            "during_export_ratio": summaries[during]["ratio"],
+            "alone_ratio": summaries[alone]["ratio"],
+            "share": statistics.median(shares),
+            "statuses": summaries[during]["statuses"],
+            "errors": summaries[during]["errors"],
+            "exports_broken": [e for r in summaries[during]["runs"] for e in r["exports_broken"]],
+        },
+    }
 
 
 # In-process measurements ----------------------------------------------------------------
@@ -621,6 +841,7 @@ def print_table(report: dict[str, Any]) -> None:
         p50 = f"{item['p50_ratio']:.2f}" if item["p50_ratio"] else ""
         result = "pass" if item["pass"] else "FAIL"
         print(f"{item['what']:<44} {item['slowdown']:8.2f} {p50:>6} {'<=1.50':>7}  {result}")
+    print_export(report["export"])
     ceiling = report["write_ceiling"]["ratio"]
     print()
     print(
@@ -650,6 +871,40 @@ def print_table(report: dict[str, Any]) -> None:
     print(
         f"runs with other load over {NOISY_CPUS} CPU (a shared machine): "
         + (", ".join(f"{name} x{n}" for name, n in noisy.items()) or "none")
+    )
+
+
+def print_export(export: dict[str, Any]) -> None:
+    print()
+    header = (
+        f"{'export-heavy':<22} {'sessions':>8} {'MiB':>6} {'1st byte':>9} {'last byte':>9} "
+        f"{'growth':>8} {'target':>7}  result"
+    )
+    print(header)
+    print("-" * len(header))
+    print(
+        f"{export['path']:<22} {export['sessions']:8d} {export['bytes'] / 2**20:6.1f} "
+        f"{export['first_byte_s']:8.2f}s {export['last_byte_s']:8.2f}s "
+        f"{export['growth_mib']:5.1f}MiB {'<=' + str(export['target_mib']):>7}  "
+        f"{'pass' if export['pass'] else 'FAIL'}"
+    )
+    for error in export["errors"]:
+        print(f"  broke off: {error}")
+    print(
+        f"(times: medians of {len(export['runs'])} runs; growth: the largest, as "
+        f"{export['memory_measure']})"
+    )
+    catalog = export["catalog"]
+    print(
+        f"catalog-list while exports run: ratio {catalog['during_export_ratio']:.2f}, alone "
+        f"{catalog['alone_ratio']:.2f} ({catalog['share']:.0%} of it); answers "
+        + " ".join(f"{code}x{n}" for code, n in sorted(catalog["statuses"].items()))
+        + (f", errors {catalog['errors']}" if any(catalog["errors"].values()) else "")
+        + (
+            f"; exports broke off {len(catalog['exports_broken'])}x"
+            if catalog["exports_broken"]
+            else ""
+        )
     )
 
 
@@ -957,10 +1212,19 @@ def main() -> None:
             interleaved(server, endpoints, baseline, tokens, phase="main")
             memory = server.worker_memory()
             progress("memory: " + ", ".join(f"{w['rss_mib']} MiB" for w in memory["workers"]))
+            export = measure_export(server, tokens["heavy"])
+            during = Endpoint(
+                "catalog-during-export",
+                "GET",
+                "/api/v1/exercises/",
+                note="while the heavy user's export runs, one after another",
+            )
+            catalog_during_export(server, during, baseline, tokens["heavy"])
         finally:
             server.stop()
         hot_paths = measure_hot_paths(scratch, workload, tokens, {e.name: e for e in endpoints})
-        report = build_report([baseline, *endpoints, small], queries, memory, small.name)
+        report = build_report([baseline, *endpoints, small, during], queries, memory, small.name)
+        report["export"] = export_report(export, report["endpoints"], during.name, "catalog-list")
         report["hot_paths"] = hot_paths
         report["meta"] = meta(stamp, description, vendor, fingerprint, volume)
         report["server_log_tail"] = server.log.read_text()[-4000:] if server.log.exists() else ""

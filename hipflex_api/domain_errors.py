@@ -33,6 +33,17 @@ class OverLimit(DomainError):
     code = "unprocessable"
 
 
+class QuotaExceeded(DomainError):
+    """The account has written as much as a limit allows for now (sessions in a day, routine
+    starts in an hour): a 429 naming the limit, with the seconds until one more fits."""
+
+    code = "quota_exceeded"
+
+    def __init__(self, message: str, *, wait: float) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
 class GoneError(DomainError):
     """What the operation names was deleted (a 410)."""
 

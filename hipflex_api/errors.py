@@ -26,6 +26,7 @@ from hipflex_api.domain_errors import (
     DomainError,
     GoneError,
     OverLimit,
+    QuotaExceeded,
 )
 
 logger = logging.getLogger(__name__)
@@ -145,6 +146,9 @@ def _from_domain(exc: DomainError, context: dict[str, Any]) -> exceptions.APIExc
         return Gone(exc.message, code=exc.code)
     if isinstance(exc, OverLimit):
         return UnprocessableContent(exc.message, code=exc.code)
+    if isinstance(exc, QuotaExceeded):
+        # DRF's handler sends the wait as Retry-After.
+        return exceptions.Throttled(wait=exc.wait, detail=exc.message, code=exc.code)
     if isinstance(exc, AccountDeleted):
         failed = exceptions.AuthenticationFailed(exc.message, code=exc.code)
         # As DRF's own handling adds to an AuthenticationFailed raised by the view.

@@ -1,4 +1,5 @@
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rest_framework import pagination
@@ -46,6 +47,16 @@ def _link_examples(schema: dict[str, Any], next_url: str, previous_url: str) -> 
     return schema
 
 
+def rows_within(rows: Sequence[Any], weight: Callable[[Any], int], cap: int) -> int:
+    """How many of the leading rows fit in `cap` together; the first always does."""
+    total = 0
+    for count, row in enumerate(rows):
+        total += weight(row)
+        if total > cap and count:
+            return count
+    return len(rows)
+
+
 class PageNumberPagination(pagination.PageNumberPagination):
     """Page numbers with strict parameters: garbage or an oversize page is a 400, not a guess."""
 
@@ -85,10 +96,31 @@ class StartedAtCursorPagination(pagination.CursorPagination):
     ordering = ("-started_at", "-id")
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    # Where one row can be large, a page also holds at most this much of row_weight(): the
+    # rows that fit, and at least one, with the cursor going on from the last of them.
+    max_page_weight: int | None = None
+    _fitting: int | None = None
+
+    def row_weight(self, row: Any) -> int:
+        return 1
 
     def get_page_size(self, request: Request) -> int | None:
+        if self._fitting is not None:
+            return self._fitting
         size = positive_int_param(request, self.page_size_query_param, self.max_page_size)
         return size or self.page_size
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> Any:
+        page = super().paginate_queryset(queryset, request, view)
+        if page is None or self.max_page_weight is None:
+            return page
+        fitting = rows_within(page, self.row_weight, self.max_page_weight)
+        if fitting == len(page):
+            return page
+        # Read again as a page of the rows that fit, so that the links and cursors are DRF's
+        # own; only pages over the weight pay for the second read.
+        self._fitting = fitting
+        return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return _link_examples(

@@ -39,6 +39,8 @@ ERROR_CODES = {
     "unsupported_media_type": "the body is not JSON",
     "unprocessable": "the request is well-formed but cannot be carried out",
     "throttled": "too many requests: wait `Retry-After` seconds",
+    "quota_exceeded": "the account has stored as much as a limit allows for now (`detail` "
+    "names it) and nothing was saved: wait `Retry-After` seconds",
     "server_error": "the server failed (quote `request_id`)",
     "not_ready": "a dependency is down (`errors` names each)",
     "database_busy": "the database is busy with other writes and nothing was saved: retry "
@@ -52,7 +54,7 @@ class FieldErrorSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Dotted path of the offending field (`prescription.sets`, `steps.2`), "
         "or null when the error concerns the request as a whole; for a 503 from /readyz, the "
-        "component that failed (`database`, `cache`, `broker`).",
+        "component that failed (`database`, `cache`, `counters`, `broker`).",
     )
     code = serializers.CharField(help_text="Machine-readable reason, such as `required`.")
     message = serializers.CharField(help_text="Human-readable explanation.")

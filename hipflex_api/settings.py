@@ -374,6 +374,13 @@ ACCOUNTS_REQUIRE_VERIFIED_EMAIL = env.bool("ACCOUNTS_REQUIRE_VERIFIED_EMAIL", de
 
 # Limits on what one upload may hold, on top of the byte limit above.
 MAX_SETS_PER_SESSION = env.int("MAX_SETS_PER_SESSION", default=200)
+# How many sessions one account may store in any 24 hours (uploads, creating PUTs and routine
+# starts alike), and how many of them routine starts may make in any hour: with the sets per
+# session they bound what one account writes (40,000 sets a day by default). A phone back
+# online after weeks sends its backlog within this; an import of years of history is spread
+# over days, or run with the limit raised.
+MAX_SESSIONS_PER_DAY = env.int("MAX_SESSIONS_PER_DAY", default=200)
+MAX_ROUTINE_STARTS_PER_HOUR = env.int("MAX_ROUTINE_STARTS_PER_HOUR", default=20)
 # How long an Idempotency-Key's first response is kept for replay.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
 

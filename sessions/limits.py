@@ -1,8 +1,11 @@
 """What one logged set or session may hold: the one source of the database constraints and
-the serializer fields. (How many sets one upload may hold is MAX_SETS_PER_SESSION, a
-setting.)"""
+the serializer fields. (How many sets one upload may hold, MAX_SETS_PER_SESSION, and how many
+sessions one account may store a day and start from routines an hour, MAX_SESSIONS_PER_DAY and
+MAX_ROUTINE_STARTS_PER_HOUR, are settings.)"""
 
+import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from exercises import limits as prescribed
 from hipflex_api.ranges import Range
@@ -17,6 +20,28 @@ REST_SECONDS = prescribed.REST_SECONDS
 # Sessions (and catalog changes) one page of the sync feed holds: by default, and at most.
 SYNC_PAGE = Range("The limit", 1, 500)
 SYNC_PAGE_DEFAULT = 100
+
+# How much one page of sessions (the session list, the sync feed) may hold, in bytes of JSON
+# as reckoned from the rows read: a session's fields take at most SESSION_BYTES and a set's
+# at most SET_BYTES besides their notes, which are measured as JSON strings. A page of 100
+# sessions of 200 sets (what the upload limits allow) would otherwise be megabytes; with this,
+# pages of such sessions hold fewer of them, and a page always holds at least one.
+PAGE_BYTES = 512 * 1024
+SESSION_BYTES = 600
+SET_BYTES = 220
+
+
+def _text_bytes(text: str) -> int:
+    # Most notes are empty: only written ones pay for the measuring.
+    return len(json.dumps(text, ensure_ascii=False).encode()) if text else 0
+
+
+def session_bytes(session: Any) -> int:
+    """About as many bytes as `session`'s JSON takes, from its prefetched sets."""
+    sets = session.sets.all()
+    notes = _text_bytes(session.notes) + sum(_text_bytes(item.notes) for item in sets)
+    return SESSION_BYTES + SET_BYTES * len(sets) + notes
+
 
 # When a session may have happened: from 1970 (no phone that logs a workout has a clock set
 # earlier but by mistake) to a day past the server's now (a phone's clock a little fast, or a

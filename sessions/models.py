@@ -63,6 +63,8 @@ class WorkoutSession(models.Model):
         ordering = ["-started_at", "-id"]
         indexes: ClassVar = [
             models.Index(fields=["user", "-started_at", "-id"], name="session_user_started_idx"),
+            # What the quotas on sessions per day and starts per hour count.
+            models.Index(fields=["user", "created_at"], name="session_user_created_idx"),
         ]
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["user", "change_seq"], name="session_user_change_seq"),

@@ -74,6 +74,14 @@ _KEY_REUSED = ErrorResponse(
 )
 
 
+_QUOTA = ErrorResponse(
+    "The account stored as many sessions in the last 24 hours as it may "
+    "(`MAX_SESSIONS_PER_DAY`, 200 by default); nothing was saved. A retry of a session already "
+    "stored still gets it back.",
+    "quota_exceeded",
+)
+
+
 workout_session_schema = extend_schema_view(
     list=extend_schema(
         operation_id="listSessions",
@@ -105,6 +113,7 @@ workout_session_schema = extend_schema_view(
             ),
             410: _GONE,
             422: _KEY_REUSED,
+            429: _QUOTA,
         },
     ),
     update=extend_schema(
@@ -119,6 +128,7 @@ workout_session_schema = extend_schema_view(
             201: WorkoutSessionSerializer,
             410: _GONE,
             412: _STALE,
+            429: _QUOTA,
         },
     ),
     partial_update=extend_schema(
@@ -209,6 +219,12 @@ start_schema = extend_schema(
             "200 by default); nothing was saved.",
             "unprocessable",
         ),
+        429: ErrorResponse(
+            "The account stored as many sessions in the last 24 hours "
+            "(`MAX_SESSIONS_PER_DAY`, 200 by default) or started as many routines in the last "
+            "hour (`MAX_ROUTINE_STARTS_PER_HOUR`, 20 by default) as it may; nothing was saved.",
+            "quota_exceeded",
+        ),
     },
 )
 
@@ -231,6 +247,19 @@ stats_schema = extend_schema(
 export_schema = extend_schema(
     operation_id="exportMyData",
     summary="Export my data",
-    description="Everything the account has logged, as one JSON document.",
+    description="Everything the account has logged, as one JSON document, newest session "
+    "first. It is streamed as the server reads it (no `Content-Length`), so that a large "
+    "account's export starts at once; a connection that closes before the closing `]}` got "
+    "only part of it.",
+    parameters=[
+        OpenApiParameter(
+            "Content-Disposition",
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            response=[200],
+            description='`attachment; filename="hipflex-export-YYYY-MM-DD.json"`, the day of '
+            "the export in the account's time zone.",
+        )
+    ],
     responses={200: ExportSerializer},
 )

@@ -1,3 +1,4 @@
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -6,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.renderers import JSONRenderer
 
 from exercises import limits as prescribed
 from exercises.models import Exercise
@@ -15,6 +17,7 @@ from exercises.serializers import (
     ExerciseSummarySerializer,
     resolve_slugs,
 )
+from hipflex_api.accounts.models import User
 from hipflex_api.accounts.serializers import ProfileSerializer
 from hipflex_api.fields import (
     OneOfRequiredMixin,
@@ -191,6 +194,24 @@ class ExportSerializer(serializers.Serializer):
     user = ProfileSerializer()
     exported_at = serializers.DateTimeField()
     sessions = WorkoutSessionSerializer(many=True, help_text="Every session, oldest last.")
+
+
+def export_json(
+    *, user: User, exported_at: datetime, chunks: Iterable[list[WorkoutSession]]
+) -> Iterator[bytes]:
+    """ExportSerializer's document, byte for byte as JSONRenderer writes it, a chunk of
+    sessions at a time: the bytes of one chunk in memory, never the whole document."""
+    renderer = JSONRenderer()
+    head = ExportSerializer({"user": user, "exported_at": exported_at, "sessions": []}).data
+    del head["sessions"]  # The last field: what follows `"sessions":[` is streamed.
+    yield renderer.render(head).removesuffix(b"}") + b',"sessions":['
+    separator = b""
+    for chunk in chunks:
+        sessions = renderer.render(WorkoutSessionSerializer(chunk, many=True).data)[1:-1]
+        del chunk  # Gone before the next chunk is read: one in memory, not two.
+        yield separator + sessions
+        separator = b","
+    yield b"]}"
 
 
 class AdviceSerializer(serializers.Serializer):

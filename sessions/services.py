@@ -3,24 +3,32 @@
 import base64
 import binascii
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from exercises.models import DeletedExercise, Exercise, Routine, RoutineItem
 from exercises.serializers import ExerciseSummarySerializer
 from hipflex_api.accounts.models import User
 from hipflex_api.changes.counters import next_user_change_seq
-from hipflex_api.domain_errors import ConflictError, GoneError, InvalidInput, OverLimit
+from hipflex_api.domain_errors import (
+    ConflictError,
+    GoneError,
+    InvalidInput,
+    OverLimit,
+    QuotaExceeded,
+)
 from hipflex_api.fields import columns_of
+from hipflex_api.pagination import rows_within
 
+from . import limits
 from .coaching import Advice, advice_for
 from .models import SET_FIELDS, SetLog, WorkoutSession
 from .serializers import SetLogSerializer
@@ -55,6 +63,46 @@ def _with_sets(session: WorkoutSession, sets: list[SetLog]) -> WorkoutSession:
     prefetched._prefetch_done = True  # type: ignore[attr-defined]
     session._prefetched_objects_cache = {"sets": prefetched}  # type: ignore[attr-defined]
     return session
+
+
+def _seconds_over_quota(
+    rows: QuerySet[WorkoutSession], *, limit: int, window: timedelta, now: datetime
+) -> float | None:
+    """None while `rows` (the new session among them) hold at most `limit` made in the last
+    `window`; else the seconds until the oldest of the newest `limit` leaves the window."""
+    blocking = (
+        rows.filter(created_at__gt=now - window)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[limit : limit + 1]
+    )
+    oldest = next(iter(blocking), None)
+    return None if oldest is None else max((oldest + window - now).total_seconds(), 1)
+
+
+def _check_quotas(session: WorkoutSession) -> None:
+    """Refuse the session just inserted if it takes its account past a quota; the caller's
+    atomic block then takes it back. Counted after the insert, so that a retry of a stored
+    session meets the stored one (the insert's clash) before any quota, and after the user's
+    change counter was locked, so that concurrent uploads count each other."""
+    own = WorkoutSession.objects.filter(user_id=session.user_id)
+    now = session.created_at
+    day = settings.MAX_SESSIONS_PER_DAY
+    if wait := _seconds_over_quota(own, limit=day, window=timedelta(days=1), now=now):
+        raise QuotaExceeded(
+            f"This account stored {day} sessions in the last 24 hours, the most it may "
+            "(MAX_SESSIONS_PER_DAY); nothing was saved.",
+            wait=wait,
+        )
+    if session.routine_id is None:
+        return
+    hour = settings.MAX_ROUTINE_STARTS_PER_HOUR
+    starts = own.filter(routine__isnull=False)
+    if wait := _seconds_over_quota(starts, limit=hour, window=timedelta(hours=1), now=now):
+        raise QuotaExceeded(
+            f"This account started {hour} routines in the last hour, the most it may "
+            "(MAX_ROUTINE_STARTS_PER_HOUR); nothing was saved.",
+            wait=wait,
+        )
 
 
 class SessionIdTaken(ConflictError):
@@ -103,6 +151,7 @@ def session_create(
         change_seq=next_user_change_seq(user.pk),
         **fields,
     )
+    _check_quotas(session)
     return _with_sets(session, _write_sets(session, data.get("sets", [])))
 
 
@@ -154,10 +203,33 @@ def session_delete(*, session: WorkoutSession) -> None:
     session.save()
 
 
-def session_export(*, user: User) -> dict[str, Any]:
-    """The account's data, ready for ExportSerializer."""
-    sessions = sessions_with_sets(WorkoutSession.objects.for_user(user).live())
-    return {"user": user, "exported_at": timezone.now(), "sessions": sessions}
+EXPORT_CHUNK_SIZE = 500
+
+
+def session_export_chunks(
+    *, user: User, size: int = EXPORT_CHUNK_SIZE
+) -> Iterator[list[WorkoutSession]]:
+    """The account's live sessions with their sets, newest first (the model's order), `size`
+    at a time: two queries a chunk (the sessions, then their sets), and one chunk in memory."""
+    live = WorkoutSession.objects.for_user(user).live().order_by("-started_at", "-id")
+    after = Q()
+    while True:
+        chunk = list(sessions_with_sets(live.filter(after))[:size])
+        if not chunk:
+            return
+        last, full = chunk[-1], len(chunk) == size
+        yield chunk
+        del chunk  # Read the next one with this one gone: one chunk in memory, not two.
+        if not full:
+            return
+        # Keyset, not OFFSET: each chunk starts where the last one ended, down the index
+        # session_user_started_idx, so the last chunk costs what the first does (an OFFSET
+        # reads and skips every session before it), and a session added or deleted meanwhile
+        # cannot shift the rest (one skipped, or sent twice). `started_at <=` bounds the
+        # index scan, which the OR alone would only filter.
+        after = Q(started_at__lte=last.started_at) & (
+            Q(started_at__lt=last.started_at) | Q(started_at=last.started_at, id__lt=last.pk)
+        )
 
 
 _MAX_CHANGE_SEQ = 2**63 - 1  # The largest number a BigIntegerField holds.
@@ -240,8 +312,9 @@ def sync_page(*, user: User, since: SyncCursor | None, limit: int) -> SyncPage:
         ).order_by("change_seq")[: limit + 1]
     )
     catalog = _catalog_changes(since.catalog, limit)
-    has_more = len(changed) > limit or len(catalog) > limit
-    changed, catalog = changed[:limit], catalog[:limit]
+    fitting = rows_within(changed[:limit], limits.session_bytes, limits.PAGE_BYTES)
+    has_more = len(changed) > fitting or len(catalog) > limit
+    changed, catalog = changed[:fitting], catalog[:limit]
     cursor = SyncCursor(
         sessions=changed[-1].change_seq if changed else max(since.sessions, 0),
         catalog=catalog[-1].change_seq if catalog else max(since.catalog, 0),
@@ -373,6 +446,7 @@ def session_start_from_routine(
         routine_name=routine.name,
         change_seq=next_user_change_seq(user.pk),
     )
+    _check_quotas(session)
     planned: list[SetLog] = []
     adjustments: list[Adjustment] = []
     for position, item in enumerate(items):

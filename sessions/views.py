@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -31,13 +33,13 @@ from .filters import WorkoutSessionFilter
 from .models import WorkoutSession
 from .serializers import (
     AdviceSerializer,
-    ExportSerializer,
     ProgressStatsSerializer,
     RoutineStartSerializer,
     StartedSessionSerializer,
     StatsQuerySerializer,
     SyncPageSerializer,
     WorkoutSessionSerializer,
+    export_json,
 )
 from .stats import progress_stats
 
@@ -72,13 +74,20 @@ def _check_if_match(request: Request, session: WorkoutSession | None) -> None:
     )
 
 
+class SessionPagination(StartedAtCursorPagination):
+    max_page_weight = limits.PAGE_BYTES
+
+    def row_weight(self, row: WorkoutSession) -> int:
+        return limits.session_bytes(row)
+
+
 @openapi.workout_session_schema
 class WorkoutSessionViewSet(viewsets.ModelViewSet):
     queryset = WorkoutSession.objects.all()
     serializer_class = WorkoutSessionSerializer
     permission_classes = [permissions.IsAuthenticated]
     filterset_class = WorkoutSessionFilter
-    pagination_class = StartedAtCursorPagination
+    pagination_class = SessionPagination
     conditional_actions = frozenset({"list"})
     lookup_field = "id"
     lookup_value_regex = (
@@ -369,6 +378,17 @@ class MyDataViewSet(viewsets.GenericViewSet):
 
     @openapi.export_schema
     @action(detail=False, methods=["get"])
-    def export(self, request: Request) -> Response:
+    def export(self, request: Request) -> StreamingHttpResponse:
+        # Written as it is read, past DRF's renderers; DRF's checks (authentication, the
+        # Accept header) ran before this action and answer a failure in the error shape.
         user = request_user(request)
-        return Response(ExportSerializer(services.session_export(user=user)).data)
+        exported_at = timezone.now()
+        chunks = services.session_export_chunks(user=user)
+        body = export_json(user=user, exported_at=exported_at, chunks=chunks)
+        # gunicorn reads a HEAD's body to the end only to drop it: none is made.
+        response = StreamingHttpResponse(
+            () if request.method == "HEAD" else body, content_type="application/json"
+        )
+        day = exported_at.astimezone(ZoneInfo(user.time_zone)).date()
+        response["Content-Disposition"] = f'attachment; filename="hipflex-export-{day}.json"'
+        return response

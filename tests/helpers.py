@@ -1,5 +1,7 @@
 """Checks that several test modules share."""
 
+import json
+
 from hipflex_api.serializers import ERROR_CODES
 
 ERROR_KEYS = {"status", "code", "detail", "errors"}
@@ -28,3 +30,18 @@ def error_fields(response):
     """The fields a 400 names."""
     assert response.status_code == 400, response.content
     return {error["field"] for error in response.json()["errors"]}
+
+
+def body_of(response):
+    """The bytes of an answer, streamed (the export) or not. A streamed body can be read only
+    once, so it is put back read: a second call gets the same bytes."""
+    if not response.streaming:
+        return response.content
+    body = b"".join(response.streaming_content)
+    response.streaming_content = [body]
+    return body
+
+
+def json_of(response):
+    """The JSON of an answer, streamed or not (a test client's `.json()` needs `.content`)."""
+    return json.loads(body_of(response))

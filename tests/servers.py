@@ -1,5 +1,6 @@
 """The project's own processes, started by the tests that need them: gunicorn, and Celery's
-worker and beat, as a deployment runs them (the production profile, plain HTTP on loopback).
+worker and beat, as a deployment runs them (the production profile, plain HTTP on loopback),
+and runserver on a SQLite file, as `make run` serves the API.
 
 Each writes its output to a log file the test can read, and is stopped by the test's cleanup.
 """
@@ -7,6 +8,7 @@ Each writes its output to a log file the test can read, and is stopped by the te
 import contextlib
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +17,8 @@ import urllib.request
 from pathlib import Path
 
 from django.conf import settings
+
+from tests.settings import SHELL_SERVICES
 
 ROOT = Path(__file__).resolve().parents[1]
 # The Redis database numbers the suite's tests use, one owner each, so that no test's flush
@@ -119,6 +123,60 @@ def gunicorn(env, log_dir, *, workers=1, name="web"):
     except BaseException:
         # Never handed to the caller, so never stopped by it: a server left running would
         # hold its database connection and keep the test database from being dropped.
+        server.stop()
+        raise
+    return server
+
+
+def make_run_env(database, **overrides):
+    """`make run`'s environment (the development profile) without a .env, on this SQLite
+    file: none of the services the shell may name (the suite's own, which `make run` has not)."""
+    return {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("DJANGO_") and k not in SHELL_SERVICES
+        },
+        "DJANGO_READ_DOT_ENV": "false",
+        "DATABASE_URL": f"sqlite:///{database}",
+        **overrides,
+    }
+
+
+def manage(env, *args):
+    """`manage.py` with these arguments in this environment; what it printed."""
+    command = [sys.executable, "manage.py", *args]
+    done = subprocess.run(  # noqa: S603 (our own command line)
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def migrated_sqlite(directory):
+    """A SQLite file in `directory`, migrated, for tests to copy with copy_sqlite()."""
+    database = Path(directory) / "db.sqlite3"
+    manage(make_run_env(database), "migrate", "--noinput", "--verbosity", "0")
+    return database
+
+
+def copy_sqlite(source, target):
+    with (
+        contextlib.closing(sqlite3.connect(source)) as old,
+        contextlib.closing(sqlite3.connect(target)) as new,
+    ):
+        old.backup(new)
+
+
+def runserver(env, log_dir):
+    """runserver as `make run` starts it, without the reloader; its base URL is `.base`."""
+    port = free_port()
+    command = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
+    server = Process("runserver", command, env, log_dir)
+    server.base = f"http://127.0.0.1:{port}"
+    try:
+        server.wait_for_http(f"{server.base}/api/v1/muscles/")
+    except BaseException:
         server.stop()
         raise
     return server

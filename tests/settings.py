@@ -5,7 +5,7 @@ import os
 
 os.environ["DJANGO_READ_DOT_ENV"] = "false"
 # What the shell may set that would reach a broker, a shared cache, a mail server or Sentry;
-# tests/test_sqlite.py leaves the same out of the `make run` it starts.
+# the `make run` the suite starts (tests/servers.py) leaves the same out.
 SHELL_SERVICES = (
     "REDIS_URL",
     "COUNTERS_REDIS_URL",

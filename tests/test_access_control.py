@@ -15,6 +15,7 @@ from tests.factories import (
     UserFactory,
     WorkoutSessionFactory,
 )
+from tests.helpers import body_of
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +139,7 @@ def test_no_list_feed_export_or_stats_shows_another_users_rows(
 ):
     response = user_client.get(path)
     assert response.status_code == 200
-    body = response.content.decode()
+    body = body_of(response).decode()
     assert str(alice_data["session"].pk) not in body
     assert "alice-private" not in body
 

@@ -12,17 +12,13 @@ prints what it measured.
 import contextlib
 import json
 import logging
-import os
 import sqlite3
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
@@ -33,7 +29,6 @@ from sessions.models import SetLog, WorkoutSession
 from tests import servers
 from tests.conftest import REFRESH_URL, SESSIONS_URL, session_body, session_url
 from tests.helpers import ERROR_KEYS
-from tests.settings import SHELL_SERVICES
 
 WRITERS = 10
 # Each writer writes for this long or this many times, whichever ends first.
@@ -65,60 +60,25 @@ print(json.dumps({
 """
 
 
-def _make_run_env(database: Path) -> dict[str, str]:
-    """`make run`'s environment (the development profile) without a .env, on this file."""
-    return {
-        **{
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("DJANGO_") and k not in SHELL_SERVICES
-        },
-        "DJANGO_READ_DOT_ENV": "false",
-        "DATABASE_URL": f"sqlite:///{database}",
-    }
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    command = [sys.executable, "manage.py", *args]
-    done = subprocess.run(  # noqa: S603 (our own command line)
-        command, cwd=servers.ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory):
     """A SQLite file migrated once, for each test to copy."""
-    database = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
-    _manage(_make_run_env(database), "migrate", "--noinput", "--verbosity", "0")
-    return database
-
-
-def _copy(source, target):
-    with (
-        contextlib.closing(sqlite3.connect(source)) as old,
-        contextlib.closing(sqlite3.connect(target)) as new,
-    ):
-        old.backup(new)
+    return servers.migrated_sqlite(tmp_path_factory.mktemp("migrated"))
 
 
 @pytest.fixture
 def make_run(request, migrated, tmp_path):
-    """runserver as `make run` starts it (without the reloader) on a migrated, seeded file,
-    with the settings the test passes as its parameter."""
+    """runserver as `make run` starts it on a migrated, seeded file, with the settings the
+    test passes as its parameter."""
     database = tmp_path / "db.sqlite3"
-    _copy(migrated, database)
-    env = {**_make_run_env(database), **request.param}
+    servers.copy_sqlite(migrated, database)
+    env = servers.make_run_env(database, **request.param)
     setup = _SETUP.replace("USERS", str(WRITERS + 1))
-    made = json.loads(_manage(env, "shell", "--verbosity", "0", "-c", setup).splitlines()[-1])
-    port = servers.free_port()
-    command = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
-    server = servers.Process("runserver", command, env, tmp_path)
+    printed = servers.manage(env, "shell", "--verbosity", "0", "-c", setup)
+    made = json.loads(printed.splitlines()[-1])
+    server = servers.runserver(env, tmp_path)
     try:
-        base = f"http://127.0.0.1:{port}"
-        server.wait_for_http(f"{base}/api/v1/muscles/")
-        yield SimpleNamespace(base=base, database=database, settings=request.param, **made)
+        yield SimpleNamespace(base=server.base, database=database, settings=request.param, **made)
     finally:
         server.stop()
 
@@ -263,8 +223,8 @@ _PRINT_OPTIONS = (
 
 def test_sqlite_gets_options_of_its_own_and_postgresql_none(tmp_path):
     def options(url):
-        env = {**_make_run_env(tmp_path / "unused.sqlite3"), "DATABASE_URL": url}
-        return json.loads(_manage(env, "shell", "--verbosity", "0", "-c", _PRINT_OPTIONS))
+        env = servers.make_run_env(tmp_path / "unused.sqlite3", DATABASE_URL=url)
+        return json.loads(servers.manage(env, "shell", "--verbosity", "0", "-c", _PRINT_OPTIONS))
 
     assert options(f"sqlite:///{tmp_path / 'db.sqlite3'}") == {
         "transaction_mode": "IMMEDIATE",

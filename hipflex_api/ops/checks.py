@@ -1,5 +1,5 @@
-"""What /readyz checks: the database, the cache and, when one is configured, the Celery broker,
-all at once and each within READINESS_TIMEOUT_SECONDS."""
+"""What /readyz checks: the database, the cache, the counters' store and, when one is
+configured, the Celery broker, all at once and each within READINESS_TIMEOUT_SECONDS."""
 
 import logging
 import threading
@@ -33,12 +33,15 @@ def _database() -> None:
         connection.close()
 
 
-def _cache() -> None:
-    # A key of its own, so that two processes probing at once cannot mistake each other's.
-    cache, key = caches["default"], f"readyz:{uuid.uuid4().hex}"
-    cache.set(key, 1, timeout=10)
-    if cache.get(key) != 1:
-        raise LookupError("the cache lost a value it had just stored")
+def _store(alias: str) -> Callable[[], None]:
+    def check() -> None:
+        # A key of its own, so that two processes probing at once cannot mistake each other's.
+        cache, key = caches[alias], f"readyz:{uuid.uuid4().hex}"
+        cache.set(key, 1, timeout=10)
+        if cache.get(key) != 1:
+            raise LookupError(f"the {alias} cache lost a value it had just stored")
+
+    return check
 
 
 def _broker() -> None:
@@ -48,7 +51,13 @@ def _broker() -> None:
 
 
 def components() -> dict[str, Callable[[], None]]:
-    checks = {"database": _database, "cache": _cache}
+    # The counters (throttles, mail claims) may live in a Redis of their own: without them no
+    # login can be counted, so they are checked as well as the answers' cache.
+    checks = {
+        "database": _database,
+        "cache": _store("default"),
+        "counters": _store(settings.COUNTERS_CACHE),
+    }
     if not settings.CELERY_TASK_ALWAYS_EAGER:  # Else jobs run in the process: no broker.
         checks["broker"] = _broker
     return checks

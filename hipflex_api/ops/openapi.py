@@ -31,10 +31,11 @@ readyz_schema = extend_schema_view(
         operation_id="checkReadiness",
         tags=["ops"],
         summary="Readiness probe",
-        description="Checks what answering requests needs: the database, the cache and, when one "
-        "is configured, the Celery broker, all at once and each within `READINESS_TIMEOUT_SECONDS` "
-        "(2 s by default). Send traffic elsewhere while this answers 503. Needs no credentials, is "
-        "never throttled, and its request lines are logged at DEBUG only.",
+        description="Checks what answering requests needs: the database, the cache, the store "
+        "of throttle counts and, when one is configured, the Celery broker, all at once and "
+        "each within `READINESS_TIMEOUT_SECONDS` (2 s by default). Send traffic elsewhere while "
+        "this answers 503. Needs no credentials, is never throttled, and its request lines are "
+        "logged at DEBUG only.",
         responses={
             200: OpenApiResponse(
                 ReadinessSerializer,
@@ -44,22 +45,32 @@ readyz_schema = extend_schema_view(
                         "Ready",
                         value={
                             "status": "ready",
-                            "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
+                            "checks": {
+                                "database": "ok",
+                                "cache": "ok",
+                                "counters": "ok",
+                                "broker": "ok",
+                            },
                         },
                     ),
                     OpenApiExample(
                         "Ready without a broker",
                         value={
                             "status": "ready",
-                            "checks": {"database": "ok", "cache": "ok", "broker": "not_configured"},
+                            "checks": {
+                                "database": "ok",
+                                "cache": "ok",
+                                "counters": "ok",
+                                "broker": "not_configured",
+                            },
                         },
                     ),
                 ],
             ),
             503: ErrorResponse(
-                "A dependency failed or did not answer in time; `errors` names each "
-                "one in `field` (`database`, `cache` or `broker`), with code `unreachable` or "
-                "`timeout`.",
+                "A dependency failed or did not answer in time; `errors` names each one in "
+                "`field` (`database`, `cache`, `counters` or `broker`), with code `unreachable` "
+                "or `timeout`.",
                 "not_ready",
                 examples=[
                     OpenApiExample(

@@ -10,6 +10,10 @@ class HealthSerializer(serializers.Serializer):
 class ReadinessChecksSerializer(serializers.Serializer):
     database = serializers.CharField(help_text="`ok`: the database answered a query.")
     cache = serializers.CharField(help_text="`ok`: the cache stored and returned a value.")
+    counters = serializers.CharField(
+        help_text="`ok`: the store of throttle counts (`COUNTERS_REDIS_URL`, else `REDIS_URL`, "
+        "else the process's memory) stored and returned a value."
+    )
     broker = serializers.CharField(
         help_text="`ok`: the Celery broker accepted a connection; `not_configured` when no "
         "broker is set and tasks run in the web process."

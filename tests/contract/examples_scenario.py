@@ -48,6 +48,7 @@ from tests.conftest import (
     token_in,
 )
 from tests.factories import PASSWORD, UserFactory
+from tests.helpers import body_of
 
 # `make run`'s address, which the answers' links then name, as in the committed schema.
 HOST = "127.0.0.1:8000"
@@ -155,8 +156,8 @@ class Day:
             # A copy, as sent: the caller may change its dict afterwards.
             request["body"] = json.loads(json.dumps(body))
         recording: dict[str, Any] = {"request": request, "status": response.status_code}
-        if response.content:
-            recording["response"] = response.json()
+        if body := body_of(response):
+            recording["response"] = json.loads(body)
         self.recorded[key] = recording
 
     def mailed_token(self, to: str) -> str:

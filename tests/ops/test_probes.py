@@ -1,6 +1,7 @@
 """/healthz and /readyz: what a load balancer or orchestrator asks before sending traffic."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from rest_framework.throttling import SimpleRateThrottle
@@ -13,13 +14,19 @@ pytestmark = pytest.mark.django_db
 HEALTHZ, READYZ = "/healthz", "/readyz"
 
 
-def _cache_at(port):
+def _cache_at(port, alias="default"):
+    """The caches, with `alias` (the answers' or the counters') on a Redis at `port`."""
+    caches = {name: {"BACKEND": "hipflex_api.ops.cache.LocMemCache"} for name in _ALIASES}
     return {
-        "default": {
+        **caches,
+        alias: {
             "BACKEND": "hipflex_api.ops.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
-        }
+        },
     }
+
+
+_ALIASES = ("default", settings.COUNTERS_CACHE)
 
 
 @pytest.fixture
@@ -56,7 +63,12 @@ def test_readyz_is_ready_when_database_and_cache_answer(api_client, no_broker):
     assert response.status_code == 200
     assert response.json() == {
         "status": "ready",
-        "checks": {"database": "ok", "cache": "ok", "broker": "not_configured"},
+        "checks": {
+            "database": "ok",
+            "cache": "ok",
+            "counters": "ok",
+            "broker": "not_configured",
+        },
     }
 
 
@@ -91,6 +103,19 @@ def test_readyz_is_503_naming_a_cache_that_is_down(api_client, no_broker, closed
     assert body["errors"] == [
         {"field": "cache", "code": "unreachable", "message": "The cache could not be reached."}
     ]
+
+
+def test_readyz_is_503_naming_a_counters_store_of_its_own_that_is_down(
+    api_client, no_broker, closed_port, redis_url
+):
+    # The answers' cache up on the suite's Redis; the counters' own Redis down.
+    caches = _cache_at(closed_port, alias=settings.COUNTERS_CACHE)
+    caches["default"] = {"BACKEND": "hipflex_api.ops.cache.RedisCache", "LOCATION": redis_url}
+    with override_settings(CACHES=caches):
+        body = assert_error(api_client.get(READYZ), 503, "not_ready")
+
+    assert body["detail"] == "Not ready: counters."
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("counters", "unreachable")]
 
 
 def test_readyz_is_503_naming_a_broker_that_is_down(api_client, settings, closed_port):

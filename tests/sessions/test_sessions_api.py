@@ -159,9 +159,9 @@ def test_an_upload_costs_the_same_queries_whatever_its_sets(
         user_client.post(SESSIONS_URL, session_body(king_runner)).status_code == 201
     )  # Counter made.
     # The exercises, then in one transaction (in the test's own here, so a savepoint and its
-    # release): the change number, the account check, the session, its sets. The answer
-    # reads nothing back.
-    with django_assert_num_queries(7):
+    # release): the change number, the account check, the session, the day's quota (one
+    # indexed read), its sets. The answer reads nothing back.
+    with django_assert_num_queries(8):
         response = user_client.post(SESSIONS_URL, body)
     assert response.status_code == 201, response.content
     assert len(response.json()["sets"]) == sets
