@@ -250,7 +250,7 @@ export_schema = extend_schema(
     description="Everything the account has logged, as one JSON document, newest session "
     "first. It is streamed as the server reads it (no `Content-Length`), so that a large "
     "account's export starts at once; a connection that closes before the closing `]}` got "
-    "only part of it.",
+    "only part of it. One export of an account is sent at a time.",
     parameters=[
         OpenApiParameter(
             "Content-Disposition",
@@ -261,5 +261,11 @@ export_schema = extend_schema(
             "the export in the account's time zone.",
         )
     ],
-    responses={200: ExportSerializer},
+    responses={
+        200: ExportSerializer,
+        429: ErrorResponse(
+            "An export of this account is still being sent; retry once it has ended.",
+            "throttled",
+        ),
+    },
 )

@@ -1,4 +1,5 @@
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -196,18 +197,74 @@ class ExportSerializer(serializers.Serializer):
     sessions = WorkoutSessionSerializer(many=True, help_text="Every session, oldest last.")
 
 
+Row = dict[str, Any]
+
+
+def _each(read: Callable[[Row], Row]) -> Callable[[list[Row]], list[Row]]:
+    return lambda rows: [read(row) for row in rows]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _reader(serializer: serializers.Serializer) -> tuple[list[str], Callable[[Row], Row]]:
+    """The values() keys `serializer`'s readable fields take, and a function that gives from
+    such a row what the serializer's `data` gives from the model instance: the same fields,
+    each through its own to_representation, without building the instance (most of an
+    export's time). A nested list serializer reads the rows put under its name instead."""
+    columns: list[tuple[str, str, Callable[[Any], Any]]] = []
+    keys: list[str] = []
+    for name, field in serializer.fields.items():
+        source = str(field.source)
+        if field.write_only:
+            continue
+        if isinstance(field, serializers.ListSerializer):
+            columns.append((name, name, _each(_reader(field.child)[1])))  # type: ignore[arg-type]
+            continue
+        if isinstance(field, serializers.PrimaryKeyRelatedField):
+            key, represent = f"{source}_id", _same
+        elif isinstance(field, ExerciseSlugField):
+            key, represent = f"{source}__slug", field.to_representation
+        elif "." not in source and source != "*":
+            key, represent = source, field.to_representation
+        else:  # A field this reading does not know would be answered wrong: say so.
+            raise TypeError(f"{type(serializer).__name__}.{name} cannot be read from a row")
+        columns.append((name, key, represent))
+        keys.append(key)
+
+    def read(row: Row) -> Row:
+        return {
+            name: None if (value := row[key]) is None else represent(value)
+            for name, key, represent in columns
+        }
+
+    return keys, read
+
+
+@functools.cache
+def export_readers() -> tuple[list[str], Callable[[Row], Row], list[str]]:
+    """The session and set columns an export reads, and the reader of a session row (with its
+    set rows under `sets`), from WorkoutSessionSerializer's fields: made once."""
+    session_keys, read = _reader(WorkoutSessionSerializer())
+    set_keys, _ = _reader(SetLogSerializer())
+    return session_keys, read, set_keys
+
+
 def export_json(
-    *, user: User, exported_at: datetime, chunks: Iterable[list[WorkoutSession]]
+    *, user: User, exported_at: datetime, chunks: Iterable[list[Row]]
 ) -> Iterator[bytes]:
     """ExportSerializer's document, byte for byte as JSONRenderer writes it, a chunk of
-    sessions at a time: the bytes of one chunk in memory, never the whole document."""
+    session rows (services.session_export_chunks) at a time: the bytes of one chunk in
+    memory, never the whole document."""
     renderer = JSONRenderer()
+    _, read, _ = export_readers()
     head = ExportSerializer({"user": user, "exported_at": exported_at, "sessions": []}).data
     del head["sessions"]  # The last field: what follows `"sessions":[` is streamed.
     yield renderer.render(head).removesuffix(b"}") + b',"sessions":['
     separator = b""
     for chunk in chunks:
-        sessions = renderer.render(WorkoutSessionSerializer(chunk, many=True).data)[1:-1]
+        sessions = renderer.render([read(row) for row in chunk])[1:-1]
         del chunk  # Gone before the next chunk is read: one in memory, not two.
         yield separator + sessions
         separator = b","

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -31,7 +32,7 @@ from hipflex_api.pagination import rows_within
 from . import limits
 from .coaching import Advice, advice_for
 from .models import SET_FIELDS, SetLog, WorkoutSession
-from .serializers import SetLogSerializer
+from .serializers import Row, SetLogSerializer, export_readers
 
 _SESSION_FIELDS = ("started_at", "ended_at", "notes", "perceived_effort")
 
@@ -204,22 +205,64 @@ def session_delete(*, session: WorkoutSession) -> None:
 
 
 EXPORT_CHUNK_SIZE = 500
+# The longest one export may keep its account's slot: far past the time a large account's
+# export takes, and what frees the slot if the process streaming it dies.
+EXPORT_SLOT_SECONDS = 10 * 60
 
 
-def session_export_chunks(
-    *, user: User, size: int = EXPORT_CHUNK_SIZE
-) -> Iterator[list[WorkoutSession]]:
-    """The account's live sessions with their sets, newest first (the model's order), `size`
-    at a time: two queries a chunk (the sessions, then their sets), and one chunk in memory."""
+class ExportRunning(QuotaExceeded):
+    """An export of the account is still being sent: one at a time, so that one account
+    cannot hold every server process with exports."""
+
+    code = "throttled"
+
+
+class ExportSlot:
+    """The account's one export slot, taken when made, given back by close(): the streaming
+    answer calls it when it ends, sent whole or cut off, even if it never started."""
+
+    def __init__(self, user: User) -> None:
+        self._cache = caches[settings.COUNTERS_CACHE]
+        self._key, self._token = f"export:{user.pk}", uuid4().hex
+        if not self._cache.add(self._key, self._token, EXPORT_SLOT_SECONDS):
+            raise ExportRunning(
+                "An export of this account is being sent; one runs at a time. Retry once it "
+                "has ended.",
+                wait=_EXPORT_RETRY_SECONDS,
+            )
+
+    def close(self) -> None:
+        # Only its own: a slot that expired may be another export's by now.
+        if self._cache.get(self._key) == self._token:
+            self._cache.delete(self._key)
+
+
+_EXPORT_RETRY_SECONDS = 10
+
+
+def session_export_chunks(*, user: User, size: int = EXPORT_CHUNK_SIZE) -> Iterator[list[Row]]:
+    """The account's live sessions, newest first (the model's order), as rows of the columns
+    the export reads with their sets' rows under `sets`, `size` at a time: two queries a chunk
+    (the sessions, then their sets), and one chunk in memory."""
+    session_keys, _, set_keys = export_readers()
     live = WorkoutSession.objects.for_user(user).live().order_by("-started_at", "-id")
     after = Q()
     while True:
-        chunk = list(sessions_with_sets(live.filter(after))[:size])
+        chunk = list(live.filter(after).values(*session_keys)[:size])
         if not chunk:
             return
+        sets: dict[UUID, list[Row]] = {row["id"]: [] for row in chunk}
+        for item in (
+            SetLog.objects.filter(session_id__in=sets)
+            .order_by("session_id", "position")
+            .values("session_id", *set_keys)
+        ):
+            sets[item.pop("session_id")].append(item)
+        for row in chunk:
+            row["sets"] = sets[row["id"]]
         last, full = chunk[-1], len(chunk) == size
         yield chunk
-        del chunk  # Read the next one with this one gone: one chunk in memory, not two.
+        del chunk, sets  # Read the next one with this one gone: one chunk in memory, not two.
         if not full:
             return
         # Keyset, not OFFSET: each chunk starts where the last one ended, down the index
@@ -227,8 +270,9 @@ def session_export_chunks(
         # reads and skips every session before it), and a session added or deleted meanwhile
         # cannot shift the rest (one skipped, or sent twice). `started_at <=` bounds the
         # index scan, which the OR alone would only filter.
-        after = Q(started_at__lte=last.started_at) & (
-            Q(started_at__lt=last.started_at) | Q(started_at=last.started_at, id__lt=last.pk)
+        started, pk = last["started_at"], last["id"]
+        after = Q(started_at__lte=started) & (
+            Q(started_at__lt=started) | Q(started_at=started, id__lt=pk)
         )
 
 

@@ -383,12 +383,17 @@ class MyDataViewSet(viewsets.GenericViewSet):
         # Accept header) ran before this action and answer a failure in the error shape.
         user = request_user(request)
         exported_at = timezone.now()
-        chunks = services.session_export_chunks(user=user)
-        body = export_json(user=user, exported_at=exported_at, chunks=chunks)
         # gunicorn reads a HEAD's body to the end only to drop it: none is made.
-        response = StreamingHttpResponse(
-            () if request.method == "HEAD" else body, content_type="application/json"
-        )
+        response = StreamingHttpResponse((), content_type="application/json")
+        if request.method != "HEAD":
+            slot = services.ExportSlot(user)
+            chunks = services.session_export_chunks(user=user)
+            response.streaming_content = export_json(
+                user=user, exported_at=exported_at, chunks=chunks
+            )
+            # Given back when the server closes the answer, sent whole or cut off: Django's own
+            # list of what to close then (FileResponse puts its file there).
+            response._resource_closers.append(slot.close)
         day = exported_at.astimezone(ZoneInfo(user.time_zone)).date()
         response["Content-Disposition"] = f'attachment; filename="hipflex-export-{day}.json"'
         return response

@@ -15,6 +15,7 @@ from sessions.serializers import ExportSerializer
 from tests.conftest import ME_URL, api_client_for
 from tests.factories import (
     ExerciseFactory,
+    RoutineFactory,
     SetLogFactory,
     UserFactory,
     WorkoutSessionFactory,
@@ -65,10 +66,36 @@ def logged(user):
     earlier = WorkoutSessionFactory(
         user=user, started_at=timezone.now() - timedelta(days=2), ended_at=None
     )
+    # Every field of a session and a set filled, and the nulls a reading could get wrong.
+    planned = WorkoutSessionFactory(
+        user=user,
+        started_at=timezone.now() - timedelta(days=1),
+        routine=RoutineFactory(owner=user),
+        routine_name="Hips daily",
+        perceived_effort=None,
+    )
+    SetLogFactory(
+        session=planned,
+        exercise=stretch,
+        position=0,
+        side="both",
+        reps=None,
+        hold_seconds=30,
+        pain=3,
+        notes='A "tight" one',
+        done=False,
+        rest_seconds=45,
+    )
     deleted = WorkoutSessionFactory(user=user, deleted_at=timezone.now())
     strangers = WorkoutSessionFactory(user=UserFactory(), notes="not yours")
     SetLogFactory(session=strangers, exercise=stretch)
-    return {"morning": morning, "earlier": earlier, "deleted": deleted, "strangers": strangers}
+    return {
+        "morning": morning,
+        "planned": planned,
+        "earlier": earlier,
+        "deleted": deleted,
+        "strangers": strangers,
+    }
 
 
 def test_export_is_byte_for_byte_the_document_it_was_before_streaming(user, logged):
@@ -81,6 +108,7 @@ def test_export_is_byte_for_byte_the_document_it_was_before_streaming(user, logg
     body = json_of(response)
     assert [s["id"] for s in body["sessions"]] == [
         str(logged["morning"].pk),
+        str(logged["planned"].pk),
         str(logged["earlier"].pk),
     ]
     assert body["user"]["id"] == user.pk
@@ -140,7 +168,7 @@ def test_chunks_split_runs_of_equal_start_times_without_losing_or_repeating_one(
     chunks = list(services.session_export_chunks(user=user, size=4))
 
     assert [len(chunk) for chunk in chunks] == [4, 4, 2]
-    got = [session.pk for chunk in chunks for session in chunk]
+    got = [session["id"] for chunk in chunks for session in chunk]
     assert got == list(WorkoutSession.objects.for_user(user).live().values_list("id", flat=True))
 
 
@@ -175,3 +203,30 @@ def test_export_without_json_in_accept_is_a_json_406(user):
     response = api_client_for(user).get(EXPORT_URL, HTTP_ACCEPT="text/html")
 
     assert_error(response, 406, "not_acceptable")
+
+
+def test_one_export_of_an_account_is_sent_at_a_time(user, other_user):
+    many_sessions(user, 3)
+    client = api_client_for(user)
+
+    first = client.get(EXPORT_URL)  # Not read yet: still being sent.
+    second = client.get(EXPORT_URL)
+    strangers = api_client_for(other_user).get(EXPORT_URL)
+
+    assert_error(second, 429, "throttled")
+    assert int(second["Retry-After"]) >= 1
+    assert strangers.status_code == 200  # Another account's export is its own.
+    assert len(json.loads(body_of(first))["sessions"]) == 3
+    first.close()  # As the server does once it has sent the answer.
+    assert len(json_of(client.get(EXPORT_URL))["sessions"]) == 3
+
+
+def test_an_export_cut_off_gives_its_slot_back(user):
+    many_sessions(user, 3)
+    client = api_client_for(user)
+    cut = client.get(EXPORT_URL)
+    next(iter(cut.streaming_content))  # The head only: the phone went away.
+
+    cut.close()
+
+    assert client.get(EXPORT_URL).status_code == 200
