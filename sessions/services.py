@@ -218,10 +218,12 @@ class ExportRunning(QuotaExceeded):
 
 
 class ExportSlot:
-    """The account's one export slot, taken when made, given back by close(): the streaming
-    answer calls it when it ends, sent whole or cut off, even if it never started."""
+    """The account's one export slot, taken when made, around the export's body: the server
+    closes the streaming answer when it ends, sent whole or cut off, even if it never
+    started, and that gives the slot back."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, body: Iterator[bytes]) -> None:
+        self._body = body
         self._cache = caches[settings.COUNTERS_CACHE]
         self._key, self._token = f"export:{user.pk}", uuid4().hex
         if not self._cache.add(self._key, self._token, EXPORT_SLOT_SECONDS):
@@ -231,7 +233,13 @@ class ExportSlot:
                 wait=_EXPORT_RETRY_SECONDS,
             )
 
+    def __iter__(self) -> Iterator[bytes]:
+        return self._body
+
     def close(self) -> None:
+        close = getattr(self._body, "close", None)
+        if close is not None:
+            close()
         # Only its own: a slot that expired may be another export's by now.
         if self._cache.get(self._key) == self._token:
             self._cache.delete(self._key)

@@ -386,14 +386,10 @@ class MyDataViewSet(viewsets.GenericViewSet):
         # gunicorn reads a HEAD's body to the end only to drop it: none is made.
         response = StreamingHttpResponse((), content_type="application/json")
         if request.method != "HEAD":
-            slot = services.ExportSlot(user)
             chunks = services.session_export_chunks(user=user)
-            response.streaming_content = export_json(
-                user=user, exported_at=exported_at, chunks=chunks
-            )
-            # Given back when the server closes the answer, sent whole or cut off: Django's own
-            # list of what to close then (FileResponse puts its file there).
-            response._resource_closers.append(slot.close)
+            body = export_json(user=user, exported_at=exported_at, chunks=chunks)
+            # Django closes what it streams when the server closes the answer.
+            response.streaming_content = services.ExportSlot(user, body)
         day = exported_at.astimezone(ZoneInfo(user.time_zone)).date()
         response["Content-Disposition"] = f'attachment; filename="hipflex-export-{day}.json"'
         return response
