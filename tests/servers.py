@@ -116,7 +116,11 @@ def gunicorn(env, log_dir, *, workers=1, name="web"):
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "hipflex_api.wsgi", "--workers", str(workers)]
     command += ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
-    server = Process(name, command, env, log_dir)
+    return _answering(Process(name, command, env, log_dir), port)
+
+
+def _answering(server, port):
+    """The started server, once it answers on `port`; its base URL is `.base`."""
     server.base = f"http://127.0.0.1:{port}"
     try:
         server.wait_for_http(f"{server.base}/api/v1/muscles/")
@@ -172,14 +176,7 @@ def runserver(env, log_dir):
     """runserver as `make run` starts it, without the reloader; its base URL is `.base`."""
     port = free_port()
     command = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"]
-    server = Process("runserver", command, env, log_dir)
-    server.base = f"http://127.0.0.1:{port}"
-    try:
-        server.wait_for_http(f"{server.base}/api/v1/muscles/")
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    return _answering(Process("runserver", command, env, log_dir), port)
 
 
 def celery(kind, env, log_dir, *extra):

@@ -213,38 +213,35 @@ def _walk(client, url, params, rows, following):
     return pages
 
 
-def test_a_page_of_sessions_holds_no_more_bytes_than_its_cap(user, user_client):
+def _next_list(page, params):
+    return page["next"], None
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "rows_of", "following"),
+    [
+        (SESSIONS_URL, {"page_size": 100}, "results", _next_list),
+        (SYNC_URL, {"limit": 500}, "sessions", _next_sync),
+    ],
+    ids=["session-list", "sync"],
+)
+def test_a_page_holds_no_more_bytes_than_its_cap(
+    user, user_client, url, params, rows_of, following
+):
     sessions = _big_sessions(user, 12)
 
     pages = _walk(
         user_client,
-        SESSIONS_URL,
-        {"page_size": 100},
-        rows=lambda page: [s["id"] for s in page["results"]],
-        following=lambda page, _: (page["next"], None),
+        url,
+        params,
+        rows=lambda page: [s["id"] for s in page[rows_of]],
+        following=following,
     )
 
     assert all(size <= limits.PAGE_BYTES for _, size in pages)
     assert len(pages) > 1
     seen = [session_id for ids, _ in pages for session_id in ids]
     assert sorted(seen) == sorted(str(s.pk) for s in sessions)  # None lost, none twice.
-
-
-def test_a_sync_page_holds_no_more_bytes_than_its_cap(user, user_client):
-    sessions = _big_sessions(user, 12)
-
-    pages = _walk(
-        user_client,
-        SYNC_URL,
-        {"limit": 500},
-        rows=lambda page: [s["id"] for s in page["sessions"]],
-        following=_next_sync,
-    )
-
-    assert all(size <= limits.PAGE_BYTES for _, size in pages)
-    assert len(pages) > 1
-    seen = [session_id for ids, _ in pages for session_id in ids]
-    assert sorted(seen) == sorted(str(s.pk) for s in sessions)
 
 
 def test_a_session_larger_than_the_cap_still_makes_a_page_of_its_own(
