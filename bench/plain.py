@@ -82,6 +82,33 @@ def _no_catalog_middleware() -> None:
     ]
 
 
+def _export_instances() -> None:
+    from django.db.models import Q
+
+    from sessions import serializers, services
+    from sessions.models import WorkoutSession
+
+    def chunks(*, user: Any, size: int = services.EXPORT_CHUNK_SIZE) -> Any:
+        # The same keyset chunks, as model instances with their sets prefetched.
+        live = WorkoutSession.objects.for_user(user).live().order_by("-started_at", "-id")
+        after = Q()
+        while chunk := list(services.sessions_with_sets(live.filter(after))[:size]):
+            yield chunk
+            if len(chunk) < size:
+                return
+            last = chunk[-1]
+            after = Q(started_at__lte=last.started_at) & (
+                Q(started_at__lt=last.started_at) | Q(started_at=last.started_at, id__lt=last.id)
+            )
+
+    def readers() -> Any:
+        # Each session instance through the serializer, as DRF's `data` does it.
+        return [], serializers.WorkoutSessionSerializer().to_representation, []
+
+    services.session_export_chunks = chunks
+    serializers.export_readers = readers
+
+
 TRICKS = {
     "auth-sql": Trick(
         "accounts/auth.py user_with_versions",
@@ -107,6 +134,13 @@ TRICKS = {
         ("catalog-list", "catalog-304"),
         _no_catalog_middleware,
     ),
+    "export-rows": Trick(
+        "sessions/serializers.py export_readers",
+        "the export's sessions read as values() rows, each field through its own "
+        "to_representation, not as model instances through the serializer",
+        ("export-heavy",),
+        _export_instances,
+    ),
 }
 
 _name = os.environ.get("BENCH_PLAIN", "")
@@ -116,6 +150,15 @@ if _name:
     django.setup()
     TRICKS[_name].switch_off()
 
-from hipflex_api.wsgi import application  # noqa: E402
 
-__all__ = ["TRICKS", "application"]
+def __getattr__(name: str) -> Any:
+    # gunicorn's `bench.plain:application`, made only when asked for: the tests import TRICKS
+    # into a process whose Django is set up already, and must not set up a WSGI server's.
+    if name == "application":
+        from hipflex_api.wsgi import application
+
+        return application
+    raise AttributeError(name)
+
+
+__all__ = ["TRICKS", "application"]  # noqa: F822 - made by __getattr__

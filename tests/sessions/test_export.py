@@ -230,3 +230,24 @@ def test_an_export_cut_off_gives_its_slot_back(user):
     cut.close()
 
     assert client.get(EXPORT_URL).status_code == 200
+
+
+def test_the_benchs_plain_export_is_the_same_document(user, logged, monkeypatch):
+    """bench/plain.py's `export-rows` switched off (model instances through the serializer)
+    answers what the row reading does, so its gain in bench/README.md compares like with like."""
+    from bench.plain import TRICKS
+    from sessions import serializers
+
+    many_sessions(user, 501)  # Two chunks, the second ending inside a run of equal starts.
+    rows_way = services.session_export_chunks
+    # Put back after the test whatever switch_off replaces.
+    monkeypatch.setattr(services, "session_export_chunks", rows_way)
+    monkeypatch.setattr(serializers, "export_readers", serializers.export_readers)
+    with time_machine.travel(NOW, tick=False):
+        rows = body_of(api_client_for(user).get(EXPORT_URL))
+        TRICKS["export-rows"].switch_off()
+        instances = body_of(api_client_for(user).get(EXPORT_URL))
+
+    assert services.session_export_chunks is not rows_way
+    assert len(json.loads(instances)["sessions"]) == 504
+    assert instances == rows
