@@ -96,6 +96,20 @@ class DatabaseBusy(exceptions.APIException):
     wait = 1
 
 
+class LimitsUnavailable(exceptions.APIException):
+    """The store of throttle counts (settings.COUNTERS_CACHE) did not answer. A request that
+    must be counted (a login, a reset, anything that guesses or mails) is refused rather than
+    let through uncounted: an outage must not open the door to unlimited guessing."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = (
+        "The store that counts attempts is unreachable, so this request, which must be counted, "
+        "was refused and nothing was done. Retry after the seconds in Retry-After."
+    )
+    default_code = "limits_unavailable"
+    wait = 5  # Sent as Retry-After (by DRF's handler).
+
+
 def _is_unique_violation(exc: IntegrityError) -> bool:
     cause = exc.__cause__
     return getattr(cause, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(exc)

@@ -219,8 +219,10 @@ class AutoSchema(openapi.AutoSchema):
         headers = super()._get_response_headers_for_code(status_code, direction)
         if self._conditional() and str(status_code) in {"200", "304"}:
             headers = {**_CONDITIONAL_HEADERS, **headers}
-        if str(status_code) == "503" and self.method in _WRITE_METHODS:
-            headers = {**_RETRY_AFTER, **headers}  # Not /readyz's 503, which is a GET.
+        if str(status_code) == "503" and (
+            self.method in _WRITE_METHODS or self.view.get_throttles()
+        ):
+            headers = {**_RETRY_AFTER, **headers}  # Not /readyz's 503, which says no retry.
         return {**_ERROR_HEADERS.get(str(status_code), {}), **headers}
 
     def _error_responses(self) -> Iterator[tuple[int, str, tuple[str, ...]]]:
@@ -262,14 +264,29 @@ class AutoSchema(openapi.AutoSchema):
             yield 415, "The request body is not JSON.", ("unsupported_media_type",)
         if self.view.get_throttles():
             yield 429, "Too many requests; wait for `Retry-After` seconds.", ("throttled",)
+        if reasons := dict(self._unavailable()):
+            yield (
+                503,
+                f"Not done, and nothing saved: {'; or '.join(reasons.values())}. Retry after "
+                "`Retry-After` seconds.",
+                tuple(reasons),
+            )
+
+    def _unavailable(self) -> Iterator[tuple[str, str]]:
+        """The codes of this operation's 503s, each with its reason."""
+        if self.view.get_throttles():
+            # Every throttle counts in the counters' store, and fails closed without it.
+            yield (
+                "limits_unavailable",
+                "the store that counts attempts did not answer, and what it counts is not let "
+                "through uncounted",
+            )
         if self.method in _WRITE_METHODS:
             # SQLite (`make run`'s database) lets one write in at a time; in WAL mode reads
             # never wait for it.
             yield (
-                503,
-                "The database stayed busy with other writes (on SQLite, which takes one at a "
-                "time); nothing was saved. Retry after `Retry-After` seconds.",
-                ("database_busy",),
+                "database_busy",
+                "the database stayed busy with other writes (on SQLite, which takes one at a time)",
             )
 
     def _error_codes(self) -> dict[str, list[str]]:

@@ -195,6 +195,16 @@ COUNTERS_CACHE = "counters"
 # afresh each time, their ETags and 304s unchanged.
 CACHE_MAX_BODY_BYTES = env.int("CACHE_MAX_BODY_BYTES", default=256 * 1024)
 
+# Each call to a Redis cache gives up after CACHE_TIMEOUT_SECONDS, so that a Redis that hangs
+# cannot hold a worker. Cached answers do without a Redis that fails: the request is answered
+# from the database, and Redis tried again CACHE_RETRY_SECONDS later (ops.cache.AnswerCache).
+CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=0.25)
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
+_REDIS_OPTIONS = {
+    "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
+    "socket_timeout": CACHE_TIMEOUT_SECONDS,
+}
+
 # Redis when REDIS_URL is set, so that every worker shares throttle counts and cached answers
 # (catalog pages, session lists, sync pages, stats); else each process keeps its own. The key
 # prefix keeps two deployments that share a Redis (staging and production) apart. The backends
@@ -202,7 +212,11 @@ CACHE_MAX_BODY_BYTES = env.int("CACHE_MAX_BODY_BYTES", default=256 * 1024)
 CACHES = {
     "default": {
         **(
-            {"BACKEND": "hipflex_api.ops.cache.RedisCache", "LOCATION": REDIS_URL}
+            {
+                "BACKEND": "hipflex_api.ops.cache.AnswerCache",
+                "LOCATION": REDIS_URL,
+                "OPTIONS": _REDIS_OPTIONS,
+            }
             if (REDIS_URL := env.str("REDIS_URL", default=""))
             else {"BACKEND": "hipflex_api.ops.cache.LocMemCache"}
         ),
@@ -214,7 +228,11 @@ CACHES = {
     # that drops only expired entries.
     COUNTERS_CACHE: {
         **(
-            {"BACKEND": "hipflex_api.ops.cache.RedisCache", "LOCATION": COUNTERS_REDIS_URL}
+            {
+                "BACKEND": "hipflex_api.ops.cache.RedisCache",
+                "LOCATION": COUNTERS_REDIS_URL,
+                "OPTIONS": _REDIS_OPTIONS,
+            }
             if (COUNTERS_REDIS_URL := env.str("COUNTERS_REDIS_URL", default=REDIS_URL))
             else {
                 "BACKEND": "hipflex_api.ops.cache.CounterCache",
@@ -430,7 +448,7 @@ SPECTACULAR_SETTINGS = {
     ),
     # A change that breaks generated clients needs a new major version and its CHANGELOG.md
     # section; .ci/api_changes.py checks it.
-    "VERSION": "2.2.0",
+    "VERSION": "2.3.0",
     "LICENSE": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
     "CONTACT": {"name": "hipflex_api maintainers"},
     "SERVE_INCLUDE_SCHEMA": False,

@@ -3,6 +3,7 @@
 import base64
 import binascii
 import json
+import logging
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from django.core.cache import caches
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from exercises.models import DeletedExercise, Exercise, Routine, RoutineItem
 from exercises.serializers import ExerciseSummarySerializer
@@ -27,12 +29,15 @@ from hipflex_api.domain_errors import (
     QuotaExceeded,
 )
 from hipflex_api.fields import columns_of
+from hipflex_api.ops.logs import Rarely
 from hipflex_api.pagination import rows_within
 
 from . import limits
 from .coaching import Advice, advice_for
 from .models import SET_FIELDS, SetLog, WorkoutSession
 from .serializers import Row, SetLogSerializer, export_readers
+
+logger = logging.getLogger(__name__)
 
 _SESSION_FIELDS = ("started_at", "ended_at", "notes", "perceived_effort")
 
@@ -220,13 +225,20 @@ class ExportRunning(QuotaExceeded):
 class ExportSlot:
     """The account's one export slot, taken when made, around the export's body: the server
     closes the streaming answer when it ends, sent whole or cut off, even if it never
-    started, and that gives the slot back."""
+    started, and that gives the slot back. While the counters' store is down the export is
+    sent without a slot: a person's own data is not held back by an outage of a limit."""
 
     def __init__(self, user: User, body: Iterator[bytes]) -> None:
         self._body = body
         self._cache = caches[settings.COUNTERS_CACHE]
         self._key, self._token = f"export:{user.pk}", uuid4().hex
-        if not self._cache.add(self._key, self._token, EXPORT_SLOT_SECONDS):
+        try:
+            taken = self._cache.add(self._key, self._token, EXPORT_SLOT_SECONDS)
+        except (RedisError, OSError) as exc:
+            _no_slot.warning("Exports go without their slot: the counters store failed: %s", exc)
+            self._key = ""
+            return
+        if not taken:
             raise ExportRunning(
                 "An export of this account is being sent; one runs at a time. Retry once it "
                 "has ended.",
@@ -240,12 +252,18 @@ class ExportSlot:
         close = getattr(self._body, "close", None)
         if close is not None:
             close()
-        # Only its own: a slot that expired may be another export's by now.
-        if self._cache.get(self._key) == self._token:
-            self._cache.delete(self._key)
+        if not self._key:
+            return
+        try:
+            # Only its own: a slot that expired may be another export's by now.
+            if self._cache.get(self._key) == self._token:
+                self._cache.delete(self._key)
+        except (RedisError, OSError) as exc:  # It expires by itself.
+            _no_slot.warning("An export's slot was left to expire: %s", exc)
 
 
 _EXPORT_RETRY_SECONDS = 10
+_no_slot = Rarely(logger)
 
 
 def session_export_chunks(*, user: User, size: int = EXPORT_CHUNK_SIZE) -> Iterator[list[Row]]:

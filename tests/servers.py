@@ -7,6 +7,7 @@ Each writes its output to a log file the test can read, and is stopped by the te
 
 import contextlib
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -109,6 +110,39 @@ class Process:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, on a port of its own, that the test breaks: stopped
+    and started again on the same port (empty, as a restarted Redis without persistence is),
+    or paused and resumed (SIGSTOP, SIGCONT: it hangs, as a Redis in a long fork or behind a
+    dropped network does, and comes back with its data)."""
+
+    def __init__(self, log_dir):
+        self.log_dir, self.port = Path(log_dir), free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.server = None
+        self.paused = False
+        self.start()
+
+    def start(self):
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--appendonly", "no", "--dir", str(self.log_dir)]
+        self.server = Process(f"redis-{self.port}", command, os.environ, self.log_dir)
+        self.server.wait_for_output("Ready to accept connections")
+
+    def stop(self):
+        self.resume()
+        self.server.stop()
+
+    def pause(self):
+        self.server.process.send_signal(signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self):
+        if self.paused:
+            self.server.process.send_signal(signal.SIGCONT)
+            self.paused = False
 
 
 def gunicorn(env, log_dir, *, workers=1, name="web"):

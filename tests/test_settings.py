@@ -1,5 +1,6 @@
 """The production profile, checked in fresh interpreters so that settings load from scratch."""
 
+import ast
 import os
 import subprocess
 import sys
@@ -65,6 +66,23 @@ def test_check_deploy_warns_when_throttle_counts_share_the_answers_redis():
     assert result.returncode != 0
     assert "hipflex.W004" in result.stderr, result.stderr
     assert "noeviction" in result.stderr
+
+
+def test_redis_caches_give_up_quickly_and_answers_do_without_theirs():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print({a: (c['BACKEND'], c['OPTIONS']) for a, c in settings.CACHES.items()})",
+        **PRODUCTION,
+    )
+
+    assert result.returncode == 0, result.stderr
+    timeouts = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
+    assert ast.literal_eval(result.stdout.splitlines()[-1]) == {
+        "default": ("hipflex_api.ops.cache.AnswerCache", timeouts),
+        "counters": ("hipflex_api.ops.cache.RedisCache", timeouts),
+    }
 
 
 @pytest.mark.parametrize(

@@ -1,18 +1,48 @@
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
+from redis.exceptions import RedisError
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
+
+from hipflex_api.errors import LimitsUnavailable
+from hipflex_api.ops.logs import Rarely
+
+logger = logging.getLogger(__name__)
+_unreachable = Rarely(logger)
+
+
+@contextmanager
+def _counting(scope: str) -> Iterator[None]:
+    """The counters store failing, as the 503 that refuses the request: fail closed."""
+    try:
+        yield
+    except (RedisError, OSError) as exc:
+        _unreachable.warning(
+            "The counters store is unreachable (%s: %s); refusing what it counts (%s)",
+            type(exc).__name__,
+            exc,
+            scope,
+        )
+        raise LimitsUnavailable from exc
 
 
 class Counted(SimpleRateThrottle):
     """Counts kept in the counters store (settings.COUNTERS_CACHE), apart from cached answers,
-    so that a flood of cacheable requests cannot push them out and reset a limit."""
+    so that a flood of cacheable requests cannot push them out and reset a limit. While that
+    store is down every request it counts is a 503 (LimitsUnavailable), never let through."""
 
     def __init__(self) -> None:
         self.cache: BaseCache = caches[settings.COUNTERS_CACHE]
         super().__init__()
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        with _counting(self.scope or type(self).__name__):
+            return super().allow_request(request, view)
 
 
 class LoginIPThrottle(Counted):
@@ -51,8 +81,9 @@ class FailuresOnly(Counted):
         if self.key is None:
             return
         self.now = self.timer()
-        history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
-        self.cache.set(self.key, [self.now, *history], self.duration)
+        with _counting(self.scope or type(self).__name__):
+            history = [t for t in self.cache.get(self.key, []) if t > self.now - self.duration]
+            self.cache.set(self.key, [self.now, *history], self.duration)
 
 
 class PerClient:

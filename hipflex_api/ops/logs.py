@@ -2,7 +2,10 @@
 that request's id."""
 
 import logging
+import threading
+import time
 from contextvars import ContextVar
+from typing import Any
 
 # Set by RequestIdMiddleware for as long as it answers a request; a task run eagerly inside the
 # request inherits it.
@@ -25,3 +28,23 @@ class RunserverRequestLineFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.msg != '"%s" %s %s'
+
+
+class Rarely:
+    """A warning logged at most once per `seconds` through this object: a store that is down
+    fails every request, and one line a minute says so as well as a thousand would."""
+
+    def __init__(self, logger: logging.Logger, seconds: float = 60.0) -> None:
+        self._logger, self._seconds = logger, seconds
+        self._lock = threading.Lock()
+        self._last = -seconds
+
+    def warning(self, message: str, *args: Any) -> bool:
+        """Logs unless it did within the time; says whether it did."""
+        with self._lock:
+            now = time.monotonic()
+            if now - self._last < self._seconds:
+                return False
+            self._last = now
+        self._logger.warning(message, *args)
+        return True

@@ -15,18 +15,24 @@ HEALTHZ, READYZ = "/healthz", "/readyz"
 
 
 def _cache_at(port, alias="default"):
-    """The caches, with `alias` (the answers' or the counters') on a Redis at `port`."""
+    """The caches, with `alias` (the answers' or the counters') on a Redis at `port`, in the
+    backend production gives it: the answers' one hides a failure from everything but this
+    check."""
     caches = {name: {"BACKEND": "hipflex_api.ops.cache.LocMemCache"} for name in _ALIASES}
     return {
         **caches,
         alias: {
-            "BACKEND": "hipflex_api.ops.cache.RedisCache",
+            "BACKEND": _REDIS_BACKENDS[alias],
             "LOCATION": f"redis://127.0.0.1:{port}/0",
         },
     }
 
 
 _ALIASES = ("default", settings.COUNTERS_CACHE)
+_REDIS_BACKENDS = {
+    "default": "hipflex_api.ops.cache.AnswerCache",
+    settings.COUNTERS_CACHE: "hipflex_api.ops.cache.RedisCache",
+}
 
 
 @pytest.fixture
@@ -110,7 +116,7 @@ def test_readyz_is_503_naming_a_counters_store_of_its_own_that_is_down(
 ):
     # The answers' cache up on the suite's Redis; the counters' own Redis down.
     caches = _cache_at(closed_port, alias=settings.COUNTERS_CACHE)
-    caches["default"] = {"BACKEND": "hipflex_api.ops.cache.RedisCache", "LOCATION": redis_url}
+    caches["default"] = {"BACKEND": _REDIS_BACKENDS["default"], "LOCATION": redis_url}
     with override_settings(CACHES=caches):
         body = assert_error(api_client.get(READYZ), 503, "not_ready")
 
