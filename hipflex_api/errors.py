@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import DisallowedHost, SuspiciousOperation, TooManyFieldsSent
-from django.db import IntegrityError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
@@ -96,6 +96,23 @@ class DatabaseBusy(exceptions.APIException):
     wait = 1
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = (
+        "The database could not be reached or gave up on the request; nothing was saved. "
+        "Retry after the seconds in Retry-After."
+    )
+    default_code = "database_unavailable"
+    # A restart takes seconds; a failover, tens of them: the client backs off from here.
+    wait = 2
+
+
+# PostgreSQL's classes of SQLSTATE that say the server, not the request, failed: a connection
+# exception, an operator's intervention (a shutdown, a terminated backend, a statement that
+# ran past statement_timeout), insufficient resources (too many connections, a full disk).
+_UNAVAILABLE_SQLSTATE_CLASSES = {"08", "57", "53"}
+
+
 class LimitsUnavailable(exceptions.APIException):
     """The store of throttle counts (settings.COUNTERS_CACHE) did not answer. A request that
     must be counted (a login, a reset, anything that guesses or mails) is refused rather than
@@ -120,6 +137,18 @@ def _is_database_busy(exc: BaseException | None) -> bool:
     return isinstance(exc, OperationalError) and str(exc).startswith(
         ("database is locked", "database table is locked")
     )
+
+
+def _is_database_unavailable(exc: BaseException | None) -> bool:
+    """A database that dropped the connection, refused one or gave up on the statement:
+    psycopg's error with no SQLSTATE (the client lost the server) or one of the classes
+    above. SQLite's errors, and PostgreSQL's refusals of the request itself, are not."""
+    if not isinstance(exc, (OperationalError, InterfaceError)) or _is_database_busy(exc):
+        return False
+    sqlstate = getattr(exc.__cause__, "sqlstate", False)  # psycopg's errors carry one.
+    if sqlstate is False:  # Not psycopg's: SQLite's, or Django's own.
+        return isinstance(exc, InterfaceError)  # A connection already closed.
+    return sqlstate is None or str(sqlstate)[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
 
 
 def _server_error_body(request: HttpRequest) -> dict[str, Any]:
@@ -189,6 +218,11 @@ def _as_api_exception(exc: Exception, context: dict[str, Any]) -> Exception:
         # retry is safe.
         logger.warning("Gave up waiting for the database's write lock: %s", exc)
         return DatabaseBusy()
+    if _is_database_unavailable(exc):
+        # Its transaction rolled back, or went with the connection, which Django replaces
+        # before the next request: nothing is half-saved, and a retry is safe.
+        logger.warning("The database failed under a request: %s", exc)
+        return DatabaseUnavailable()
     if isinstance(exc, ProtectedError):
         # Deleting what logs or routines still point at: say what holds it.
         holders = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
@@ -294,10 +328,10 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> Any:
 
 
 def handler500(request: HttpRequest) -> Any:
-    if _is_api(request) and _is_database_busy(sys.exception()):
-        # Raised outside a DRF view (whose handler answers it itself); Django calls this
-        # while handling the exception.
-        busy = DatabaseBusy()
+    failed = sys.exception()  # Django calls this while handling the exception.
+    if _is_api(request) and (_is_database_busy(failed) or _is_database_unavailable(failed)):
+        # Raised outside a DRF view (whose handler answers it itself), by a middleware.
+        busy = DatabaseBusy() if _is_database_busy(failed) else DatabaseUnavailable()
         body = error_body(status_code=503, code=busy.default_code, detail=str(busy.detail))
         return JsonResponse(body, status=503, headers={"Retry-After": str(busy.wait)})
     if _is_api(request):

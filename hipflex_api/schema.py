@@ -219,9 +219,7 @@ class AutoSchema(openapi.AutoSchema):
         headers = super()._get_response_headers_for_code(status_code, direction)
         if self._conditional() and str(status_code) in {"200", "304"}:
             headers = {**_CONDITIONAL_HEADERS, **headers}
-        if str(status_code) == "503" and (
-            self.method in _WRITE_METHODS or self.view.get_throttles()
-        ):
+        if str(status_code) == "503" and any(self._unavailable()):
             headers = {**_RETRY_AFTER, **headers}  # Not /readyz's 503, which says no retry.
         return {**_ERROR_HEADERS.get(str(status_code), {}), **headers}
 
@@ -280,6 +278,12 @@ class AutoSchema(openapi.AutoSchema):
                 "limits_unavailable",
                 "the store that counts attempts did not answer, and what it counts is not let "
                 "through uncounted",
+            )
+        if not getattr(self.view, "database_free", False):
+            yield (
+                "database_unavailable",
+                "the database could not be reached (a restart, a failover) or gave up on the "
+                "request",
             )
         if self.method in _WRITE_METHODS:
             # SQLite (`make run`'s database) lets one write in at a time; in WAL mode reads

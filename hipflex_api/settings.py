@@ -137,6 +137,10 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int(
     "DATABASE_CONN_MAX_AGE", default=60 if PRODUCTION else 0
 )
+# A kept connection is checked before a request reuses it, so that one the database dropped
+# (a restart, a failover, a terminated backend) is replaced, not failed on: the first request
+# after the database returns succeeds.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The same backend wrapped by django-prometheus, which counts queries, errors and connections
 # for /metrics.
 if (_backend := DATABASES["default"]["ENGINE"].removeprefix("django.db.backends.")) in {
@@ -156,6 +160,14 @@ if _backend == "sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+# A PostgreSQL that takes connections but never answers (a host gone from the network, a
+# failover under way) costs a request this long, not the minutes TCP would wait: then a 503.
+DATABASE_CONNECT_TIMEOUT_SECONDS = env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", default=5)
+if _backend == "postgresql":
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": DATABASE_CONNECT_TIMEOUT_SECONDS,
         **DATABASES["default"].get("OPTIONS", {}),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

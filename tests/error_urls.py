@@ -1,5 +1,6 @@
 """The project's URLs behind views that fail, to see what an unhandled exception returns."""
 
+import psycopg
 from django.db import OperationalError
 from django.urls import path
 from rest_framework.permissions import AllowAny
@@ -21,9 +22,15 @@ def locked_view(request):
     raise OperationalError("database table is locked")
 
 
+def unreachable_view(request):
+    """The same, meeting a PostgreSQL that shut down (psycopg's error, as Django wraps it)."""
+    raise OperationalError("terminating connection") from psycopg.errors.AdminShutdown()
+
+
 urlpatterns = [
     path("api/v1/boom/", FailingView.as_view()),
     path("api/v1/locked/", locked_view),
+    path("api/v1/unreachable/", unreachable_view),
     *project_urlpatterns,
 ]
 

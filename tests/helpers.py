@@ -1,6 +1,7 @@
 """Checks that several test modules share."""
 
 import json
+import signal
 
 from hipflex_api.serializers import ERROR_CODES
 
@@ -45,3 +46,20 @@ def body_of(response):
 def json_of(response):
     """The JSON of an answer, streamed or not (a test client's `.json()` needs `.content`)."""
     return json.loads(body_of(response))
+
+
+def answered_within(call, seconds):
+    """`call()`'s answer, failing if it has none after `seconds`: the API must not wait on a
+    part that hangs for longer than its timeouts. (An alarm, not a thread: the test's
+    database connection is this thread's.)"""
+
+    def hung(signum, frame):
+        raise AssertionError(f"no answer within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        return call()
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

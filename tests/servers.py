@@ -12,6 +12,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -143,6 +144,86 @@ class PrivateRedis:
         if self.paused:
             self.server.process.send_signal(signal.SIGCONT)
             self.paused = False
+
+
+class TcpProxy:
+    """A TCP proxy on loopback in front of `target` (host, port), which the test cuts (every
+    connection through it closed, and new ones refused until it is restored, as a database
+    that restarts looks to its clients) or hangs."""
+
+    def __init__(self, target):
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.cut_off = False
+        self.hanging = False
+        self._lock = threading.Lock()
+        self._open = set()
+        self._held = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # Closed.
+            if self.cut_off:
+                client.close()
+                continue
+            if self.hanging:  # Taken, and never answered.
+                self._held.append(client)
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._open.update((client, upstream))
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                self._drop(end)
+
+    def _drop(self, end):
+        with self._lock:
+            self._open.discard(end)
+        with contextlib.suppress(OSError):
+            end.shutdown(socket.SHUT_RDWR)
+        end.close()
+
+    def cut(self):
+        self.cut_off = True
+        with self._lock:
+            ends = list(self._open)
+        for end in ends:
+            self._drop(end)
+
+    def hang(self):
+        """Every connection through it closed, and new ones taken but never answered, as a
+        database host gone from the network looks to a client that connects again."""
+        self.cut()
+        self.cut_off, self.hanging = False, True
+
+    def restore(self):
+        self.cut_off = self.hanging = False
+        held, self._held = self._held, []
+        for client in held:
+            client.close()
+
+    def close(self):
+        self.cut()
+        self.listener.close()
 
 
 def gunicorn(env, log_dir, *, workers=1, name="web"):

@@ -2,9 +2,10 @@ import logging
 import re
 from pathlib import Path
 
+import psycopg
 import pytest
 import yaml
-from django.db import IntegrityError, OperationalError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.validators import UniqueValidator
@@ -245,6 +246,59 @@ def test_a_lock_given_up_on_outside_a_drf_view_is_a_503_too(settings):
 
     assert_error(response, 503, "database_busy")
     assert response["Retry-After"] == "1"
+
+
+def _wrapped(cause, django_error=OperationalError):
+    """psycopg's error as Django raises it: its own class, with psycopg's as the cause."""
+    try:
+        raise django_error(str(cause)) from cause
+    except django_error as exc:
+        return exc
+
+
+@pytest.mark.parametrize(
+    "cause",
+    [
+        psycopg.OperationalError("connection failed: Connection refused"),  # No SQLSTATE.
+        psycopg.errors.AdminShutdown("terminating connection due to administrator command"),
+        psycopg.errors.QueryCanceled("canceling statement due to statement timeout"),
+        psycopg.errors.TooManyConnections("sorry, too many clients already"),
+    ],
+    ids=lambda cause: type(cause).__name__,
+)
+def test_a_database_that_cannot_answer_is_a_503_to_retry(cause):
+    request = Request(APIRequestFactory().post("/api/v1/sessions/"))
+
+    response = exception_handler(_wrapped(cause), {"request": request})
+
+    assert response.status_code == 503
+    assert response.data["code"] == "database_unavailable"
+    assert response["Retry-After"] == "2"
+
+
+def test_a_connection_already_closed_is_a_503_too():
+    request = Request(APIRequestFactory().get("/api/v1/sessions/"))
+    closed = _wrapped(psycopg.InterfaceError("the connection is closed"), InterfaceError)
+
+    assert exception_handler(closed, {"request": request}).status_code == 503
+
+
+def test_a_database_refusing_the_request_itself_is_still_a_500():
+    request = Request(APIRequestFactory().post("/api/v1/sessions/"))
+    deadlock = _wrapped(psycopg.errors.DeadlockDetected("deadlock detected"))
+
+    response = exception_handler(deadlock, {"request": request})
+
+    assert response.status_code == 500
+
+
+def test_a_database_gone_outside_a_drf_view_is_a_503_too(settings):
+    settings.ROOT_URLCONF = "tests.error_urls"
+
+    response = APIClient(raise_request_exception=False).get("/api/v1/unreachable/")
+
+    assert_error(response, 503, "database_unavailable")
+    assert response["Retry-After"] == "2"
 
 
 def test_another_database_failure_is_still_a_500():

@@ -41,12 +41,12 @@ def test_error_responses_follow_what_each_operation_can_return(schema):
 
     exercises, exercise = "/api/v1/exercises/", "/api/v1/exercises/{slug}/"
     # 406, a refused Accept header, is every operation's (tests/test_errors.py asks each), and
-    # 400, a query parameter the operation does not read.
-    assert statuses(exercises, "get") == {"200", "304", "400", "404", "406"}
+    # 400, a query parameter the operation does not read; 503, a database that cannot answer.
+    assert statuses(exercises, "get") == {"200", "304", "400", "404", "406", "503"}
     assert statuses(exercises, "post") == {
         *("201", "400", "401", "403", "406", "409", "413", "415", "503")
     }
-    assert statuses(exercise, "get") == {"200", "304", "400", "404", "406"}
+    assert statuses(exercise, "get") == {"200", "304", "400", "404", "406", "503"}
     assert statuses(exercise, "delete") == {
         *("204", "400", "401", "403", "404", "406", "409", "503")
     }
@@ -81,7 +81,24 @@ def test_every_write_documents_the_503_of_a_busy_database_and_no_read_does(schem
                 assert "Retry-After" in busy["headers"], (method, path)
             else:
                 assert "database_busy" not in busy.get("x-error-codes", []), (method, path)
-                assert "Retry-After" not in busy.get("headers", {}), (method, path)
+
+
+def test_every_operation_that_reads_the_database_documents_its_503_and_the_others_do_not(
+    schema,
+):
+    unavailable = {
+        operation["operationId"]: operation["responses"].get("503", {})
+        for item in schema["paths"].values()
+        for operation in item.values()
+    }
+    free = {"getApiIndex", "checkHealth", "checkReadiness"}  # URL links, the probes.
+
+    for name, answer in unavailable.items():
+        codes = answer.get("x-error-codes", [])
+        assert ("database_unavailable" in codes) is (name not in free), name
+        if name not in free:
+            assert "Retry-After" in answer["headers"], name
+    assert "Retry-After" not in unavailable["checkReadiness"].get("headers", {})
 
 
 def test_what_the_counters_count_documents_their_503_and_nothing_else_does(schema):

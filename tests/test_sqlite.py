@@ -221,7 +221,7 @@ _PRINT_OPTIONS = (
 )
 
 
-def test_sqlite_gets_options_of_its_own_and_postgresql_none(tmp_path):
+def test_sqlite_and_postgresql_get_options_of_their_own(tmp_path):
     def options(url):
         env = servers.make_run_env(tmp_path / "unused.sqlite3", DATABASE_URL=url)
         return json.loads(servers.manage(env, "shell", "--verbosity", "0", "-c", _PRINT_OPTIONS))
@@ -231,7 +231,7 @@ def test_sqlite_gets_options_of_its_own_and_postgresql_none(tmp_path):
         "timeout": 5.0,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
     }
-    assert options("postgres://postgres@127.0.0.1:5432/hipflex") == {}
+    assert options("postgres://postgres@127.0.0.1:5432/hipflex") == {"connect_timeout": 5}
 
 
 @pytest.mark.skipif(

@@ -41,6 +41,7 @@ class ApiRootView(APIView):
     # The same answer for every caller, so no credentials are read: a stale token is no 401 here.
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    database_free = True  # Links from the URL resolver: no 503 `database_unavailable`.
 
     @openapi.api_root_schema
     def get(self, request: Request) -> Response:

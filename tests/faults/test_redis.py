@@ -2,7 +2,6 @@
 answers. Cached answers do without it; the counters' limits refuse rather than let through."""
 
 import logging
-import signal
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -21,7 +20,7 @@ from tests.conftest import (
     login,
 )
 from tests.factories import ExerciseFactory, UserFactory, WorkoutSessionFactory
-from tests.helpers import assert_error, json_of
+from tests.helpers import answered_within, assert_error, json_of
 
 pytestmark = pytest.mark.django_db
 
@@ -31,23 +30,6 @@ CACHE_LOGGER = cache_backends.__name__
 @pytest.fixture
 def catalog(db):
     return [ExerciseFactory(slug="king-runner", name="King Runner"), ExerciseFactory()]
-
-
-def _answered_within(call, seconds):
-    """`call()`'s answer, failing if it has none after `seconds`: the API must not wait on a
-    Redis that hangs for longer than its timeouts. (An alarm, not a thread: the test's
-    database connection is this thread's.)"""
-
-    def hung(signum, frame):
-        raise AssertionError(f"no answer within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, hung)
-    signal.alarm(seconds)
-    try:
-        return call()
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def test_reads_are_answered_from_the_database_while_redis_is_down(
@@ -79,7 +61,7 @@ def test_a_redis_that_hangs_costs_one_timeout_then_is_left_alone(on_redis, catal
     on_redis.pause()
 
     with override_settings(CACHE_RETRY_SECONDS=60):
-        answers = [_answered_within(lambda: client.get(EXERCISES_URL), 10) for _ in range(5)]
+        answers = [answered_within(lambda: client.get(EXERCISES_URL), 10) for _ in range(5)]
 
     assert [a.status_code for a in answers] == [200] * 5
     # The first get timed out; the other four did not try Redis in the next minute.
