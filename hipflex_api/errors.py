@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import DisallowedHost, SuspiciousOperation, TooManyFieldsSent
-from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, InternalError, OperationalError, connections
 from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
@@ -99,18 +99,20 @@ class DatabaseBusy(exceptions.APIException):
 class DatabaseUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = (
-        "The database could not be reached or gave up on the request; nothing was saved. "
-        "Retry after the seconds in Retry-After."
+        "The database could not be reached, so the request was not completed. Send it again "
+        "after the seconds in Retry-After: a session sent again with the same id or "
+        "Idempotency-Key is stored once."
     )
     default_code = "database_unavailable"
     # A restart takes seconds; a failover, tens of them: the client backs off from here.
     wait = 2
 
 
-# PostgreSQL's classes of SQLSTATE that say the server, not the request, failed: a connection
-# exception, an operator's intervention (a shutdown, a terminated backend, a statement that
-# ran past statement_timeout), insufficient resources (too many connections, a full disk).
-_UNAVAILABLE_SQLSTATE_CLASSES = {"08", "57", "53"}
+# PostgreSQL's SQLSTATEs that say the server, not the request, failed: a connection exception
+# (08), insufficient resources (53: too many connections, a full disk), a shutdown or a
+# terminated backend (57P), and a standby that a failover left the writes on (25006). Not a
+# cancelled statement (57014), which would fail again the same way.
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "25006")
 
 
 class LimitsUnavailable(exceptions.APIException):
@@ -140,15 +142,23 @@ def _is_database_busy(exc: BaseException | None) -> bool:
 
 
 def _is_database_unavailable(exc: BaseException | None) -> bool:
-    """A database that dropped the connection, refused one or gave up on the statement:
-    psycopg's error with no SQLSTATE (the client lost the server) or one of the classes
-    above. SQLite's errors, and PostgreSQL's refusals of the request itself, are not."""
-    if not isinstance(exc, (OperationalError, InterfaceError)) or _is_database_busy(exc):
+    """A database that dropped the connection, refused one, or is not the primary any more:
+    one of the SQLSTATEs above, or psycopg's error without one (raised by the client) on a
+    connection that no longer works. SQLite's errors, and PostgreSQL's refusals of the
+    request itself, are not."""
+    if not isinstance(exc, (OperationalError, InterfaceError, InternalError)):
         return False
     sqlstate = getattr(exc.__cause__, "sqlstate", False)  # psycopg's errors carry one.
     if sqlstate is False:  # Not psycopg's: SQLite's, or Django's own.
         return isinstance(exc, InterfaceError)  # A connection already closed.
-    return sqlstate is None or str(sqlstate)[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
+    if sqlstate is None:  # The client's own error: a lost server, or a bad request.
+        return not _connection_works()
+    return str(sqlstate).startswith(_UNAVAILABLE_SQLSTATES)
+
+
+def _connection_works() -> bool:
+    connection = connections["default"]
+    return connection.connection is not None and connection.is_usable()
 
 
 def _server_error_body(request: HttpRequest) -> dict[str, Any]:

@@ -282,8 +282,7 @@ class AutoSchema(openapi.AutoSchema):
         if not getattr(self.view, "database_free", False):
             yield (
                 "database_unavailable",
-                "the database could not be reached (a restart, a failover) or gave up on the "
-                "request",
+                "the database could not be reached (a restart, a failover)",
             )
         if self.method in _WRITE_METHODS:
             # SQLite (`make run`'s database) lets one write in at a time; in WAL mode reads

@@ -45,8 +45,8 @@ ERROR_CODES = {
     "not_ready": "a dependency is down (`errors` names each)",
     "database_busy": "the database is busy with other writes and nothing was saved: retry "
     "after `Retry-After` seconds",
-    "database_unavailable": "the database could not be reached or gave up on the request, "
-    "and nothing was saved: retry after `Retry-After` seconds",
+    "database_unavailable": "the database could not be reached and the request was not "
+    "completed: send it again after `Retry-After` seconds",
     "limits_unavailable": "the store that counts attempts is unreachable, so a request it must "
     "count was refused and nothing was done: retry after `Retry-After` seconds",
 }

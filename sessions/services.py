@@ -234,7 +234,7 @@ class ExportSlot:
         self._key, self._token = f"export:{user.pk}", uuid4().hex
         try:
             taken = self._cache.add(self._key, self._token, EXPORT_SLOT_SECONDS)
-        except (RedisError, OSError) as exc:
+        except RedisError as exc:
             _no_slot.warning("Exports go without their slot: the counters store failed: %s", exc)
             self._key = ""
             return
@@ -258,7 +258,7 @@ class ExportSlot:
             # Only its own: a slot that expired may be another export's by now.
             if self._cache.get(self._key) == self._token:
                 self._cache.delete(self._key)
-        except (RedisError, OSError) as exc:  # It expires by itself.
+        except RedisError as exc:  # It expires by itself.
             _no_slot.warning("An export's slot was left to expire: %s", exc)
 
 

@@ -48,18 +48,25 @@ def json_of(response):
     return json.loads(body_of(response))
 
 
+class _Hung(BaseException):
+    """Not an Exception, so that no `except Exception` on the way (the answers' cache hides
+    every failure of Redis) can swallow the alarm and let a hang pass."""
+
+
 def answered_within(call, seconds):
     """`call()`'s answer, failing if it has none after `seconds`: the API must not wait on a
     part that hangs for longer than its timeouts. (An alarm, not a thread: the test's
     database connection is this thread's.)"""
 
     def hung(signum, frame):
-        raise AssertionError(f"no answer within {seconds} s")
+        raise _Hung
 
     previous = signal.signal(signal.SIGALRM, hung)
     signal.alarm(seconds)
     try:
         return call()
+    except _Hung:
+        raise AssertionError(f"no answer within {seconds} s") from None
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)

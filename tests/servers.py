@@ -172,7 +172,8 @@ class TcpProxy:
                 client.close()
                 continue
             if self.hanging:  # Taken, and never answered.
-                self._held.append(client)
+                with self._lock:
+                    self._held.append(client)
                 continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
@@ -212,17 +213,23 @@ class TcpProxy:
     def hang(self):
         """Every connection through it closed, and new ones taken but never answered, as a
         database host gone from the network looks to a client that connects again."""
+        self.hanging = True
         self.cut()
-        self.cut_off, self.hanging = False, True
+        self.cut_off = False
 
     def restore(self):
         self.cut_off = self.hanging = False
-        held, self._held = self._held, []
+        with self._lock:
+            held, self._held = self._held, []
         for client in held:
             client.close()
 
     def close(self):
         self.cut()
+        self.restore()
+        # shutdown() wakes the accepting thread, which close() alone would leave blocked.
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
 
 

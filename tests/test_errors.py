@@ -5,7 +5,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import yaml
-from django.db import IntegrityError, InterfaceError, OperationalError
+from django.db import IntegrityError, InterfaceError, InternalError, OperationalError
 from rest_framework.request import Request
 from rest_framework.test import APIClient, APIRequestFactory
 from rest_framework.validators import UniqueValidator
@@ -257,19 +257,20 @@ def _wrapped(cause, django_error=OperationalError):
 
 
 @pytest.mark.parametrize(
-    "cause",
+    ("cause", "django_error"),
     [
-        psycopg.OperationalError("connection failed: Connection refused"),  # No SQLSTATE.
-        psycopg.errors.AdminShutdown("terminating connection due to administrator command"),
-        psycopg.errors.QueryCanceled("canceling statement due to statement timeout"),
-        psycopg.errors.TooManyConnections("sorry, too many clients already"),
+        (psycopg.errors.AdminShutdown("terminating connection"), OperationalError),
+        (psycopg.errors.TooManyConnections("sorry, too many clients already"), OperationalError),
+        (psycopg.errors.ConnectionFailure("connection failure"), OperationalError),
+        # A failover left this server a standby: writes go to the new primary.
+        (psycopg.errors.ReadOnlySqlTransaction("read-only transaction"), InternalError),
     ],
-    ids=lambda cause: type(cause).__name__,
+    ids=lambda value: type(value).__name__,
 )
-def test_a_database_that_cannot_answer_is_a_503_to_retry(cause):
+def test_a_database_that_cannot_answer_is_a_503_to_retry(cause, django_error):
     request = Request(APIRequestFactory().post("/api/v1/sessions/"))
 
-    response = exception_handler(_wrapped(cause), {"request": request})
+    response = exception_handler(_wrapped(cause, django_error), {"request": request})
 
     assert response.status_code == 503
     assert response.data["code"] == "database_unavailable"
@@ -278,16 +279,27 @@ def test_a_database_that_cannot_answer_is_a_503_to_retry(cause):
 
 def test_a_connection_already_closed_is_a_503_too():
     request = Request(APIRequestFactory().get("/api/v1/sessions/"))
-    closed = _wrapped(psycopg.InterfaceError("the connection is closed"), InterfaceError)
+    closed = InterfaceError("connection already closed")  # Django's own, as it raises it.
 
     assert exception_handler(closed, {"request": request}).status_code == 503
 
 
-def test_a_database_refusing_the_request_itself_is_still_a_500():
+@pytest.mark.parametrize(
+    "cause",
+    [
+        psycopg.errors.DeadlockDetected("deadlock detected"),
+        # Cancelled (a statement timeout): sent again, it would be cancelled again.
+        psycopg.errors.QueryCanceled("canceling statement due to statement timeout"),
+        # psycopg's own refusal, with no SQLSTATE, on a connection that still works.
+        psycopg.OperationalError("sending query and params failed: too many parameters"),
+    ],
+    ids=lambda cause: type(cause).__name__,
+)
+def test_a_database_refusing_the_request_itself_is_still_a_500(cause):
     request = Request(APIRequestFactory().post("/api/v1/sessions/"))
-    deadlock = _wrapped(psycopg.errors.DeadlockDetected("deadlock detected"))
+    ExerciseFactory()  # The test's connection is open, and works.
 
-    response = exception_handler(deadlock, {"request": request})
+    response = exception_handler(_wrapped(cause), {"request": request})
 
     assert response.status_code == 500
 

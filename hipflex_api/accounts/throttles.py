@@ -21,7 +21,7 @@ def _counting(scope: str) -> Iterator[None]:
     """The counters store failing, as the 503 that refuses the request: fail closed."""
     try:
         yield
-    except (RedisError, OSError) as exc:
+    except RedisError as exc:  # redis-py's, socket errors and timeouts included.
         _unreachable.warning(
             "The counters store is unreachable (%s: %s); refusing what it counts (%s)",
             type(exc).__name__,

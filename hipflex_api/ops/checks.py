@@ -47,6 +47,10 @@ def _broker() -> None:
         connection.ensure_connection(max_retries=0, timeout=timeout)
 
 
+# What no request can be answered without: its failure alone makes /readyz a 503.
+NEEDED = {"database"}
+
+
 def components() -> dict[str, Callable[[], None]]:
     # The counters (throttles, mail claims) may live in a Redis of their own: without them no
     # login can be counted, so they are checked as well as the answers' cache.

@@ -31,15 +31,17 @@ readyz_schema = extend_schema_view(
         operation_id="checkReadiness",
         tags=["ops"],
         summary="Readiness probe",
-        description="Checks what answering requests needs: the database, the cache, the store "
-        "of throttle counts and, when one is configured, the Celery broker, all at once and "
-        "each within `READINESS_TIMEOUT_SECONDS` (2 s by default). Send traffic elsewhere while "
-        "this answers 503. Needs no credentials, is never throttled, and its request lines are "
-        "logged at DEBUG only.",
+        description="Checks the database, the cache, the store of throttle counts and, when "
+        "one is configured, the Celery broker, all at once and each within "
+        "`READINESS_TIMEOUT_SECONDS` (2 s by default). A 503 only when the database failed, "
+        "which no request can do without: send traffic elsewhere then. Another part failing is "
+        "a 200 with `status` `degraded`: every instance shares those parts, and the API still "
+        "answers without them. Needs no credentials, is never throttled, and its request lines "
+        "are logged at DEBUG only.",
         responses={
             200: OpenApiResponse(
                 ReadinessSerializer,
-                description="Every dependency answered.",
+                description="The database answered; `status` says whether the rest did.",
                 examples=[
                     OpenApiExample(
                         "Ready",
@@ -48,6 +50,18 @@ readyz_schema = extend_schema_view(
                             "checks": {
                                 "database": "ok",
                                 "cache": "ok",
+                                "counters": "ok",
+                                "broker": "ok",
+                            },
+                        },
+                    ),
+                    OpenApiExample(
+                        "Degraded: the cache is down",
+                        value={
+                            "status": "degraded",
+                            "checks": {
+                                "database": "ok",
+                                "cache": "unreachable",
                                 "counters": "ok",
                                 "broker": "ok",
                             },
@@ -68,22 +82,22 @@ readyz_schema = extend_schema_view(
                 ],
             ),
             503: ErrorResponse(
-                "A dependency failed or did not answer in time; `errors` names each one in "
-                "`field` (`database`, `cache`, `counters` or `broker`), with code `unreachable` "
-                "or `timeout`.",
+                "The database failed or did not answer in time; `errors` names it and every "
+                "other part that failed, in `field` (`database`, `cache`, `counters` or "
+                "`broker`), with code `unreachable` or `timeout`.",
                 "not_ready",
                 examples=[
                     OpenApiExample(
-                        "Cache down",
+                        "Database down",
                         value={
                             "status": 503,
                             "code": "not_ready",
-                            "detail": "Not ready: cache.",
+                            "detail": "Not ready: database.",
                             "errors": [
                                 {
-                                    "field": "cache",
+                                    "field": "database",
                                     "code": "unreachable",
-                                    "message": "The cache could not be reached.",
+                                    "message": "The database could not be reached.",
                                 }
                             ],
                         },

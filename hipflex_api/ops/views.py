@@ -39,7 +39,7 @@ class ReadyView(ProbeView):
     def get(self, request: Request) -> Response:
         outcomes = checks.readiness()
         failures = [failure for failure in outcomes.values() if failure is not None]
-        if failures:
+        if any(f.component in checks.NEEDED for f in failures):
             errors = [
                 {"field": f.component, "code": f.code, "message": f.message} for f in failures
             ]
@@ -48,9 +48,11 @@ class ReadyView(ProbeView):
                 error_body(status_code=503, code="not_ready", detail=detail, errors=errors),
                 status=503,
             )
-        found = {name: "ok" for name in outcomes}
+        # Without the others the API still answers (README, "When a part fails"), and they are
+        # shared by every instance: a 503 here would take them all out of the load balancer.
+        found = {name: "ok" if f is None else f.code for name, f in outcomes.items()}
         found.setdefault("broker", "not_configured")
-        return Response({"status": "ready", "checks": found})
+        return Response({"status": "degraded" if failures else "ready", "checks": found})
 
 
 def _refused(status: int, code: str, detail: str) -> JsonResponse:

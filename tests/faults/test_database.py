@@ -31,10 +31,11 @@ def _first_success_after(phones, moment):
 
 
 def _terminate_the_servers_connections():
-    """pg_terminate_backend of every other connection to the test database: the server's."""
+    """pg_terminate_backend of every other connection to the test database (the server's),
+    each waited for until it is gone (up to 5 s), so none is caught half-way."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         return cursor.fetchone()[0]
@@ -67,7 +68,7 @@ def web(tmp_path, settings):
 
 def test_the_first_request_after_the_database_dropped_every_connection_succeeds(web):
     phone = Phone(web.base, "phone0@example.com", web.exercise)
-    for _ in range(4):  # Both workers hold a connection now.
+    for _ in range(4):  # The workers that answered keep their connections.
         assert phone.call("GET", EXERCISES_URL)[0] == 200
 
     assert _terminate_the_servers_connections() >= 1
@@ -126,7 +127,9 @@ def test_phones_lose_and_duplicate_nothing_through_a_cut_and_a_terminated_backen
         except BaseException as exc:  # Re-raised below, in the test's thread.
             errors.append(exc)
 
-    threads = [threading.Thread(target=drive, args=(p, n)) for n, p in enumerate(phones)]
+    threads = [
+        threading.Thread(target=drive, args=(p, n), daemon=True) for n, p in enumerate(phones)
+    ]
     for thread in threads:
         thread.start()
     time.sleep(2)
