@@ -96,10 +96,7 @@ def _export_instances() -> None:
             yield chunk
             if len(chunk) < size:
                 return
-            last = chunk[-1]
-            after = Q(started_at__lte=last.started_at) & (
-                Q(started_at__lt=last.started_at) | Q(started_at=last.started_at, id__lt=last.id)
-            )
+            after = services.export_after(chunk[-1].started_at, chunk[-1].id)
 
     def readers() -> Any:
         # Each session instance through the serializer, as DRF's `data` does it.

@@ -265,7 +265,7 @@ class AutoSchema(openapi.AutoSchema):
         if reasons := dict(self._unavailable()):
             yield (
                 503,
-                f"Not done, and nothing saved: {'; or '.join(reasons.values())}. Retry after "
+                f"Not done: {'; or '.join(reasons.values())}. Send it again after "
                 "`Retry-After` seconds.",
                 tuple(reasons),
             )

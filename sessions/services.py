@@ -291,15 +291,20 @@ def session_export_chunks(*, user: User, size: int = EXPORT_CHUNK_SIZE) -> Itera
         del chunk, sets  # Read the next one with this one gone: one chunk in memory, not two.
         if not full:
             return
-        # Keyset, not OFFSET: each chunk starts where the last one ended, down the index
-        # session_user_started_idx, so the last chunk costs what the first does (an OFFSET
-        # reads and skips every session before it), and a session added or deleted meanwhile
-        # cannot shift the rest (one skipped, or sent twice). `started_at <=` bounds the
-        # index scan, which the OR alone would only filter.
-        started, pk = last["started_at"], last["id"]
-        after = Q(started_at__lte=started) & (
-            Q(started_at__lt=started) | Q(started_at=started, id__lt=pk)
-        )
+        after = export_after(last["started_at"], last["id"])
+
+
+def export_after(started_at: datetime, pk: UUID) -> Q:
+    """The sessions after (`-started_at`, `-id`) this one: where the next export chunk starts.
+
+    Keyset, not OFFSET: each chunk starts where the last one ended, down the index
+    session_user_started_idx, so the last chunk costs what the first does (an OFFSET reads
+    and skips every session before it), and a session added or deleted meanwhile cannot shift
+    the rest (one skipped, or sent twice). `started_at <=` bounds the index scan, which the OR
+    alone would only filter."""
+    return Q(started_at__lte=started_at) & (
+        Q(started_at__lt=started_at) | Q(started_at=started_at, id__lt=pk)
+    )
 
 
 _MAX_CHANGE_SEQ = 2**63 - 1  # The largest number a BigIntegerField holds.

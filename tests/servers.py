@@ -317,14 +317,10 @@ def local_redis(log_dir):
                 return "redis://127.0.0.1:6379", None
     except OSError:
         pass
-    port = free_port()
-    command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-    command += ["--appendonly", "no", "--dir", str(log_dir)]
     try:
-        server = Process("redis", command, os.environ, log_dir)
+        server = PrivateRedis(log_dir)
     except FileNotFoundError:
         raise AssertionError(
             "Tests that use Redis need it: start it on 127.0.0.1:6379, or install redis-server."
         ) from None
-    server.wait_for_output("Ready to accept connections")
-    return f"redis://127.0.0.1:{port}", server
+    return server.url, server

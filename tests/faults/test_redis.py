@@ -69,7 +69,7 @@ def test_a_redis_that_hangs_costs_one_timeout_then_is_left_alone(on_redis, catal
 
 
 def test_caching_resumes_when_redis_returns_and_no_stale_answer_is_served(
-    on_redis, catalog, client, django_assert_num_queries
+    on_redis, catalog, client, django_assert_num_queries, caplog
 ):
     assert client.get(exercise_url("king-runner")).json()["name"] == "King Runner"
     on_redis.pause()  # It comes back with the answer it held: now out of date.
@@ -85,6 +85,10 @@ def test_caching_resumes_when_redis_returns_and_no_stale_answer_is_served(
 
     assert down.json()["name"] == back.json()["name"] == "Kneeling King Runner"
     assert again.content == back.content
+    cache_lines = [r.getMessage() for r in caplog.records if r.name == CACHE_LOGGER]
+    assert cache_lines[0].startswith("The cache of answers is unreachable")  # While paused.
+    assert cache_lines[-1] == "The cache of answers answers again; caching resumes"
+    assert cache_lines.count(cache_lines[-1]) == 1
 
 
 def test_login_fails_closed_while_the_counters_are_down(on_redis, catalog, client):
