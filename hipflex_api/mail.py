@@ -1,15 +1,17 @@
 """Mail: rendered from templates while the request runs, sent by a background job after commit.
 
 A request never waits for SMTP and never fails because of it: the job retries a transient
-refusal (a server that is down or answers 4xx) with exponential backoff, and a job enqueued in
-a transaction that rolls back is never sent. Each mail carries an id; a job that runs twice for
-one id (a worker that died before acknowledging it) sends it once.
+refusal (a server that is down or answers 4xx) with exponential backoff. The job is kept in the
+request's transaction (hipflex_api.jobs), so a mail asked for in a transaction that rolls back
+is never sent, and one asked for while the broker is down is sent once it is back. Each mail
+carries an id; a job that runs twice for one id (a worker that died before acknowledging it, a
+job handed to the broker twice) sends it once.
 """
 
-import functools
 import logging
 import random
 import smtplib
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,18 +21,18 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import caches
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
+
+from hipflex_api.jobs.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
 # How long a sent mail's id is remembered, so that a job delivered twice sends it once.
 _SENT_MEMORY_SECONDS = 7 * 24 * 3600
-# How long a job may hold a mail's id while sending it (well past EMAIL_TIMEOUT), after
-# which a redelivered job may take it over from a worker that died mid-send.
-_CLAIM_SECONDS = 10 * 60
-# The longest wait between two tries.
-_MAX_BACKOFF_SECONDS = 30 * 60
+# How long a job may hold a mail's id while sending it, in EMAIL_TIMEOUTs (each step of an
+# SMTP exchange may take one): a job run again for the mail waits this long for a worker
+# that died mid-send before it sends the mail itself.
+_CLAIM_TIMEOUTS = 10
 
 
 @dataclass(frozen=True)
@@ -54,20 +56,14 @@ def render(template: str, *, to: str, context: Mapping[str, Any]) -> Mail:
 
 
 def send_after_commit(mail: Mail) -> None:
-    """Enqueue the mail once the current transaction commits (at once outside of one)."""
-    transaction.on_commit(functools.partial(_enqueue, uuid.uuid4().hex, mail))
-
-
-def _enqueue(mail_id: str, mail: Mail) -> None:
-    try:
-        deliver.apply_async(
-            args=(mail_id, mail.to, mail.subject, mail.text, mail.html),
-            # What the worker logs of the job: never the body (a token) or the whole address.
-            argsrepr=repr((mail_id, _masked(mail.to))),
-            kwargsrepr="{}",
-        )
-    except Exception as exc:  # The broker is down: the request that asked must not fail.
-        logger.error("Mail %s to %s not queued: %s", mail_id, _masked(mail.to), _describe(exc))
+    """Keep the mail's job in the current transaction; it is sent once that commits."""
+    mail_id = uuid.uuid4().hex
+    enqueue(
+        deliver.name,
+        (mail_id, mail.to, mail.subject, mail.text, mail.html),
+        # What logs show of the job: never the body (a token) or the whole address.
+        argsrepr=repr((mail_id, _masked(mail.to))),
+    )
 
 
 def _describe(exc: Exception) -> str:
@@ -97,9 +93,16 @@ def _masked(address: str) -> str:
 
 
 def backoff_seconds(retries: int) -> float:
-    """Exponential, with full jitter, so that mails refused together are not retried together."""
-    ceiling = min(settings.MAIL_RETRY_BACKOFF_SECONDS * 2**retries, _MAX_BACKOFF_SECONDS)
+    """Exponential, with full jitter, so that mails refused together are not retried together;
+    never as long as the broker's visibility timeout, past which a waiting job is handed to a
+    second worker as well."""
+    longest = settings.CELERY_VISIBILITY_TIMEOUT_SECONDS / 2
+    ceiling = min(settings.MAIL_RETRY_BACKOFF_SECONDS * 2**retries, longest)
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (not for secrets)
+
+
+def _claim_seconds() -> int:
+    return _CLAIM_TIMEOUTS * int(settings.EMAIL_TIMEOUT or 60)
 
 
 @shared_task(bind=True, name="hipflex_api.mail.deliver")
@@ -107,14 +110,19 @@ def deliver(self: Any, mail_id: str, to: str, subject: str, text: str, html: str
     sent_key = f"mail:sent:{mail_id}"
     # With the throttle counts: no flood of cached answers may make it forget a mail it sent.
     cache = caches[settings.COUNTERS_CACHE]
+    claim = _claim_seconds()
     try:
         # A claim, so that a second run of the job (a redelivery) sends nothing while the
         # first one is sending, nor after it has sent.
-        claimed = cache.add(sent_key, "sending", _CLAIM_SECONDS)
+        claimed = cache.add(sent_key, f"sending until {time.time() + claim:.0f}", claim)
+        held = None if claimed else cache.get(sent_key)
     except Exception as exc:  # The cache is down: later, rather than risk sending twice.
-        return _try_again(self, mail_id, to, exc)
+        return _try_again(self, mail_id, to, _describe(exc))
     if not claimed:
-        return "already sent"
+        if held == "sent":
+            return "already sent"
+        # Another run is sending it, or died doing so: after its claim, this one sends it.
+        return _after_claim(self, mail_id, to, held)
     message = EmailMultiAlternatives(subject, text, to=[to], headers={"X-Mail-ID": mail_id})
     message.attach_alternative(html, "text/html")
     try:
@@ -124,27 +132,40 @@ def deliver(self: Any, mail_id: str, to: str, subject: str, text: str, html: str
         if not _transient(exc):
             logger.error("Mail %s to %s refused: %s", mail_id, _masked(to), _describe(exc))
             return "not sent"
-        return _try_again(self, mail_id, to, exc)
+        return _try_again(self, mail_id, to, _describe(exc))
     cache.set(sent_key, "sent", _SENT_MEMORY_SECONDS)
     return "sent"
 
 
-def _try_again(task: Any, mail_id: str, to: str, exc: Exception) -> str:
+def _after_claim(task: Any, mail_id: str, to: str, held: Any) -> str:
+    if task.request.is_eager:  # No queue to wait on: the run that holds it sends it.
+        return "being sent"
+    try:
+        left = float(str(held).removeprefix("sending until ")) - time.time()
+    except ValueError:  # Gone meanwhile, or a claim that does not say until when.
+        left = _claim_seconds()
+    return _try_again(task, mail_id, to, "being sent by another run", countdown=max(left, 1))
+
+
+def _try_again(
+    task: Any, mail_id: str, to: str, reason: str, countdown: float | None = None
+) -> str:
+    """Retry the job after `countdown` seconds (by default, the backoff); `reason` is the
+    error, described without the address."""
     if task.request.is_eager:
         # No broker, so no queue to try again on: only the log keeps the mail.
-        logger.error("Mail %s to %s not sent: %s", mail_id, _masked(to), _describe(exc))
+        logger.error("Mail %s to %s not sent: %s", mail_id, _masked(to), reason)
         return "not sent"
     if task.request.retries >= settings.MAIL_MAX_RETRIES:
         tries = 1 + task.request.retries
-        logger.error(
-            "Mail %s to %s lost after %d tries: %s", mail_id, _masked(to), tries, _describe(exc)
-        )
+        logger.error("Mail %s to %s lost after %d tries: %s", mail_id, _masked(to), tries, reason)
         return "lost"
-    logger.warning(
-        "Mail %s to %s refused for now (%s); trying again", mail_id, _masked(to), _describe(exc)
-    )
+    logger.warning("Mail %s to %s not sent yet (%s); trying again", mail_id, _masked(to), reason)
+    if countdown is None:
+        countdown = backoff_seconds(task.request.retries)
     raise task.retry(
-        exc=MailNotSentYet(_describe(exc)),
-        countdown=backoff_seconds(task.request.retries),
+        exc=MailNotSentYet(reason),
+        # A worker holds a job until its countdown ends: not past the visibility timeout.
+        countdown=min(countdown, settings.CELERY_VISIBILITY_TIMEOUT_SECONDS / 2),
         max_retries=settings.MAIL_MAX_RETRIES,
     ) from None

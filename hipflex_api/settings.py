@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "hipflex_api.accounts",
     "hipflex_api.changes",
     "hipflex_api.idempotency",
+    "hipflex_api.jobs",
     "hipflex_api.ops",
     "exercises",
     "sessions.apps.TrainingSessionsConfig",
@@ -281,28 +282,54 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Task modules outside the apps' tasks.py, which autodiscovery finds by itself.
 CELERY_IMPORTS = ["hipflex_api.mail"]
-# Redis hands a job to another worker if it is not acknowledged within this time; a retry's
-# countdown must stay well below it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Redis hands a job to another worker when it has not been acknowledged within this time: a
+# worker killed mid-job (SIGKILL, the machine lost) has its job run again this long after it
+# took it, by a worker that starts then or, on one already running, within 100 s more (how
+# often kombu looks). So no job may run this long, nor wait this long for a retry (a worker
+# holds a job until its countdown ends): mail backs off at most half of it.
+CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=600)
+# Each call to the broker gives up after BROKER_TIMEOUT_SECONDS, so that a broker that hangs
+# holds a request for seconds, not minutes; the job then waits in the database (hipflex_api.jobs).
+BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=1.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS,
+    "socket_timeout": BROKER_TIMEOUT_SECONDS,
+    "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+}
+# One more try, at once, when a publish fails (a kept connection the broker dropped); past
+# that the job is the relay's, not the request's, to hand over.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0}
+# How often beat has the relay hand the broker the jobs it did not take when they were
+# enqueued; a job is the relay's once it is this old.
+JOBS_RELAY_SECONDS = env.float("JOBS_RELAY_SECONDS", default=10)
 # Housekeeping, run by the one beat process of a deployment. The management commands
 # (purge_idempotency_records, flushexpiredtokens, clearsessions, purge_account_tokens) do the
 # same for operators who prefer cron.
 CELERY_BEAT_SCHEDULE = {
-    name: {
-        "task": task,
-        "schedule": timedelta(seconds=env.int("HOUSEKEEPING_SECONDS", default=3600)),
-    }
-    for name, task in {
-        "purge-idempotency-records": "hipflex_api.idempotency.purge",
-        "flush-expired-jwts": "hipflex_api.accounts.flush_expired_jwts",
-        "clear-sessions": "hipflex_api.accounts.clear_sessions",
-        "purge-account-tokens": "hipflex_api.accounts.purge_account_tokens",
-    }.items()
+    **{
+        name: {
+            "task": task,
+            "schedule": timedelta(seconds=env.int("HOUSEKEEPING_SECONDS", default=3600)),
+        }
+        for name, task in {
+            "purge-idempotency-records": "hipflex_api.idempotency.purge",
+            "flush-expired-jwts": "hipflex_api.accounts.flush_expired_jwts",
+            "clear-sessions": "hipflex_api.accounts.clear_sessions",
+            "purge-account-tokens": "hipflex_api.accounts.purge_account_tokens",
+        }.items()
+    },
+    "relay-jobs": {
+        "task": "hipflex_api.jobs.relay",
+        "schedule": timedelta(seconds=JOBS_RELAY_SECONDS),
+        # A relay that waited for a worker past the next one is not needed any more.
+        "options": {"expires": JOBS_RELAY_SECONDS},
+    },
 }
-# Mail jobs retry on SMTP errors with exponential backoff from this many seconds, up to
-# MAIL_MAX_RETRIES times, then give up and log the mail as lost.
+# Mail jobs retry on SMTP errors with exponential backoff from this many seconds (at most
+# half of CELERY_VISIBILITY_TIMEOUT_SECONDS), up to MAIL_MAX_RETRIES times (about 40 minutes
+# in all by default), then give up and log the mail as lost.
 MAIL_RETRY_BACKOFF_SECONDS = env.int("MAIL_RETRY_BACKOFF_SECONDS", default=10)
-MAIL_MAX_RETRIES = env.int("MAIL_MAX_RETRIES", default=8)
+MAIL_MAX_RETRIES = env.int("MAIL_MAX_RETRIES", default=12)
 
 # Mail goes through Django's mail API, configured by one URL: smtp://user:password@host:25,
 # smtp+tls://... (STARTTLS), smtps://... (TLS), or consolemail:// (the default), which prints

@@ -1,5 +1,6 @@
 """Prometheus' view of the service, beyond what django-prometheus counts by itself: task runs
-and failures (counted by hipflex_api.ops.signals), and cached catalog answers by view."""
+and failures (counted by hipflex_api.ops.signals), jobs kept for a broker that was down, and
+cached catalog answers by view."""
 
 from django.http import HttpRequest
 from django_prometheus import middleware  # type: ignore[import-untyped]
@@ -16,6 +17,11 @@ TASK_FAILURES = Counter(
     "celery_task_failures",
     "Celery task runs that raised, by task and exception class.",
     ["task", "exception"],
+)
+JOBS_KEPT = Counter(
+    "jobs_kept",
+    "Jobs the broker did not take when enqueued, kept in the database for the relay, by task.",
+    ["task"],
 )
 
 

@@ -1,0 +1,83 @@
+"""Enqueueing through the database (see the package's docstring), and the relay."""
+
+import functools
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from celery import current_app
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from hipflex_api.ops.metrics import JOBS_KEPT
+
+from .models import Job
+
+logger = logging.getLogger(__name__)
+
+# Rows the relay locks and hands over per transaction.
+RELAY_BATCH = 100
+
+
+def enqueue(task: str, args: Sequence[Any], *, argsrepr: str) -> Job:
+    """Keep the job in the current transaction; once that commits, hand it to the broker."""
+    job = Job.objects.create(task=task, args=list(args), argsrepr=argsrepr)
+    # Robust: the request's answer does not depend on the broker, and a failure here is logged.
+    transaction.on_commit(functools.partial(_hand_over, job), robust=True)
+    return job
+
+
+def _hand_over(job: Job) -> None:
+    if not _publish(job):
+        return
+    try:
+        Job.objects.filter(pk=job.pk).delete()
+    except DatabaseError as exc:
+        # The relay hands it over again later, and the task runs once for its id.
+        logger.warning("Job %s handed to the broker but still kept: %s", job, type(exc).__name__)
+
+
+def _publish(job: Job) -> bool:
+    """Whether the broker took the job (or, without a broker, the job has run here)."""
+    try:
+        task = current_app.tasks[job.task]
+    except KeyError:
+        # A task this version no longer has: no broker will ever take it.
+        logger.error("Job %s names an unknown task; dropped", job)
+        return True
+    try:
+        task.apply_async(args=job.args, task_id=str(job.pk), argsrepr=job.argsrepr, kwargsrepr="{}")
+    except Exception as exc:  # The broker is down or hangs: the row keeps the job.
+        JOBS_KEPT.labels(task=job.task).inc()
+        logger.warning("Job %s kept until the broker takes it: %s", job, type(exc).__name__)
+        return False
+    return True
+
+
+def relay() -> int:
+    """Hand the kept jobs to the broker, oldest first, until none is left or the broker
+    refuses one; how many it took. Runs beside other relays: each locks the rows it hands.
+    The process must have imported every task a row may name (as a worker has)."""
+    # Younger rows are left to the hand-over their own request makes after it commits (which
+    # gives up within the broker's timeouts): two hand-overs of a job are harmless, but one
+    # is enough.
+    older_than = timedelta(seconds=settings.JOBS_RELAY_SECONDS)
+    handed_total = 0
+    while True:
+        with transaction.atomic():
+            due = Job.objects.filter(created_at__lte=timezone.now() - older_than)
+            due = due.select_for_update(skip_locked=True).order_by("created_at")
+            jobs = list(due[:RELAY_BATCH])
+            handed = []
+            for job in jobs:
+                if not _publish(job):
+                    break
+                handed.append(job.pk)
+            Job.objects.filter(pk__in=handed).delete()
+        handed_total += len(handed)
+        if len(handed) < RELAY_BATCH:
+            if handed_total:
+                logger.info("Relayed %d kept job(s) to the broker", handed_total)
+            return handed_total
