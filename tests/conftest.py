@@ -7,13 +7,14 @@ fixtures are found by pytest.
 import re
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Group
 from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import assert_error
-from tests.servers import local_redis
+from tests.servers import Inbox, free_port, local_redis
 
 # The API's addresses.
 
@@ -206,6 +207,17 @@ def mailed(django_capture_on_commit_callbacks, mailoutbox):
             return call(*args, **kwargs)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """An SMTP server in this process, for the workers and servers the tests start."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port
+    yield inbox
+    controller.stop()
 
 
 @pytest.fixture(scope="session")

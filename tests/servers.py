@@ -1,11 +1,15 @@
 """The project's own processes, started by the tests that need them: gunicorn, and Celery's
 worker and beat, as a deployment runs them (the production profile, plain HTTP on loopback),
-and runserver on a SQLite file, as `make run` serves the API.
+and runserver on a SQLite file, as `make run` serves the API; and the parts beside them that
+the tests break: Redis, a TCP proxy, an SMTP server's handler.
 
 Each writes its output to a log file the test can read, and is stopped by the test's cleanup.
 """
 
+import asyncio
 import contextlib
+import email
+import email.policy
 import os
 import signal
 import socket
@@ -25,7 +29,13 @@ from tests.settings import SHELL_SERVICES
 ROOT = Path(__file__).resolve().parents[1]
 # The Redis database numbers the suite's tests use, one owner each, so that no test's flush
 # or keys reach another's.
-REDIS_DATABASES = {"ops": 12, "worker": 13, "multi-instance cache": 14, "multi-instance broker": 15}
+REDIS_DATABASES = {
+    "faults": 11,
+    "ops": 12,
+    "worker": 13,
+    "multi-instance cache": 14,
+    "multi-instance broker": 15,
+}
 
 
 def free_port():
@@ -144,6 +154,72 @@ class PrivateRedis:
         if self.paused:
             self.server.process.send_signal(signal.SIGCONT)
             self.paused = False
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives, and can refuse the next few mails
+    with 451 (a server that is down for now: the sender must try again later), or hold the
+    next one unanswered (a sender caught mid-send)."""
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self.messages = []
+        self.refused = 0
+        self._refuse = 0
+        self.unknown = set()
+        self._hold = False
+        self.holding = threading.Event()  # Set while a sender waits on a held mail.
+        self._released = threading.Event()
+
+    def hold_next(self):
+        """The next mail's RCPT gets no answer until release(): its sender waits mid-send."""
+        self.holding.clear()
+        self._released.clear()
+        self._hold = True
+
+    def release(self):
+        self._released.set()
+
+    def refuse_next(self, count):
+        with self._changed:
+            self._refuse = count
+
+    def clear(self):
+        self.release()
+        with self._changed:
+            self.messages, self.refused, self._refuse = [], 0, 0
+            self.unknown = set()
+            self._hold = False
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self._hold:
+            self._hold = False
+            self.holding.set()
+            while not self._released.is_set():  # Without blocking the server's other mails.
+                await asyncio.sleep(0.05)
+        if address in self.unknown:
+            # As servers do, the refusal names the address.
+            return f"550 5.1.1 <{address}>: no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        with self._changed:
+            if self._refuse:
+                self._refuse -= 1
+                self.refused += 1
+                return "451 4.3.0 Mail server busy, try again later"
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            self.messages.append(message)
+            self._changed.notify_all()
+        return "250 OK"
+
+    def wait_for(self, count, timeout=30):
+        """The first `count` messages, once they have arrived."""
+        with self._changed:
+            arrived = self._changed.wait_for(lambda: len(self.messages) >= count, timeout)
+            assert arrived, f"{len(self.messages)} of {count} mails arrived in {timeout} s"
+            return list(self.messages[:count])
 
 
 class TcpProxy:
@@ -301,10 +377,10 @@ def runserver(env, log_dir):
     return _answering(Process("runserver", command, env, log_dir), port)
 
 
-def celery(kind, env, log_dir, *extra):
+def celery(kind, env, log_dir, *extra, name=None):
     """`celery -A hipflex_api.worker worker|beat`, as a deployment starts it."""
     command = [sys.executable, "-m", "celery", "-A", "hipflex_api.worker", kind, "--loglevel=INFO"]
-    return Process(f"celery-{kind}", [*command, *extra], env, log_dir)
+    return Process(name or f"celery-{kind}", [*command, *extra], env, log_dir)
 
 
 def local_redis(log_dir):

@@ -1,79 +1,20 @@
-"""Real parts for the jobs tests: an SMTP server in this process, a Celery worker beside it.
+"""Real parts for the jobs tests: a Celery worker beside the SMTP server in this process.
 
 The worker is a `celery worker` process on the local Redis, started once for the session, that
-sends through the SMTP server here. Tests hand it jobs by making requests: with the
-`on_worker` fixture, this process enqueues on that Redis instead of running jobs itself.
+sends through the suite's SMTP server (tests.conftest). Tests hand it jobs by making requests:
+with the `on_worker` fixture, this process enqueues on that Redis instead of running jobs
+itself.
 """
 
-import email
-import email.policy
 import os
 import sys
-import threading
 import uuid
 from contextlib import contextmanager
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from hipflex_api import celery_app
-from tests.servers import REDIS_DATABASES, Process, free_port
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives, and can refuse the next few mails
-    with 451 (a server that is down for now: the sender must try again later)."""
-
-    def __init__(self):
-        self._changed = threading.Condition()
-        self.messages = []
-        self.refused = 0
-        self._refuse = 0
-        self.unknown = set()
-
-    def refuse_next(self, count):
-        with self._changed:
-            self._refuse = count
-
-    def clear(self):
-        with self._changed:
-            self.messages, self.refused, self._refuse = [], 0, 0
-            self.unknown = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.unknown:
-            # As servers do, the refusal names the address.
-            return f"550 5.1.1 <{address}>: no such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self._changed:
-            if self._refuse:
-                self._refuse -= 1
-                self.refused += 1
-                return "451 4.3.0 Mail server busy, try again later"
-            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-            self.messages.append(message)
-            self._changed.notify_all()
-        return "250 OK"
-
-    def wait_for(self, count, timeout=30):
-        """The first `count` messages, once they have arrived."""
-        with self._changed:
-            arrived = self._changed.wait_for(lambda: len(self.messages) >= count, timeout)
-            assert arrived, f"{len(self.messages)} of {count} mails arrived in {timeout} s"
-            return list(self.messages[:count])
-
-
-@pytest.fixture(scope="session")
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.port = controller.port
-    yield inbox
-    controller.stop()
+from tests.servers import REDIS_DATABASES, Process
 
 
 @pytest.fixture(scope="session")

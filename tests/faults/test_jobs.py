@@ -1,0 +1,166 @@
+"""The broker and the worker failing, as production runs them: gunicorn, Celery workers and
+beat on a broker of the test's own (a redis-server it stops, starts, pauses and resumes), the
+answers' cache and the throttle counts on another Redis, mail through the suite's SMTP server.
+People ask for password resets while the broker is gone or hangs, or while the worker sending
+their mail is killed: every request succeeds and every mail arrives, once."""
+
+import time
+import uuid
+from types import SimpleNamespace
+
+import httpx
+import pytest
+from django.db import connection
+
+from hipflex_api.jobs.models import Job
+from tests import servers
+from tests.conftest import RESET_URL
+from tests.factories import UserFactory
+from tests.helpers import answered_within
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RESETS = 5
+# Short, so that the test sees a killed worker's job run again within seconds.
+VISIBILITY_SECONDS = 4
+JOBS_RELAY_SECONDS = 1
+
+
+@pytest.fixture
+def deployment(redis_server, smtp_server, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("The web server and the workers share the database: PostgreSQL's.")
+    broker = servers.PrivateRedis(tmp_path)
+    run = uuid.uuid4().hex
+    env = servers.production_env(
+        REDIS_URL=f"{redis_server}/{servers.REDIS_DATABASES['faults']}",
+        CACHE_KEY_PREFIX=f"faults-{run}",
+        CELERY_BROKER_URL=f"{broker.url}/0",
+        CELERY_QUEUE=f"faults-{run}",
+        EMAIL_URL=f"smtp://127.0.0.1:{smtp_server.port}",
+        # A mail's claim lasts ten of these (hipflex_api.mail).
+        EMAIL_TIMEOUT="1",
+        CELERY_VISIBILITY_TIMEOUT_SECONDS=str(VISIBILITY_SECONDS),
+        JOBS_RELAY_SECONDS=str(JOBS_RELAY_SECONDS),
+        MAIL_RETRY_BACKOFF_SECONDS="1",
+        THROTTLE_MAIL_IP="1000/hour",
+    )
+    smtp_server.clear()
+    started = []
+
+    def start_worker(name):
+        worker = servers.celery(
+            "worker", env, tmp_path, "--pool=solo", "-n", f"{name}@%h", name=f"worker-{name}"
+        )
+        started.append(worker)
+        worker.wait_for_output(" ready.")
+        return worker
+
+    try:
+        web = servers.gunicorn(env, tmp_path)
+        started.append(web)
+        started.append(servers.celery("beat", env, tmp_path, "-s", str(tmp_path / "schedule")))
+        with httpx.Client(base_url=web.base, timeout=20) as http:
+            yield SimpleNamespace(broker=broker, http=http, start_worker=start_worker)
+    finally:
+        for process in started:
+            process.stop()
+        broker.stop()
+
+
+def ask_for_resets(deployment, label):
+    """RESETS people ask for a reset; each answer comes within the broker's timeouts. Their
+    addresses, and the slowest answer's seconds."""
+    emails = [UserFactory(email=f"{label}{n}@example.com").email for n in range(RESETS)]
+    slowest = 0.0
+    for address in emails:
+        asked = time.monotonic()
+        response = answered_within(
+            lambda a=address: deployment.http.post(RESET_URL, json={"email": a}), seconds=10
+        )
+        assert response.status_code == 202, response.text
+        slowest = max(slowest, time.monotonic() - asked)
+    return emails, slowest
+
+
+def mailed_once(smtp_server, emails):
+    """Seconds until a mail to each of `emails` arrived; and none arrives twice."""
+    since = time.monotonic()
+    messages = smtp_server.wait_for(len(emails), timeout=60)
+    arrived = time.monotonic() - since
+    # Long enough for the relay to run thrice more and a duplicate to show.
+    time.sleep(3 * JOBS_RELAY_SECONDS + 1)
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(emails)
+    assert sorted(m["To"] for m in messages) == sorted(emails)
+    assert not Job.objects.exists()
+    return arrived
+
+
+def test_mail_asked_for_while_the_broker_is_down_is_sent_once_when_it_returns(
+    deployment, smtp_server, capsys
+):
+    deployment.start_worker("a")
+    deployment.broker.stop()
+
+    emails, slowest = ask_for_resets(deployment, "down")
+
+    assert Job.objects.count() == RESETS  # Kept, in the requests' transactions.
+    assert smtp_server.messages == []
+    deployment.broker.start()  # Empty, as a restarted Redis without persistence is.
+    arrived = mailed_once(smtp_server, emails)
+    with capsys.disabled():
+        print(
+            f"\nbroker down: {RESETS} resets answered 202 (slowest {slowest:.2f} s), "
+            f"{RESETS} jobs kept; after it returned every mail arrived in {arrived:.2f} s, once"
+        )
+
+
+def test_mail_asked_for_while_the_broker_hangs_is_sent_once_when_it_answers(
+    deployment, smtp_server, capsys
+):
+    deployment.start_worker("a")
+    deployment.broker.pause()
+
+    emails, slowest = ask_for_resets(deployment, "hung")
+
+    assert Job.objects.count() == RESETS
+    # What a request wrote before giving up waiting may still reach the queue now: the relay
+    # hands that job over again, and its mail still goes once.
+    deployment.broker.resume()
+    arrived = mailed_once(smtp_server, emails)
+    with capsys.disabled():
+        print(
+            f"\nbroker hung: {RESETS} resets answered 202 (slowest {slowest:.2f} s), "
+            f"{RESETS} jobs kept; after it answered every mail arrived in {arrived:.2f} s, once"
+        )
+
+
+def test_a_worker_killed_mid_send_has_its_mail_sent_once_by_another(
+    deployment, smtp_server, capsys
+):
+    first = deployment.start_worker("a")
+    user = UserFactory(email="killed@example.com")
+    smtp_server.hold_next()
+
+    assert deployment.http.post(RESET_URL, json={"email": user.email}).status_code == 202
+    assert smtp_server.holding.wait(30), first.output()
+    first.process.kill()  # SIGKILL, mid-send: the job is neither acknowledged nor retried.
+    killed = time.monotonic()
+    first.process.wait(10)
+    smtp_server.release()
+    # A worker started once the job's visibility timeout has passed takes it at start-up.
+    time.sleep(VISIBILITY_SECONDS + 0.5)
+    second = deployment.start_worker("b")
+
+    (message,) = smtp_server.wait_for(1, timeout=60)
+    recovered = time.monotonic() - killed
+    time.sleep(2)
+    assert [m["To"] for m in smtp_server.messages] == [user.email]
+    assert message["X-Mail-ID"] in second.output()
+    # It waited for the dead run's claim to end before it sent the mail itself.
+    assert "being sent by another run" in second.output()
+    with capsys.disabled():
+        print(
+            f"\nworker killed mid-send: the mail arrived once, from the other worker, "
+            f"{recovered:.2f} s later (visibility timeout {VISIBILITY_SECONDS} s, claim 10 s)"
+        )
