@@ -87,8 +87,9 @@ class UnprocessableContent(exceptions.APIException):
 class DatabaseBusy(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = (
-        "The database is busy with other writes; nothing was saved. Retry after the seconds "
-        "in Retry-After."
+        "The database is too busy to answer this request now (other writes hold what it "
+        "needs, or it took longer than the server allows); nothing was saved. Retry after the "
+        "seconds in Retry-After."
     )
     default_code = "database_busy"
     # Sent as Retry-After (by DRF's handler): a write holds the lock for milliseconds, so a
@@ -113,6 +114,10 @@ class DatabaseUnavailable(exceptions.APIException):
 # terminated backend (57P), and a standby that a failover left the writes on (25006). Not a
 # cancelled statement (57014), which would fail again the same way.
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "25006")
+# And those that say this request met too much at once: a statement cancelled by the
+# statement timeout (57014), a lock not granted (55P03), a deadlock or a serialization failure
+# that rolled its transaction back (40P01, 40001). A retry a moment later may well succeed.
+_BUSY_SQLSTATES = {"57014", "55P03", "40P01", "40001"}
 
 
 class LimitsUnavailable(exceptions.APIException):
@@ -135,10 +140,14 @@ def _is_unique_violation(exc: IntegrityError) -> bool:
 
 
 def _is_database_busy(exc: BaseException | None) -> bool:
-    """SQLite's answer when its one write lock stayed taken for SQLITE_BUSY_TIMEOUT_SECONDS."""
-    return isinstance(exc, OperationalError) and str(exc).startswith(
-        ("database is locked", "database table is locked")
-    )
+    """SQLite's answer when its one write lock stayed taken for SQLITE_BUSY_TIMEOUT_SECONDS;
+    PostgreSQL's when a statement ran past DATABASE_STATEMENT_TIMEOUT_SECONDS or lost a race
+    for a lock (one of the SQLSTATEs above)."""
+    if not isinstance(exc, OperationalError):
+        return False
+    if str(getattr(exc.__cause__, "sqlstate", None)) in _BUSY_SQLSTATES:
+        return True
+    return str(exc).startswith(("database is locked", "database table is locked"))
 
 
 def _is_database_unavailable(exc: BaseException | None) -> bool:
@@ -226,7 +235,7 @@ def _as_api_exception(exc: Exception, context: dict[str, Any]) -> Exception:
     if _is_database_busy(exc):
         # The failed statement's transaction has rolled back: nothing is half-saved, and a
         # retry is safe.
-        logger.warning("Gave up waiting for the database's write lock: %s", exc)
+        logger.warning("The database was too busy for a request: %s", exc)
         return DatabaseBusy()
     if _is_database_unavailable(exc):
         # Its transaction rolled back, or went with the connection, which Django replaces

@@ -23,7 +23,6 @@ from hipflex_api.serializers import ERROR_CODES, OPTIONAL_IN_RESPONSE, ErrorSeri
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 # Every operation with one of these methods writes to the database.
-_WRITE_METHODS = {*_BODY_METHODS, "DELETE"}
 
 
 class JWTScheme(SimpleJWTScheme):
@@ -284,12 +283,11 @@ class AutoSchema(openapi.AutoSchema):
                 "database_unavailable",
                 "the database could not be reached (a restart, a failover)",
             )
-        if self.method in _WRITE_METHODS:
-            # SQLite (`make run`'s database) lets one write in at a time; in WAL mode reads
-            # never wait for it.
+            # A read too: a statement held past DATABASE_STATEMENT_TIMEOUT_SECONDS by a lock.
             yield (
                 "database_busy",
-                "the database stayed busy with other writes (on SQLite, which takes one at a time)",
+                "the database was too busy to answer in time (a lock held, a deadlock, the "
+                "server's statement timeout; on SQLite, one write at a time)",
             )
 
     def _error_codes(self) -> dict[str, list[str]]:

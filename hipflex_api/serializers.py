@@ -43,8 +43,8 @@ ERROR_CODES = {
     "names it) and nothing was saved: wait `Retry-After` seconds",
     "server_error": "the server failed (quote `request_id`)",
     "not_ready": "a dependency is down (`errors` names each)",
-    "database_busy": "the database is busy with other writes and nothing was saved: retry "
-    "after `Retry-After` seconds",
+    "database_busy": "the database was too busy to answer in time and nothing was saved: "
+    "retry after `Retry-After` seconds",
     "database_unavailable": "the database could not be reached and the request was not "
     "completed: send it again after `Retry-After` seconds",
     "limits_unavailable": "the store that counts attempts is unreachable, so a request it must "

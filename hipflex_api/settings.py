@@ -166,10 +166,24 @@ if _backend == "sqlite3":
 # A PostgreSQL that takes connections but never answers (a host gone from the network, a
 # failover under way) costs a request this long, not the minutes TCP would wait: then a 503.
 DATABASE_CONNECT_TIMEOUT_SECONDS = env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", default=5)
+# A connection whose data the database host stops acknowledging (gone from the network without
+# closing it) is dropped after this long, by the kernel, rather than after TCP's minutes.
+DATABASE_TCP_USER_TIMEOUT_SECONDS = env.int("DATABASE_TCP_USER_TIMEOUT_SECONDS", default=10)
+# PostgreSQL cancels a statement of a request answered by the web server (wsgi.py and asgi.py
+# say which process that is) after this long, and the request gets a 503 database_busy: a slow
+# query or a lock held too long costs one answer, not a worker held until gunicorn kills it.
+# Migrations, commands and Celery's jobs run without it. 0 turns it off.
+DATABASE_STATEMENT_TIMEOUT_SECONDS = env.float("DATABASE_STATEMENT_TIMEOUT_SECONDS", default=20)
+_SERVES_REQUESTS = env.bool("HIPFLEX_SERVES_REQUESTS", default=False)
 if _backend == "postgresql":
+    _options = DATABASES["default"].get("OPTIONS", {})
+    if _SERVES_REQUESTS and DATABASE_STATEMENT_TIMEOUT_SECONDS:
+        _timeout = f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000:.0f}"
+        _options["options"] = f"{_options.get('options', '')} {_timeout}".strip()
     DATABASES["default"]["OPTIONS"] = {
         "connect_timeout": DATABASE_CONNECT_TIMEOUT_SECONDS,
-        **DATABASES["default"].get("OPTIONS", {}),
+        "tcp_user_timeout": DATABASE_TCP_USER_TIMEOUT_SECONDS * 1000,
+        **_options,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -487,7 +501,7 @@ SPECTACULAR_SETTINGS = {
     ),
     # A change that breaks generated clients needs a new major version and its CHANGELOG.md
     # section; .ci/api_changes.py checks it.
-    "VERSION": "2.3.0",
+    "VERSION": "2.4.0",
     "LICENSE": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
     "CONTACT": {"name": "hipflex_api maintainers"},
     "SERVE_INCLUDE_SCHEMA": False,

@@ -287,17 +287,29 @@ def test_a_connection_already_closed_is_a_503_too():
 @pytest.mark.parametrize(
     "cause",
     [
-        psycopg.errors.DeadlockDetected("deadlock detected"),
-        # Cancelled (a statement timeout): sent again, it would be cancelled again.
+        # DATABASE_STATEMENT_TIMEOUT_SECONDS passed: mostly a lock held by something else.
         psycopg.errors.QueryCanceled("canceling statement due to statement timeout"),
-        # psycopg's own refusal, with no SQLSTATE, on a connection that still works.
-        psycopg.OperationalError("sending query and params failed: too many parameters"),
+        psycopg.errors.LockNotAvailable("could not obtain lock on row"),
+        psycopg.errors.DeadlockDetected("deadlock detected"),
+        psycopg.errors.SerializationFailure("could not serialize access"),
     ],
     ids=lambda cause: type(cause).__name__,
 )
-def test_a_database_refusing_the_request_itself_is_still_a_500(cause):
+def test_a_database_too_busy_for_the_request_is_a_503_to_retry_soon(cause):
+    request = Request(APIRequestFactory().post("/api/v1/sessions/"))
+
+    response = exception_handler(_wrapped(cause), {"request": request})
+
+    assert response.status_code == 503
+    assert response.data["code"] == "database_busy"
+    assert response["Retry-After"] == "1"
+
+
+def test_psycopgs_own_refusal_of_the_request_on_a_working_connection_is_still_a_500():
     request = Request(APIRequestFactory().post("/api/v1/sessions/"))
     ExerciseFactory()  # The test's connection is open, and works.
+    # No SQLSTATE: psycopg refused to send it.
+    cause = psycopg.OperationalError("sending query and params failed: too many parameters")
 
     response = exception_handler(_wrapped(cause), {"request": request})
 

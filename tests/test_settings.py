@@ -85,6 +85,36 @@ def test_redis_caches_give_up_quickly_and_answers_do_without_theirs():
     }
 
 
+def _printed(expression: str, **env: str) -> object:
+    result = _manage("shell", "-c", f"from django.conf import settings; print({expression})", **env)
+    assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stdout.splitlines()[-1])
+
+
+def test_the_database_and_the_broker_give_up_quickly():
+    env = {**PRODUCTION, "DATABASE_URL": "postgres://app@db.example.com:5432/app"}
+
+    options = _printed("settings.DATABASES['default']['OPTIONS']", **env)
+    broker = _printed("settings.CELERY_BROKER_TRANSPORT_OPTIONS", **env)
+
+    # No statement timeout: this is a command, not the web server.
+    assert options == {"connect_timeout": 5, "tcp_user_timeout": 10_000}
+    assert broker == {
+        "visibility_timeout": 600,
+        "socket_timeout": 1.0,
+        "socket_connect_timeout": 1.0,
+    }
+
+
+def test_only_the_web_servers_statements_have_a_timeout_beside_the_urls_own_options():
+    url = "postgres://app@db.example.com:5432/app?options=-c%20search_path%3Dapp"
+    env = {**PRODUCTION, "DATABASE_URL": url, "HIPFLEX_SERVES_REQUESTS": "true"}
+
+    options = _printed("repr(settings.DATABASES['default']['OPTIONS']['options'])", **env)
+
+    assert options == "-c search_path=app -c statement_timeout=20000"
+
+
 @pytest.mark.parametrize(
     ("template", "message"),
     [

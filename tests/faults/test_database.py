@@ -9,7 +9,7 @@ from collections import Counter
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from sessions.models import SetLog, WorkoutSession
 from tests import servers
@@ -54,6 +54,7 @@ def web(tmp_path, settings):
         DATABASE_URL=f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}",
         DATABASE_CONN_MAX_AGE="60",
         DATABASE_CONNECT_TIMEOUT_SECONDS="2",
+        DATABASE_STATEMENT_TIMEOUT_SECONDS="1",
         THROTTLE_LOGIN_IP="1000/min",
         MAX_SESSIONS_PER_DAY="1000000",
     )
@@ -61,7 +62,9 @@ def web(tmp_path, settings):
     exercise = ExerciseFactory(name="King Runner").slug
     for n in range(CLIENTS):
         UserFactory(email=f"phone{n}@example.com", password=PASSWORD)
-    yield SimpleNamespace(base=server.base, proxy=proxy, exercise=exercise, log=server.output)
+    yield SimpleNamespace(
+        base=server.base, proxy=proxy, exercise=exercise, log=server.output, env=env
+    )
     server.stop()
     proxy.close()
 
@@ -114,6 +117,28 @@ def test_a_database_that_takes_connections_and_never_answers_is_a_503_in_seconds
     assert (status, body["code"], head["Retry-After"]) == (503, "database_unavailable", "2")
     web.proxy.restore()
     assert phone.call("GET", SESSIONS_URL)[0] == 200
+
+
+def test_a_statement_held_past_the_timeout_is_a_503_and_commands_have_no_timeout(web):
+    phone = Phone(web.base, "phone0@example.com", web.exercise)
+    with transaction.atomic(), connection.cursor() as cursor:
+        # As a long migration or a stuck transaction would: every read of sessions waits.
+        cursor.execute(f"LOCK TABLE {WorkoutSession._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+
+        status, body, head = answered_within(
+            lambda: phone.call("GET", SESSIONS_URL, retry=False), seconds=10
+        )
+
+    assert (status, body["code"], head["Retry-After"]) == (503, "database_busy", "1")
+    assert phone.call("GET", SESSIONS_URL)[0] == 200
+    shown = servers.manage(
+        web.env,
+        "shell",
+        "-c",
+        "from django.db import connection; c = connection.cursor(); "
+        "c.execute('SHOW statement_timeout'); print(c.fetchone()[0])",
+    )
+    assert shown.splitlines()[-1] == "0"  # PostgreSQL's default: none.
 
 
 def test_phones_lose_and_duplicate_nothing_through_a_cut_and_a_terminated_backend(web, capsys):
