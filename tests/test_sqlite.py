@@ -231,7 +231,11 @@ def test_sqlite_and_postgresql_get_options_of_their_own(tmp_path):
         "timeout": 5.0,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
     }
-    assert options("postgres://postgres@127.0.0.1:5432/hipflex") == {"connect_timeout": 5}
+    # No statement timeout: a command, not the web server (tests/test_settings.py).
+    assert options("postgres://postgres@127.0.0.1:5432/hipflex") == {
+        "connect_timeout": 5,
+        "tcp_user_timeout": 10_000,
+    }
 
 
 @pytest.mark.skipif(

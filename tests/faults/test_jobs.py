@@ -4,8 +4,10 @@ answers' cache and the throttle counts on another Redis, mail through the suite'
 People ask for password resets while the broker is gone or hangs, or while the worker sending
 their mail is killed: every request succeeds and every mail arrives, once."""
 
+import threading
 import time
 import uuid
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import httpx
@@ -13,10 +15,12 @@ import pytest
 from django.db import connection
 
 from hipflex_api.jobs.models import Job
+from sessions.models import WorkoutSession
 from tests import servers
 from tests.conftest import RESET_URL
-from tests.factories import UserFactory
+from tests.factories import ExerciseFactory, UserFactory
 from tests.helpers import answered_within
+from tests.phones import PASSWORD, Phone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,9 +31,11 @@ JOBS_RELAY_SECONDS = 1
 
 
 @pytest.fixture
-def deployment(redis_server, smtp_server, tmp_path):
+def deployment(redis_server, smtp_server, tmp_path, settings):
     if connection.vendor != "postgresql":
         pytest.skip("The web server and the workers share the database: PostgreSQL's.")
+    # Passwords the server can check: its hashers are production's, not the suite's.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     broker = servers.PrivateRedis(tmp_path)
     run = uuid.uuid4().hex
     env = servers.production_env(
@@ -44,6 +50,7 @@ def deployment(redis_server, smtp_server, tmp_path):
         JOBS_RELAY_SECONDS=str(JOBS_RELAY_SECONDS),
         MAIL_RETRY_BACKOFF_SECONDS="1",
         THROTTLE_MAIL_IP="1000/hour",
+        MAX_SESSIONS_PER_DAY="1000000",
     )
     smtp_server.clear()
     started = []
@@ -61,11 +68,40 @@ def deployment(redis_server, smtp_server, tmp_path):
         started.append(web)
         started.append(servers.celery("beat", env, tmp_path, "-s", str(tmp_path / "schedule")))
         with httpx.Client(base_url=web.base, timeout=20) as http:
-            yield SimpleNamespace(broker=broker, http=http, start_worker=start_worker)
+            yield SimpleNamespace(
+                base=web.base, broker=broker, http=http, start_worker=start_worker
+            )
     finally:
         for process in started:
             process.stop()
         broker.stop()
+
+
+@contextmanager
+def a_phone_uploading(deployment, seconds):
+    """A phone logging sessions for `seconds` while the test breaks the broker; then what it
+    was told is stored is what is stored, once. The number of sessions."""
+    exercise = ExerciseFactory(name="King Runner").slug
+    UserFactory(email="uploader@example.com", password=PASSWORD)
+    phone = Phone(deployment.base, "uploader@example.com", exercise)
+    errors = []
+
+    def drive():
+        try:
+            phone.run(0, time.monotonic() + seconds)
+        except BaseException as exc:  # Re-raised below, in the test's thread.
+            errors.append(exc)
+
+    thread = threading.Thread(target=drive, daemon=True)
+    thread.start()
+    yield phone
+    thread.join(60)
+    assert not thread.is_alive(), "the phone hung"
+    if errors:
+        raise errors[0]
+    assert set(phone.statuses) <= {200, 201, 204, 412}, phone.statuses
+    stored = WorkoutSession.objects.filter(user__email=phone.email, deleted_at=None)
+    assert {str(pk) for pk in stored.values_list("pk", flat=True)} == set(phone.live)
 
 
 def ask_for_resets(deployment, label):
@@ -100,18 +136,21 @@ def test_mail_asked_for_while_the_broker_is_down_is_sent_once_when_it_returns(
     deployment, smtp_server, capsys
 ):
     deployment.start_worker("a")
-    deployment.broker.stop()
+    with a_phone_uploading(deployment, seconds=6) as phone:
+        deployment.broker.stop()
 
-    emails, slowest = ask_for_resets(deployment, "down")
+        emails, slowest = ask_for_resets(deployment, "down")
 
-    assert Job.objects.count() == RESETS  # Kept, in the requests' transactions.
-    assert smtp_server.messages == []
-    deployment.broker.start()  # Empty, as a restarted Redis without persistence is.
-    arrived = mailed_once(smtp_server, emails)
+        assert Job.objects.count() == RESETS  # Kept, in the requests' transactions.
+        assert smtp_server.messages == []
+        deployment.broker.start()  # Empty, as a restarted Redis without persistence is.
+        arrived = mailed_once(smtp_server, emails)
     with capsys.disabled():
         print(
             f"\nbroker down: {RESETS} resets answered 202 (slowest {slowest:.2f} s), "
-            f"{RESETS} jobs kept; after it returned every mail arrived in {arrived:.2f} s, once"
+            f"{RESETS} jobs kept; after it returned every mail arrived in {arrived:.2f} s, once; "
+            f"a phone logging meanwhile had {len(phone.live)} sessions stored, "
+            f"answers {dict(sorted(phone.statuses.items()))}"
         )
 
 
