@@ -1,13 +1,17 @@
+import uuid
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.db.models import Field, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from . import services
+from . import images, services
 from .models import (
     ITEM_DOSE_FIELDS,
     Equipment,
@@ -125,11 +129,65 @@ class AliasInline(admin.TabularInline):
     extra = 0
 
 
+class MediaForm(forms.ModelForm):
+    """An uploaded image is checked and cleaned as the API's upload does (exercises.images);
+    its renditions are asked for when the exercise is saved (ExerciseAdmin.save_formset)."""
+
+    class Meta:
+        model = ExerciseMedia
+        fields = ["position", "kind", "file", "url", "caption", "licence", "attribution"]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if not isinstance(upload, UploadedFile):  # Unchanged, cleared, or none.
+            return upload
+        try:
+            picture = images.cleaned(upload, upload.size or 0)
+        except images.InvalidImage as exc:
+            raise forms.ValidationError(exc.message) from None
+        self.instance.width, self.instance.height = picture.width, picture.height
+        return ContentFile(picture.content, name=f"{uuid.uuid4().hex}.{picture.extension}")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        has_file, has_url = bool(data.get("file")), bool(data.get("url"))
+        if has_file == has_url and not self.cleaned_data.get("DELETE"):
+            raise forms.ValidationError("Upload an image or give a link to a file, not both.")
+        if has_file and data.get("kind") != ExerciseMedia.Kind.IMAGE:
+            self.add_error("kind", "An uploaded file is an image.")
+        if data.get("kind") == ExerciseMedia.Kind.IMAGE and not data.get("attribution"):
+            self.add_error("attribution", "Say whom to credit for the image.")
+        if not has_file:
+            self.instance.width = self.instance.height = None
+        return data
+
+
 class MediaInline(admin.StackedInline):
     model = ExerciseMedia
-    fields = [("position", "kind"), "url", "caption", ("licence", "attribution")]
+    form = MediaForm
+    fields = [
+        ("position", "kind"),
+        ("file", "preview"),
+        "url",
+        "caption",
+        ("licence", "attribution"),
+    ]
+    readonly_fields = ["preview"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     extra = 0
+
+    @admin.display(description="Preview")
+    def preview(self, media: ExerciseMedia) -> str:
+        return thumbnail(media) or "—"
+
+
+def thumbnail(media: ExerciseMedia | None) -> str:
+    """A small picture of an uploaded image (its thumbnail once made), for the admin."""
+    if media is None or not media.file:
+        return ""
+    made = {r.name: r for r in media.renditions.all()}
+    shown = made["thumbnail"].file if "thumbnail" in made else media.file
+    return format_html('<img src="{}" alt="" style="max-height: 80px">', shown.url)
 
 
 class PublishActions:
@@ -171,7 +229,16 @@ class PublishActions:
 @admin.register(Exercise)
 class ExerciseAdmin(PublishActions, admin.ModelAdmin):
     actions = ["publish", "unpublish"]
-    list_display = ["name", "kind", "difficulty", "unilateral", "published", "updated_at"]
+    list_display = [
+        "picture",
+        "name",
+        "kind",
+        "difficulty",
+        "unilateral",
+        "published",
+        "updated_at",
+    ]
+    list_display_links = ["picture", "name"]
     list_filter = ["kind", "difficulty", "published", "unilateral", "muscles", "equipment"]
     search_fields = ["name", "slug", "summary", "aliases__name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -200,6 +267,25 @@ class ExerciseAdmin(PublishActions, admin.ModelAdmin):
         AliasInline,
         MediaInline,
     ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Exercise]:
+        # The changelist's pictures: one query for every row's media and renditions.
+        return super().get_queryset(request).prefetch_related("media__renditions")
+
+    @admin.display(description="Image")
+    def picture(self, exercise: Exercise) -> str:
+        return thumbnail(next((m for m in exercise.media.all() if m.file), None))
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is ExerciseMedia:
+            for media_form in formset.forms:
+                media = media_form.instance
+                if "file" in media_form.changed_data and media.pk:
+                    # Those of the image it replaced go now, files and all.
+                    media.renditions.all().delete()
+                    if media.file:
+                        services.renditions_after_commit(media)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Apps and workout logs refer to an exercise by its slug, so it is fixed once saved.

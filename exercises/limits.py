@@ -17,3 +17,13 @@ SLUG_PATTERN = "[-a-zA-Z0-9_]+"
 TEXT_LINES = 50
 # Items one routine may hold.
 ROUTINE_ITEMS = 50
+
+# Media items (uploaded images and linked files) one exercise may hold.
+MEDIA_ITEMS = 20
+# An uploaded image: its file's size, and its longest side, at most; and the formats taken,
+# as Pillow names them, with the extension each is stored under.
+IMAGE_MAX_BYTES = 10 * 1024 * 1024
+IMAGE_MAX_SIDE = 6000
+IMAGE_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# The renditions made of every uploaded image (WebP), by the longest side they fit in.
+RENDITIONS = {"thumbnail": 320, "phone": 1080}

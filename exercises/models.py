@@ -282,6 +282,10 @@ class ExerciseAlias(models.Model):
 
 
 class ExerciseMedia(models.Model):
+    """A picture or a video of an exercise: a file uploaded here (an image, kept in
+    settings.STORAGES["default"], with renditions made in the background), or a link to one
+    kept elsewhere. Either way it says under which licence it is shown and whom to credit."""
+
     class Kind(models.TextChoices):
         IMAGE = "image", "Image"
         VIDEO = "video", "Video"
@@ -289,13 +293,26 @@ class ExerciseMedia(models.Model):
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="media")
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    url = models.URLField(max_length=500)
+    url = models.URLField(
+        max_length=500, blank=True, help_text="Where the file is, when it is not uploaded here."
+    )
+    file = models.ImageField(
+        upload_to="exercises/",
+        max_length=300,
+        blank=True,
+        help_text="A JPEG, PNG or WebP image; its location data and other metadata are removed.",
+    )
+    # The uploaded image's size in pixels (after it was turned upright); none for a link.
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     caption = models.CharField(max_length=300, blank=True)
     licence = models.CharField(
         max_length=120, help_text="The licence the file is used under, such as 'CC BY 4.0'."
     )
     attribution = models.CharField(
-        max_length=300, blank=True, help_text="Who to credit, as the licence asks."
+        max_length=300,
+        blank=True,
+        help_text="Who to credit, as the licence asks; required for an image.",
     )
 
     class Meta:
@@ -305,10 +322,47 @@ class ExerciseMedia(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["image", "video"]), name="exercise_media_kind_valid"
             ),
+            # Uploaded or linked, never both and never neither.
+            models.CheckConstraint(
+                condition=(Q(url="") & ~Q(file="")) | (~Q(url="") & Q(file="")),
+                name="exercise_media_url_or_file",
+            ),
+            models.CheckConstraint(
+                condition=Q(file="") | Q(kind="image"), name="exercise_media_file_is_image"
+            ),
+            models.CheckConstraint(condition=~Q(licence=""), name="exercise_media_licence"),
+            models.CheckConstraint(
+                condition=~Q(kind="image") | ~Q(attribution=""),
+                name="exercise_media_image_attribution",
+            ),
         ]
 
     def __str__(self) -> str:
-        return self.url
+        return self.file.name or self.url
+
+
+class MediaRendition(models.Model):
+    """A smaller WebP copy of an uploaded image (limits.RENDITIONS), made in the background."""
+
+    class Name(models.TextChoices):
+        THUMBNAIL = "thumbnail", "Thumbnail"
+        PHONE = "phone", "Phone"
+
+    media = models.ForeignKey(ExerciseMedia, on_delete=models.CASCADE, related_name="renditions")
+    name = models.CharField(max_length=20, choices=Name.choices)
+    file = models.ImageField(upload_to="exercises/renditions/", max_length=300)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["media", "name"]
+        constraints: ClassVar = [
+            # A job run twice for one image makes each rendition once.
+            models.UniqueConstraint(fields=["media", "name"], name="media_rendition_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.file.name
 
 
 class DeletedExercise(models.Model):

@@ -10,6 +10,8 @@ from drf_spectacular.utils import (
 from hipflex_api.schema import ErrorResponse
 
 from .serializers import (
+    ExerciseMediaSerializer,
+    MediaUploadSerializer,
     RoutineSerializer,
 )
 
@@ -187,4 +189,41 @@ copy_schema = extend_schema(
         201: RoutineSerializer,
         400: ErrorResponse("The routine is not published.", "invalid"),
     },
+)
+
+
+upload_media_schema = extend_schema(
+    operation_id="uploadExerciseImage",
+    summary="Upload an image of an exercise",
+    description="Trainers only (the `change_exercise` permission). A JPEG, PNG or WebP image, "
+    "sent as `multipart/form-data` with its licence and whom to credit, joins the end of the "
+    "exercise's media. The server reads the file itself (its name and declared type are not "
+    "trusted), turns it upright, and removes its EXIF, location included. Its `thumbnail` and "
+    "`phone` renditions are made in the background: `renditions` is empty in this answer and "
+    "filled in the exercise once they are made, which moves the catalog's version.",
+    request={"multipart/form-data": MediaUploadSerializer},
+    responses={
+        201: ExerciseMediaSerializer,
+        400: ErrorResponse(
+            "Not an image taken (its format, size, sides or a damaged file; `errors` says "
+            "which), or a field missing.",
+            "invalid",
+        ),
+        422: ErrorResponse("The exercise holds as many media items as it may.", "unprocessable"),
+        503: ErrorResponse(
+            "The media store did not answer; nothing was kept. Send it again after "
+            "`Retry-After` seconds.",
+            "storage_unavailable",
+        ),
+        507: ErrorResponse("The media store is full; nothing was kept.", "storage_full"),
+    },
+)
+
+delete_media_schema = extend_schema(
+    operation_id="deleteExerciseMedia",
+    summary="Delete a media item of an exercise",
+    description="Trainers only. The item leaves the exercise's media at once; an uploaded "
+    "image's files, renditions included, are deleted from the store after that.",
+    request=None,
+    responses={204: None},
 )

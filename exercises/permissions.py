@@ -24,3 +24,10 @@ class RoutinePermission(permissions.BasePermission):
             return obj.owner_id == request.user.pk
         action = {"DELETE": "delete"}.get(request.method or "", "change")
         return request.user.has_perm(f"exercises.{action}_routine")
+
+
+class EditsExercises(permissions.BasePermission):
+    """Trainers, who may change exercises: their media are part of them."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.has_perm("exercises.change_exercise"))

@@ -3,6 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.text import slugify
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.validators import UniqueValidator
@@ -28,6 +30,7 @@ from .models import (
     ExerciseMuscle,
     ExerciseProgression,
     ExerciseText,
+    MediaRendition,
     Muscle,
     Routine,
     RoutineItem,
@@ -118,10 +121,99 @@ class ExerciseRefSerializer(WholeItemMixin, serializers.Serializer):
     name = StrictCharField(read_only=True)
 
 
+def _absolute(request: Any, url: str) -> str:
+    """A stored file's URL as a phone can open it: MEDIA_URL may be a path on this server."""
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class MediaRenditionSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The WebP file.")
+
+    class Meta:
+        model = MediaRendition
+        fields = ["name", "url", "width", "height"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, rendition: MediaRendition) -> str:
+        return _absolute(self.context.get("request"), rendition.file.url)
+
+
 class ExerciseMediaSerializer(WholeItemMixin, StrictModelSerializer):
+    id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="In a write, the id of one of the exercise's media keeps it (an uploaded "
+        "image with its file) with the texts sent; leave it out for a new link.",
+    )
+    url = serializers.URLField(
+        max_length=max_length_of(ExerciseMedia, "url"),
+        required=False,
+        help_text="The file: an uploaded image's, on this server or its media store, or the "
+        "link given. Required for a new link; ignored for an uploaded image.",
+    )
+    renditions = MediaRenditionSerializer(
+        many=True,
+        read_only=True,
+        help_text="Smaller WebP copies of an uploaded image (`thumbnail` and `phone`), made in "
+        "the background after the upload: empty until then, and for a link.",
+    )
+
     class Meta:
         model = ExerciseMedia
-        fields = ["kind", "url", "caption", "licence", "attribution"]
+        fields = [
+            "id",
+            "kind",
+            "url",
+            "caption",
+            "licence",
+            "attribution",
+            "width",
+            "height",
+            "renditions",
+        ]
+        read_only_fields = ["width", "height"]
+        extra_kwargs = {
+            "width": {"help_text": "An uploaded image's width in pixels; null for a link."},
+            "height": {"help_text": "An uploaded image's height in pixels; null for a link."},
+        }
+
+    def to_representation(self, instance: ExerciseMedia) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if instance.file:
+            data["url"] = _absolute(self.context.get("request"), instance.file.url)
+        return data
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("id") is None and not attrs.get("url"):
+            raise serializers.ValidationError(
+                {"url": "A new item needs the link to its file; upload an image instead."}
+            )
+        if attrs.get("kind") == ExerciseMedia.Kind.IMAGE and not attrs.get("attribution"):
+            raise serializers.ValidationError(
+                {"attribution": "An image needs whom to credit for it."}
+            )
+        return attrs
+
+
+class MediaUploadSerializer(serializers.Serializer):
+    """An image to upload, with what it is shown with (multipart/form-data)."""
+
+    file = serializers.FileField(
+        help_text=f"A JPEG, PNG or WebP image, at most {limits.IMAGE_MAX_BYTES // 2**20} MB and "
+        f"{limits.IMAGE_MAX_SIDE} pixels a side. Its EXIF (location included) is removed."
+    )
+    caption = StrictCharField(
+        max_length=max_length_of(ExerciseMedia, "caption"), allow_blank=True, required=False
+    )
+    licence = StrictCharField(
+        max_length=max_length_of(ExerciseMedia, "licence"),
+        help_text="The licence the image is used under, such as `CC BY 4.0`.",
+    )
+    attribution = StrictCharField(
+        max_length=max_length_of(ExerciseMedia, "attribution"),
+        help_text="Who to credit, as the licence asks.",
+    )
 
 
 class PrescriptionSerializer(serializers.Serializer):
@@ -241,7 +333,9 @@ class ExerciseSerializer(StrictModelSerializer):
     harder_options = ExerciseRefSerializer(
         many=True, required=False, help_text="Harder versions, for when this one gets easy."
     )
-    media = ExerciseMediaSerializer(many=True, required=False)
+    media = ExerciseMediaSerializer(  # type: ignore[call-arg]  # the stubs lack max_length
+        many=True, required=False, max_length=limits.MEDIA_ITEMS
+    )
 
     class Meta:
         model = Exercise
@@ -280,6 +374,23 @@ class ExerciseSerializer(StrictModelSerializer):
 
     def validate_harder_options(self, value: list[dict[str, Any]]) -> list[Exercise]:
         return _resolve_options(value)
+
+    def validate_media(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Kept items must be this exercise's, each once; an uploaded one keeps its file."""
+        ids = [item["id"] for item in value if item.get("id") is not None]
+        own = {} if self.instance is None else {m.pk: m for m in self.instance.media.all()}
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError("A media item is listed twice.")
+        if unknown := sorted(set(ids) - set(own)):
+            raise serializers.ValidationError(
+                f"No media item of this exercise has id {unknown[0]}."
+            )
+        for item in value:
+            if (kept := own.get(item.get("id"))) is not None and kept.file:
+                if item.get("kind", kept.kind) != kept.kind:
+                    raise serializers.ValidationError("An uploaded image stays an image.")
+                item.pop("url", None)  # Its file's, as read: it cannot point elsewhere.
+        return value
 
     def validate_aliases(self, value: list[str]) -> list[str]:
         if len({alias.casefold() for alias in value}) != len(value):

@@ -1,12 +1,24 @@
 """Writes to the catalog that touch an exercise and the rows hanging off it, all or nothing."""
 
-from typing import Any
+import errno
+import functools
+import logging
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import PurePosixPath
+from typing import IO, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 
-from hipflex_api.domain_errors import InvalidInput
+from hipflex_api.domain_errors import InvalidInput, OutOfSpace, OverLimit, Unavailable
+from hipflex_api.jobs.outbox import enqueue
 
+from . import images, limits
 from .models import (
     ITEM_DOSE_FIELDS,
     Exercise,
@@ -19,9 +31,12 @@ from .models import (
     ExerciseProgression,
     ExerciseSetupNote,
     ExerciseStep,
+    MediaRendition,
     Routine,
     RoutineItem,
 )
+
+logger = logging.getLogger(__name__)
 
 # Any: the four models share ExerciseText's fields, which mypy cannot see through a union.
 _TEXT_MODELS: dict[str, Any] = {
@@ -46,11 +61,7 @@ def _replace_related(exercise: Exercise, data: dict[str, Any]) -> None:
             ExerciseAlias(exercise=exercise, name=name) for name in data["aliases"]
         )
     if "media" in data:
-        exercise.media.all().delete()
-        ExerciseMedia.objects.bulk_create(
-            ExerciseMedia(exercise=exercise, position=i, **item)
-            for i, item in enumerate(data["media"])
-        )
+        _replace_media(exercise, data["media"])
     if "muscle_links" in data:
         exercise.muscle_links.all().delete()
         ExerciseMuscle.objects.bulk_create(
@@ -71,6 +82,22 @@ def _replace_related(exercise: Exercise, data: dict[str, Any]) -> None:
         ExerciseProgression.objects.bulk_create(
             ExerciseProgression(milder=other, harder=exercise) for other in data["milder_options"]
         )
+
+
+def _replace_media(exercise: Exercise, items: list[dict[str, Any]]) -> None:
+    """The media list, in its new order: an item with the `id` of one of the exercise's media
+    keeps it (its uploaded file too) with the texts given; one without is a new link. Those
+    left out are deleted, their files after the commit (exercises.signals)."""
+    kept = {item["id"] for item in items if item.get("id") is not None}
+    exercise.media.exclude(pk__in=kept).delete()
+    new = []
+    for position, item in enumerate(items):
+        fields = {key: value for key, value in item.items() if key != "id"}
+        if item.get("id") is None:
+            new.append(ExerciseMedia(exercise=exercise, position=position, **fields))
+        else:
+            exercise.media.filter(pk=item["id"]).update(position=position, **fields)
+    ExerciseMedia.objects.bulk_create(new)
 
 
 _RELATED_KEYS = {
@@ -182,3 +209,138 @@ def routine_estimated_minutes(items: list[RoutineItem]) -> int:
             work = item.hold_seconds or 0
         total += item.sets * sides * (work + item.rest_seconds)
     return -(-total // 60)
+
+
+class StorageUnavailable(Unavailable):
+    """The media store did not answer (unreachable, timed out, or refused us)."""
+
+    code = "storage_unavailable"
+
+
+class StorageFull(OutOfSpace):
+    code = "storage_full"
+
+
+class TooManyMedia(OverLimit):
+    """An exercise holds at most limits.MEDIA_ITEMS media items."""
+
+
+@contextmanager
+def _media_store() -> Iterator[None]:
+    """Calls to the media store, their failures as the domain's: full, or unavailable."""
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 507:
+            raise StorageFull("The media store is full; the image was not kept.") from exc
+        logger.warning("The media store refused a call: %s", exc)
+        raise StorageUnavailable("The media store refused the image; it was not kept.") from exc
+    except (BotoCoreError, OSError) as exc:
+        if getattr(exc, "errno", None) in {errno.ENOSPC, errno.EDQUOT}:
+            raise StorageFull("The media store is full; the image was not kept.") from exc
+        logger.warning("The media store failed: %s", type(exc).__name__)
+        raise StorageUnavailable(
+            "The media store did not answer; the image was not kept. Try again shortly."
+        ) from exc
+
+
+def forget_file(name: str) -> None:
+    """Delete a stored file, once nothing points at it any more; a failure is logged, and
+    leaves a file no row names (harmless, and found by listing the store)."""
+    try:
+        with _media_store():
+            default_storage.delete(name)
+    except (StorageUnavailable, StorageFull):
+        logger.warning("A media file no row names is left in the store: %s", name)
+
+
+def _check_room(exercise: Exercise, adding: int) -> None:
+    if exercise.media.count() + adding > limits.MEDIA_ITEMS:
+        raise TooManyMedia(
+            f"An exercise holds at most {limits.MEDIA_ITEMS} media items; remove one first.",
+            field="file",
+        )
+
+
+def _stored(picture: images.Picture, name: str) -> str:
+    with _media_store():
+        return default_storage.save(name, ContentFile(picture.content))
+
+
+def media_upload(
+    *, exercise: Exercise, upload: IO[bytes], size: int, fields: dict[str, Any]
+) -> ExerciseMedia:
+    """Keep an uploaded image of `exercise`, cleaned (hipflex_api images), after its other
+    media; `fields` are its caption, licence and attribution. Its renditions are made in the
+    background once this commits. The file is stored first, so no row ever names a file that
+    is not there; if the row is not written, the file is deleted again."""
+    _check_room(exercise, 1)  # Before storing anything: the common refusal costs nothing.
+    picture = images.cleaned(upload, size)
+    name = _stored(picture, f"exercises/{uuid.uuid4().hex}.{picture.extension}")
+    try:
+        with transaction.atomic():
+            # Locked, so that two uploads at once cannot both take the last place.
+            locked = Exercise.objects.select_for_update().get(pk=exercise.pk)
+            _check_room(locked, 1)
+            last = locked.media.order_by("-position").values_list("position", flat=True).first()
+            media = ExerciseMedia.objects.create(
+                exercise=locked,
+                position=0 if last is None else last + 1,
+                kind=ExerciseMedia.Kind.IMAGE,
+                file=name,
+                width=picture.width,
+                height=picture.height,
+                **fields,
+            )
+            locked.save(update_fields=["updated_at"])  # A new version of the catalog.
+            renditions_after_commit(media)
+    except BaseException:
+        forget_file(name)
+        raise
+    return media
+
+
+def renditions_after_commit(media: ExerciseMedia) -> None:
+    """Have the renditions of `media`'s file made once the current transaction commits."""
+    enqueue("exercises.make_renditions", [media.pk, media.file.name], argsrepr=repr((media.pk,)))
+
+
+def media_make_renditions(*, media_id: int, file_name: str) -> int:
+    """Make (or make again) the renditions of one uploaded file; how many. Nothing when the
+    media is gone or holds another file by now. Run twice, it leaves each rendition once."""
+    if not ExerciseMedia.objects.filter(pk=media_id, file=file_name).exists():
+        return 0
+    with _media_store(), default_storage.open(file_name, "rb") as original:
+        content = original.read()
+    stem = PurePosixPath(file_name).stem
+    made = {}
+    for name, longest in limits.RENDITIONS.items():
+        picture = images.rendition(content, longest)
+        target = f"exercises/renditions/{stem}-{name}.webp"
+        with _media_store():
+            # One name per image and rendition: a run that died after storing it is redone.
+            default_storage.delete(target)
+        made[name] = (_stored(picture, target), picture)
+    with transaction.atomic():
+        media = ExerciseMedia.objects.select_for_update().filter(pk=media_id, file=file_name)
+        if (current := media.first()) is None:  # Replaced or deleted meanwhile.
+            for stored, _ in made.values():
+                transaction.on_commit(functools.partial(forget_file, stored))
+            return 0
+        for name, (stored, picture) in made.items():
+            MediaRendition.objects.update_or_create(
+                media=current,
+                name=name,
+                defaults={"file": stored, "width": picture.width, "height": picture.height},
+            )
+        # A new version of the catalog, so that cached answers show the renditions.
+        Exercise.objects.get(pk=current.exercise_id).save(update_fields=["updated_at"])
+    return len(made)
+
+
+@transaction.atomic
+def media_delete(*, media: ExerciseMedia) -> None:
+    """Delete one media item; its files go after the commit (exercises.signals)."""
+    exercise = media.exercise
+    media.delete()
+    exercise.save(update_fields=["updated_at"])  # A new version of the catalog.

@@ -1,12 +1,13 @@
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from hipflex_api.changes.counters import catalog_scope, next_change_seq
 
-from .models import DeletedExercise, Equipment, Exercise, Muscle
+from .models import DeletedExercise, Equipment, Exercise, ExerciseMedia, MediaRendition, Muscle
+from .services import forget_file
 
 
 @receiver(post_delete, sender=Exercise)
@@ -26,3 +27,22 @@ def count_reference_data_change(sender: type[Any], **kwargs: Any) -> None:
     # version too, so cached catalog answers and ETags move on (see exercises.catalog_cache).
     with transaction.atomic():
         next_change_seq(catalog_scope())
+
+
+@receiver(post_delete, sender=ExerciseMedia)
+@receiver(post_delete, sender=MediaRendition)
+def forget_the_deleted_file(sender: type[Any], instance: Any, **kwargs: Any) -> None:
+    # After the commit: a deletion that rolls back must find its file still there.
+    if name := instance.file.name:
+        transaction.on_commit(lambda: forget_file(name))
+
+
+@receiver(pre_save, sender=ExerciseMedia)
+@receiver(pre_save, sender=MediaRendition)
+def forget_the_replaced_file(sender: type[Any], instance: Any, **kwargs: Any) -> None:
+    # A trainer who uploads another image in place of one leaves no file behind.
+    if instance.pk is None:
+        return
+    old = sender.objects.filter(pk=instance.pk).values_list("file", flat=True).first()
+    if old and old != instance.file.name:
+        transaction.on_commit(lambda: forget_file(old))

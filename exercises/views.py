@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
 from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -9,8 +10,9 @@ from rest_framework.serializers import BaseSerializer
 
 from hipflex_api.accounts.auth import request_user
 from hipflex_api.fields import columns_of
+from hipflex_api.parsers import MultiPartParser
 
-from . import openapi, services
+from . import limits, openapi, services
 from .catalog_cache import CatalogCacheMixin
 from .filters import ExerciseFilter, RoutineFilter
 from .limits import SLUG_PATTERN
@@ -23,11 +25,13 @@ from .models import (
     Routine,
     RoutineItem,
 )
-from .permissions import RoutinePermission
+from .permissions import EditsExercises, RoutinePermission
 from .serializers import (
     EquipmentSerializer,
+    ExerciseMediaSerializer,
     ExerciseSerializer,
     ExerciseSummarySerializer,
+    MediaUploadSerializer,
     MuscleSerializer,
     RoutineItemSerializer,
     RoutineSerializer,
@@ -42,6 +46,8 @@ class ExerciseViewSet(CatalogCacheMixin, viewsets.ModelViewSet):
     filterset_class = ExerciseFilter
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
+    # An image and its texts, with room for the multipart body's own headers.
+    upload_max_bytes = limits.IMAGE_MAX_BYTES + 64 * 1024
 
     def get_queryset(self) -> QuerySet[Exercise]:
         queryset = Exercise.objects.visible_to(self.request.user)
@@ -55,7 +61,7 @@ class ExerciseViewSet(CatalogCacheMixin, viewsets.ModelViewSet):
             "cautions",
             "setup_notes",
             "aliases",
-            "media",
+            "media__renditions",
             Prefetch("muscle_links", ExerciseMuscle.objects.select_related("muscle")),
             Prefetch("equipment_links", ExerciseEquipment.objects.select_related("equipment")),
             Prefetch("milder_options", options),
@@ -66,6 +72,38 @@ class ExerciseViewSet(CatalogCacheMixin, viewsets.ModelViewSet):
         if self.action == "list":
             return ExerciseSummarySerializer
         return ExerciseSerializer
+
+    @openapi.upload_media_schema
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="media",
+        parser_classes=[MultiPartParser],
+        permission_classes=[EditsExercises],
+    )
+    def upload_media(self, request: Request, slug: str | None = None) -> Response:
+        exercise = self.get_object()
+        upload = MediaUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        fields = dict(upload.validated_data)
+        file = fields.pop("file")
+        media = services.media_upload(exercise=exercise, upload=file, size=file.size, fields=fields)
+        answer = ExerciseMediaSerializer(media, context=self.get_serializer_context())
+        return Response(answer.data, status=status.HTTP_201_CREATED)
+
+    @openapi.delete_media_schema
+    @action(
+        detail=True,
+        methods=["delete"],
+        url_path=r"media/(?P<media_id>[0-9]+)",
+        permission_classes=[EditsExercises],
+    )
+    def delete_media(
+        self, request: Request, slug: str | None = None, media_id: str = ""
+    ) -> Response:
+        media = get_object_or_404(self.get_object().media, pk=int(media_id))
+        services.media_delete(media=media)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @openapi.muscle_schema

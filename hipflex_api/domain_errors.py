@@ -44,6 +44,20 @@ class QuotaExceeded(DomainError):
         self.wait = wait
 
 
+class Unavailable(DomainError):
+    """A part the operation needs (the media store) did not answer; nothing of the operation
+    was kept: a 503 with `wait` seconds as Retry-After."""
+
+    code = "unavailable"
+    wait = 5
+
+
+class OutOfSpace(DomainError):
+    """The store the operation writes to is full; nothing of the operation was kept (a 507)."""
+
+    code = "insufficient_storage"
+
+
 class GoneError(DomainError):
     """What the operation names was deleted (a 410)."""
 

@@ -25,8 +25,10 @@ from hipflex_api.domain_errors import (
     ConflictError,
     DomainError,
     GoneError,
+    OutOfSpace,
     OverLimit,
     QuotaExceeded,
+    Unavailable,
 )
 
 logger = logging.getLogger(__name__)
@@ -120,6 +122,21 @@ _UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "25006")
 _BUSY_SQLSTATES = {"57014", "55P03", "40P01", "40001"}
 
 
+class PartUnavailable(exceptions.APIException):
+    """A domain Unavailable: a part the request needs did not answer."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A part this request needs is unreachable; retry after Retry-After."
+    default_code = "unavailable"
+    wait = 5  # Sent as Retry-After (by DRF's handler); the domain error's own replaces it.
+
+
+class InsufficientStorage(exceptions.APIException):
+    status_code = status.HTTP_507_INSUFFICIENT_STORAGE
+    default_detail = "The store is full; nothing was kept."
+    default_code = "insufficient_storage"
+
+
 class LimitsUnavailable(exceptions.APIException):
     """The store of throttle counts (settings.COUNTERS_CACHE) did not answer. A request that
     must be counted (a login, a reset, anything that guesses or mails) is refused rather than
@@ -211,6 +228,12 @@ def _from_domain(exc: DomainError, context: dict[str, Any]) -> exceptions.APIExc
     if isinstance(exc, QuotaExceeded):
         # DRF's handler sends the wait as Retry-After.
         return exceptions.Throttled(wait=exc.wait, detail=exc.message, code=exc.code)
+    if isinstance(exc, Unavailable):
+        unavailable = PartUnavailable(exc.message, code=exc.code)
+        unavailable.wait = exc.wait
+        return unavailable
+    if isinstance(exc, OutOfSpace):
+        return InsufficientStorage(exc.message, code=exc.code)
     if isinstance(exc, AccountDeleted):
         failed = exceptions.AuthenticationFailed(exc.message, code=exc.code)
         # As DRF's own handling adds to an AuthenticationFailed raised by the view.

@@ -31,3 +31,20 @@ class JSONParser(parsers.BaseParser):
             return parsers.JSONParser().parse(io.BytesIO(body), media_type, parser_context)
         except RecursionError as exc:  # Thousands of nested brackets: no client means that.
             raise exceptions.ParseError("JSON parse error - nested too deeply.") from exc
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser (a file upload), refusing a body longer than the view's
+    `upload_max_bytes` with a 413 before any of it is read."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        context = parser_context or {}
+        limit = context["view"].upload_max_bytes
+        declared = context["request"].META.get("CONTENT_LENGTH") or 0
+        try:
+            length = int(declared)
+        except ValueError:
+            raise exceptions.ParseError("The Content-Length header is not a number.") from None
+        if length > limit:
+            raise RequestTooLarge(f"The request body is over the limit of {limit} bytes.")
+        return super().parse(stream, media_type, parser_context)

@@ -47,6 +47,9 @@ ERROR_CODES = {
     "retry after `Retry-After` seconds",
     "database_unavailable": "the database could not be reached and the request was not "
     "completed: send it again after `Retry-After` seconds",
+    "storage_unavailable": "the media store did not answer and nothing was kept: retry "
+    "after `Retry-After` seconds",
+    "storage_full": "the media store is full and nothing was kept",
     "limits_unavailable": "the store that counts attempts is unreachable, so a request it must "
     "count was refused and nothing was done: retry after `Retry-After` seconds",
 }

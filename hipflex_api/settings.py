@@ -7,6 +7,7 @@ start without DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS and turns on every depl
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -204,8 +205,42 @@ STATIC_URL = "static/"
 # Deployments collect static files into STATIC_ROOT; development serves them from the apps.
 STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Uploaded exercise images and their renditions: files under MEDIA_ROOT, served at MEDIA_URL
+# (by `make run` itself; in production by the web server in front, or a CDN), or any
+# S3-compatible store when MEDIA_S3_BUCKET is set, through django-storages.
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Each call to the S3-compatible store gives up after this many seconds and is tried twice at
+# most, so that a store that hangs costs an upload seconds (then a 503), not a worker.
+STORAGE_TIMEOUT_SECONDS = env.float("STORAGE_TIMEOUT_SECONDS", default=5.0)
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+_MEDIA_STORAGE: dict[str, Any] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if MEDIA_S3_BUCKET:
+    from botocore.config import Config
+
+    _MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            # Unset: AWS itself, and boto3's own lookup of the credentials.
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("MEDIA_S3_REGION", default=None),
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default=None),
+            # A CDN's host in front of the bucket, for the URLs the API gives.
+            "custom_domain": env.str("MEDIA_S3_CUSTOM_DOMAIN", default=None),
+            # The catalog's images are public: plain URLs, which a cached answer can keep.
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "client_config": Config(
+                connect_timeout=STORAGE_TIMEOUT_SECONDS,
+                read_timeout=STORAGE_TIMEOUT_SECONDS,
+                retries={"max_attempts": 2, "mode": "standard"},
+            ),
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_STORAGE,
     "staticfiles": {
         # Hashed, compressed files need collectstatic first, which only deployments run.
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"

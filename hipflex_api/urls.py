@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
@@ -37,6 +38,10 @@ handler500 = "hipflex_api.errors.handler500"
 admin.site.site_header = "hipflex_api catalog"
 admin.site.site_title = "hipflex_api"
 admin.site.index_title = "Exercise catalog"
+
+# `make run` serves uploaded images itself; a deployment's web server or CDN does (MEDIA_URL).
+if settings.DEBUG and settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+    urlpatterns[-1:-1] = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # bench/ measures each endpoint against bare views of its own, routed only when
 # settings.BENCHMARK is on, so that a deployment never imports bench/.

@@ -4,11 +4,14 @@ Builders are plain functions, imported by name (`from tests.conftest import sess
 fixtures are found by pytest.
 """
 
+import io
 import re
 
 import pytest
 from aiosmtpd.controller import Controller
+from PIL import Image
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -100,6 +103,24 @@ def browser_for(user):
 
 
 # Workout sessions as a phone uploads them.
+
+
+def an_image(image_format="JPEG", size=(640, 480), *, gps=False, orientation=None):
+    """The bytes of a picture as a camera or an editor saves it: with GPS coordinates and an
+    orientation in its EXIF when asked."""
+    picture = Image.new("RGB", size, (200, 120, 40))
+    exif = Image.Exif()
+    if gps:
+        exif[0x8825] = {1: "N", 2: (48.0, 8.0, 30.0), 3: "E", 4: (11.0, 34.0, 10.0)}
+    if orientation is not None:
+        exif[0x0112] = orientation
+    out = io.BytesIO()
+    picture.save(out, format=image_format, exif=exif.tobytes())
+    return out.getvalue()
+
+
+def image_upload(content, name="photo.jpg", content_type="image/jpeg"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
 
 
 def a_set(exercise, /, **overrides):

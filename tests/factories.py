@@ -144,7 +144,7 @@ class ExerciseMediaFactory(factory.django.DjangoModelFactory[ExerciseMedia]):
     url = factory.Sequence(lambda n: f"https://media.example.com/exercise-{n}.jpg")
     caption = ""
     licence = "CC BY 4.0"
-    attribution = ""
+    attribution = "Hipflex trainers"
 
     class Meta:
         model = ExerciseMedia

@@ -15,6 +15,7 @@ SHELL_SERVICES = (
     "EMAIL_URL",
     "SENTRY_DSN",
     "METRICS_TOKEN",
+    "MEDIA_S3_BUCKET",
 )
 # A process the suite starts with an environment of its own (the Celery worker) says so.
 if os.environ.get("HIPFLEX_TEST_ENVIRONMENT") != "own":
@@ -22,6 +23,12 @@ if os.environ.get("HIPFLEX_TEST_ENVIRONMENT") != "own":
         os.environ.pop(name, None)
 
 from hipflex_api.settings import *  # noqa: E402, F403 (after the environment is cleaned)
+
+import tempfile  # noqa: E402
+
+# Uploaded images go to a directory of this run's own, never the checkout's media/.
+if os.environ.get("HIPFLEX_TEST_ENVIRONMENT") != "own":
+    MEDIA_ROOT = tempfile.mkdtemp(prefix="hipflex-media-")
 
 # Every error answer's code, for the check that each is in its operation's schema
 # (tests/error_codes.py), right after the request id so that it sees every answer.

@@ -10,6 +10,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from kombu.exceptions import KombuError
 
 from hipflex_api.ops.metrics import JOBS_KEPT
 
@@ -31,6 +32,8 @@ def enqueue(task: str, args: Sequence[Any], *, argsrepr: str) -> Job:
 
 def _hand_over(job: Job) -> None:
     if not _publish(job):
+        JOBS_KEPT.labels(task=job.task).inc()
+        logger.warning("Job %s kept until the broker takes it", job)
         return
     try:
         Job.objects.filter(pk=job.pk).delete()
@@ -39,27 +42,45 @@ def _hand_over(job: Job) -> None:
         logger.warning("Job %s handed to the broker but still kept: %s", job, type(exc).__name__)
 
 
+def import_tasks() -> None:
+    """Register every task a row may name, as a worker does at start-up: a web process has
+    imported only what its requests used. (Not Celery's import_default_modules, which would
+    set Django up, and its logging, a second time.)"""
+    for module in current_app.loader.default_modules:
+        current_app.loader.import_task_module(module)
+    current_app.autodiscover_tasks(force=True)
+
+
+def _broker_errors() -> tuple[type[BaseException], ...]:
+    """What a broker that is down or hangs raises, on this deployment's transport."""
+    connection = current_app.connection_for_write()
+    return (KombuError, OSError, *connection.connection_errors, *connection.channel_errors)
+
+
 def _publish(job: Job) -> bool:
-    """Whether the broker took the job (or, without a broker, the job has run here)."""
+    """Whether the job is done with here: the broker took it (or, without a broker, it ran),
+    or it can never be handed over (a task this version lacks, arguments it no longer takes),
+    which is logged. False only when the broker failed, so that the row keeps the job."""
+    if job.task not in current_app.tasks:
+        import_tasks()
     try:
         task = current_app.tasks[job.task]
-    except KeyError:
-        # A task this version no longer has: no broker will ever take it.
-        logger.error("Job %s names an unknown task; dropped", job)
-        return True
-    try:
-        task.apply_async(args=job.args, task_id=str(job.pk), argsrepr=job.argsrepr, kwargsrepr="{}")
-    except Exception as exc:  # The broker is down or hangs: the row keeps the job.
-        JOBS_KEPT.labels(task=job.task).inc()
-        logger.warning("Job %s kept until the broker takes it: %s", job, type(exc).__name__)
+        task.apply_async(
+            args=job.args, task_id=str(job.pk), argsrepr=job.argsrepr, kwargsrepr="{}"
+        )
+    except _broker_errors() as exc:
+        logger.debug("Job %s not taken: %s", job, type(exc).__name__)
         return False
+    except Exception as exc:  # A row no broker will ever take: dropped, not retried forever.
+        logger.error(
+            "Job %s cannot be run by this version; dropped: %s: %s", job, type(exc).__name__, exc
+        )
     return True
 
 
 def relay() -> int:
     """Hand the kept jobs to the broker, oldest first, until none is left or the broker
-    refuses one; how many it took. Runs beside other relays: each locks the rows it hands.
-    The process must have imported every task a row may name (as a worker has)."""
+    refuses one; how many it took. Runs beside other relays: each locks the rows it hands."""
     # Younger rows are left to the hand-over their own request makes after it commits (which
     # gives up within the broker's timeouts): two hand-overs of a job are harmless, but one
     # is enough.
@@ -73,6 +94,7 @@ def relay() -> int:
             handed = []
             for job in jobs:
                 if not _publish(job):
+                    logger.warning("The broker still takes no job; %s wait", due.count())
                     break
                 handed.append(job.pk)
             Job.objects.filter(pk__in=handed).delete()

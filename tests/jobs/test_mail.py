@@ -141,7 +141,7 @@ def test_a_broker_that_is_down_fails_no_request_tells_nothing_and_keeps_the_mail
         assert re.fullmatch(r"\('\w+', 'a\*\*\*@example.com'\)", argsrepr), argsrepr
         (line,) = logged
         assert line.startswith(f"Job {task} {argsrepr} (")
-        assert line.endswith(") kept until the broker takes it: OperationalError"), line
+        assert line.endswith(") kept until the broker takes it"), line
 
 
 def test_without_a_broker_a_mail_goes_once_its_transaction_commits_and_never_if_it_rolls_back(

@@ -83,7 +83,19 @@ def test_a_job_for_a_task_this_version_does_not_have_is_dropped_not_stuck(
     assert not Job.objects.exists()
     assert len(mailoutbox) == 1
     assert "Job hipflex_api.gone () (" in caplog.text
-    assert "names an unknown task; dropped" in caplog.text
+    assert "cannot be run by this version; dropped: NotRegistered" in caplog.text
+
+
+def test_a_job_whose_arguments_the_task_no_longer_takes_is_dropped_not_stuck(
+    mailed, api_client, mailoutbox, relay_at_once, caplog
+):
+    Job.objects.create(task="hipflex_api.mail.deliver", args=["only-an-id"], argsrepr="()")
+    kept_while_the_broker_was_down(mailed, api_client, UserFactory().email)
+
+    assert relay() == 2
+
+    assert "cannot be run by this version; dropped: TypeError" in caplog.text
+    assert len(mailoutbox) == 1
 
 
 def test_a_transaction_that_rolls_back_leaves_no_job(django_capture_on_commit_callbacks):

@@ -1,6 +1,5 @@
 from typing import Any
 
-from celery import current_app
 from django.core.management.base import BaseCommand
 
 from hipflex_api.jobs.outbox import relay
@@ -13,9 +12,4 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # Every task a row may name, as a worker imports them (without Celery's Django set-up
-        # again, which would configure logging a second time).
-        for module in current_app.loader.default_modules:
-            current_app.loader.import_task_module(module)
-        current_app.autodiscover_tasks(force=True)
         self.stdout.write(f"{relay()} kept job(s) handed to the broker.")
