@@ -9,10 +9,10 @@ import re
 
 import pytest
 from aiosmtpd.controller import Controller
-from PIL import Image
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, UserFactory

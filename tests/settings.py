@@ -2,6 +2,7 @@
 of the shell's environment that would send its jobs to a broker or its mail to a server."""
 
 import os
+import tempfile
 
 os.environ["DJANGO_READ_DOT_ENV"] = "false"
 # What the shell may set that would reach a broker, a shared cache, a mail server or Sentry;
@@ -23,8 +24,6 @@ if os.environ.get("HIPFLEX_TEST_ENVIRONMENT") != "own":
         os.environ.pop(name, None)
 
 from hipflex_api.settings import *  # noqa: E402, F403 (after the environment is cleaned)
-
-import tempfile  # noqa: E402
 
 # Uploaded images go to a directory of this run's own, never the checkout's media/.
 if os.environ.get("HIPFLEX_TEST_ENVIRONMENT") != "own":

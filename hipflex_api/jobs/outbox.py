@@ -65,9 +65,7 @@ def _publish(job: Job) -> bool:
         import_tasks()
     try:
         task = current_app.tasks[job.task]
-        task.apply_async(
-            args=job.args, task_id=str(job.pk), argsrepr=job.argsrepr, kwargsrepr="{}"
-        )
+        task.apply_async(args=job.args, task_id=str(job.pk), argsrepr=job.argsrepr, kwargsrepr="{}")
     except _broker_errors() as exc:
         logger.debug("Job %s not taken: %s", job, type(exc).__name__)
         return False

@@ -138,9 +138,7 @@ def test_a_licence_and_whom_to_credit_are_required(trainer_client, exercise):
 
     response = trainer_client.post(media_url(exercise.slug), body, format="multipart")
 
-    assert {e["field"] for e in assert_error(response, 400, "invalid")["errors"]} == {
-        "attribution"
-    }
+    assert {e["field"] for e in assert_error(response, 400, "invalid")["errors"]} == {"attribution"}
     assert stored_files() == []
 
 
@@ -194,9 +192,7 @@ def test_a_write_naming_another_exercises_media_is_refused(trainer_client, exerc
     other = ExerciseMediaFactory()
     item = {"id": other.pk, "kind": "image", **CREDIT}
 
-    response = trainer_client.patch(
-        exercise_url(exercise.slug), {"media": [item]}, format="json"
-    )
+    response = trainer_client.patch(exercise_url(exercise.slug), {"media": [item]}, format="json")
 
     body = assert_error(response, 400, "invalid")
     assert f"has id {other.pk}" in body["errors"][0]["message"]
