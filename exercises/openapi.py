@@ -3,6 +3,7 @@ so that views.py reads as behaviour."""
 
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     extend_schema,
     extend_schema_view,
 )
@@ -199,8 +200,9 @@ upload_media_schema = extend_schema(
     "sent as `multipart/form-data` with its licence and whom to credit, joins the end of the "
     "exercise's media. The server reads the file itself (its name and declared type are not "
     "trusted), turns it upright, and removes its EXIF, location included. Its `thumbnail` and "
-    "`phone` renditions are made in the background: `renditions` is empty in this answer and "
-    "filled in the exercise once they are made, which moves the catalog's version.",
+    "`phone` renditions are made in the background: `renditions` lists them once they are made "
+    "(empty in this answer when a worker makes them), and making them moves the catalog's "
+    "version, so the exercise's ETag tells an app to fetch it again.",
     request={"multipart/form-data": MediaUploadSerializer},
     responses={
         201: ExerciseMediaSerializer,
@@ -224,6 +226,11 @@ delete_media_schema = extend_schema(
     summary="Delete a media item of an exercise",
     description="Trainers only. The item leaves the exercise's media at once; an uploaded "
     "image's files, renditions included, are deleted from the store after that.",
+    parameters=[
+        OpenApiParameter(
+            "media_id", int, OpenApiParameter.PATH, description="The media item's `id`."
+        )
+    ],
     request=None,
     responses={204: None},
 )

@@ -15,7 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from hipflex_api.domain_errors import InvalidInput, OutOfSpace, OverLimit, Unavailable
+from hipflex_api.domain_errors import InvalidInput, OverLimit, StoreFull, StoreUnavailable
 from hipflex_api.jobs.outbox import enqueue
 
 from . import images, limits
@@ -211,14 +211,12 @@ def routine_estimated_minutes(items: list[RoutineItem]) -> int:
     return -(-total // 60)
 
 
-class StorageUnavailable(Unavailable):
+class StorageUnavailable(StoreUnavailable):
     """The media store did not answer (unreachable, timed out, or refused us)."""
 
-    code = "storage_unavailable"
 
-
-class StorageFull(OutOfSpace):
-    code = "storage_full"
+class StorageFull(StoreFull):
+    """The media store has no room (a full disk, an S3-compatible store's 507)."""
 
 
 class TooManyMedia(OverLimit):

@@ -12,7 +12,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hipflex_api.settings")
 
-# DjangoTask adds delay_on_commit(): a job enqueued in a transaction that rolls back is never sent.
+# DjangoTask, Celery's own base for Django projects; requests enqueue through the database
+# (hipflex_api.jobs), so that a job outlives a broker that is down.
 app = Celery("hipflex_api", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

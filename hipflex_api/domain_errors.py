@@ -44,18 +44,19 @@ class QuotaExceeded(DomainError):
         self.wait = wait
 
 
-class Unavailable(DomainError):
-    """A part the operation needs (the media store) did not answer; nothing of the operation
-    was kept: a 503 with `wait` seconds as Retry-After."""
+class StoreUnavailable(DomainError):
+    """The store of files the operation needs (the media store) did not answer; nothing of
+    the operation was kept: a 503 with `wait` seconds as Retry-After."""
 
-    code = "unavailable"
+    code = "storage_unavailable"
     wait = 5
 
 
-class OutOfSpace(DomainError):
-    """The store the operation writes to is full; nothing of the operation was kept (a 507)."""
+class StoreFull(DomainError):
+    """The store of files the operation writes to is full; nothing of the operation was kept
+    (a 507)."""
 
-    code = "insufficient_storage"
+    code = "storage_full"
 
 
 class GoneError(DomainError):

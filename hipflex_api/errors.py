@@ -25,10 +25,10 @@ from hipflex_api.domain_errors import (
     ConflictError,
     DomainError,
     GoneError,
-    OutOfSpace,
     OverLimit,
     QuotaExceeded,
-    Unavailable,
+    StoreFull,
+    StoreUnavailable,
 )
 
 logger = logging.getLogger(__name__)
@@ -114,27 +114,39 @@ class DatabaseUnavailable(exceptions.APIException):
 # PostgreSQL's SQLSTATEs that say the server, not the request, failed: a connection exception
 # (08), insufficient resources (53: too many connections, a full disk), a shutdown or a
 # terminated backend (57P), and a standby that a failover left the writes on (25006). Not a
-# cancelled statement (57014), which would fail again the same way.
+# cancelled statement (57014): that is the database being busy (below).
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P", "25006")
 # And those that say this request met too much at once: a statement cancelled by the
 # statement timeout (57014), a lock not granted (55P03), a deadlock or a serialization failure
 # that rolled its transaction back (40P01, 40001). A retry a moment later may well succeed.
 _BUSY_SQLSTATES = {"57014", "55P03", "40P01", "40001"}
+_STATEMENT_TIMEOUT = "57014"
+_STATEMENT_TIMEOUT_WAIT = 5
 
 
-class PartUnavailable(exceptions.APIException):
-    """A domain Unavailable: a part the request needs did not answer."""
+def _sqlstate(exc: BaseException) -> str | None:
+    return getattr(exc.__cause__, "sqlstate", None)
 
+
+def _busy(exc: BaseException) -> "DatabaseBusy":
+    busy = DatabaseBusy()
+    if _sqlstate(exc) == _STATEMENT_TIMEOUT:
+        # It ran for DATABASE_STATEMENT_TIMEOUT_SECONDS: not again at once.
+        busy.wait = _STATEMENT_TIMEOUT_WAIT
+    return busy
+
+
+class StorageUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "A part this request needs is unreachable; retry after Retry-After."
-    default_code = "unavailable"
+    default_detail = "The media store did not answer; nothing was kept. Retry after Retry-After."
+    default_code = "storage_unavailable"
     wait = 5  # Sent as Retry-After (by DRF's handler); the domain error's own replaces it.
 
 
-class InsufficientStorage(exceptions.APIException):
+class StorageFull(exceptions.APIException):
     status_code = status.HTTP_507_INSUFFICIENT_STORAGE
-    default_detail = "The store is full; nothing was kept."
-    default_code = "insufficient_storage"
+    default_detail = "The media store is full; nothing was kept."
+    default_code = "storage_full"
 
 
 class LimitsUnavailable(exceptions.APIException):
@@ -162,7 +174,7 @@ def _is_database_busy(exc: BaseException | None) -> bool:
     for a lock (one of the SQLSTATEs above)."""
     if not isinstance(exc, OperationalError):
         return False
-    if str(getattr(exc.__cause__, "sqlstate", None)) in _BUSY_SQLSTATES:
+    if _sqlstate(exc) in _BUSY_SQLSTATES:
         return True
     return str(exc).startswith(("database is locked", "database table is locked"))
 
@@ -228,12 +240,12 @@ def _from_domain(exc: DomainError, context: dict[str, Any]) -> exceptions.APIExc
     if isinstance(exc, QuotaExceeded):
         # DRF's handler sends the wait as Retry-After.
         return exceptions.Throttled(wait=exc.wait, detail=exc.message, code=exc.code)
-    if isinstance(exc, Unavailable):
-        unavailable = PartUnavailable(exc.message, code=exc.code)
+    if isinstance(exc, StoreUnavailable):
+        unavailable = StorageUnavailable(exc.message, code=exc.code)
         unavailable.wait = exc.wait
         return unavailable
-    if isinstance(exc, OutOfSpace):
-        return InsufficientStorage(exc.message, code=exc.code)
+    if isinstance(exc, StoreFull):
+        return StorageFull(exc.message, code=exc.code)
     if isinstance(exc, AccountDeleted):
         failed = exceptions.AuthenticationFailed(exc.message, code=exc.code)
         # As DRF's own handling adds to an AuthenticationFailed raised by the view.
@@ -259,7 +271,7 @@ def _as_api_exception(exc: Exception, context: dict[str, Any]) -> Exception:
         # The failed statement's transaction has rolled back: nothing is half-saved, and a
         # retry is safe.
         logger.warning("The database was too busy for a request: %s", exc)
-        return DatabaseBusy()
+        return _busy(exc)
     if _is_database_unavailable(exc):
         # Its transaction rolled back, or went with the connection, which Django replaces
         # before the next request: nothing is half-saved, and a retry is safe.
@@ -373,7 +385,7 @@ def handler500(request: HttpRequest) -> Any:
     failed = sys.exception()  # Django calls this while handling the exception.
     if _is_api(request) and (_is_database_busy(failed) or _is_database_unavailable(failed)):
         # Raised outside a DRF view (whose handler answers it itself), by a middleware.
-        busy = DatabaseBusy() if _is_database_busy(failed) else DatabaseUnavailable()
+        busy = _busy(failed) if _is_database_busy(failed) else DatabaseUnavailable()
         body = error_body(status_code=503, code=busy.default_code, detail=str(busy.detail))
         return JsonResponse(body, status=503, headers={"Retry-After": str(busy.wait)})
     if _is_api(request):

@@ -8,6 +8,7 @@ carries an id; a job that runs twice for one id (a worker that died before ackno
 job handed to the broker twice) sends it once.
 """
 
+import contextlib
 import logging
 import random
 import smtplib
@@ -29,10 +30,6 @@ logger = logging.getLogger(__name__)
 
 # How long a sent mail's id is remembered, so that a job delivered twice sends it once.
 _SENT_MEMORY_SECONDS = 7 * 24 * 3600
-# How long a job may hold a mail's id while sending it, in EMAIL_TIMEOUTs (each step of an
-# SMTP exchange may take one): a job run again for the mail waits this long for a worker
-# that died mid-send before it sends the mail itself.
-_CLAIM_TIMEOUTS = 10
 
 
 @dataclass(frozen=True)
@@ -92,17 +89,17 @@ def _masked(address: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
+def _longest_wait() -> float:
+    """A worker holds a job until its countdown ends: past the broker's visibility timeout
+    the job would be handed to a second worker as well."""
+    return settings.CELERY_VISIBILITY_TIMEOUT_SECONDS / 2
+
+
 def backoff_seconds(retries: int) -> float:
-    """Exponential, with full jitter, so that mails refused together are not retried together;
-    never as long as the broker's visibility timeout, past which a waiting job is handed to a
-    second worker as well."""
-    longest = settings.CELERY_VISIBILITY_TIMEOUT_SECONDS / 2
-    ceiling = min(settings.MAIL_RETRY_BACKOFF_SECONDS * 2**retries, longest)
+    """Exponential, with equal jitter (between half the ceiling and the ceiling), so that
+    mails refused together are not retried together."""
+    ceiling = min(settings.MAIL_RETRY_BACKOFF_SECONDS * 2**retries, _longest_wait())
     return random.uniform(ceiling / 2, ceiling)  # noqa: S311 (not for secrets)
-
-
-def _claim_seconds() -> int:
-    return _CLAIM_TIMEOUTS * int(settings.EMAIL_TIMEOUT or 60)
 
 
 @shared_task(bind=True, name="hipflex_api.mail.deliver")
@@ -110,7 +107,7 @@ def deliver(self: Any, mail_id: str, to: str, subject: str, text: str, html: str
     sent_key = f"mail:sent:{mail_id}"
     # With the throttle counts: no flood of cached answers may make it forget a mail it sent.
     cache = caches[settings.COUNTERS_CACHE]
-    claim = _claim_seconds()
+    claim = settings.MAIL_CLAIM_SECONDS
     try:
         # A claim, so that a second run of the job (a redelivery) sends nothing while the
         # first one is sending, nor after it has sent.
@@ -128,12 +125,17 @@ def deliver(self: Any, mail_id: str, to: str, subject: str, text: str, html: str
     try:
         message.send()
     except Exception as exc:
-        cache.delete(sent_key)
+        # Released for the next try; if the cache fails now, that try waits out the claim.
+        with contextlib.suppress(Exception):
+            cache.delete(sent_key)
         if not _transient(exc):
             logger.error("Mail %s to %s refused: %s", mail_id, _masked(to), _describe(exc))
             return "not sent"
         return _try_again(self, mail_id, to, _describe(exc))
-    cache.set(sent_key, "sent", _SENT_MEMORY_SECONDS)
+    try:
+        cache.set(sent_key, "sent", _SENT_MEMORY_SECONDS)
+    except Exception as exc:  # Sent all the same: only a second run of this job could repeat it.
+        logger.warning("Mail %s sent, but not recorded as sent: %s", mail_id, type(exc).__name__)
     return "sent"
 
 
@@ -142,16 +144,20 @@ def _after_claim(task: Any, mail_id: str, to: str, held: Any) -> str:
         return "being sent"
     try:
         left = float(str(held).removeprefix("sending until ")) - time.time()
-    except ValueError:  # Gone meanwhile, or a claim that does not say until when.
-        left = _claim_seconds()
-    return _try_again(task, mail_id, to, "being sent by another run", countdown=max(left, 1))
+    except ValueError:  # Gone meanwhile (try again at once), or a claim without its end.
+        left = 1 if held is None else settings.MAIL_CLAIM_SECONDS
+    logger.warning("Mail %s to %s is being sent by another run; waiting", mail_id, _masked(to))
+    # Not one of the MAIL_MAX_RETRIES tries: the claim's end bounds the wait, and a run that
+    # met its own dead claim (its worker killed, the job handed on) must still send the mail.
+    raise task.retry(
+        exc=MailNotSentYet("being sent by another run"),
+        countdown=min(max(left, 1), _longest_wait()),
+        max_retries=None,
+    ) from None
 
 
-def _try_again(
-    task: Any, mail_id: str, to: str, reason: str, countdown: float | None = None
-) -> str:
-    """Retry the job after `countdown` seconds (by default, the backoff); `reason` is the
-    error, described without the address."""
+def _try_again(task: Any, mail_id: str, to: str, reason: str) -> str:
+    """Retry the job after the backoff; `reason` is the error, described without the address."""
     if task.request.is_eager:
         # No broker, so no queue to try again on: only the log keeps the mail.
         logger.error("Mail %s to %s not sent: %s", mail_id, _masked(to), reason)
@@ -161,11 +167,8 @@ def _try_again(
         logger.error("Mail %s to %s lost after %d tries: %s", mail_id, _masked(to), tries, reason)
         return "lost"
     logger.warning("Mail %s to %s not sent yet (%s); trying again", mail_id, _masked(to), reason)
-    if countdown is None:
-        countdown = backoff_seconds(task.request.retries)
     raise task.retry(
         exc=MailNotSentYet(reason),
-        # A worker holds a job until its countdown ends: not past the visibility timeout.
-        countdown=min(countdown, settings.CELERY_VISIBILITY_TIMEOUT_SECONDS / 2),
+        countdown=backoff_seconds(task.request.retries),
         max_retries=settings.MAIL_MAX_RETRIES,
     ) from None

@@ -22,7 +22,6 @@ from rest_framework.permissions import IsAuthenticated
 from hipflex_api.serializers import ERROR_CODES, OPTIONAL_IN_RESPONSE, ErrorSerializer
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
-# Every operation with one of these methods writes to the database.
 
 
 class JWTScheme(SimpleJWTScheme):

@@ -167,8 +167,9 @@ if _backend == "sqlite3":
 # A PostgreSQL that takes connections but never answers (a host gone from the network, a
 # failover under way) costs a request this long, not the minutes TCP would wait: then a 503.
 DATABASE_CONNECT_TIMEOUT_SECONDS = env.int("DATABASE_CONNECT_TIMEOUT_SECONDS", default=5)
-# A connection whose data the database host stops acknowledging (gone from the network without
-# closing it) is dropped after this long, by the kernel, rather than after TCP's minutes.
+# A connection whose database host stops acknowledging (gone from the network without closing
+# it) is dropped after about this long (twice it while an answer is awaited), rather than
+# after TCP's minutes or hours.
 DATABASE_TCP_USER_TIMEOUT_SECONDS = env.int("DATABASE_TCP_USER_TIMEOUT_SECONDS", default=10)
 # PostgreSQL cancels a statement of a request answered by the web server (wsgi.py and asgi.py
 # say which process that is) after this long, and the request gets a 503 database_busy: a slow
@@ -179,11 +180,18 @@ _SERVES_REQUESTS = env.bool("HIPFLEX_SERVES_REQUESTS", default=False)
 if _backend == "postgresql":
     _options = DATABASES["default"].get("OPTIONS", {})
     if _SERVES_REQUESTS and DATABASE_STATEMENT_TIMEOUT_SECONDS:
+        # First, so that a statement_timeout in DATABASE_URL's own options wins.
         _timeout = f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000:.0f}"
-        _options["options"] = f"{_options.get('options', '')} {_timeout}".strip()
+        _options["options"] = f"{_timeout} {_options.get('options', '')}".strip()
     DATABASES["default"]["OPTIONS"] = {
         "connect_timeout": DATABASE_CONNECT_TIMEOUT_SECONDS,
+        # Sent data unacknowledged that long, or (the keepalives) an answer awaited from a
+        # host that no longer acknowledges probes: the connection is dropped, a 503 follows.
         "tcp_user_timeout": DATABASE_TCP_USER_TIMEOUT_SECONDS * 1000,
+        "keepalives": 1,
+        "keepalives_idle": DATABASE_TCP_USER_TIMEOUT_SECONDS,
+        "keepalives_interval": max(1, DATABASE_TCP_USER_TIMEOUT_SECONDS // 3),
+        "keepalives_count": 3,
         **_options,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -337,6 +345,9 @@ CELERY_IMPORTS = ["hipflex_api.mail"]
 # often kombu looks). So no job may run this long, nor wait this long for a retry (a worker
 # holds a job until its countdown ends): mail backs off at most half of it.
 CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=600)
+# And so a job that runs past half of it is stopped (its worker process replaced), rather
+# than run a second time beside itself.
+CELERY_TASK_TIME_LIMIT = CELERY_VISIBILITY_TIMEOUT_SECONDS // 2
 # Each call to the broker gives up after BROKER_TIMEOUT_SECONDS, so that a broker that hangs
 # holds a request for seconds, not minutes; the job then waits in the database (hipflex_api.jobs).
 BROKER_TIMEOUT_SECONDS = env.float("BROKER_TIMEOUT_SECONDS", default=1.0)
@@ -375,7 +386,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Mail jobs retry on SMTP errors with exponential backoff from this many seconds (at most
-# half of CELERY_VISIBILITY_TIMEOUT_SECONDS), up to MAIL_MAX_RETRIES times (about 40 minutes
+# half of CELERY_VISIBILITY_TIMEOUT_SECONDS), up to MAIL_MAX_RETRIES times (20 to 40 minutes
 # in all by default), then give up and log the mail as lost.
 MAIL_RETRY_BACKOFF_SECONDS = env.int("MAIL_RETRY_BACKOFF_SECONDS", default=10)
 MAIL_MAX_RETRIES = env.int("MAIL_MAX_RETRIES", default=12)
@@ -386,6 +397,10 @@ MAIL_MAX_RETRIES = env.int("MAIL_MAX_RETRIES", default=12)
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="hipflex <no-reply@localhost>")
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# How long a mail job holds a mail's id while it sends it (each step of an SMTP exchange may
+# take EMAIL_TIMEOUT): a second run of the job, meanwhile, waits this long for the first (or
+# for a worker that died mid-send) before it sends the mail itself.
+MAIL_CLAIM_SECONDS = env.int("MAIL_CLAIM_SECONDS", default=10 * EMAIL_TIMEOUT)
 # The name mails sign with.
 MAIL_PRODUCT_NAME = env.str("MAIL_PRODUCT_NAME", default="hipflex")
 

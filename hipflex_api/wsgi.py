@@ -6,6 +6,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_ENV", "production")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hipflex_api.settings")
 # This process answers requests: its statements get DATABASE_STATEMENT_TIMEOUT_SECONDS.
-os.environ["HIPFLEX_SERVES_REQUESTS"] = "true"
+os.environ.setdefault("HIPFLEX_SERVES_REQUESTS", "true")
 
 application = get_wsgi_application()

@@ -100,6 +100,16 @@ class Process:
                     raise AssertionError(f"{self.name} did not answer:\n{self.output()}") from None
                 time.sleep(0.2)
 
+    def children(self):
+        """The pids of the processes this one started (Celery's pool, gunicorn's workers)."""
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                # The parent's pid is the second field after the command's closing bracket.
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    found.append(int(stat.parent.name))
+        return found
+
     def rss_mib(self):
         """Resident memory of the process and its children (gunicorn's workers), in MiB."""
         pids = [self.process.pid]

@@ -107,7 +107,8 @@ def test_only_the_web_servers_statements_have_a_timeout_beside_the_urls_own_opti
 
     options = _printed("repr(settings.DATABASES['default']['OPTIONS']['options'])", **env)
 
-    assert options == "-c search_path=app -c statement_timeout=20000"
+    # The URL's own options come last, so that they win over the default.
+    assert options == "-c statement_timeout=20000 -c search_path=app"
 
 
 @pytest.mark.parametrize(

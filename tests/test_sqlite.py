@@ -235,6 +235,10 @@ def test_sqlite_and_postgresql_get_options_of_their_own(tmp_path):
     assert options("postgres://postgres@127.0.0.1:5432/hipflex") == {
         "connect_timeout": 5,
         "tcp_user_timeout": 10_000,
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 3,
+        "keepalives_count": 3,
     }
 
 

@@ -4,7 +4,24 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+from django.contrib.auth.management import create_permissions
+
 NOT_RECORDED = "Not recorded: add who to credit"
+
+
+def _grant_renditions(apps, schema_editor):
+    # Trainers delete exercises and media in the admin, which deletes their renditions too.
+    app_config = apps.get_app_config("exercises")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    group, _ = apps.get_model("auth", "Group").objects.get_or_create(name="Trainers")
+    permission = apps.get_model("auth", "Permission")
+    group.permissions.add(
+        *permission.objects.filter(
+            content_type__app_label="exercises", content_type__model="mediarendition"
+        )
+    )
 
 
 def _mark_missing_credits(apps, schema_editor):
@@ -16,6 +33,7 @@ def _mark_missing_credits(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
         ('exercises', '0009_trainer_friendly_messages'),
     ]
 
@@ -60,6 +78,7 @@ class Migration(migrations.Migration):
         ),
         # Rows from before these rules: marked for a trainer to fix rather than refused.
         migrations.RunPython(_mark_missing_credits, migrations.RunPython.noop),
+        migrations.RunPython(_grant_renditions, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='exercisemedia',
             constraint=models.CheckConstraint(condition=models.Q(models.Q(('url', ''), models.Q(('file', ''), _negated=True)), models.Q(models.Q(('url', ''), _negated=True), ('file', '')), _connector='OR'), name='exercise_media_url_or_file'),

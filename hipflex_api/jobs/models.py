@@ -1,7 +1,7 @@
 import uuid
 
 from django.db import models
-from django.utils import timezone
+from django.db.models.functions import Now
 
 
 class Job(models.Model):
@@ -13,7 +13,8 @@ class Job(models.Model):
     args = models.JSONField(default=list)
     # What logs may show of the arguments: a mail's body holds a token, its address is masked.
     argsrepr = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    # The database's clock, as the relay's comparison: web hosts' clocks may differ.
+    created_at = models.DateTimeField(db_default=Now())
 
     class Meta:
         # The relay takes the oldest first.

@@ -9,7 +9,7 @@ from typing import Any
 from celery import current_app
 from django.conf import settings
 from django.db import DatabaseError, transaction
-from django.utils import timezone
+from django.db.models.functions import Now
 from kombu.exceptions import KombuError
 
 from hipflex_api.ops.metrics import JOBS_KEPT
@@ -86,7 +86,7 @@ def relay() -> int:
     handed_total = 0
     while True:
         with transaction.atomic():
-            due = Job.objects.filter(created_at__lte=timezone.now() - older_than)
+            due = Job.objects.filter(created_at__lte=Now() - older_than)
             due = due.select_for_update(skip_locked=True).order_by("created_at")
             jobs = list(due[:RELAY_BATCH])
             handed = []

@@ -42,7 +42,9 @@ from tests.conftest import (
     VERIFY_URL,
     a_set,
     advice_url,
+    an_image,
     exercise_url,
+    image_upload,
     session_body,
     session_url,
     token_in,
@@ -127,19 +129,24 @@ class Day:
         query: dict[str, str] | None = None,
         status: int = 200,
         record: bool = True,
+        files: dict[str, Any] | None = None,
         **headers: str,
     ) -> Response:
         """Make the request and check its status; record it unless `record` is False (an
-        operation's call after the one recorded for that status, said so at the call)."""
+        operation's call after the one recorded for that status, said so at the call). With
+        `files`, the body and the files go as multipart/form-data, unrecorded."""
         url = f"{path}?{urlencode(query)}" if query else path
         call = getattr(client, method.lower())
-        if method == "GET" or body is None:
+        if files:
+            response = call(url, {**(body or {}), **files}, format="multipart", **headers)
+        elif method == "GET" or body is None:
             response = call(url, **headers)
         else:
             response = call(url, body, format="json", **headers)
         assert response.status_code == status, (method, url, response.status_code, response.content)
         if record:
-            self._record(method, path, query, body, response)
+            # A multipart body is no JSON example: the schema describes its parts instead.
+            self._record(method, path, query, None if files else body, response)
         return response
 
     def _record(self, method: str, path: str, query: Any, body: Any, response: Response) -> None:
@@ -275,7 +282,8 @@ def lunch_break(day: Day) -> None:
 
 def the_trainer_drafts_and_withdraws(day: Day) -> None:
     """Sam, a trainer, drafts an exercise and a routine around it, revises both, publishes
-    the exercise, then withdraws both when a physio advises against it."""
+    the exercise with a photo of it, then withdraws all of it when a physio advises against
+    it."""
     day.at(10)
     trainer = UserFactory(email=TRAINER, password=PASSWORD, is_staff=True, display_name="Sam")
     trainer.groups.add(_trainers_group())
@@ -288,12 +296,18 @@ def the_trainer_drafts_and_withdraws(day: Day) -> None:
     revised = {**draft, "summary": "A hip-flexor stretch for when kneeling is not an option."}
     day.send(sam, "PUT", exercise_url(slug), revised)
     day.send(sam, "PATCH", exercise_url(slug), {"published": True})
+    day.at(10, 7)
+    photo = {"file": image_upload(an_image("JPEG", (640, 480)), name="standing-stretch.jpg")}
+    credit = {"licence": "CC BY 4.0", "attribution": "Sam, hipflex", "caption": "Front view"}
+    media_url = exercise_url(slug) + "media/"
+    image = day.send(sam, "POST", media_url, credit, files=photo, status=201).json()
     day.at(10, 10)
     routine = day.send(sam, "POST", ROUTINES_URL, _desk_break(slug), status=201).json()
     body = {"description": "Two stretches, five minutes, no floor needed."}
     day.send(sam, "PATCH", f"{ROUTINES_URL}{routine['id']}/", body)
     day.at(10, 14)
     day.send(sam, "DELETE", f"{ROUTINES_URL}{routine['id']}/", status=204)
+    day.send(sam, "DELETE", f"{media_url}{image['id']}/", status=204)
     day.send(sam, "DELETE", exercise_url(slug), status=204)
 
 

@@ -28,6 +28,7 @@ RECORDING = os.environ.get("HIPFLEX_RECORD_EXAMPLES") == "1"
 
 _JWT = "a JWT names a random id (jti) and a hash of the salted password hash"
 _MAILED = "a mailed code is random"
+_STORED = "an uploaded image is stored under a random name"
 
 # The values that differ from one replay to the next by nature, as (recording, path): why.
 # The comparison leaves exactly these out; everything else must be equal.
@@ -44,6 +45,8 @@ RANDOM_VALUES = {
     ("confirmPasswordReset", "response.refresh"): _JWT,
     ("verifyEmail", "request.body.token"): _MAILED,
     ("logout", "request.body.refresh"): _JWT,
+    ("uploadExerciseImage", "response.url"): _STORED,
+    ("uploadExerciseImage", "response.renditions"): _STORED,
 }
 
 

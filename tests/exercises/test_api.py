@@ -246,11 +246,15 @@ def test_detail_has_every_part_of_the_exercise(api_client, king_runner_in_full):
     assert body["aliases"] == ["Couch stretch"]
     assert body["media"] == [
         {
+            "id": king_runner_in_full.media.get().pk,
             "kind": "video",
             "url": "https://media.example.com/king-runner.mp4",
             "caption": "Side view",
             "licence": "CC BY 4.0",
             "attribution": "A. Trainer",
+            "width": None,
+            "height": None,
+            "renditions": [],
         }
     ]
     assert body["created_at"]
@@ -398,8 +402,9 @@ def test_list_query_count_does_not_grow_with_page_size(
 
 
 def test_detail_query_count_is_fixed(api_client, king_runner_in_full, django_assert_num_queries):
-    # The catalog version, the exercise, then one query for each of its ten related lists.
-    with django_assert_num_queries(12):
+    # The catalog version, the exercise, then one query for each of its ten related lists
+    # and one for its media's renditions.
+    with django_assert_num_queries(13):
         response = api_client.get(exercise_url("king-runner"))
 
     assert response.status_code == 200
@@ -416,7 +421,7 @@ def test_detail_query_count_does_not_grow_with_list_lengths(
             milder=ExerciseFactory(name=f"Milder {n}"), harder=king_runner_in_full
         )
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = api_client.get(exercise_url("king-runner"))
 
     assert len(response.json()["steps"]) == 13

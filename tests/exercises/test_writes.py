@@ -6,6 +6,7 @@ from django.db import IntegrityError
 from exercises import services
 from exercises.models import (
     Exercise,
+    ExerciseMedia,
     ExerciseMuscle,
     ExerciseProgression,
     ExerciseStep,
@@ -182,7 +183,14 @@ def test_create_saves_every_nested_list(trainer_client, refs):
     ]
     assert body["harder_options"] == [{"slug": "standing-runner", "name": "Standing Runner"}]
     assert body["aliases"] == ["Couch stretch"]
-    assert body["media"] == new_exercise()["media"]
+    (link,) = body["media"]
+    assert link == {
+        **new_exercise()["media"][0],
+        "id": ExerciseMedia.objects.get().pk,
+        "width": None,  # A link's size is not known here.
+        "height": None,
+        "renditions": [],
+    }
     assert body["published"] is True
 
 
@@ -626,4 +634,8 @@ def test_a_patch_of_the_media_needs_every_item_whole(trainer_client):
     response = trainer_client.patch(exercise_url("lunge"), {"media": [{"kind": "image"}]})
 
     assert response.status_code == 400
-    assert {e["field"] for e in response.json()["errors"]} == {"media.0.url", "media.0.licence"}
+    assert {e["field"] for e in response.json()["errors"]} == {"media.0.licence"}
+    # A new item needs its link as well (an id would keep one the exercise has).
+    item = {"kind": "image", "licence": "CC0", "attribution": "Sam"}
+    response = trainer_client.patch(exercise_url("lunge"), {"media": [item]})
+    assert {e["field"] for e in response.json()["errors"]} == {"media.0.url"}
