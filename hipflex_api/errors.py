@@ -385,7 +385,7 @@ def handler500(request: HttpRequest) -> Any:
     failed = sys.exception()  # Django calls this while handling the exception.
     if _is_api(request) and (_is_database_busy(failed) or _is_database_unavailable(failed)):
         # Raised outside a DRF view (whose handler answers it itself), by a middleware.
-        busy = _busy(failed) if _is_database_busy(failed) else DatabaseUnavailable()
+        busy = _busy(failed) if failed and _is_database_busy(failed) else DatabaseUnavailable()
         body = error_body(status_code=503, code=busy.default_code, detail=str(busy.detail))
         return JsonResponse(body, status=503, headers={"Retry-After": str(busy.wait)})
     if _is_api(request):
