@@ -237,8 +237,10 @@ if MEDIA_S3_BUCKET:
             "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default=None),
             # A CDN's host in front of the bucket, for the URLs the API gives.
             "custom_domain": env.str("MEDIA_S3_CUSTOM_DOMAIN", default=None),
-            # The catalog's images are public: plain URLs, which a cached answer can keep.
+            # The catalog's images are public: plain URLs, which a cached answer can keep. A
+            # bucket policy makes the objects readable, or else this ACL on each.
             "querystring_auth": False,
+            "default_acl": env.str("MEDIA_S3_DEFAULT_ACL", default=None),
             "file_overwrite": False,
             "client_config": Config(
                 connect_timeout=STORAGE_TIMEOUT_SECONDS,

@@ -232,6 +232,57 @@ class Inbox:
             return list(self.messages[:count])
 
 
+class S3Server:
+    """An S3-compatible server on loopback (moto's server mode), with one bucket, stopped by
+    the caller. `.endpoint` is its URL; `.client()` a boto3 client of it."""
+
+    BUCKET = "hipflex-media"
+    KEYS = {"aws_access_key_id": "test-key", "aws_secret_access_key": "test-secret"}
+
+    def __init__(self, log_dir):
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        self.server = Process(f"s3-{self.port}", command, os.environ, log_dir)
+        self.server.wait_for_output("Running on")
+        self.client().create_bucket(Bucket=self.BUCKET)
+
+    def client(self):
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1", **self.KEYS)
+
+    def stored(self):
+        listed = self.client().list_objects_v2(Bucket=self.BUCKET)
+        return sorted(item["Key"] for item in listed.get("Contents", []))
+
+    def storage(self, endpoint=None):
+        """settings.STORAGES["default"] as MEDIA_S3_BUCKET makes it, on this server (or on
+        `endpoint`, a proxy in front of it)."""
+        from botocore.config import Config
+
+        return {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": self.BUCKET,
+                "endpoint_url": endpoint or self.endpoint,
+                "region_name": "us-east-1",
+                "access_key": self.KEYS["aws_access_key_id"],
+                "secret_key": self.KEYS["aws_secret_access_key"],
+                "querystring_auth": False,
+                "file_overwrite": False,
+                # A public bucket's objects, as the API's URLs need (MEDIA_S3_DEFAULT_ACL).
+                "default_acl": "public-read",
+                "client_config": Config(
+                    connect_timeout=1, read_timeout=1, retries={"max_attempts": 2}
+                ),
+            },
+        }
+
+    def stop(self):
+        self.server.stop()
+
+
 class TcpProxy:
     """A TCP proxy on loopback in front of `target` (host, port), which the test cuts (every
     connection through it closed, and new ones refused until it is restored, as a database
