@@ -2,8 +2,10 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from PIL import Image
 
-from exercises.models import Exercise, ExerciseProgression
+from exercises.models import Exercise, ExerciseMedia, ExerciseProgression
+from tests.conftest import an_image, image_upload
 from tests.factories import (
     EquipmentFactory,
     ExerciseFactory,
@@ -256,4 +258,51 @@ def test_staff_without_the_trainers_group_is_refused(client):
     client.force_login(UserFactory(is_staff=True))
     assert client.get(CHANGELIST).status_code == 403
     assert client.post(ADD, {"name": "Sneaky"}).status_code == 403
+    assert not Exercise.objects.exists()
+
+
+def _media_row(upload, **overrides):
+    return {
+        "position": "0",
+        "kind": "image",
+        "file": upload,
+        "url": "",
+        "caption": "",
+        "licence": "CC BY 4.0",
+        "attribution": "Sam",
+        **overrides,
+    }
+
+
+def test_a_trainer_uploads_an_image_cleaned_as_the_api_does_and_sees_its_thumbnail(
+    trainer_browser, django_capture_on_commit_callbacks
+):
+    page = trainer_browser.get(ADD).content.decode()
+    photo = image_upload(an_image("JPEG", (640, 480), gps=True, orientation=6))
+    data = _form_data(page, EXERCISE_FIELDS, {"media": [_media_row(photo)]})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = trainer_browser.post(ADD, data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    media = ExerciseMedia.objects.get()
+    assert (media.width, media.height) == (480, 640)
+    with Image.open(media.file.path) as kept:
+        assert dict(kept.getexif()) == {}
+    thumbnail = media.renditions.get(name="thumbnail")
+    listed = trainer_browser.get(CHANGELIST).content.decode()
+    assert f'<img src="{thumbnail.file.url}"' in listed
+
+
+def test_the_admin_refuses_an_image_it_cannot_take_and_one_without_a_credit(trainer_browser):
+    page = trainer_browser.get(ADD).content.decode()
+    gif = image_upload(an_image("GIF"), name="a.gif", content_type="image/gif")
+    rows = [_media_row(gif), _media_row(image_upload(an_image()), attribution="", position="1")]
+
+    response = trainer_browser.post(ADD, _form_data(page, EXERCISE_FIELDS, {"media": rows}))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "The file is a GIF image: send a JPEG, PNG, WEBP file." in html
+    assert "Say whom to credit for the image." in html
     assert not Exercise.objects.exists()
