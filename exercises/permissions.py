@@ -27,7 +27,10 @@ class RoutinePermission(permissions.BasePermission):
 
 
 class EditsExercises(permissions.BasePermission):
-    """Trainers, who may change exercises: their media are part of them."""
+    """Trainers, who may change exercises: their media are part of them. Anyone may ask what
+    the operation takes (OPTIONS)."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
         return bool(request.user and request.user.has_perm("exercises.change_exercise"))

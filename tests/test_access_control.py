@@ -10,6 +10,7 @@ from drf_spectacular.generators import EndpointEnumerator
 from tests.conftest import api_client_for
 from tests.factories import (
     ExerciseFactory,
+    ExerciseMediaFactory,
     RoutineItemFactory,
     SetLogFactory,
     UserFactory,
@@ -75,7 +76,14 @@ def alice_data():
     routine = RoutineItemFactory(
         routine__owner=alice, routine__name="alice-private-routine", exercise=exercise
     ).routine
-    return {"user": alice, "session": session, "routine": routine, "exercise": exercise}
+    media = ExerciseMediaFactory(exercise=exercise)
+    return {
+        "user": alice,
+        "session": session,
+        "routine": routine,
+        "exercise": exercise,
+        "media": media,
+    }
 
 
 def _url(path, data):
@@ -83,6 +91,7 @@ def _url(path, data):
         path.replace("{id}", str(data["session"].pk))
         .replace("{pk}", str(data["routine"].pk))
         .replace("{slug}", data["exercise"].slug)
+        .replace("{media_id}", str(data["media"].pk))
     )
 
 
