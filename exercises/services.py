@@ -252,8 +252,9 @@ def forget_file(name: str) -> None:
         logger.warning("A media file no row names is left in the store: %s", name)
 
 
-def _check_room(exercise: Exercise, adding: int) -> None:
-    if exercise.media.count() + adding > limits.MEDIA_ITEMS:
+def _check_room(exercise: Exercise) -> None:
+    """Room for one more media item."""
+    if exercise.media.count() >= limits.MEDIA_ITEMS:
         raise TooManyMedia(
             f"An exercise holds at most {limits.MEDIA_ITEMS} media items; remove one first.",
             field="file",
@@ -268,18 +269,18 @@ def _stored(picture: images.Picture, name: str) -> str:
 def media_upload(
     *, exercise: Exercise, upload: IO[bytes], size: int, fields: dict[str, Any]
 ) -> ExerciseMedia:
-    """Keep an uploaded image of `exercise`, cleaned (hipflex_api images), after its other
+    """Keep an uploaded image of `exercise`, cleaned (exercises.images), after its other
     media; `fields` are its caption, licence and attribution. Its renditions are made in the
     background once this commits. The file is stored first, so no row ever names a file that
     is not there; if the row is not written, the file is deleted again."""
-    _check_room(exercise, 1)  # Before storing anything: the common refusal costs nothing.
+    _check_room(exercise)  # Before storing anything: the common refusal costs nothing.
     picture = images.cleaned(upload, size)
     name = _stored(picture, f"exercises/{uuid.uuid4().hex}.{picture.extension}")
     try:
         with transaction.atomic():
             # Locked, so that two uploads at once cannot both take the last place.
             locked = Exercise.objects.select_for_update().get(pk=exercise.pk)
-            _check_room(locked, 1)
+            _check_room(locked)
             last = locked.media.order_by("-position").values_list("position", flat=True).first()
             media = ExerciseMedia.objects.create(
                 exercise=locked,
