@@ -205,6 +205,10 @@ class PublishActions:
         """Why `obj` cannot be published yet, in words for a trainer; None when it can."""
         return None
 
+    def unpublish_problem(self, obj: Any) -> str | None:
+        """Why `obj` cannot be unpublished yet; None when it can."""
+        return None
+
     def _set_published(
         self, request: HttpRequest, queryset: QuerySet[Any], *, published: bool
     ) -> None:
@@ -214,9 +218,10 @@ class PublishActions:
         # Saved one by one, not with update(), so that updated_at moves, and for an exercise
         # the change feed too.
         for obj in queryset.exclude(published=published):
-            if published and (problem := self.publish_problem(obj)):
+            check = self.publish_problem if published else self.unpublish_problem
+            if problem := check(obj):
                 self.message_user(  # type: ignore[attr-defined]
-                    request, f"“{obj}” was not published: {problem}.", messages.WARNING
+                    request, f"“{obj}” was not {state}: {problem}.", messages.WARNING
                 )
                 continue
             obj.published = published
@@ -267,6 +272,37 @@ class ExerciseAdmin(PublishActions, admin.ModelAdmin):
         AliasInline,
         MediaInline,
     ]
+
+    def publish_problem(self, obj: Exercise) -> str | None:
+        return "; ".join(services.publish_problems(obj)) or None
+
+    def unpublish_problem(self, obj: Exercise) -> str | None:
+        return "; ".join(services.unpublish_problems(obj)) or None
+
+    def save_model(self, request: HttpRequest, obj: Exercise, form: Any, change: bool) -> None:
+        # Published only once its inlines are saved and the rule has read them (save_related):
+        # until then a draft, so that it never counts as published, even inside this save.
+        was_published = bool(change and form.initial.get("published"))
+        saved = Exercise.objects.get(pk=obj.pk) if was_published else None
+        obj.problems_before = services.publish_problems(saved) if saved else None  # type: ignore[attr-defined]
+        obj.publish_after_save = obj.published and not was_published  # type: ignore[attr-defined]
+        if obj.publish_after_save:  # type: ignore[attr-defined]
+            obj.published = False
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        exercise = form.instance
+        wanted = exercise.publish_after_save or exercise.published
+        try:
+            exercise.published = wanted
+            services.check_publishing(exercise, before=exercise.problems_before)
+        except services.NotPublishable as refusal:
+            # The rest is saved; only its being published (or not) is what it was.
+            exercise.published = not wanted
+            self.message_user(request, f"“{exercise}”: {refusal.message}", messages.WARNING)
+        if exercise.published != Exercise.objects.get(pk=exercise.pk).published:
+            exercise.save(update_fields=["published", "updated_at"])
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Exercise]:
         # The changelist's pictures: one query for every row's media and renditions.

@@ -24,7 +24,12 @@ KING_RUNNER_EXAMPLE = {
     "running across the knee.",
     "difficulty": 2,
     "unilateral": True,
-    "prescription": {"sets": None, "reps_per_side": None, "hold_seconds": None, "note": ""},
+    "prescription": {
+        "sets": None,
+        "reps_per_side": None,
+        "hold_seconds": None,
+        "note": "No set time or count: stay while the stretch feels strong but never painful.",
+    },
     "steps": [
         "Kneel with your back to a wall and rest one shin upright against it.",
         "Bring that knee in as close to the wall as you can.",
@@ -72,6 +77,13 @@ KING_RUNNER_EXAMPLE = {
 }
 
 
+_PUBLISHING = (
+    " Publishing needs at least one step, a primary muscle, a dose (sets, reps or a hold, or a "
+    "note where there is no number), a safety caution, and the exercise's milder options "
+    "published first; a milder option stays published while a harder one is. Otherwise the "
+    "write is a 400 on `published` naming what is missing, and nothing is saved."
+)
+
 exercise_schema = extend_schema_view(
     list=extend_schema(
         operation_id="listExercises",
@@ -90,18 +102,19 @@ exercise_schema = extend_schema_view(
         operation_id="createExercise",
         summary="Add an exercise",
         description="Trainers only (the `add_exercise` permission). Lists of steps, muscles and "
-        "the rest are saved with the exercise, all or nothing.",
+        "the rest are saved with the exercise, all or nothing." + _PUBLISHING,
     ),
     update=extend_schema(
         operation_id="replaceExercise",
         summary="Replace an exercise",
         description="Trainers only. Every list left out of the body is emptied; other "
-        "fields left out keep their values.",
+        "fields left out keep their values." + _PUBLISHING,
     ),
     partial_update=extend_schema(
         operation_id="updateExercise",
         summary="Change part of an exercise",
-        description="Trainers only. A list in the body replaces that list; lists left out stay.",
+        description="Trainers only. A list in the body replaces that list; lists left out stay."
+        + _PUBLISHING,
     ),
     destroy=extend_schema(
         operation_id="deleteExercise",

@@ -111,22 +111,75 @@ _RELATED_KEYS = {
 }
 
 
+class NotPublishable(InvalidInput):
+    """The exercise lacks what every published exercise must have (publish_problems)."""
+
+
+def publish_problems(exercise: Exercise) -> list[str]:
+    """What keeps `exercise` from being published, in a trainer's words; none when nothing
+    does. The one rule of the admin, the API's writes and the seed: a step, a primary muscle,
+    a dose (numbers, or a note where the source gives none), a safety caution, and its milder
+    options published first. (Every image's licence and credit the database holds to.)"""
+    problems = []
+    if not exercise.steps.exists():
+        problems.append("add at least one step")
+    if not exercise.muscle_links.filter(role=ExerciseMuscle.Role.PRIMARY).exists():
+        problems.append("name a primary muscle")
+    numbers = (exercise.sets, exercise.reps_per_side, exercise.hold_seconds)
+    if not any(numbers) and not (exercise.prescription_note or "").strip():
+        problems.append("give a dose: sets, reps or a hold, or a note on how much to do")
+    if not exercise.cautions.exists():
+        problems.append("add at least one safety caution")
+    for name in exercise.milder_options.filter(published=False).values_list("name", flat=True):
+        problems.append(f"publish its milder option “{name}” first")
+    return problems
+
+
+def unpublish_problems(exercise: Exercise) -> list[str]:
+    """What keeps `exercise` from being unpublished: harder options still published, which
+    would leave the apps no milder option to offer when they hurt."""
+    harder = exercise.harder_options.filter(published=True).values_list("name", flat=True)
+    return [f"unpublish its harder option “{name}” first" for name in harder]
+
+
+def check_publishing(exercise: Exercise, *, before: list[str] | None) -> None:
+    """Refuse the write that left `exercise` as it is now saved (NotPublishable) if the rule
+    refuses it. `before` is what publish_problems said before the write, of an exercise that
+    was published then (None if it was not): an edit of one that was published before this
+    rule is refused only for what the edit itself takes away."""
+    # Its lists as written just now, not as a view prefetched them before the write.
+    exercise._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    if exercise.published:
+        problems = [p for p in publish_problems(exercise) if p not in (before or [])]
+        if problems:
+            raise NotPublishable(
+                f"It cannot be published yet: {'; '.join(problems)}.", field="published"
+            )
+    elif before is not None and (problems := unpublish_problems(exercise)):
+        raise NotPublishable(
+            f"It cannot be unpublished yet: {'; '.join(problems)}.", field="published"
+        )
+
+
 @transaction.atomic
 def exercise_create(*, data: dict[str, Any]) -> Exercise:
     fields = {key: value for key, value in data.items() if key not in _RELATED_KEYS}
     exercise = Exercise.objects.create(**fields)
     _replace_related(exercise, data)
+    check_publishing(exercise, before=None)
     return exercise
 
 
 @transaction.atomic
 def exercise_update(*, exercise: Exercise, data: dict[str, Any]) -> Exercise:
+    before = publish_problems(exercise) if exercise.published else None
     for key, value in data.items():
         if key not in _RELATED_KEYS:
             setattr(exercise, key, value)
     # Saved even when only related rows change, so updated_at tells clients to refetch.
     exercise.save()
     _replace_related(exercise, data)
+    check_publishing(exercise, before=before)
     return exercise
 
 

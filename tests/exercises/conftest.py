@@ -25,3 +25,17 @@ def slugs(response):
 @pytest.fixture
 def seeded(db):
     seed_catalog()
+
+
+def publishable(exercise):
+    """`exercise` given what publishing asks of it: a step, a primary muscle, a dose and a
+    caution (exercises.services.publish_problems)."""
+    from tests.factories import ExerciseCautionFactory, ExerciseMuscleFactory, ExerciseStepFactory
+
+    ExerciseStepFactory(exercise=exercise)
+    ExerciseMuscleFactory(exercise=exercise)
+    ExerciseCautionFactory(exercise=exercise)
+    if not (exercise.sets or exercise.reps_per_side or exercise.hold_seconds):
+        exercise.reps_per_side = 10
+        exercise.save(update_fields=["reps_per_side"])
+    return exercise

@@ -6,6 +6,7 @@ from PIL import Image
 
 from exercises.models import Exercise, ExerciseMedia, ExerciseProgression
 from tests.conftest import an_image, image_upload
+from tests.exercises.conftest import publishable
 from tests.factories import (
     EquipmentFactory,
     ExerciseFactory,
@@ -206,7 +207,7 @@ def test_trainer_changes_an_exercise_and_its_steps(trainer_browser):
 
 
 def test_trainer_publishes_with_the_list_action(trainer_browser):
-    draft = ExerciseFactory(published=False)
+    draft = publishable(ExerciseFactory(published=False))
     before = draft.updated_at
     response = trainer_browser.post(
         CHANGELIST, {"action": "publish", "_selected_action": [str(draft.pk)]}
