@@ -65,16 +65,28 @@ class SetupNoteInline(OrderedTextInline):
     model = ExerciseSetupNote
 
 
-class MuscleInline(admin.TabularInline):
+class SharedRowInline(admin.TabularInline):
+    """Rows that point at a shared record (a muscle, a piece of equipment): the icons beside it
+    would change or delete that record for every exercise, not this row, so there are none.
+    The row's own delete box removes the row."""
+
+    extra = 0
+
+    def formfield_for_dbfield(self, db_field: Field, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and hasattr(field.widget, "can_delete_related"):
+            field.widget.can_delete_related = field.widget.can_change_related = False
+        return field
+
+
+class MuscleInline(SharedRowInline):
     model = ExerciseMuscle
     autocomplete_fields = ["muscle"]
-    extra = 0
 
 
-class EquipmentInline(admin.TabularInline):
+class EquipmentInline(SharedRowInline):
     model = ExerciseEquipment
     autocomplete_fields = ["equipment"]
-    extra = 0
 
 
 class ProgressionFormSet(BaseInlineFormSet):
@@ -247,7 +259,7 @@ class ExerciseAdmin(PublishActions, admin.ModelAdmin):
     list_filter = ["kind", "difficulty", "published", "unilateral", "muscles", "equipment"]
     search_fields = ["name", "slug", "summary", "aliases__name"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["ready", "created_at", "updated_at"]
     date_hierarchy = "updated_at"
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "summary", "difficulty", "unilateral"]}),
@@ -258,7 +270,7 @@ class ExerciseAdmin(PublishActions, admin.ModelAdmin):
                 "description": "Leave a number empty when the exercise does not use it.",
             },
         ),
-        ("Publishing", {"fields": ["published", "created_at", "updated_at"]}),
+        ("Publishing", {"fields": ["published", "ready", "created_at", "updated_at"]}),
     ]
     inlines = [
         StepInline,
@@ -275,6 +287,13 @@ class ExerciseAdmin(PublishActions, admin.ModelAdmin):
 
     def publish_problem(self, obj: Exercise) -> str | None:
         return "; ".join(services.publish_problems(obj)) or None
+
+    @admin.display(description="What publishing needs")
+    def ready(self, obj: Exercise) -> str:
+        if obj.pk is None:
+            return "Save it first; this then says what it still lacks."
+        problem = self.publish_problem(obj)
+        return f"Before it can be published: {problem}." if problem else "Nothing: it is ready."
 
     def unpublish_problem(self, obj: Exercise) -> str | None:
         return "; ".join(services.unpublish_problems(obj)) or None

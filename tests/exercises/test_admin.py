@@ -9,7 +9,9 @@ from tests.conftest import an_image, image_upload
 from tests.exercises.conftest import publishable
 from tests.factories import (
     EquipmentFactory,
+    ExerciseEquipmentFactory,
     ExerciseFactory,
+    ExerciseMuscleFactory,
     ExerciseStepFactory,
     MuscleFactory,
     UserFactory,
@@ -307,3 +309,30 @@ def test_the_admin_refuses_an_image_it_cannot_take_and_one_without_a_credit(trai
     assert "The file is a GIF image: send a JPEG, PNG, WEBP file." in html
     assert "Say whom to credit for the image." in html
     assert not Exercise.objects.exists()
+
+
+def test_a_muscle_row_has_no_icons_that_would_change_or_delete_the_shared_muscle(
+    trainer_browser,
+):
+    exercise = ExerciseFactory()
+    ExerciseMuscleFactory(exercise=exercise)
+    ExerciseEquipmentFactory(exercise=exercise)
+
+    html = trainer_browser.get(f"{CHANGELIST}{exercise.pk}/change/").content.decode()
+
+    assert 'id="id_muscle_links-0-muscle"' in html
+    for row in ("muscle_links-0-muscle", "equipment_links-0-equipment"):
+        assert f'id="delete_id_{row}"' not in html
+        assert f'id="change_id_{row}"' not in html
+    assert "View site" not in html
+
+
+def test_the_change_form_says_what_publishing_still_needs(trainer_browser):
+    bare = ExerciseFactory(published=False, sets=None, reps_per_side=None, hold_seconds=None)
+    ready = publishable(ExerciseFactory(published=False))
+
+    bare_page = trainer_browser.get(f"{CHANGELIST}{bare.pk}/change/").content.decode()
+    ready_page = trainer_browser.get(f"{CHANGELIST}{ready.pk}/change/").content.decode()
+
+    assert "Before it can be published: add at least one step; name a primary muscle" in bare_page
+    assert "Nothing: it is ready." in ready_page
