@@ -312,6 +312,7 @@ class ExerciseAdmin(PublishActions, admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         exercise = form.instance
+        stored = exercise.published  # As save_model wrote it.
         wanted = exercise.publish_after_save or exercise.published
         try:
             exercise.published = wanted
@@ -320,7 +321,7 @@ class ExerciseAdmin(PublishActions, admin.ModelAdmin):
             # The rest is saved; only its being published (or not) is what it was.
             exercise.published = not wanted
             self.message_user(request, f"“{exercise}”: {refusal.message}", messages.WARNING)
-        if exercise.published != Exercise.objects.get(pk=exercise.pk).published:
+        if exercise.published != stored:
             exercise.save(update_fields=["published", "updated_at"])
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Exercise]:

@@ -38,9 +38,9 @@ def forget_the_deleted_file(sender: type[Any], instance: Any, **kwargs: Any) -> 
 
 
 @receiver(pre_save, sender=ExerciseMedia)
-@receiver(pre_save, sender=MediaRendition)
 def forget_the_replaced_file(sender: type[Any], instance: Any, **kwargs: Any) -> None:
-    # A trainer who uploads another image in place of one leaves no file behind.
+    # A trainer who uploads another image in place of one leaves no file behind. (Renditions
+    # keep one name per image, and go with their rows when the image is replaced.)
     if instance.pk is None:
         return
     old = sender.objects.filter(pk=instance.pk).values_list("file", flat=True).first()

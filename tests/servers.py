@@ -112,10 +112,7 @@ class Process:
 
     def rss_mib(self):
         """Resident memory of the process and its children (gunicorn's workers), in MiB."""
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        with contextlib.suppress(OSError):
-            pids += [int(pid) for pid in children.read_text().split()]
+        pids = [self.process.pid, *self.children()]
         total_kib = 0
         for pid in pids:
             with contextlib.suppress(OSError):

@@ -153,6 +153,10 @@ def test_mail_asked_for_while_the_broker_is_down_is_sent_once_when_it_returns(
 
         assert Job.objects.count() == RESETS  # Kept, in the requests' transactions.
         assert smtp_server.messages == []
+        # What an operator sees: the instance stays in the load balancer, its broker named.
+        ready = deployment.http.get("/readyz")
+        assert (ready.status_code, ready.json()["status"]) == (200, "degraded")
+        assert ready.json()["checks"]["broker"] == "unreachable"
         deployment.broker.start()  # Empty, as a restarted Redis without persistence is.
         arrived = mailed_once(smtp_server, emails)
     with capsys.disabled():
