@@ -115,14 +115,14 @@ def grow_catalog(total: int, rng: random.Random) -> int:
                 texts[factory].extend(
                     factory.build(
                         exercise=exercise,
-                        position=position,
+                        position=position + 1,
                         text=f"{factory._meta.model._meta.verbose_name.capitalize()} "
                         f"{position + 1}: keep the ribs down and breathe out slowly.",
                     )
                     for position in range(count)
                 )
             aliases.append(ExerciseAliasFactory.build(exercise=exercise, name=f"Alias {index}"))
-            media.append(ExerciseMediaFactory.build(exercise=exercise, position=0))
+            media.append(ExerciseMediaFactory.build(exercise=exercise, position=1))
             for role, muscle in zip(
                 ["primary", "secondary", "secondary"], rng.sample(muscles, 3), strict=True
             ):
@@ -183,7 +183,7 @@ def add_user(spec: BenchUser, password: str, rng: random.Random) -> User:
                         SetLogFactory.build(
                             session=session,
                             exercise=exercise,
-                            position=position,
+                            position=position + 1,
                             side=sides[position % len(sides)],
                             reps=None if holds else rng.randint(8, 12),
                             hold_seconds=rng.randint(20, 45) if holds else None,

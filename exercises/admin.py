@@ -1,6 +1,12 @@
 import uuid
 from typing import Any
 
+from adminsortable2.admin import (
+    CustomInlineFormSet,
+    SortableAdminBase,
+    SortableStackedInline,
+    SortableTabularInline,
+)
 from django import forms
 from django.contrib import admin, messages
 from django.core.files.base import ContentFile
@@ -31,22 +37,51 @@ from .models import (
 )
 
 
-class PositionedInline(admin.TabularInline):
-    """Rows a trainer orders by number; the app shows them lowest number first."""
+class OrderedForm(forms.ModelForm):
+    def _get_validation_exclusions(self) -> set[str]:
+        # Rows trade places as the list is saved (OrderedFormSet), so one row's new position
+        # may be another's old one for a moment: the list is checked as a whole instead.
+        return {*super()._get_validation_exclusions(), "position"}  # type: ignore[misc]
 
+
+class OrderedFormSet(CustomInlineFormSet):
+    """Saves the order the trainer dragged the rows into as positions 1, 2, 3… Numbers sent
+    twice (no browser sends them) are taken in the order of the rows on the page."""
+
+    def save(self, commit: bool = True) -> list[Any]:
+        kept = [
+            form
+            for form in self.forms
+            if (form.instance.pk or form.has_changed()) and form not in self.deleted_forms
+        ]
+        kept.sort(key=lambda form: form.cleaned_data.get("position") or len(self.forms) + 1)
+        for place, form in enumerate(kept, start=1):
+            form.instance.position = place
+        rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
+        services.make_room(rows)
+        saved = super().save(commit)
+        # The formset saves only the rows the trainer changed; the others take their places.
+        written = {obj.pk for obj in saved}
+        untouched = [form.instance for form in kept if form.instance.pk not in written]
+        self.model._default_manager.bulk_update(untouched, ["position"])
+        services.close_gaps(rows)  # Rows another trainer added meanwhile go last.
+        return saved
+
+
+class OrderedInline(SortableTabularInline):
+    """Rows a trainer drags into order; the app shows them in that order."""
+
+    form = OrderedForm
+    formset = OrderedFormSet
     extra = 0
 
-    def formfield_for_dbfield(self, db_field: Field, request: HttpRequest, **kwargs: Any) -> Any:
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if field is not None and db_field.name == "position":
-            field.initial = None
-            field.help_text = "Order: lowest first. Swap two numbers to swap two rows."
-            field.widget.attrs["style"] = "width: 4em"
-        return field
 
-
-class OrderedTextInline(PositionedInline):
-    fields = ["position", "text"]
+class OrderedTextInline(OrderedInline):
+    fields = ["text"]
+    # A step is a sentence or two: a box that shows it whole.
+    formfield_overrides = {
+        models.CharField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 70})}
+    }
 
 
 class StepInline(OrderedTextInline):
@@ -141,13 +176,13 @@ class AliasInline(admin.TabularInline):
     extra = 0
 
 
-class MediaForm(forms.ModelForm):
+class MediaForm(OrderedForm):
     """An uploaded image is checked and cleaned as the API's upload does (exercises.images);
     its renditions are asked for when the exercise is saved (ExerciseAdmin.save_formset)."""
 
     class Meta:
         model = ExerciseMedia
-        fields = ["position", "kind", "file", "url", "caption", "licence", "attribution"]
+        fields = ["kind", "file", "url", "caption", "licence", "attribution"]
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")
@@ -174,11 +209,12 @@ class MediaForm(forms.ModelForm):
         return data
 
 
-class MediaInline(admin.StackedInline):
+class MediaInline(SortableStackedInline):
     model = ExerciseMedia
     form = MediaForm
+    formset = OrderedFormSet
     fields = [
-        ("position", "kind"),
+        "kind",
         ("file", "preview"),
         "url",
         "caption",
@@ -244,7 +280,7 @@ class PublishActions:
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(PublishActions, admin.ModelAdmin):
+class ExerciseAdmin(SortableAdminBase, PublishActions, admin.ModelAdmin):
     actions = ["publish", "unpublish"]
     list_display = [
         "picture",
@@ -367,14 +403,14 @@ class EquipmentAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class RoutineItemInline(PositionedInline):
+class RoutineItemInline(OrderedInline):
     model = RoutineItem
-    fields = ["position", "exercise", *ITEM_DOSE_FIELDS]
+    fields = ["exercise", *ITEM_DOSE_FIELDS]
     autocomplete_fields = ["exercise"]
 
 
 @admin.register(Routine)
-class RoutineAdmin(PublishActions, admin.ModelAdmin):
+class RoutineAdmin(SortableAdminBase, PublishActions, admin.ModelAdmin):
     """Curated routines only: what users write for themselves stays private."""
 
     actions = ["publish", "unpublish"]

@@ -223,19 +223,29 @@ class ExerciseProgression(models.Model):
         return f"{self.milder} → {self.harder}"
 
 
+def position_field() -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(help_text="Its place in the list: 1, 2, 3…")
+
+
+def position_constraints(parent: str, name: str) -> list[models.BaseConstraint]:
+    """A list's positions are 1, 2, 3… with no number twice; services.close_gaps keeps them
+    without gaps, which no constraint can say."""
+    return [
+        models.UniqueConstraint(fields=[parent, "position"], name=f"{name}_position_unique"),
+        models.CheckConstraint(condition=Q(position__gte=1), name=f"{name}_position_from_1"),
+    ]
+
+
 class ExerciseText(models.Model):
-    """One line of an exercise's ordered text: a step, a cue, a caution or a set-up note.
+    """One line of an exercise's ordered text: a step, a cue, a caution or a set-up note."""
 
-    Positions are not unique: a trainer reordering rows in the admin saves them one at a
-    time, and a unique position would refuse the swap halfway. Ties keep the order of entry.
-    """
-
-    position = models.PositiveSmallIntegerField(default=0)
+    position = position_field()
     text = models.CharField(max_length=300)
 
     class Meta:
         abstract = True
-        ordering = ["position", "id"]
+        ordering = ["position"]
+        constraints: ClassVar = position_constraints("exercise", "%(class)s")
 
     def __str__(self) -> str:
         return self.text
@@ -291,7 +301,7 @@ class ExerciseMedia(models.Model):
         VIDEO = "video", "Video"
 
     exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="media")
-    position = models.PositiveSmallIntegerField(default=0)
+    position = position_field()
     kind = models.CharField(max_length=10, choices=Kind.choices)
     url = models.URLField(
         max_length=500, blank=True, help_text="Where the file is, when it is not uploaded here."
@@ -316,9 +326,10 @@ class ExerciseMedia(models.Model):
     )
 
     class Meta:
-        ordering = ["position", "id"]
+        ordering = ["position"]
         verbose_name_plural = "media"
         constraints: ClassVar = [
+            *position_constraints("exercise", "exercise_media"),
             models.CheckConstraint(
                 condition=Q(kind__in=["image", "video"]), name="exercise_media_kind_valid"
             ),
@@ -454,7 +465,7 @@ class RoutineItem(models.Model):
     """One exercise of a routine, with the dose this routine prescribes for it."""
 
     routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="items")
-    position = models.PositiveSmallIntegerField(default=0)
+    position = position_field()
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="routine_items")
     sets = models.PositiveSmallIntegerField(default=1)
     reps_per_side = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -465,10 +476,9 @@ class RoutineItem(models.Model):
     objects = RoutineItemQuerySet.as_manager()
 
     class Meta:
-        # Positions are not unique in the database, so that a trainer can swap two in the
-        # admin; the API refuses duplicates in one request.
-        ordering = ["position", "id"]
+        ordering = ["position"]
         constraints: ClassVar = [
+            *position_constraints("routine", "routine_item"),
             limits.SETS.constraint("sets", name="routine_item_sets_range", nullable=False),
             limits.REPS_PER_SIDE.constraint(
                 "reps_per_side", name="routine_item_reps_range", nullable=True

@@ -449,7 +449,8 @@ class ExerciseSerializer(StrictModelSerializer):
 class RoutineItemSerializer(OneOfRequiredMixin, WholeItemMixin, StrictModelSerializer):
     position = limits.ROUTINE_POSITION.field(
         required=False,
-        help_text="Order in the routine; items are sorted by it. Left out: the order sent.",
+        help_text="Order in the routine: items are sorted by it, then numbered 1, 2, 3… as "
+        "stored. Left out: the order sent.",
     )
     exercise = ExerciseSlugField(help_text="The exercise's slug.")
     exercise_name = StrictCharField(source="exercise.name", read_only=True)
@@ -544,7 +545,7 @@ class RoutineSerializer(StrictModelSerializer):
             unique=False,
         )
         _startable(resolved)
-        # Sorted by position, then kept in that order; stored positions count from 0.
+        # Sorted by position, then kept in that order; stored and served as 1, 2, 3…
         return sorted(resolved, key=lambda item: item.get("position", 0)) if positions else resolved
 
     def create(self, validated_data: dict[str, Any]) -> Routine:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F, QuerySet
 
 from hipflex_api.domain_errors import InvalidInput, OverLimit, StoreFull, StoreUnavailable
 from hipflex_api.jobs.outbox import enqueue
@@ -47,13 +48,40 @@ _TEXT_MODELS: dict[str, Any] = {
 }
 
 
+# Positions are unique within their list, and the database checks that row by row, so rows
+# trading places would collide halfway: a reorder first moves them all above any real
+# position (a list holds at most limits.TEXT_LINES, ROUTINE_ITEMS or MEDIA_ITEMS rows).
+_OUT_OF_THE_WAY = 10_000
+
+
+def make_room(rows: QuerySet[Any]) -> None:
+    """Move one list's rows out of the way, before they are written in their new places."""
+    rows.update(position=F("position") + _OUT_OF_THE_WAY)
+
+
+def close_gaps(rows: QuerySet[Any]) -> None:
+    """Number one list's rows 1, 2, 3… in their order: after a deletion, say, or rows left
+    out of the way by a writer that did not know of them (they go last)."""
+    current = list(rows.order_by("position", "pk").values_list("pk", "position"))
+    if all(position == place for place, (_, position) in enumerate(current, start=1)):
+        return
+    model = rows.model
+    # Through numbers no row holds yet, so that no write lands on another row's number.
+    for first in (2 * _OUT_OF_THE_WAY, 0):
+        model.objects.bulk_update(
+            [model(pk=pk, position=first + place) for place, (pk, _) in enumerate(current, 1)],
+            ["position"],
+        )
+
+
 def _replace_related(exercise: Exercise, data: dict[str, Any]) -> None:
     """Replace each related list the data names; lists it leaves out stay as they are."""
     for key, model in _TEXT_MODELS.items():
         if key in data:
             model.objects.filter(exercise=exercise).delete()
             model.objects.bulk_create(
-                model(exercise=exercise, position=i, text=text) for i, text in enumerate(data[key])
+                model(exercise=exercise, position=i, text=text)
+                for i, text in enumerate(data[key], start=1)
             )
     if "aliases" in data:
         exercise.aliases.all().delete()
@@ -90,8 +118,9 @@ def _replace_media(exercise: Exercise, items: list[dict[str, Any]]) -> None:
     left out are deleted, their files after the commit (exercises.signals)."""
     kept = {item["id"] for item in items if item.get("id") is not None}
     exercise.media.exclude(pk__in=kept).delete()
+    make_room(exercise.media.all())
     new = []
-    for position, item in enumerate(items):
+    for position, item in enumerate(items, start=1):
         fields = {key: value for key, value in item.items() if key != "id"}
         if item.get("id") is None:
             new.append(ExerciseMedia(exercise=exercise, position=position, **fields))
@@ -188,7 +217,7 @@ def _write_items(routine: Routine, items: list[dict[str, Any]]) -> None:
         RoutineItem(
             routine=routine, position=index, **{k: v for k, v in item.items() if k != "position"}
         )
-        for index, item in enumerate(items)
+        for index, item in enumerate(items, start=1)
     )
 
 
@@ -244,7 +273,9 @@ def routine_copy(*, routine: Routine, owner: Any) -> Routine:
             exercise_id=item.exercise_id,
             **{name: getattr(item, name) for name in ITEM_DOSE_FIELDS},
         )
-        for index, item in enumerate(RoutineItem.objects.filter(routine=routine).visible_to(owner))
+        for index, item in enumerate(
+            RoutineItem.objects.filter(routine=routine).visible_to(owner), start=1
+        )
     )
     return copy
 
@@ -337,7 +368,7 @@ def media_upload(
             last = locked.media.order_by("-position").values_list("position", flat=True).first()
             media = ExerciseMedia.objects.create(
                 exercise=locked,
-                position=0 if last is None else last + 1,
+                position=(last or 0) + 1,
                 kind=ExerciseMedia.Kind.IMAGE,
                 file=name,
                 width=picture.width,
@@ -395,4 +426,5 @@ def media_delete(*, media: ExerciseMedia) -> None:
     """Delete one media item; its files go after the commit (exercises.signals)."""
     exercise = media.exercise
     media.delete()
+    close_gaps(exercise.media.all())
     exercise.save(update_fields=["updated_at"])  # A new version of the catalog.

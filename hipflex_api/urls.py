@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from hipflex_api import docs
 from hipflex_api.api_root.views import ApiRootView
 from hipflex_api.errors import api_not_found
 
@@ -23,7 +24,13 @@ urlpatterns = [
     path("api/v1/", include("sessions.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="hipflex_api/redoc.html"),
+        name="redoc",
+    ),
+    # ReDoc's script, without the logo it would fetch from elsewhere (settings.REDOC_DIST).
+    path("api/redoc/bundles/redoc.standalone.js", docs.redoc_script, name="redoc-script"),
     # Operating it: healthz and readyz (the probes) and metrics (Prometheus, METRICS_TOKEN).
     path("", include("hipflex_api.ops.urls")),
     # Last: any other URL under /api/ answers with a JSON 404, never an HTML page.

@@ -95,7 +95,7 @@ class ExerciseProgressionFactory(factory.django.DjangoModelFactory[ExerciseProgr
 
 class ExerciseStepFactory(factory.django.DjangoModelFactory[ExerciseStep]):
     exercise = factory.SubFactory(ExerciseFactory)
-    position = factory.Sequence(lambda n: n)
+    position = factory.Sequence(lambda n: n + 1)
     text = factory.Sequence(lambda n: f"Step {n}.")
 
     class Meta:
@@ -104,7 +104,7 @@ class ExerciseStepFactory(factory.django.DjangoModelFactory[ExerciseStep]):
 
 class ExerciseCueFactory(factory.django.DjangoModelFactory[ExerciseCue]):
     exercise = factory.SubFactory(ExerciseFactory)
-    position = factory.Sequence(lambda n: n)
+    position = factory.Sequence(lambda n: n + 1)
     text = factory.Sequence(lambda n: f"Cue {n}.")
 
     class Meta:
@@ -113,7 +113,7 @@ class ExerciseCueFactory(factory.django.DjangoModelFactory[ExerciseCue]):
 
 class ExerciseCautionFactory(factory.django.DjangoModelFactory[ExerciseCaution]):
     exercise = factory.SubFactory(ExerciseFactory)
-    position = factory.Sequence(lambda n: n)
+    position = factory.Sequence(lambda n: n + 1)
     text = factory.Sequence(lambda n: f"Caution {n}.")
 
     class Meta:
@@ -122,7 +122,7 @@ class ExerciseCautionFactory(factory.django.DjangoModelFactory[ExerciseCaution])
 
 class ExerciseSetupNoteFactory(factory.django.DjangoModelFactory[ExerciseSetupNote]):
     exercise = factory.SubFactory(ExerciseFactory)
-    position = factory.Sequence(lambda n: n)
+    position = factory.Sequence(lambda n: n + 1)
     text = factory.Sequence(lambda n: f"Set-up note {n}.")
 
     class Meta:
@@ -139,7 +139,7 @@ class ExerciseAliasFactory(factory.django.DjangoModelFactory[ExerciseAlias]):
 
 class ExerciseMediaFactory(factory.django.DjangoModelFactory[ExerciseMedia]):
     exercise = factory.SubFactory(ExerciseFactory)
-    position = factory.Sequence(lambda n: n)
+    position = factory.Sequence(lambda n: n + 1)
     kind = ExerciseMedia.Kind.IMAGE
     url = factory.Sequence(lambda n: f"https://media.example.com/exercise-{n}.jpg")
     caption = ""
@@ -205,7 +205,7 @@ class RoutineFactory(factory.django.DjangoModelFactory[Routine]):
 
 class RoutineItemFactory(factory.django.DjangoModelFactory[RoutineItem]):
     routine = factory.SubFactory(RoutineFactory)
-    position = factory.Sequence(lambda n: n)
+    position = factory.Sequence(lambda n: n + 1)
     exercise = factory.SubFactory(ExerciseFactory)
     sets = 1
     reps_per_side = None

@@ -2,6 +2,12 @@
 
 import json
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.apps.registry import Apps
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from hipflex_api.serializers import ERROR_CODES
 
@@ -70,3 +76,21 @@ def answered_within(call, seconds):
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def models_before(app: str, migration: str) -> Iterator[Apps]:
+    """The models as they were at `migration` of `app`, the database migrated back to it, for
+    rows that the later migrations then meet: they run when the block ends, and the database
+    is at the latest migration again afterwards, whatever happened."""
+    executor = MigrationExecutor(connection)
+    before = [(app, migration)]
+    executor.migrate(before)
+    try:
+        yield executor.loader.project_state(before).apps
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    finally:
+        latest = MigrationExecutor(connection)
+        latest.migrate(latest.loader.graph.leaf_nodes())

@@ -3,8 +3,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
+from hipflex_api import docs
 from tests.conftest import REFRESH_URL
 
 pytestmark = pytest.mark.django_db
@@ -138,11 +140,35 @@ def test_docs_pages_are_served_from_our_own_static_files(client):
     for url in ("/api/docs/", "/api/redoc/"):
         response = client.get(url)
         assert response.status_code == 200
-        scripts = re.findall(r"<script[^>]*\bsrc=\"([^\"]+)\"", response.content.decode())
+        html = response.content.decode()
+        scripts = re.findall(r"<script[^>]*\bsrc=\"([^\"]+)\"", html)
         # Every script is this server's own copy. (Not a search for "cdn": the nonce can spell it.)
         assert scripts
-        assert all(src.startswith("/static/drf_spectacular_sidecar/") for src in scripts), scripts
+        assert all(
+            src.startswith(("/static/drf_spectacular_sidecar/", "/api/redoc/")) for src in scripts
+        ), scripts
+        # Nothing else from elsewhere either: drf-spectacular's ReDoc page links Google's fonts.
+        assert not re.findall(r"(?:href|src)=\"(?:https?:)?//", html), url
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_redoc_is_served_without_the_logo_it_would_fetch_from_a_cdn(client):
+    (src,) = re.findall(
+        r"<script[^>]*\bsrc=\"([^\"]+)\"", client.get("/api/redoc/").content.decode()
+    )
+    response = client.get(src)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    script = b"".join(response)
+    assert b"Redoc" in script
+    # The sidecar's copy names the logo's address; the one served does not.
+    assert (
+        b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+        in Path(finders.find(docs.REDOC_BUNDLE)).read_bytes()
+    )
+    assert b"cdn.redoc.ly" not in script
+    again = client.get(src, HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
 
 
 def test_swagger_ui_assets_are_served_offline(client):

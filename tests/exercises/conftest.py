@@ -1,5 +1,7 @@
 """The catalog as the article seeds it, and reading exercise lists."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -39,3 +41,42 @@ def publishable(exercise):
         exercise.reps_per_side = 10
         exercise.save(update_fields=["reps_per_side"])
     return exercise
+
+
+def inline_prefixes(html: str) -> list[str]:
+    return re.findall(r'name="([\w-]+)-TOTAL_FORMS"', html)
+
+
+def admin_form_data(html: str, fields: dict, inlines: dict[str, list[dict]]) -> dict:
+    """The add/change form as a browser would post it: every inline, most of them empty."""
+    data = {"_save": "Save", **fields}
+    for prefix in inline_prefixes(html):
+        rows = inlines.get(prefix, [])
+        initial = len(re.findall(rf'name="{prefix}-\d+-id"[^>]*value="\d+"', html))
+        data[f"{prefix}-TOTAL_FORMS"] = str(max(len(rows), initial))
+        data[f"{prefix}-INITIAL_FORMS"] = str(initial)
+        data[f"{prefix}-MIN_NUM_FORMS"] = "0"
+        data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
+        for index, row in enumerate(rows):
+            for key, value in row.items():
+                data[f"{prefix}-{index}-{key}"] = value
+    return data
+
+
+EXERCISE_CHANGELIST = "/admin/exercises/exercise/"
+EXERCISE_ADD = f"{EXERCISE_CHANGELIST}add/"
+
+# An exercise as the admin's form posts it.
+EXERCISE_FIELDS = {
+    "name": "Standing March",
+    "slug": "standing-march",
+    "kind": "strengthen",
+    "summary": "Lifts one knee at a time.",
+    "difficulty": "1",
+    "unilateral": "on",
+    "reps_per_side": "10",
+    "sets": "",
+    "hold_seconds": "",
+    "prescription_note": "",
+    "published": "on",
+}

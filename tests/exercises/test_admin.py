@@ -1,12 +1,17 @@
-import re
-
 import pytest
 from django.contrib.auth.models import Group, Permission
 from PIL import Image
 
 from exercises.models import Exercise, ExerciseMedia, ExerciseProgression
 from tests.conftest import an_image, image_upload
-from tests.exercises.conftest import publishable
+from tests.exercises.conftest import (
+    EXERCISE_ADD,
+    EXERCISE_CHANGELIST,
+    EXERCISE_FIELDS,
+    admin_form_data,
+    inline_prefixes,
+    publishable,
+)
 from tests.factories import (
     EquipmentFactory,
     ExerciseEquipmentFactory,
@@ -19,43 +24,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = "/admin/exercises/exercise/"
-ADD = "/admin/exercises/exercise/add/"
-
-
-def _inline_prefixes(html: str) -> list[str]:
-    return re.findall(r'name="([\w-]+)-TOTAL_FORMS"', html)
-
-
-def _form_data(html: str, fields: dict, inlines: dict[str, list[dict]]) -> dict:
-    """The add/change form as a browser would post it: every inline, most of them empty."""
-    data = {"_save": "Save", **fields}
-    for prefix in _inline_prefixes(html):
-        rows = inlines.get(prefix, [])
-        initial = len(re.findall(rf'name="{prefix}-\d+-id"[^>]*value="\d+"', html))
-        data[f"{prefix}-TOTAL_FORMS"] = str(max(len(rows), initial))
-        data[f"{prefix}-INITIAL_FORMS"] = str(initial)
-        data[f"{prefix}-MIN_NUM_FORMS"] = "0"
-        data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
-        for index, row in enumerate(rows):
-            for key, value in row.items():
-                data[f"{prefix}-{index}-{key}"] = value
-    return data
-
-
-EXERCISE_FIELDS = {
-    "name": "Standing March",
-    "slug": "standing-march",
-    "kind": "strengthen",
-    "summary": "Lifts one knee at a time.",
-    "difficulty": "1",
-    "unilateral": "on",
-    "reps_per_side": "10",
-    "sets": "",
-    "hold_seconds": "",
-    "prescription_note": "",
-    "published": "on",
-}
+CHANGELIST, ADD = EXERCISE_CHANGELIST, EXERCISE_ADD
 
 
 def test_trainer_sees_the_changelist_with_its_columns(trainer_browser):
@@ -83,9 +52,9 @@ def test_trainer_adds_an_exercise_with_its_inlines(trainer_browser):
     band = EquipmentFactory(slug="resistance-band")
     milder = ExerciseFactory(name="Seated March")
     page = trainer_browser.get(ADD).content.decode()
-    assert {"steps", "cues", "cautions", "setup_notes"} <= set(_inline_prefixes(page))
+    assert {"steps", "cues", "cautions", "setup_notes"} <= set(inline_prefixes(page))
 
-    data = _form_data(
+    data = admin_form_data(
         page,
         EXERCISE_FIELDS,
         {
@@ -124,7 +93,7 @@ def test_trainer_swaps_two_steps(trainer_browser):
         {"id": str(first.pk), "exercise": str(exercise.pk), "position": "2", "text": first.text},
         {"id": str(second.pk), "exercise": str(exercise.pk), "position": "1", "text": second.text},
     ]
-    response = trainer_browser.post(url, _form_data(page, fields, {"steps": rows}))
+    response = trainer_browser.post(url, admin_form_data(page, fields, {"steps": rows}))
     assert response.status_code == 302
     assert [s.text for s in exercise.steps.all()] == ["Square the hips.", "Kneel."]
 
@@ -145,7 +114,7 @@ def test_an_exercise_cannot_be_both_milder_and_harder_than_another(trainer_brows
     url = f"/admin/exercises/exercise/{exercise.pk}/change/"
     page = trainer_browser.get(url).content.decode()
     fields = {**EXERCISE_FIELDS, "name": exercise.name}
-    data = _form_data(page, fields, {"harder_links": [{"harder": str(other.pk)}]})
+    data = admin_form_data(page, fields, {"harder_links": [{"harder": str(other.pk)}]})
     # The saved milder link is an initial form of the other inline; post it unchanged.
     link = ExerciseProgression.objects.get()
     data.update({"milder_links-0-id": str(link.pk), "milder_links-0-milder": str(other.pk)})
@@ -173,7 +142,7 @@ def test_an_exercise_cannot_be_its_own_harder_option(trainer_browser):
     url = f"/admin/exercises/exercise/{exercise.pk}/change/"
     page = trainer_browser.get(url).content.decode()
     fields = {**EXERCISE_FIELDS, "name": exercise.name}
-    data = _form_data(page, fields, {"harder_links": [{"harder": str(exercise.pk)}]})
+    data = admin_form_data(page, fields, {"harder_links": [{"harder": str(exercise.pk)}]})
     response = trainer_browser.post(url, data)
     assert response.status_code == 200
     assert "An exercise cannot be an option of itself." in response.content.decode()
@@ -186,7 +155,7 @@ def test_trainer_changes_an_exercise_and_its_steps(trainer_browser):
     url = f"/admin/exercises/exercise/{exercise.pk}/change/"
     page = trainer_browser.get(url).content.decode()
     fields = {**EXERCISE_FIELDS, "name": exercise.name, "kind": "stretch"}
-    data = _form_data(
+    data = admin_form_data(
         page,
         fields,
         {
@@ -282,7 +251,7 @@ def test_a_trainer_uploads_an_image_cleaned_as_the_api_does_and_sees_its_thumbna
 ):
     page = trainer_browser.get(ADD).content.decode()
     photo = image_upload(an_image("JPEG", (640, 480), gps=True, orientation=6))
-    data = _form_data(page, EXERCISE_FIELDS, {"media": [_media_row(photo)]})
+    data = admin_form_data(page, EXERCISE_FIELDS, {"media": [_media_row(photo)]})
 
     with django_capture_on_commit_callbacks(execute=True):
         response = trainer_browser.post(ADD, data)
@@ -302,7 +271,7 @@ def test_the_admin_refuses_an_image_it_cannot_take_and_one_without_a_credit(trai
     gif = image_upload(an_image("GIF"), name="a.gif", content_type="image/gif")
     rows = [_media_row(gif), _media_row(image_upload(an_image()), attribution="", position="1")]
 
-    response = trainer_browser.post(ADD, _form_data(page, EXERCISE_FIELDS, {"media": rows}))
+    response = trainer_browser.post(ADD, admin_form_data(page, EXERCISE_FIELDS, {"media": rows}))
 
     html = response.content.decode()
     assert response.status_code == 200

@@ -185,13 +185,13 @@ def king_runner_in_full():
         prescription_note="Ease in.",
     )
     # Positions saved out of order: the API must sort them, not trust insertion order.
-    ExerciseStepFactory(exercise=exercise, position=2, text="Lift the chest.")
-    ExerciseStepFactory(exercise=exercise, position=0, text="Kneel facing away from a wall.")
-    ExerciseStepFactory(exercise=exercise, position=1, text="Step the other foot forward.")
-    ExerciseCueFactory(exercise=exercise, position=1, text="Squeeze the glute.")
-    ExerciseCueFactory(exercise=exercise, position=0, text="Tuck the pelvis.")
-    ExerciseCautionFactory(exercise=exercise, position=0, text="Stop if it hurts.")
-    ExerciseSetupNoteFactory(exercise=exercise, position=0, text="Pad the knee.")
+    ExerciseStepFactory(exercise=exercise, position=3, text="Lift the chest.")
+    ExerciseStepFactory(exercise=exercise, position=1, text="Kneel facing away from a wall.")
+    ExerciseStepFactory(exercise=exercise, position=2, text="Step the other foot forward.")
+    ExerciseCueFactory(exercise=exercise, position=2, text="Squeeze the glute.")
+    ExerciseCueFactory(exercise=exercise, position=1, text="Tuck the pelvis.")
+    ExerciseCautionFactory(exercise=exercise, position=1, text="Stop if it hurts.")
+    ExerciseSetupNoteFactory(exercise=exercise, position=1, text="Pad the knee.")
     ExerciseAliasFactory(exercise=exercise, name="Couch stretch")
     ExerciseMediaFactory(
         exercise=exercise,

@@ -6,8 +6,13 @@ import pytest
 from exercises import services
 from exercises.models import Exercise
 from tests.conftest import exercise_url
-from tests.exercises.conftest import publishable
-from tests.exercises.test_admin import ADD, CHANGELIST, EXERCISE_FIELDS, _form_data
+from tests.exercises.conftest import (
+    EXERCISE_ADD,
+    EXERCISE_CHANGELIST,
+    EXERCISE_FIELDS,
+    admin_form_data,
+    publishable,
+)
 from tests.factories import ExerciseFactory, ExerciseProgressionFactory
 from tests.helpers import assert_error
 
@@ -90,7 +95,7 @@ def test_the_admins_publish_action_says_why_it_left_one_unpublished(trainer_brow
     ExerciseFactory(name="Bare", published=False)
 
     response = trainer_browser.post(
-        CHANGELIST,
+        EXERCISE_CHANGELIST,
         {"action": "publish", "_selected_action": [str(e.pk) for e in Exercise.objects.all()]},
         follow=True,
     )
@@ -103,9 +108,10 @@ def test_the_admins_publish_action_says_why_it_left_one_unpublished(trainer_brow
 def test_the_admin_saves_an_incomplete_exercise_as_a_draft_and_says_what_it_lacks(
     trainer_browser,
 ):
-    page = trainer_browser.get(ADD).content.decode()
+    page = trainer_browser.get(EXERCISE_ADD).content.decode()
 
-    response = trainer_browser.post(ADD, _form_data(page, EXERCISE_FIELDS, {}), follow=True)
+    data = admin_form_data(page, EXERCISE_FIELDS, {})
+    response = trainer_browser.post(EXERCISE_ADD, data, follow=True)
 
     html = response.content.decode()
     assert "“Standing March”: It cannot be published yet: add at least one step" in html

@@ -127,7 +127,7 @@ def test_preview_shows_the_routine_as_the_app_will(trainer_browser, api_client):
     routine = RoutineFactory(name="Hip Flexor Reset", goal="Looser hips.")
     RoutineItemFactory(
         routine=routine,
-        position=0,
+        position=1,
         exercise__name="Band March",
         exercise__unilateral=True,
         sets=2,
@@ -136,9 +136,9 @@ def test_preview_shows_the_routine_as_the_app_will(trainer_browser, api_client):
         rest_seconds=30,
     )
     RoutineItemFactory(
-        routine=routine, position=1, exercise__name="King Runner", exercise__unilateral=True
+        routine=routine, position=2, exercise__name="King Runner", exercise__unilateral=True
     )
-    RoutineItemFactory(routine=routine, position=2, exercise__name="Wall Sit", hold_seconds=45)
+    RoutineItemFactory(routine=routine, position=3, exercise__name="Wall Sit", hold_seconds=45)
     html = trainer_browser.get(_change_url(routine)).content.decode()
     assert "As the app shows it" in html
     assert "<strong>Band March</strong>: 2 sets, 10 reps per side, rest 30 s" in html

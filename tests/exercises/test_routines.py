@@ -206,7 +206,7 @@ def test_create_makes_a_private_routine_owned_by_the_caller(user_client, user, o
         ("band-march", 2, 10, None, 20, "Slow."),
         ("half-kneeling", 1, None, 30, 0, ""),
     ]
-    assert list(routine.items.values_list("position", flat=True)) == [0, 1]
+    assert list(routine.items.values_list("position", flat=True)) == [1, 2]
     data = response.json()
     assert data["curated"] is False
     assert data["published"] is False
@@ -240,9 +240,9 @@ def test_items_are_sorted_by_position(user_client):
     assert [i["exercise"] for i in response.json()["items"]] == ["b", "c", "a"]
     routine = Routine.objects.get()
     assert list(routine.items.values_list("exercise__slug", "position")) == [
-        ("b", 0),
-        ("c", 1),
-        ("a", 2),
+        ("b", 1),
+        ("c", 2),
+        ("a", 3),
     ]
 
 
@@ -272,7 +272,7 @@ def test_duplicate_positions_are_a_400_naming_the_item(user_client):
 def own_routine(user):
     """The user's routine with items a, b, c in that order."""
     routine = RoutineFactory(name="Own", owner=user)
-    for position, slug in enumerate("abc"):
+    for position, slug in enumerate("abc", start=1):
         RoutineItemFactory(routine=routine, position=position, exercise__slug=slug)
     return routine
 
@@ -460,11 +460,11 @@ def test_copy_is_a_private_editable_copy(user_client, user):
         "Loose hips",
         "Four moves.",
     )
-    # Same prescriptions in the same order; the copy numbers its positions from 0.
+    # Same prescriptions in the same order; the copy numbers its positions from 1.
     assert [_without_position(i) for i in data["items"]] == [
         _without_position(i) for i in before["items"]
     ]
-    assert [i["position"] for i in data["items"]] == [0, 1]
+    assert [i["position"] for i in data["items"]] == [1, 2]
     assert data["estimated_minutes"] == before["estimated_minutes"]
     assert _stored_items(copy) == _stored_items(original)
 
@@ -477,9 +477,9 @@ def test_copy_is_a_private_editable_copy(user_client, user):
 
 def test_a_copy_leaves_out_the_draft_exercises_its_owner_cannot_see(user_client, user):
     original = RoutineFactory(name="Curated")
-    RoutineItemFactory(routine=original, position=0, exercise=ExerciseFactory(slug="shown"))
+    RoutineItemFactory(routine=original, position=1, exercise=ExerciseFactory(slug="shown"))
     RoutineItemFactory(
-        routine=original, position=1, exercise=ExerciseFactory(slug="hidden", published=False)
+        routine=original, position=2, exercise=ExerciseFactory(slug="hidden", published=False)
     )
 
     response = user_client.post(routine_url(original, "copy/"))

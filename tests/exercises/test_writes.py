@@ -418,8 +418,8 @@ def test_numbers_sent_as_strings_are_400_not_read_as_numbers(trainer_client, ref
 @pytest.fixture
 def lunge():
     exercise = ExerciseFactory(name="Lunge", sets=3, reps_per_side=10)
-    ExerciseStepFactory(exercise=exercise, position=0, text="Step forward.")
-    ExerciseCueFactory(exercise=exercise, position=0, text="Stay tall.")
+    ExerciseStepFactory(exercise=exercise, position=1, text="Step forward.")
+    ExerciseCueFactory(exercise=exercise, position=1, text="Stay tall.")
     ExerciseAliasFactory(exercise=exercise, name="Forward lunge")
     ExerciseMediaFactory(exercise=exercise)
     ExerciseMuscleFactory(exercise=exercise)

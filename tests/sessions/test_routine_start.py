@@ -50,7 +50,7 @@ def routine(king_runner, band_march):
     routine = RoutineFactory(name="Desk Worker's Hips")
     RoutineItemFactory(
         routine=routine,
-        position=0,
+        position=1,
         exercise=king_runner,
         sets=2,
         hold_seconds=45,
@@ -60,7 +60,7 @@ def routine(king_runner, band_march):
     )
     RoutineItemFactory(
         routine=routine,
-        position=1,
+        position=2,
         exercise=band_march,
         sets=3,
         hold_seconds=None,
@@ -317,7 +317,7 @@ def test_a_start_never_proposes_a_harder_option_that_hurt(user_client, user, ban
     king_runner = ExerciseFactory(name="King Runner", unilateral=True, difficulty=2)
     ExerciseProgressionFactory(milder=half_kneeling, harder=king_runner)
     routine = RoutineFactory(name="Basics")
-    RoutineItemFactory(routine=routine, position=0, exercise=half_kneeling, sets=1)
+    RoutineItemFactory(routine=routine, position=1, exercise=half_kneeling, sets=1)
     log_easy_sessions(user, half_kneeling, 6, 5, 4)
     (proposal,) = started(user_client, routine)["adjustments"]
     assert (proposal["action"], proposal["suggested"]["slug"]) == ("harder", "king-runner")
@@ -352,7 +352,7 @@ def test_a_draft_exercise_of_a_published_routine_is_left_out_for_a_user(
     user_client, user, routine, king_runner
 ):
     draft = ExerciseFactory(name="Draft Bridge", published=False)
-    RoutineItemFactory(routine=routine, position=2, exercise=draft, sets=2)
+    RoutineItemFactory(routine=routine, position=3, exercise=draft, sets=2)
 
     body = started(user_client, routine)
 
@@ -366,7 +366,7 @@ def test_a_draft_exercise_of_a_published_routine_is_left_out_for_a_user(
 
 def test_a_draft_exercise_of_a_published_routine_is_planned_for_a_trainer(trainer_client, routine):
     draft = ExerciseFactory(name="Draft Bridge", published=False)
-    RoutineItemFactory(routine=routine, position=2, exercise=draft, sets=2)
+    RoutineItemFactory(routine=routine, position=3, exercise=draft, sets=2)
 
     body = started(trainer_client, routine)
 
@@ -376,7 +376,7 @@ def test_a_draft_exercise_of_a_published_routine_is_planned_for_a_trainer(traine
 def test_the_service_leaves_out_draft_exercises_for_a_user(user, routine, king_runner):
     # Called directly, with a routine fetched afresh: not relying on the view's prefetch.
     RoutineItemFactory(
-        routine=routine, position=2, exercise=ExerciseFactory(published=False), sets=2
+        routine=routine, position=3, exercise=ExerciseFactory(published=False), sets=2
     )
 
     session, _ = session_start_from_routine(user=user, routine=Routine.objects.get(pk=routine.pk))
@@ -390,8 +390,8 @@ def test_the_service_leaves_out_draft_exercises_for_a_user(user, routine, king_r
 def test_adjustment_positions_count_the_items_the_user_gets(user_client, user, band_march):
     routine = RoutineFactory(name="Draft First")
     draft = ExerciseFactory(name="Draft Bridge", published=False)
-    RoutineItemFactory(routine=routine, position=0, exercise=draft)
-    RoutineItemFactory(routine=routine, position=1, exercise=band_march)
+    RoutineItemFactory(routine=routine, position=1, exercise=draft)
+    RoutineItemFactory(routine=routine, position=2, exercise=band_march)
     milder_march = ExerciseFactory(name="Seated March")
     ExerciseProgressionFactory(milder=milder_march, harder=band_march)
     log_session(user, band_march, pains=[3])
@@ -534,7 +534,7 @@ def test_start_costs_the_same_queries_whatever_the_routines_length(user_client, 
     def queries_to_start(items):
         routine = RoutineFactory()
         for position in range(items):
-            RoutineItemFactory(routine=routine, position=position)
+            RoutineItemFactory(routine=routine, position=position + 1)
         with CaptureQueriesContext(connection) as captured:
             started(user_client, routine)
         return len(captured.captured_queries)

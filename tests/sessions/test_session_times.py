@@ -5,8 +5,7 @@ as a database can without knowing now, by a constraint."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from sessions import limits
@@ -19,7 +18,7 @@ from tests.conftest import (
     session_body,
 )
 from tests.factories import RoutineItemFactory, WorkoutSessionFactory
-from tests.helpers import assert_error
+from tests.helpers import assert_error, models_before
 
 pytestmark = pytest.mark.django_db
 
@@ -105,24 +104,13 @@ def test_stats_sync_and_lists_answer_for_the_earliest_and_latest_storable_times(
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_moves_stored_impossible_times_to_when_the_server_got_them(user):
-    executor = MigrationExecutor(connection)
-    before = [("training_sessions", "0006_range_messages")]
-    executor.migrate(before)
-    old_apps = executor.loader.project_state(before).apps
-    old_session = old_apps.get_model("training_sessions", "WorkoutSession")
-    wrong = old_session.objects.create(
-        user_id=user.pk,
-        started_at=datetime(1, 1, 1, tzinfo=UTC),
-        ended_at=datetime(1, 1, 1, 1, tzinfo=UTC),
-        change_seq=1,
-    )
-    try:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
-    finally:
-        MigrationExecutor(connection).migrate(
-            MigrationExecutor(connection).loader.graph.leaf_nodes()
+    with models_before("training_sessions", "0006_range_messages") as old_apps:
+        old_session = old_apps.get_model("training_sessions", "WorkoutSession")
+        wrong = old_session.objects.create(
+            user_id=user.pk,
+            started_at=datetime(1, 1, 1, tzinfo=UTC),
+            ended_at=datetime(1, 1, 1, 1, tzinfo=UTC),
+            change_seq=1,
         )
 
     moved = WorkoutSession.objects.get(pk=wrong.pk)
