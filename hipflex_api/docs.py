@@ -13,6 +13,8 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 
+from hipflex_api.conditional import none_match
+
 REDOC_BUNDLE = "drf_spectacular_sidecar/redoc/bundles/redoc.standalone.js"
 _CDN_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 _NO_PICTURE = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E"
@@ -29,7 +31,7 @@ def _redoc_script() -> tuple[bytes, str]:
 
 def redoc_script(request: HttpRequest) -> HttpResponse:
     script, etag = _redoc_script()
-    if etag in request.headers.get("If-None-Match", ""):
+    if none_match(request, etag):
         response: HttpResponse = HttpResponseNotModified()
     else:
         response = HttpResponse(script, content_type="text/javascript; charset=utf-8")
