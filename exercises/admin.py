@@ -1,4 +1,6 @@
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from adminsortable2.admin import (
@@ -11,13 +13,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Field, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
+from reversion.models import Version
+from reversion_compare.admin import CompareVersionAdmin
 
-from . import images, services
+from . import history, images, services
 from .models import (
     ITEM_DOSE_FIELDS,
     Equipment,
@@ -238,6 +242,41 @@ def thumbnail(media: ExerciseMedia | None) -> str:
     return format_html('<img src="{}" alt="" style="max-height: 80px">', shown.url)
 
 
+class HistoryAdmin(CompareVersionAdmin):
+    """Each item's history (exercises.history): who changed what and when, two versions side
+    by side, revert to one, and recover a deleted item."""
+
+    history_latest_first = True
+    ordered_lists: tuple[str, ...] = ()  # Its lists numbered 1, 2, 3…
+
+    @contextmanager
+    def create_revision(self, request: HttpRequest) -> Iterator[None]:
+        # Versions are taken once the write is done (save_related), not row by row.
+        with history.revision(request.user):
+            yield
+
+    def _reversion_revisionform_view(
+        self, request: HttpRequest, version: Version, template_name: Any, extra_context: Any = None
+    ) -> HttpResponse:
+        # django-reversion writes the old version's rows back one by one, and rows trading
+        # places would meet on a position (unique in its list): they are moved out of the way
+        # first, and numbered 1, 2, 3… again if the revert did not keep them.
+        with transaction.atomic():
+            current = self.model._default_manager.filter(pk=version.object_id).first()
+            lists = [getattr(current, name).all() for name in self.ordered_lists if current]
+            for rows in lists:
+                services.make_room(rows)
+            response = super()._reversion_revisionform_view(
+                request, version, template_name, extra_context
+            )
+            if request.method != "POST":
+                transaction.set_rollback(True)  # It only showed the old version.
+                return response
+            for rows in lists:
+                services.close_gaps(rows)
+        return response
+
+
 class PublishActions:
     """Publish and unpublish from the list, for exercises and curated routines alike."""
 
@@ -274,14 +313,16 @@ class PublishActions:
                 continue
             obj.published = published
             obj.save(update_fields=["published", "updated_at"])
+            history.record(obj, user=request.user, comment=f"{state.capitalize()} from the list.")
             changed += 1
         note = f"; {already} already were" if already else ""
         self.message_user(request, f"{changed} {state}{note}.", messages.SUCCESS)  # type: ignore[attr-defined]
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(SortableAdminBase, PublishActions, admin.ModelAdmin):
+class ExerciseAdmin(SortableAdminBase, PublishActions, HistoryAdmin):
     actions = ["publish", "unpublish"]
+    ordered_lists = ("steps", "cues", "cautions", "setup_notes")
     list_display = [
         "picture",
         "name",
@@ -359,6 +400,7 @@ class ExerciseAdmin(SortableAdminBase, PublishActions, admin.ModelAdmin):
             self.message_user(request, f"“{exercise}”: {refusal.message}", messages.WARNING)
         if exercise.published != stored:
             exercise.save(update_fields=["published", "updated_at"])
+        history.record(exercise, user=request.user, comment="Changed in the admin.")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Exercise]:
         # The changelist's pictures: one query for every row's media and renditions.
@@ -410,10 +452,11 @@ class RoutineItemInline(OrderedInline):
 
 
 @admin.register(Routine)
-class RoutineAdmin(SortableAdminBase, PublishActions, admin.ModelAdmin):
+class RoutineAdmin(SortableAdminBase, PublishActions, HistoryAdmin):
     """Curated routines only: what users write for themselves stays private."""
 
     actions = ["publish", "unpublish"]
+    ordered_lists = ("items",)
     list_display = ["name", "goal", "published", "updated_at"]
     list_filter = ["published"]
     search_fields = ["name", "goal", "description"]
@@ -443,6 +486,7 @@ class RoutineAdmin(SortableAdminBase, PublishActions, admin.ModelAdmin):
             self.message_user(
                 request, f"“{routine}” was saved but not published: {problem}.", messages.WARNING
             )
+        history.record(routine, user=request.user, comment="Changed in the admin.")
 
     @admin.display(description="As the app shows it")
     def preview(self, routine: Routine) -> str:

@@ -6,4 +6,4 @@ class ExercisesConfig(AppConfig):
     verbose_name = "Exercise catalog"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 - connects the receivers
+        from . import history, signals  # noqa: F401 - registers the models, connects the receivers

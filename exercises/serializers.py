@@ -440,10 +440,12 @@ class ExerciseSerializer(StrictModelSerializer):
             raise serializers.ValidationError(errors)
 
     def create(self, validated_data: dict[str, Any]) -> Exercise:
-        return services.exercise_create(data=validated_data)
+        return services.exercise_create(data=validated_data, author=self.context["request"].user)
 
     def update(self, instance: Exercise, validated_data: dict[str, Any]) -> Exercise:
-        return services.exercise_update(exercise=instance, data=validated_data)
+        return services.exercise_update(
+            exercise=instance, data=validated_data, author=self.context["request"].user
+        )
 
 
 class RoutineItemSerializer(OneOfRequiredMixin, WholeItemMixin, StrictModelSerializer):

@@ -19,7 +19,7 @@ from django.db.models import F, QuerySet
 from hipflex_api.domain_errors import InvalidInput, OverLimit, StoreFull, StoreUnavailable
 from hipflex_api.jobs.outbox import enqueue
 
-from . import images, limits
+from . import history, images, limits
 from .models import (
     ITEM_DOSE_FIELDS,
     Exercise,
@@ -191,16 +191,26 @@ def check_publishing(exercise: Exercise, *, before: list[str] | None) -> None:
 
 
 @transaction.atomic
-def exercise_create(*, data: dict[str, Any]) -> Exercise:
+def exercise_create(
+    *, data: dict[str, Any], author: Any = None, comment: str = "Added through the API."
+) -> Exercise:
+    """A new exercise with its lists, kept in its history with `author` and `comment`."""
     fields = {key: value for key, value in data.items() if key not in _RELATED_KEYS}
     exercise = Exercise.objects.create(**fields)
     _replace_related(exercise, data)
     check_publishing(exercise, before=None)
+    history.record(exercise, user=author, comment=comment)
     return exercise
 
 
 @transaction.atomic
-def exercise_update(*, exercise: Exercise, data: dict[str, Any]) -> Exercise:
+def exercise_update(
+    *,
+    exercise: Exercise,
+    data: dict[str, Any],
+    author: Any = None,
+    comment: str = "Changed through the API.",
+) -> Exercise:
     before = publish_problems(exercise) if exercise.published else None
     for key, value in data.items():
         if key not in _RELATED_KEYS:
@@ -209,6 +219,7 @@ def exercise_update(*, exercise: Exercise, data: dict[str, Any]) -> Exercise:
     exercise.save()
     _replace_related(exercise, data)
     check_publishing(exercise, before=before)
+    history.record(exercise, user=author, comment=comment)
     return exercise
 
 

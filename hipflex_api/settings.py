@@ -67,7 +67,9 @@ CORS_ALLOW_HEADERS = [
 CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "Idempotent-Replayed", "X-Request-ID"]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin, on the project's site (hipflex_api.accounts.admin_site): its sign-in counts
+    # wrong passwords and asks for a one-time password where staff have one.
+    "hipflex_api.accounts.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -78,6 +80,11 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "adminsortable2",
+    "reversion",
+    "reversion_compare",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "hipflex_api.accounts",
@@ -111,6 +118,8 @@ MIDDLEWARE = [
     "hipflex_api.query_params.KnownQueryParametersMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whether the admin's user gave a one-time password this session (request.user.is_verified).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -455,6 +464,12 @@ REST_FRAMEWORK = {
         },
         # Mailed tokens presented back that were not valid, per client address.
         "token_ip": env.str("THROTTLE_TOKEN_IP", default="30/hour"),
+        # Wrong passwords at the admin's sign-in, per account from one client address (tight:
+        # a trainer who mistypes five times waits) and from all.
+        "admin_login_account_client": env.str(
+            "THROTTLE_ADMIN_LOGIN_ACCOUNT_CLIENT", default="5/hour"
+        ),
+        "admin_login_account": env.str("THROTTLE_ADMIN_LOGIN_ACCOUNT", default="50/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -529,6 +544,12 @@ CATALOG_VERSION_SECONDS = env.float("CATALOG_VERSION_SECONDS", default=1.0)
 
 # How long one repetition takes, for a routine's estimated duration.
 ROUTINE_SECONDS_PER_REP = 3
+
+# The admin's sign-in. Staff who add an authenticator (Django OTP, TOTP devices) give its
+# code after their password; with this on, every staff account must, and one without an
+# authenticator is refused until an administrator gives it a one-time code (addstatictoken).
+ADMIN_REQUIRE_OTP = env.bool("DJANGO_ADMIN_REQUIRE_OTP", default=False)
+OTP_TOTP_ISSUER = env.str("DJANGO_OTP_ISSUER", default="hipflex_api")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "hipflex_api",

@@ -42,12 +42,6 @@ handler403 = "hipflex_api.errors.handler403"
 handler404 = "hipflex_api.errors.handler404"
 handler500 = "hipflex_api.errors.handler500"
 
-admin.site.site_header = "hipflex_api catalog"
-admin.site.site_title = "hipflex_api"
-admin.site.index_title = "Exercise catalog"
-# No "View site" link: the site is an API, whose docs mean nothing to a trainer.
-admin.site.site_url = None
-
 # `make run` serves uploaded images itself; a deployment's web server or CDN does (MEDIA_URL).
 if settings.DEBUG and settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
     urlpatterns[-1:-1] = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -60,7 +60,8 @@ class EmailThrottle(Counted):
     email_field = "email"
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
-        data = request.data
+        # The API's JSON body, or a form of the admin's (a plain Django request).
+        data = request.data if isinstance(request, Request) else request.POST
         email = data.get(self.email_field) if hasattr(data, "get") else None
         if not isinstance(email, str) or not email.strip():
             return None  # Nothing to count against; the serializer refuses the request.
@@ -107,6 +108,18 @@ class LoginAccountClientThrottle(PerClient, LoginAccountThrottle):
     guessing passwords is stopped after a few, there and only there."""
 
     scope = "login_account_client"
+
+
+class AdminLoginAccountThrottle(LoginAccountThrottle):
+    """Wrong passwords at the admin's sign-in on one account, from all addresses (its form
+    names the account `username`): apart from the API's, with their own rates."""
+
+    scope = "admin_login_account"
+    email_field = "username"
+
+
+class AdminLoginAccountClientThrottle(PerClient, AdminLoginAccountThrottle):
+    scope = "admin_login_account_client"
 
 
 class RegisterThrottle(LoginIPThrottle):
@@ -191,3 +204,4 @@ def record_failures(request: Request, view: Any, *throttles: type[FailuresOnly])
 # first, then loose per account or user.
 LOGIN_FAILURES = (LoginAccountClientThrottle, LoginAccountThrottle)
 PASSWORD_CHECK_FAILURES = (PasswordCheckClientThrottle, PasswordCheckThrottle)
+ADMIN_LOGIN_FAILURES = (AdminLoginAccountClientThrottle, AdminLoginAccountThrottle)

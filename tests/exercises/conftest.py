@@ -1,6 +1,7 @@
 """The catalog as the article seeds it, and reading exercise lists."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.core.management import call_command
@@ -80,3 +81,43 @@ EXERCISE_FIELDS = {
     "prescription_note": "",
     "published": "on",
 }
+
+
+class _FormValues(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in {"submit", "button", "file"}:
+            if a.get("type") not in {"checkbox", "radio"} or "checked" in a:
+                self.values[name] = a.get("value") or ("on" if a.get("type") == "checkbox" else "")
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.values[name] = ""
+        elif tag == "select" and name:
+            self._select = name
+            self.values.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in a:
+            self.values[self._select] = a.get("value") or ""
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.values[self._textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+
+def form_values(html: str) -> dict[str, str]:
+    """What a browser would post from the page's form, as it was served (a revision's, say)."""
+    parser = _FormValues()
+    parser.feed(html)
+    return {**parser.values, "_save": "Save"}

@@ -111,6 +111,23 @@ def test_login_fails_closed_while_the_counters_are_down(on_redis, catalog, clien
     assert client.get(EXERCISES_URL).status_code == 200
 
 
+def test_the_admin_sign_in_is_refused_while_the_counters_are_down(on_redis, client):
+    trainer = UserFactory(is_staff=True)
+    trainer.set_password(STRONG_PASSWORD)
+    trainer.save()
+    on_redis.stop()
+
+    response = client.post(
+        "/admin/login/", {"username": trainer.email, "password": STRONG_PASSWORD}
+    )
+
+    assert response.status_code == 200  # The form again, saying why.
+    assert "Signing in is unavailable for a moment" in response.content.decode()
+    assert client.get("/admin/").status_code == 302
+    trainer.refresh_from_db()
+    assert trainer.last_login is None
+
+
 def test_registration_is_refused_whole_while_the_counters_are_down(on_redis, api_client):
     on_redis.stop()
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Q
 
-from exercises import services
+from exercises import history, services
 from exercises.models import (
     Equipment,
     Exercise,
@@ -88,7 +88,11 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, file: Path, **options: Any) -> None:
-        seed = json.loads(file.read_text(encoding="utf-8"))
+        # What it adds is one version in each exercise's history, which trainers can go back to.
+        with history.revision(None, "Added by the seed command."):
+            self._load(json.loads(file.read_text(encoding="utf-8")), options)
+
+    def _load(self, seed: dict[str, Any], options: dict[str, Any]) -> None:
         self.counts: Counter[tuple[str, str]] = Counter()
         for model, section in ((Muscle, "muscles"), (Equipment, "equipment")):
             for item in seed[section]:
@@ -141,7 +145,10 @@ def _create_routine(routine: dict[str, Any]) -> None:
     fields = {k: routine[k] for k in ("name", "goal", "description")}
     # Published only when every exercise it needs is there and published.
     complete = len(items) == len(routine["items"]) and all(i["exercise"].published for i in items)
-    services.routine_create(owner=None, data={**fields, "published": complete, "items": items})
+    created = services.routine_create(
+        owner=None, data={**fields, "published": complete, "items": items}
+    )
+    history.record(created, user=None, comment="")
 
 
 def _exercise_data(item: dict[str, Any]) -> dict[str, Any]:
@@ -174,3 +181,4 @@ def _link(milder: str, harder: str) -> None:
     # Both exercises' pages change: a new catalog version, for ETags, caches and sync.
     for exercise in Exercise.objects.filter(slug__in=[milder, harder]):
         exercise.save(update_fields=["updated_at"])
+        history.record(exercise, user=None, comment="")
