@@ -11,12 +11,15 @@ from adminsortable2.admin import (
 )
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.db.models import Field, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
@@ -39,6 +42,7 @@ from .models import (
     Routine,
     RoutineItem,
 )
+from .serializers import ExerciseSerializer
 
 
 class OrderedForm(forms.ModelForm):
@@ -406,6 +410,39 @@ class ExerciseAdmin(SortableAdminBase, PublishActions, HistoryAdmin):
         # The changelist's pictures: one query for every row's media and renditions.
         return super().get_queryset(request).prefetch_related("media__renditions")
 
+    def get_urls(self) -> list[Any]:
+        preview = path(
+            "<path:object_id>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="exercises_exercise_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    def view_on_site(self, obj: Exercise) -> str:
+        # The change form's "View on site" opens the preview (its template names it so).
+        return reverse("admin:exercises_exercise_preview", args=[obj.pk])
+
+    def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The exercise as the app shows it: what the detail endpoint serves, drafts too."""
+        queryset = self.get_queryset(request).with_details(request.user)  # type: ignore[attr-defined]
+        exercise = queryset.filter(pk=unquote(object_id)).first() if object_id.isdigit() else None
+        if exercise is None or not self.has_view_permission(request, exercise):
+            raise Http404("No such exercise.")
+        served = ExerciseSerializer(exercise, context={"request": request}).data
+        images = [m for m in served["media"] if m["kind"] == ExerciseMedia.Kind.IMAGE]
+        # The first image, at the size a phone gets (its rendition, once made).
+        picture = next(({**m, "src": _rendition(m, "phone")} for m in images), None)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{exercise.name}, as the app shows it",
+            "opts": self.opts,
+            "original": exercise,
+            "exercise": served,
+            "picture": picture,
+            "problems": [] if exercise.published else services.publish_problems(exercise),
+        }
+        return TemplateResponse(request, "admin/exercises/exercise/preview.html", context)
+
     @admin.display(description="Image")
     def picture(self, exercise: Exercise) -> str:
         return thumbnail(next((m for m in exercise.media.all() if m.file), None))
@@ -513,6 +550,11 @@ class RoutineAdmin(SortableAdminBase, PublishActions, HistoryAdmin):
             routine.goal,
             rows,
         )
+
+
+def _rendition(media: dict[str, Any], name: str) -> str:
+    """The URL of a served media item's rendition `name`, or of the item while it has none."""
+    return next((r["url"] for r in media["renditions"] if r["name"] == name), media["url"])
 
 
 def _dose(item: RoutineItem) -> str:

@@ -60,6 +60,25 @@ class ExerciseQuerySet(models.QuerySet["Exercise"]):
             return self
         return self.filter(published=True)
 
+    def with_details(self, user: AbstractUser | AnonymousUser) -> "ExerciseQuerySet":
+        """Everything the detail answer serves, in one query per related list instead of one
+        per exercise and list; milder and harder options only those `user` may see."""
+        options = Exercise.objects.visible_to(user).only("slug", "name")
+        return self.prefetch_related(
+            "steps",
+            "cues",
+            "cautions",
+            "setup_notes",
+            "aliases",
+            "media__renditions",
+            models.Prefetch("muscle_links", ExerciseMuscle.objects.select_related("muscle")),
+            models.Prefetch(
+                "equipment_links", ExerciseEquipment.objects.select_related("equipment")
+            ),
+            models.Prefetch("milder_options", options),
+            models.Prefetch("harder_options", options),
+        )
+
 
 class Exercise(models.Model):
     class Kind(models.TextChoices):

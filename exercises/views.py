@@ -19,8 +19,6 @@ from .limits import SLUG_PATTERN
 from .models import (
     Equipment,
     Exercise,
-    ExerciseEquipment,
-    ExerciseMuscle,
     Muscle,
     Routine,
     RoutineItem,
@@ -53,20 +51,7 @@ class ExerciseViewSet(CatalogCacheMixin, viewsets.ModelViewSet):
         queryset = Exercise.objects.visible_to(self.request.user)
         if self.action == "list":
             return queryset
-        options = Exercise.objects.visible_to(self.request.user).only("slug", "name")
-        # One query per related list instead of one per exercise row and list.
-        return queryset.prefetch_related(
-            "steps",
-            "cues",
-            "cautions",
-            "setup_notes",
-            "aliases",
-            "media__renditions",
-            Prefetch("muscle_links", ExerciseMuscle.objects.select_related("muscle")),
-            Prefetch("equipment_links", ExerciseEquipment.objects.select_related("equipment")),
-            Prefetch("milder_options", options),
-            Prefetch("harder_options", options),
-        )
+        return queryset.with_details(self.request.user)
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "list":

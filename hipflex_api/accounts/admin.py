@@ -1,6 +1,17 @@
-from django.contrib import admin
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin  # Registers it, replaced below.
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import User
 
@@ -41,3 +52,105 @@ class UserAdmin(DjangoUserAdmin):
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+class AuthenticatorForm(forms.Form):
+    code = forms.CharField(
+        label="Code your app shows now",
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class AuthenticatorAdmin(TOTPDeviceAdmin):
+    """Staff turn on an authenticator app for themselves: name it, scan the code, type what
+    the app then shows; until then it is not asked for at sign-in. Each sees only their own;
+    superusers see everyone's (django-otp's admin), to remove a lost phone's."""
+
+    def _own(self, request: HttpRequest, device: TOTPDevice | None) -> bool:
+        user = request.user
+        mine = device is None or device.user_id == user.pk
+        return bool(user.is_active and user.is_staff and (user.is_superuser or mine))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._own(request, None)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._own(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._own(request, None)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._own(request, obj) and request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._own(request, obj)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TOTPDevice]:
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(user=request.user)
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        return ["name", "confirmed", "created_at", "last_used_at", "setup_link"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if request.user.is_superuser and obj is not None:
+            return super().get_fieldsets(request, obj)
+        return [(None, {"fields": ["name"]})]
+
+    def save_model(self, request: HttpRequest, obj: TOTPDevice, form: Any, change: bool) -> None:
+        if not change:
+            obj.user, obj.confirmed = request.user, False  # Asked for once the app has it.
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request: HttpRequest, obj: TOTPDevice, *args: Any) -> HttpResponse:
+        return HttpResponseRedirect(reverse("admin:otp_totp_totpdevice_config", args=[obj.pk]))
+
+    @admin.display(description="Set up")
+    def setup_link(self, device: TOTPDevice) -> str:
+        if device.confirmed:
+            return "On"
+        url = reverse("admin:otp_totp_totpdevice_config", args=[device.pk])
+        return format_html('<a href="{}">Scan the code and confirm</a>', url)
+
+    def _setting_up(self, request: HttpRequest, pk: int) -> TOTPDevice:
+        """One of the caller's own authenticators not yet confirmed: its secret is shown to
+        them alone and only until then, so a stolen session cannot copy a working one."""
+        mine = TOTPDevice.objects.filter(user=request.user, confirmed=False)
+        device = mine.filter(pk=pk).first()
+        if device is None:
+            raise Http404("No authenticator of yours is waiting to be set up there.")
+        return device
+
+    def qrcode_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self._setting_up(request, pk)
+        return super().qrcode_view(request, pk)
+
+    def config_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        device = self._setting_up(request, pk)
+        form = AuthenticatorForm(request.POST or None)
+        if form.is_valid():
+            if device.verify_token(form.cleaned_data["code"]):
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                otp_login(request, device)  # This sign-in counts as made with it.
+                self.message_user(
+                    request,
+                    f"“{device.name}” is on: from now on signing in asks for its code.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:otp_totp_totpdevice_changelist"))
+            form.add_error("code", "That code is not right: type the one your app shows now.")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Set up “{device.name}”",
+            "opts": self.opts,
+            "device": device,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/otp_totp/authenticator_setup.html", context)
