@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from exercises import limits
 from exercises.models import Equipment, Exercise, Muscle
 from hipflex_api.accounts.models import User
 from hipflex_api.changes.counters import catalog_scope, user_scope
@@ -25,13 +26,14 @@ from tests.factories import (
     ExerciseCueFactory,
     ExerciseEquipmentFactory,
     ExerciseFactory,
-    ExerciseMediaFactory,
     ExerciseMuscleFactory,
     ExerciseProgressionFactory,
     ExerciseSetupNoteFactory,
     ExerciseStepFactory,
+    MediaRenditionFactory,
     MuscleFactory,
     SetLogFactory,
+    UploadedImageFactory,
     UserFactory,
     WorkoutSessionFactory,
 )
@@ -122,7 +124,8 @@ def grow_catalog(total: int, rng: random.Random) -> int:
                     for position in range(count)
                 )
             aliases.append(ExerciseAliasFactory.build(exercise=exercise, name=f"Alias {index}"))
-            media.append(ExerciseMediaFactory.build(exercise=exercise, position=1))
+            # Two uploaded images each, as a trainer's exercise has them (issue 13's target).
+            media.extend(UploadedImageFactory.build(exercise=exercise, position=n) for n in (1, 2))
             for role, muscle in zip(
                 ["primary", "secondary", "secondary"], rng.sample(muscles, 3), strict=True
             ):
@@ -143,7 +146,15 @@ def grow_catalog(total: int, rng: random.Random) -> int:
         for factory, rows in texts.items():
             _bulk(factory._meta.model, rows)
         _bulk(ExerciseAliasFactory._meta.model, aliases)
-        _bulk(ExerciseMediaFactory._meta.model, media)
+        media = _bulk(UploadedImageFactory._meta.model, media)
+        _bulk(
+            MediaRenditionFactory._meta.model,
+            [
+                MediaRenditionFactory.build(media=item, name=name, width=size, height=size * 3 // 4)
+                for item in media
+                for name, size in limits.RENDITIONS.items()
+            ],
+        )
         _bulk(ExerciseMuscleFactory._meta.model, muscle_links)
         _bulk(ExerciseEquipmentFactory._meta.model, equipment_links)
         _bulk(ExerciseProgressionFactory._meta.model, progressions)

@@ -184,6 +184,12 @@ class AliasInline(admin.TabularInline):
     extra = 0
 
 
+def _https_links(db_field: Field, **kwargs: Any) -> Any:
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class MediaForm(OrderedForm):
     """An uploaded image is checked and cleaned as the API's upload does (exercises.images);
     its renditions are asked for when the exercise is saved (ExerciseAdmin.save_formset)."""
@@ -191,6 +197,9 @@ class MediaForm(OrderedForm):
     class Meta:
         model = ExerciseMedia
         fields = ["kind", "file", "url", "caption", "licence", "attribution"]
+        # A link typed without a scheme is taken as https (Django 6's default, asked for now);
+        # the admin builds its own form from this one with MediaInline.formfield_overrides.
+        formfield_callback = _https_links
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data.get("file")

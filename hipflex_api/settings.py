@@ -83,7 +83,7 @@ INSTALLED_APPS = [
     "reversion",
     "reversion_compare",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "hipflex_api.accounts.apps.AuthenticatorsConfig",  # django_otp.plugins.otp_totp
     "django_otp.plugins.otp_static",
     "drf_spectacular",
     "drf_spectacular_sidecar",

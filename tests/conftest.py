@@ -9,7 +9,7 @@ import re
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
@@ -177,11 +177,20 @@ def other_client(other_user):
     return api_client_for(other_user)
 
 
+def trainers_group() -> Group:
+    """The group that exercises' migrations 0002 and 0007 make, with every catalog permission;
+    made again after an earlier transactional test emptied the database."""
+    group, created = Group.objects.get_or_create(name="Trainers")
+    if created:
+        group.permissions.set(Permission.objects.filter(content_type__app_label="exercises"))
+    return group
+
+
 @pytest.fixture
 def trainer(db):
     """A staff user in the "Trainers" group that migration 0002 fills with catalog permissions."""
     trainer = UserFactory(is_staff=True)
-    trainer.groups.add(Group.objects.get(name="Trainers"))
+    trainer.groups.add(trainers_group())
     return trainer
 
 

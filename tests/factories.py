@@ -17,6 +17,7 @@ from exercises.models import (
     ExerciseProgression,
     ExerciseSetupNote,
     ExerciseStep,
+    MediaRendition,
     Muscle,
     Routine,
     RoutineItem,
@@ -148,6 +149,29 @@ class ExerciseMediaFactory(factory.django.DjangoModelFactory[ExerciseMedia]):
 
     class Meta:
         model = ExerciseMedia
+
+
+class UploadedImageFactory(ExerciseMediaFactory):
+    """An uploaded image as the upload leaves it: a file (named only; nothing is written)
+    and its size, no link."""
+
+    url = ""
+    file = factory.Sequence(lambda n: f"exercises/{n:032x}.jpg")
+    width = 1600
+    height = 1200
+
+
+class MediaRenditionFactory(factory.django.DjangoModelFactory[MediaRendition]):
+    media = factory.SubFactory(UploadedImageFactory)
+    name = "thumbnail"
+    file = factory.LazyAttribute(
+        lambda o: f"exercises/renditions/{o.media.file.name}-{o.name}.webp"
+    )
+    width = 320
+    height = 240
+
+    class Meta:
+        model = MediaRendition
 
 
 class WorkoutSessionFactory(factory.django.DjangoModelFactory[WorkoutSession]):

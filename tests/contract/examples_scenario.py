@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import time_machine
-from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.management import call_command
 from drf_spectacular.drainage import GENERATOR_STATS
@@ -48,6 +47,7 @@ from tests.conftest import (
     session_body,
     session_url,
     token_in,
+    trainers_group,
 )
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import body_of
@@ -286,7 +286,7 @@ def the_trainer_drafts_and_withdraws(day: Day) -> None:
     it."""
     day.at(10)
     trainer = UserFactory(email=TRAINER, password=PASSWORD, is_staff=True, display_name="Sam")
-    trainer.groups.add(_trainers_group())
+    trainer.groups.add(trainers_group())
     credentials = {"email": TRAINER, "password": PASSWORD}
     tokens = day.send(day.client(), "POST", TOKEN_URL, credentials, record=False).json()
     sam = day.client(tokens["access"])
@@ -309,15 +309,6 @@ def the_trainer_drafts_and_withdraws(day: Day) -> None:
     day.send(sam, "DELETE", f"{ROUTINES_URL}{routine['id']}/", status=204)
     day.send(sam, "DELETE", f"{media_url}{image['id']}/", status=204)
     day.send(sam, "DELETE", exercise_url(slug), status=204)
-
-
-def _trainers_group() -> Group:
-    """The group that exercises' migrations 0002 and 0007 make, with every catalog permission;
-    made again after an earlier transactional test emptied the database."""
-    group, created = Group.objects.get_or_create(name="Trainers")
-    if created:
-        group.permissions.set(Permission.objects.filter(content_type__app_label="exercises"))
-    return group
 
 
 def _standing_stretch() -> dict[str, Any]:
