@@ -10,17 +10,20 @@ from adminsortable2.admin import (
     SortableTabularInline,
 )
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Field, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from reversion.admin import VersionAdmin
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
@@ -255,6 +258,10 @@ def thumbnail(media: ExerciseMedia | None) -> str:
     return format_html('<img src="{}" alt="" style="max-height: 80px">', shown.url)
 
 
+# What a revert writes back: the catalog's tables, whose foreign keys it checks.
+_CATALOG_TABLES = [m._meta.db_table for m in apps.get_app_config("exercises").get_models()]
+
+
 class HistoryAdmin(CompareVersionAdmin):
     """Each item's history (exercises.history): who changed what and when, two versions side
     by side, revert to one, and recover a deleted item."""
@@ -268,14 +275,53 @@ class HistoryAdmin(CompareVersionAdmin):
         with history.revision(request.user):
             yield
 
+    def state_before_revert(self, current: Any) -> Any:
+        """What a save of a revert needs to know of the item as it was before it."""
+        return None
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        # Without django-reversion's revision around the whole list: each item its actions
+        # change is kept in a revision of its own (history.record), so that reverting one
+        # brings back only that one.
+        context = {"has_change_permission": self.has_change_permission(request)}
+        return super(VersionAdmin, self).changelist_view(
+            request, {**context, **(extra_context or {})}
+        )
+
     def _reversion_revisionform_view(
         self, request: HttpRequest, version: Version, template_name: Any, extra_context: Any = None
     ) -> HttpResponse:
         # django-reversion writes the old version's rows back one by one, and rows trading
         # places would meet on a position (unique in its list): they are moved out of the way
         # first, and numbered 1, 2, 3… again if the revert did not keep them.
+        try:
+            return self._revert_in_order(request, version, template_name, extra_context)
+        except IntegrityError:
+            # A row of the old version names what has been deleted since (a muscle, an
+            # exercise): the whole revert is undone, and the trainer told so.
+            self.message_user(
+                request,
+                "That version cannot be brought back: it names a muscle, a piece of equipment "
+                "or an exercise that has been deleted since.",
+                messages.ERROR,
+            )
+            opts = self.opts
+            if self.model._default_manager.filter(pk=version.object_id).exists():
+                url = reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_history", args=[version.object_id]
+                )
+            else:
+                url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            return HttpResponseRedirect(url)
+
+    def _revert_in_order(
+        self, request: HttpRequest, version: Version, template_name: Any, extra_context: Any
+    ) -> HttpResponse:
         with transaction.atomic():
             current = self.model._default_manager.filter(pk=version.object_id).first()
+            # The form shows the old version, so what is saved now is read before it is
+            # written back (the publish rule weighs the change from this state).
+            request.before_revert = self.state_before_revert(current)  # type: ignore[attr-defined]
             lists = [getattr(current, name).all() for name in self.ordered_lists if current]
             for rows in lists:
                 services.make_room(rows)
@@ -287,6 +333,8 @@ class HistoryAdmin(CompareVersionAdmin):
                 return response
             for rows in lists:
                 services.close_gaps(rows)
+            # Rows naming what is gone fail here, not at the commit after this view answered.
+            connection.check_constraints(table_names=_CATALOG_TABLES)
         return response
 
 
@@ -378,6 +426,11 @@ class ExerciseAdmin(SortableAdminBase, PublishActions, HistoryAdmin):
     def publish_problem(self, obj: Exercise) -> str | None:
         return "; ".join(services.publish_problems(obj)) or None
 
+    def state_before_revert(self, current: Exercise | None) -> tuple[bool, list[str] | None]:
+        if current is None or not current.published:  # Recovered, or a draft until now.
+            return False, None
+        return True, services.publish_problems(current)
+
     @admin.display(description="What publishing needs")
     def ready(self, obj: Exercise) -> str:
         if obj.pk is None:
@@ -391,9 +444,12 @@ class ExerciseAdmin(SortableAdminBase, PublishActions, HistoryAdmin):
     def save_model(self, request: HttpRequest, obj: Exercise, form: Any, change: bool) -> None:
         # Published only once its inlines are saved and the rule has read them (save_related):
         # until then a draft, so that it never counts as published, even inside this save.
-        was_published = bool(change and form.initial.get("published"))
-        saved = Exercise.objects.get(pk=obj.pk) if was_published else None
-        obj.problems_before = services.publish_problems(saved) if saved else None  # type: ignore[attr-defined]
+        if (reverting := getattr(request, "before_revert", None)) is not None:
+            was_published, obj.problems_before = reverting  # type: ignore[attr-defined]
+        else:
+            was_published = bool(change and form.initial.get("published"))
+            saved = Exercise.objects.get(pk=obj.pk) if was_published else None
+            obj.problems_before = services.publish_problems(saved) if saved else None  # type: ignore[attr-defined]
         obj.publish_after_save = obj.published and not was_published  # type: ignore[attr-defined]
         if obj.publish_after_save:  # type: ignore[attr-defined]
             obj.published = False
@@ -433,8 +489,10 @@ class ExerciseAdmin(SortableAdminBase, PublishActions, HistoryAdmin):
 
     def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The exercise as the app shows it: what the detail endpoint serves, drafts too."""
-        queryset = self.get_queryset(request).with_details(request.user)  # type: ignore[attr-defined]
-        exercise = queryset.filter(pk=unquote(object_id)).first() if object_id.isdigit() else None
+        # Its options as phones get them: the published ones only.
+        queryset = self.get_queryset(request).with_details(AnonymousUser())  # type: ignore[attr-defined]
+        object_id = unquote(object_id)
+        exercise = queryset.filter(pk=object_id).first() if object_id.isdecimal() else None
         if exercise is None or not self.has_view_permission(request, exercise):
             raise Http404("No such exercise.")
         served = ExerciseSerializer(exercise, context={"request": request}).data

@@ -550,6 +550,8 @@ ROUTINE_SECONDS_PER_REP = 3
 # authenticator is refused until an administrator gives it a one-time code (addstatictoken).
 ADMIN_REQUIRE_OTP = env.bool("DJANGO_ADMIN_REQUIRE_OTP", default=False)
 OTP_TOTP_ISSUER = env.str("DJANGO_OTP_ISSUER", default="hipflex_api")
+# Nobody reads an authenticator's secret in the admin; its owner scans it once, to set it up.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "hipflex_api",

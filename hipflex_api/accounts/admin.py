@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin  # Registers it, replaced below.
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.qr import write_qrcode_image
 
 from .models import User
 
@@ -62,14 +63,40 @@ class AuthenticatorForm(forms.Form):
     )
 
 
+def _password_checked(user: Any) -> type[forms.ModelForm]:
+    """The form that adds an authenticator, asking for the password of `user` again, so that
+    someone at a computer left signed in cannot add one of their own and keep coming back."""
+
+    class AddAuthenticatorForm(forms.ModelForm):
+        password = forms.CharField(
+            label="Your password",
+            strip=False,
+            widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        )
+
+        class Meta:
+            model = TOTPDevice
+            fields = ["name"]
+
+        def clean_password(self) -> str:
+            password = self.cleaned_data["password"]
+            if not user.check_password(password):
+                raise forms.ValidationError("That is not your password.")
+            return password
+
+    return AddAuthenticatorForm
+
+
 admin.site.unregister(TOTPDevice)
 
 
 @admin.register(TOTPDevice)
 class AuthenticatorAdmin(TOTPDeviceAdmin):
     """Staff turn on an authenticator app for themselves: name it, scan the code, type what
-    the app then shows; until then it is not asked for at sign-in. Each sees only their own;
-    superusers see everyone's (django-otp's admin), to remove a lost phone's."""
+    the app then shows; until then it is not asked for at sign-in. One each (the sign-in form
+    has one box for its code); removing it lets one add another. Each sees only their own;
+    superusers see everyone's, to remove a lost phone's, but no one's secret
+    (settings.OTP_ADMIN_HIDE_SENSITIVE_DATA)."""
 
     def _own(self, request: HttpRequest, device: TOTPDevice | None) -> bool:
         user = request.user
@@ -83,7 +110,8 @@ class AuthenticatorAdmin(TOTPDeviceAdmin):
         return self._own(request, obj)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return self._own(request, None)
+        has_one = TOTPDevice.objects.filter(user_id=request.user.pk).exists()
+        return self._own(request, None) and not has_one
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._own(request, obj) and request.user.is_superuser
@@ -96,12 +124,20 @@ class AuthenticatorAdmin(TOTPDeviceAdmin):
         return queryset if request.user.is_superuser else queryset.filter(user=request.user)
 
     def get_list_display(self, request: HttpRequest) -> Any:
-        return ["name", "confirmed", "created_at", "last_used_at", "setup_link"]
+        columns = ["name", "confirmed", "created_at", "last_used_at", "setup_link"]
+        return ["user", *columns] if request.user.is_superuser else columns
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        if request.user.is_superuser and obj is not None:
+        if obj is None:
+            return [(None, {"fields": ["name", "password"]})]
+        if request.user.is_superuser:
             return super().get_fieldsets(request, obj)
         return [(None, {"fields": ["name"]})]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = _password_checked(request.user)
+        return super().get_form(request, obj, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: TOTPDevice, form: Any, change: bool) -> None:
         if not change:
@@ -128,8 +164,10 @@ class AuthenticatorAdmin(TOTPDeviceAdmin):
         return device
 
     def qrcode_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        self._setting_up(request, pk)
-        return super().qrcode_view(request, pk)
+        device = self._setting_up(request, pk)
+        response = HttpResponse(content_type="image/svg+xml")
+        write_qrcode_image(device.config_url, response)
+        return response
 
     def config_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         device = self._setting_up(request, pk)

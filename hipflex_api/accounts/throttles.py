@@ -1,4 +1,5 @@
 import logging
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +12,8 @@ from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 from hipflex_api.errors import LimitsUnavailable
 from hipflex_api.ops.logs import Rarely
+
+from .models import User
 
 logger = logging.getLogger(__name__)
 _unreachable = Rarely(logger)
@@ -101,6 +104,20 @@ class LoginAccountThrottle(FailuresOnly, EmailThrottle):
     LoginAccountClientThrottle first); a guesser spread over many addresses still meets it."""
 
     scope = "login_account"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        key = super().get_cache_key(request, view)
+        if key is None:
+            return None
+        # Counted against the account the name signs in to, found as signing in finds it
+        # (NFKC, as the admin's form reads it, then case-insensitively): every spelling that
+        # reaches it (full-width letters, another case) shares one count.
+        data = request.data if isinstance(request, Request) else request.POST
+        name = unicodedata.normalize("NFKC", str(data.get(self.email_field))).strip()
+        account = User._default_manager.filter(email__iexact=name).values_list("pk", flat=True)
+        if (pk := account.first()) is None:
+            return key
+        return self.cache_format % {"scope": self.scope, "ident": f"account-{pk}"}
 
 
 class LoginAccountClientThrottle(PerClient, LoginAccountThrottle):

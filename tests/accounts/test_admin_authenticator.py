@@ -8,7 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.accounts.test_admin_sign_in import current_code, sign_in
 from tests.conftest import STRONG_PASSWORD, browser_for
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +19,8 @@ def setup_url(device: TOTPDevice) -> str:
     return f"{DEVICES}{device.pk}/config/"
 
 
-def add_authenticator(browser, name: str = "My phone") -> TOTPDevice:
-    response = browser.post(f"{DEVICES}add/", {"name": name, "_save": "Save"})
+def add_authenticator(browser, name: str = "My phone", password: str = PASSWORD) -> TOTPDevice:
+    response = browser.post(f"{DEVICES}add/", {"name": name, "password": password, "_save": "Save"})
     device = TOTPDevice.objects.get(name=name)
     assert response.status_code == 302
     assert response["Location"] == setup_url(device)
@@ -31,7 +31,7 @@ def test_a_trainer_turns_on_an_authenticator_and_is_asked_for_it_at_sign_in(trai
     trainer.set_password(STRONG_PASSWORD)
     trainer.save()
     trainer_browser = browser_for(trainer)  # After the new password, which ends sessions.
-    device = add_authenticator(trainer_browser)
+    device = add_authenticator(trainer_browser, password=STRONG_PASSWORD)
     assert device.user == trainer
     assert not device.confirmed
     # Not confirmed yet: the password is still enough.
@@ -77,12 +77,15 @@ def test_a_trainer_sees_only_their_own_authenticators(trainer_browser):
     assert TOTPDevice.objects.filter(pk=theirs.pk, name="Their phone").exists()
 
 
-def test_a_new_authenticator_is_the_signed_in_persons_whatever_the_form_says(trainer_browser):
+def test_a_new_authenticator_is_the_signed_in_persons_whatever_the_form_says(
+    trainer, trainer_browser
+):
     other = UserFactory(is_staff=True)
 
-    trainer_browser.post(f"{DEVICES}add/", {"name": "Sneaky", "user": other.pk, "_save": "Save"})
+    body = {"name": "Sneaky", "user": other.pk, "password": PASSWORD, "_save": "Save"}
+    trainer_browser.post(f"{DEVICES}add/", body)
 
-    assert TOTPDevice.objects.get(name="Sneaky").user != other
+    assert TOTPDevice.objects.get(name="Sneaky").user == trainer
 
 
 def test_staff_can_remove_their_lost_phone(trainer, trainer_browser):
@@ -108,3 +111,33 @@ def test_a_person_who_is_not_staff_cannot_add_one(db):
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
     assert not TOTPDevice.objects.exists()
+
+
+def test_adding_one_asks_for_the_password_again(trainer_browser):
+    body = {"name": "Thief's phone", "password": "not-it", "_save": "Save"}
+
+    response = trainer_browser.post(f"{DEVICES}add/", body)
+
+    assert "That is not your password." in response.content.decode()
+    assert not TOTPDevice.objects.exists()
+
+
+def test_one_authenticator_each_until_it_is_removed(trainer, trainer_browser):
+    device = TOTPDevice.objects.create(user=trainer, name="Phone", confirmed=True)
+
+    assert trainer_browser.get(f"{DEVICES}add/").status_code == 403
+    device.delete()
+    assert trainer_browser.get(f"{DEVICES}add/").status_code == 200
+
+
+def test_a_superuser_sees_whose_each_one_is_and_no_ones_secret(trainer):
+    device = TOTPDevice.objects.create(user=trainer, name="Phone", confirmed=True)
+    admin = browser_for(UserFactory(is_staff=True, is_superuser=True))
+
+    listing = admin.get(DEVICES).content.decode()
+    change = admin.get(f"{DEVICES}{device.pk}/change/").content.decode()
+
+    assert trainer.email in listing
+    assert device.key not in change
+    assert admin.get(setup_url(device)).status_code == 404
+    assert admin.get(f"{DEVICES}{device.pk}/qrcode/").status_code == 404

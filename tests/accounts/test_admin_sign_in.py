@@ -156,3 +156,15 @@ def test_a_session_signed_in_without_a_code_is_sent_back_when_codes_are_required
 
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN_URL)
+
+
+def test_every_spelling_of_the_address_shares_one_count(staff, client):
+    wide = "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c for c in staff.email)
+    spellings = [staff.email, staff.email.upper(), wide, f" {staff.email} ", wide]
+    assert sign_in(Client(), wide, STRONG_PASSWORD).status_code == 302  # It reaches the account.
+
+    for spelling in spellings:  # Five wrong passwords, however the name is typed.
+        assert "Please enter the correct" in sign_in(client, spelling, "wrong").content.decode()
+
+    assert "Too many wrong passwords" in sign_in(client, wide, STRONG_PASSWORD).content.decode()
+    assert not signed_in(client)

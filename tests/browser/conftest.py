@@ -83,6 +83,9 @@ def browser(request, live_server, transactional_db, monkeypatch) -> Iterator[Bro
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=screenshot, full_page=True)
         chromium.close()
+    # Of every test, whatever else it checks.
+    assert seen.outside == [], "requests to other hosts"
+    assert seen.console_errors == [], "errors in the browser's console"
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 import pytest
 from reversion.models import Version
 
-from exercises.models import Exercise
+from exercises.models import Exercise, ExerciseProgression
 from hipflex_api.changes.counters import catalog_version
 from tests.conftest import exercise_url
 from tests.exercises.conftest import (
@@ -99,7 +99,7 @@ def test_the_history_page_lists_each_change_with_who_made_it(trainer, trainer_br
     html = page.content.decode()
     assert page.status_code == 200
     assert html.count(trainer.email) >= 2
-    assert 'name="version_id2"' in html  # Two versions or more: the form to compare them.
+    assert html.count('name="version_id2"') == 2  # A row per version, to compare them.
 
 
 def test_two_versions_compared_show_what_changed(trainer_browser, march):
@@ -204,21 +204,32 @@ def test_an_api_write_is_kept_with_its_author_and_the_lists_it_wrote(
     assert _listed(version, "exercisestep") == [(1, "One"), (2, "Two")]
 
 
-def test_publishing_from_the_list_is_a_version_too(trainer_browser, march):
+def test_publishing_from_the_list_keeps_a_version_of_each_item_on_its_own(trainer_browser, march):
     march.steps.create(position=1, text="A")
+    other = publishable(ExerciseFactory(published=False))
+    selected = [march.pk, other.pk]
 
-    trainer_browser.post(EXERCISE_CHANGELIST, {"action": "publish", "_selected_action": [march.pk]})
+    trainer_browser.post(EXERCISE_CHANGELIST, {"action": "publish", "_selected_action": selected})
 
     [version] = _versions(march)
+    [others] = _versions(other)
     assert version.field_dict["published"] is True
     assert version.revision.comment == "Published from the list."
+    # Apart, so that reverting one of them brings back only that one.
+    assert version.revision_id != others.revision_id
+    assert version.revision.version_set.filter(content_type__model="exercise").count() == 1
 
 
 def test_the_seed_is_the_first_version_of_each_exercise_options_included(seeded):
     king = Exercise.objects.get(slug="king-runner")
 
-    [version] = _versions(king)
-    assert version.revision.comment == "Added by the seed command."
+    version, first = _versions(king)
+    assert first.revision.comment == "Added by the seed command."
+    assert version.revision.comment == "Given its option by the seed command."
+    # One item per revision: reverting it brings back nothing else.
+    revisions = {v.revision_id for v in Version.objects.all()}
+    exercises = Version.objects.filter(content_type__model__in=["exercise", "routine"])
+    assert exercises.count() == len(revisions)
     links = [
         v.field_dict
         for v in version.revision.version_set.all()
@@ -228,3 +239,40 @@ def test_the_seed_is_the_first_version_of_each_exercise_options_included(seeded)
     assert {"milder": milder.pk, "harder": king.pk} in [
         {"milder": link["milder_id"], "harder": link["harder_id"]} for link in links
     ]
+
+
+def test_a_revert_is_weighed_against_the_exercise_as_it_was_before_it(trainer_browser, march):
+    milder = publishable(ExerciseFactory(name="Wall Stretch", published=True))
+    ExerciseProgression.objects.create(milder=milder, harder=march)
+    _save(trainer_browser, march, steps=["A"], published=True)
+    published = _versions(march)[0]
+    _save(trainer_browser, march, steps=["B"], published=False)
+    milder.published = False  # Allowed now that its harder option is a draft.
+    milder.save()
+    revision_url = f"{_change_url(march).removesuffix('change/')}history/{published.pk}/"
+    values = form_values(trainer_browser.get(revision_url).content.decode())
+
+    response = trainer_browser.post(revision_url, values, follow=True)
+
+    # The old version was published, but a draft is what it reverts: the rule asks again.
+    march.refresh_from_db()
+    assert not march.published
+    assert "publish its milder option “Wall Stretch” first" in response.content.decode()
+
+
+def test_a_version_naming_a_muscle_deleted_since_is_refused_whole(trainer_browser, march):
+    muscle = MuscleFactory(name="Sartorius")
+    march.muscle_links.create(muscle=muscle, role="secondary")
+    _save(trainer_browser, march, steps=["A"])
+    first = _versions(march)[0]
+    _save(trainer_browser, march, steps=["B"])
+    march.muscle_links.filter(muscle=muscle).delete()
+    muscle.delete()  # Nothing names it any more, so a trainer may delete it.
+    revision_url = f"{_change_url(march).removesuffix('change/')}history/{first.pk}/"
+    values = form_values(trainer_browser.get(revision_url).content.decode())
+
+    response = trainer_browser.post(revision_url, values, follow=True)
+
+    assert response.status_code == 200
+    assert "That version cannot be brought back" in response.content.decode()
+    assert list(march.steps.values_list("text", flat=True)) == ["B"]  # Nothing of it kept.

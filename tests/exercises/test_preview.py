@@ -50,6 +50,15 @@ def test_the_preview_shows_what_the_api_serves_in_the_order_it_serves_it(trainer
     assert "A draft" not in html  # Published: no banner.
 
 
+def test_the_preview_leaves_out_options_phones_do_not_get(trainer_browser, runner):
+    draft = ExerciseFactory(name="Sprinter Drill", published=False)
+    ExerciseProgressionFactory(milder=runner, harder=draft)
+
+    html = trainer_browser.get(preview_url(runner)).content.decode()
+
+    assert "Sprinter Drill" not in html
+
+
 def test_a_draft_preview_says_what_publishing_still_needs(trainer_browser):
     draft = ExerciseFactory(name="New Stretch", published=False)
 
@@ -88,7 +97,8 @@ def test_no_preview_for_an_exercise_that_is_not_there_or_a_person_who_is_not_sta
     trainer_browser, runner
 ):
     assert trainer_browser.get(f"{EXERCISE_CHANGELIST}99999/preview/").status_code == 404
-    assert trainer_browser.get(f"{EXERCISE_CHANGELIST}abc/preview/").status_code == 404
+    for odd in ("abc", "²"):  # Not an id: a 404, never a 500.
+        assert trainer_browser.get(f"{EXERCISE_CHANGELIST}{odd}/preview/").status_code == 404
     outsider = browser_for(UserFactory())
     response = outsider.get(preview_url(runner))
     assert response.status_code == 302  # To the admin's sign-in.

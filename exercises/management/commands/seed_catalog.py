@@ -20,6 +20,9 @@ from exercises.models import (
 )
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "seed" / "catalog.json"
+# The comment of the first version of each item it adds: one revision per item, so that
+# reverting one never brings back the others.
+SEEDED = "Added by the seed command."
 
 # What became of one seed item in a run.
 ADDED, LOADED_BEFORE, LEFT_OUT = "added", "loaded before", "left out"
@@ -88,9 +91,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, file: Path, **options: Any) -> None:
-        # What it adds is one version in each exercise's history, which trainers can go back to.
-        with history.revision(None, "Added by the seed command."):
-            self._load(json.loads(file.read_text(encoding="utf-8")), options)
+        self._load(json.loads(file.read_text(encoding="utf-8")), options)
 
     def _load(self, seed: dict[str, Any], options: dict[str, Any]) -> None:
         self.counts: Counter[tuple[str, str]] = Counter()
@@ -148,7 +149,7 @@ def _create_routine(routine: dict[str, Any]) -> None:
     created = services.routine_create(
         owner=None, data={**fields, "published": complete, "items": items}
     )
-    history.record(created, user=None, comment="")
+    history.record(created, user=None, comment=SEEDED)
 
 
 def _exercise_data(item: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +172,7 @@ def _exercise_data(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _create_exercise(item: dict[str, Any]) -> None:
-    services.exercise_create(data=_exercise_data(item))
+    services.exercise_create(data=_exercise_data(item), comment=SEEDED)
 
 
 def _link(milder: str, harder: str) -> None:
@@ -181,4 +182,4 @@ def _link(milder: str, harder: str) -> None:
     # Both exercises' pages change: a new catalog version, for ETags, caches and sync.
     for exercise in Exercise.objects.filter(slug__in=[milder, harder]):
         exercise.save(update_fields=["updated_at"])
-        history.record(exercise, user=None, comment="")
+        history.record(exercise, user=None, comment="Given its option by the seed command.")
