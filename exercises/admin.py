@@ -23,6 +23,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
@@ -46,6 +48,7 @@ from .models import (
     RoutineItem,
 )
 from .serializers import ExerciseSerializer
+from .spreadsheet import ExerciseResource
 
 
 class OrderedForm(forms.ModelForm):
@@ -381,8 +384,11 @@ class PublishActions:
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(SortableAdminBase, PublishActions, HistoryAdmin):
+class ExerciseAdmin(SortableAdminBase, PublishActions, ImportExportMixin, HistoryAdmin):
     actions = ["publish", "unpublish"]
+    # The spreadsheet round trip (exercises.spreadsheet): the list's Export and Import.
+    resource_classes = [ExerciseResource]
+    formats = [CSV, XLSX]
     ordered_lists = ("steps", "cues", "cautions", "setup_notes")
     list_display = [
         "picture",
@@ -474,6 +480,14 @@ class ExerciseAdmin(SortableAdminBase, PublishActions, HistoryAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Exercise]:
         # The changelist's pictures: one query for every row's media and renditions.
         return super().get_queryset(request).prefetch_related("media__renditions")
+
+    def get_resource_kwargs(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # Who imports: named in each version the import keeps.
+        return {**kwargs, "user": request.user}
+
+    def get_export_queryset(self, request: HttpRequest) -> Any:
+        # Every option, drafts too, so that the sheet imported back keeps them all.
+        return super().get_export_queryset(request).with_details(request.user)
 
     def get_urls(self) -> list[Any]:
         preview = path(

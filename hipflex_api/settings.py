@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "adminsortable2",
     "reversion",
     "reversion_compare",
+    "import_export",
     "django_otp",
     "hipflex_api.accounts.apps.AuthenticatorsConfig",  # django_otp.plugins.otp_totp
     "django_otp.plugins.otp_static",
@@ -552,6 +553,9 @@ ADMIN_REQUIRE_OTP = env.bool("DJANGO_ADMIN_REQUIRE_OTP", default=False)
 OTP_TOTP_ISSUER = env.str("DJANGO_OTP_ISSUER", default="hipflex_api")
 # Nobody reads an authenticator's secret in the admin; its owner scans it once, to set it up.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# The spreadsheet round trip: importing changes exercises, exporting reads them.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "hipflex_api",

@@ -1,10 +1,12 @@
 """A trainer's day in the admin, in the browser: an exercise built from nothing, its steps
 dragged into order, a photo with its licence, the preview, publishing refused until a caution
-is there, then the API serving it; an edit compared with the version before and reverted."""
+is there, then the API serving it; an edit compared with the version before and reverted; the
+catalog exported to a spreadsheet and imported back after a dry run."""
 
 import json
 
 import pytest
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from exercises.models import Exercise
@@ -139,3 +141,34 @@ def test_a_trainer_compares_an_edit_with_the_version_before_and_reverts_it(signe
     expect(newest).to_contain_text("Reverted to previous version")
     expect(newest).to_contain_text("sam@example.com")
     assert signed_in.console_errors == []
+
+
+def test_a_trainer_exports_the_catalog_and_imports_it_back_after_a_dry_run(signed_in, tmp_path):
+    call_command("seed_catalog", verbosity=0)
+    page = signed_in.page
+    signed_in.go(EXERCISES)
+    page.click("a.export_link")
+    page.select_option("select[name=format]", label="csv")
+    with page.expect_download() as download:
+        page.click("#content input[type=submit]")
+    sheet = tmp_path / "catalog.csv"
+    download.value.save_as(sheet)
+    runner = Exercise.objects.get(slug="king-runner")
+    first_step = runner.steps.first().text
+    sheet.write_text(sheet.read_text().replace(first_step, "Stand tall on one leg."))
+
+    signed_in.go(EXERCISES)
+    page.click("a.import_link")
+    page.set_input_files("input[name=import_file]", str(sheet))
+    page.select_option("select[name=format]", label="csv")
+    save_button = "#content input[type=submit]"
+    with page.expect_navigation():
+        page.click(save_button)
+
+    # The dry run: one row to update, the others unchanged, nothing written yet.
+    expect(page.locator("#content")).to_contain_text("Stand tall on one leg.")
+    assert runner.steps.first().text == first_step
+    with page.expect_navigation():
+        page.click("input[value='Confirm import']")
+    expect(page.locator(".messagelist")).to_contain_text("1 update")
+    assert runner.steps.first().text == "Stand tall on one leg."
