@@ -1,3 +1,4 @@
+import hashlib
 import logging
 import unicodedata
 from collections.abc import Iterator
@@ -68,7 +69,10 @@ class EmailThrottle(Counted):
         email = data.get(self.email_field) if hasattr(data, "get") else None
         if not isinstance(email, str) or not email.strip():
             return None  # Nothing to count against; the serializer refuses the request.
-        return self.cache_format % {"scope": self.scope, "ident": email.strip().casefold()}
+        # A digest: no address in the counters store, and no character a cache key cannot
+        # hold (a body may send NUL or a lone surrogate).
+        text = email.strip().casefold().encode("utf-8", "surrogatepass")
+        return self.cache_format % {"scope": self.scope, "ident": hashlib.sha256(text).hexdigest()}
 
 
 class FailuresOnly(Counted):
@@ -98,6 +102,18 @@ class PerClient:
         return f"{key}:{self.get_ident(request)}" if key else None  # type: ignore[attr-defined]
 
 
+def _could_be_an_address(name: str) -> bool:
+    """Whether the database can even be asked for `name`: PostgreSQL takes no NUL and no
+    lone surrogate (a JSON body can hold both), and no address is longer than the column."""
+    if "\x00" in name or len(name) > User._meta.get_field("email").max_length:  # type: ignore[operator]
+        return False
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class LoginAccountThrottle(FailuresOnly, EmailThrottle):
     """Failed logins on one account from all addresses together: loose, so that its owner on
     their own device still gets in while someone elsewhere guesses (that one meets
@@ -114,6 +130,8 @@ class LoginAccountThrottle(FailuresOnly, EmailThrottle):
         # reaches it (full-width letters, another case) shares one count.
         data = request.data if isinstance(request, Request) else request.POST
         name = unicodedata.normalize("NFKC", str(data.get(self.email_field))).strip()
+        if not _could_be_an_address(name):
+            return key  # No account has it; the form or serializer refuses it next.
         account = User._default_manager.filter(email__iexact=name).values_list("pk", flat=True)
         if (pk := account.first()) is None:
             return key

@@ -168,3 +168,13 @@ def test_every_spelling_of_the_address_shares_one_count(staff, client):
 
     assert "Too many wrong passwords" in sign_in(client, wide, STRONG_PASSWORD).content.decode()
     assert not signed_in(client)
+
+
+@pytest.mark.parametrize("name", ["sam\x00@example.com", "x" * 300 + "@example.com"])
+def test_a_name_no_account_could_have_is_refused_in_words(client, name):
+    # Counted without asking the database for it, which PostgreSQL would refuse (a NUL).
+    response = sign_in(client, name, "wrong-guess")
+
+    assert response.status_code == 200
+    assert 'class="errornote"' in response.content.decode()  # Saying why.
+    assert not signed_in(client)

@@ -235,6 +235,17 @@ def test_login_unknown_email_is_401():
     assert_error(login("nobody@example.com"), 401, "no_active_account")
 
 
+@pytest.mark.parametrize("email", ["ann\x00@example.com", "ann@example.com\x00"])
+def test_login_with_a_nul_in_the_address_is_a_clear_400_not_a_500(email):
+    # The failure counts are kept without asking the database for that address, which
+    # PostgreSQL would refuse to be asked.
+    UserFactory(email="ann@example.com")
+
+    body = assert_error(login(email, "wrong-guess", format="json"), 400, "invalid")
+
+    assert body["errors"][0]["field"] == "email"
+
+
 def test_login_inactive_user_is_401():
     inactive = UserFactory(is_active=False)
 
