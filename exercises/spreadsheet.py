@@ -46,7 +46,7 @@ LIST_COLUMNS = (
 )
 COLUMNS = (*OWN_COLUMNS, *LIST_COLUMNS)
 _TEXTS = {"steps", "cues", "cautions", "setup_notes"}
-_DOSE = {"sets": "sets", "reps_per_side": "reps_per_side", "hold_seconds": "hold_seconds"}
+_DOSE = ("sets", "reps_per_side", "hold_seconds")  # Under `prescription` in the API's body.
 # "iliopsoas (primary)", "resistance-band (optional)": a slug, then what it is to the exercise.
 _ITEM = re.compile(r"^(?P<slug>[^\s()]+)\s*(?:\((?P<note>[^)]*)\))?$")
 
@@ -198,9 +198,7 @@ def _body(exercise: Exercise, row: Any) -> dict[str, Any]:
     for column in OWN_COLUMNS:
         if column in row and column not in _DOSE and column != "prescription_note":
             body[column] = getattr(exercise, column)
-    prescription = {
-        key: getattr(exercise, column) for column, key in _DOSE.items() if column in row
-    }
+    prescription = {column: getattr(exercise, column) for column in _DOSE if column in row}
     if "prescription_note" in row:
         prescription["note"] = exercise.prescription_note or ""
     if prescription:
