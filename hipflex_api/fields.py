@@ -37,6 +37,10 @@ class StrictURLField(_StrictString, serializers.URLField):
     pass
 
 
+# A UUID in a URL (a session's, a coaching link's), for routers' lookup_value_regex.
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
 class StrictUUIDField(_StrictString, serializers.UUIDField):
     """A UUID in its text form only; DRF would turn the number 7 into 00000000-...-0007."""
 

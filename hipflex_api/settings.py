@@ -471,6 +471,10 @@ REST_FRAMEWORK = {
             "THROTTLE_ADMIN_LOGIN_ACCOUNT_CLIENT", default="5/hour"
         ),
         "admin_login_account": env.str("THROTTLE_ADMIN_LOGIN_ACCOUNT", default="50/hour"),
+        # Invitation codes redeemed that were not valid, per account and per client address:
+        # a person mistyping one gets several tries; a script guessing gets nowhere.
+        "invitation_code": env.str("THROTTLE_INVITATION_CODE", default="10/hour"),
+        "invitation_code_ip": env.str("THROTTLE_INVITATION_CODE_IP", default="30/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -539,6 +543,12 @@ COACHING = {
     "EASY_SESSIONS": env.int("COACHING_EASY_SESSIONS", default=3),
     "EASY_EFFORT": env.int("COACHING_EASY_EFFORT", default=4),
 }
+# Coaching links: how long a trainer's invitation code works, and how many links and open
+# invitations there may be (a trainer's clients, a client's trainers): past one, a 422 names it.
+COACHING_INVITATION_HOURS = env.int("COACHING_INVITATION_HOURS", default=7 * 24)
+MAX_OPEN_INVITATIONS = env.int("MAX_OPEN_INVITATIONS", default=50)
+MAX_CLIENTS_PER_TRAINER = env.int("MAX_CLIENTS_PER_TRAINER", default=500)
+MAX_TRAINERS_PER_CLIENT = env.int("MAX_TRAINERS_PER_CLIENT", default=10)
 # How long a server process trusts the catalog version it last read before reading it again.
 # Trainers' edits reach other processes' cached catalog answers and ETags within this time.
 CATALOG_VERSION_SECONDS = env.float("CATALOG_VERSION_SECONDS", default=1.0)

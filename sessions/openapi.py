@@ -269,3 +269,52 @@ export_schema = extend_schema(
         ),
     },
 )
+
+
+_CLIENT_ID = OpenApiParameter(
+    "id",
+    OpenApiTypes.UUID,
+    OpenApiParameter.PATH,
+    description="The client's id as the trainer knows them: the id of their link, which is "
+    "404 once either side ends it.",
+)
+
+
+coaching_client_schema = extend_schema_view(
+    list=extend_schema(
+        operation_id="listClients",
+        summary="List my clients",
+        description="The people who share their log with the calling trainer, newest link "
+        "first. Only trainers may call it.",
+    ),
+    retrieve=extend_schema(
+        operation_id="getClient", summary="Get a client", parameters=[_CLIENT_ID]
+    ),
+    destroy=extend_schema(
+        operation_id="endClient",
+        summary="Stop coaching a client",
+        description="Ends the link at once: the client and everything they logged are 404 to "
+        "the trainer from then on.",
+        parameters=[_CLIENT_ID],
+    ),
+)
+
+
+CLIENT_ID = OpenApiParameter(
+    "client_id",
+    OpenApiTypes.UUID,
+    OpenApiParameter.PATH,
+    description=_CLIENT_ID.description,
+)
+
+
+client_sessions_schema = extend_schema_view(
+    list=extend_schema(
+        operation_id="listClientSessions",
+        summary="List a client's sessions",
+        description="The client's log, newest first, a cursor page at a time, read only: the "
+        "sessions and sets as the client uploaded them, pain included (health data, which the "
+        "client shares by their link).",
+        parameters=[CLIENT_ID],
+    )
+)

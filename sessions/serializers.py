@@ -18,7 +18,7 @@ from exercises.serializers import (
     ExerciseSummarySerializer,
     resolve_slugs,
 )
-from hipflex_api.accounts.models import User
+from hipflex_api.accounts.models import CoachingLink, User
 from hipflex_api.accounts.serializers import ProfileSerializer
 from hipflex_api.fields import (
     OneOfRequiredMixin,
@@ -411,3 +411,26 @@ class StatsQuerySerializer(serializers.Serializer):
         if "start" in attrs and "end" in attrs and attrs["end"] < attrs["start"]:
             raise serializers.ValidationError({"end": ["Must not be before start."]})
         return attrs
+
+
+class CoachingClientSerializer(serializers.ModelSerializer[CoachingLink]):
+    """A client as their trainer sees them. The `id` is the link's: it names the client only
+    while they share their log, and is 404 once either side ends the link."""
+
+    name = serializers.CharField(
+        source="client.get_full_name", read_only=True, help_text="The client's name."
+    )
+    email = serializers.EmailField(source="client.email", read_only=True)
+    time_zone = serializers.CharField(
+        source="client.time_zone", read_only=True, help_text="Where the client's days are counted."
+    )
+    shares = serializers.ListField(
+        child=serializers.ChoiceField(choices=CoachingLink.SHARED),
+        read_only=True,
+        help_text="What the client shares: `sessions` and `pain` (health data).",
+    )
+
+    class Meta:
+        model = CoachingLink
+        fields = ["id", "name", "email", "time_zone", "started_at", "shares"]
+        read_only_fields = fields

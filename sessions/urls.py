@@ -1,7 +1,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from hipflex_api.fields import UUID_PATTERN
+
 from .views import (
+    ClientSessionViewSet,
+    CoachingClientViewSet,
     ExerciseAdviceViewSet,
     MyDataViewSet,
     RoutineStartViewSet,
@@ -14,6 +18,13 @@ router.register("sessions", WorkoutSessionViewSet, basename="session")
 # Session behaviour under catalog URLs: the catalog's own routes are in exercises/urls.py.
 router.register("exercises", ExerciseAdviceViewSet, basename="exercise")
 router.register("routines", RoutineStartViewSet, basename="routine")
+# What a trainer follows of the clients who share their log with them.
+router.register("coaching/clients", CoachingClientViewSet, basename="coaching-client")
+router.register(
+    f"coaching/clients/(?P<client_id>{UUID_PATTERN})/sessions",
+    ClientSessionViewSet,
+    basename="client-session",
+)
 
 urlpatterns = [
     *router.urls,

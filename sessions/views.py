@@ -18,11 +18,14 @@ from exercises.limits import SLUG_PATTERN
 from exercises.models import Exercise, Routine
 from exercises.serializers import MISSING_SLUG
 from exercises.services import routine_check_usable
+from hipflex_api.accounts import services as account_services
 from hipflex_api.accounts.auth import request_user
-from hipflex_api.accounts.models import User
+from hipflex_api.accounts.models import CoachingLink, User
+from hipflex_api.accounts.permissions import Coaches
 from hipflex_api.changes.counters import user_version
 from hipflex_api.conditional import conditional_get, if_match_fails, none_match, not_modified
 from hipflex_api.errors import Gone, PreconditionFailed, field_errors
+from hipflex_api.fields import UUID_PATTERN
 from hipflex_api.idempotency.keys import IdempotentRequest
 from hipflex_api.idempotency.keys import atomic as idempotency_atomic
 from hipflex_api.pagination import StartedAtCursorPagination, positive_int_param
@@ -33,6 +36,7 @@ from .filters import WorkoutSessionFilter
 from .models import WorkoutSession
 from .serializers import (
     AdviceSerializer,
+    CoachingClientSerializer,
     ProgressStatsSerializer,
     RoutineStartSerializer,
     StartedSessionSerializer,
@@ -90,9 +94,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
     pagination_class = SessionPagination
     conditional_actions = frozenset({"list"})
     lookup_field = "id"
-    lookup_value_regex = (
-        "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-    )
+    lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self) -> QuerySet[WorkoutSession]:
         return services.sessions_with_sets(
@@ -393,3 +395,50 @@ class MyDataViewSet(viewsets.GenericViewSet):
         day = exported_at.astimezone(ZoneInfo(user.time_zone)).date()
         response["Content-Disposition"] = f'attachment; filename="hipflex-export-{day}.json"'
         return response
+
+
+@openapi.coaching_client_schema
+class CoachingClientViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """/coaching/clients/: the people who share their log with the calling trainer, while
+    they do; a link ended by either side is 404 here for everything, past data included."""
+
+    queryset = CoachingLink.objects.all()
+    serializer_class = CoachingClientSerializer
+    permission_classes = [permissions.IsAuthenticated, Coaches]
+    lookup_url_kwarg = "id"
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self) -> QuerySet[CoachingLink]:
+        # The client's name and zone in the same query as the link.
+        return CoachingLink.objects.for_trainer(request_user(self.request)).select_related("client")
+
+    def perform_destroy(self, instance: CoachingLink) -> None:
+        account_services.coaching_link_end(link=instance, by=CoachingLink.EndedBy.TRAINER)
+
+
+def coached_link(request: Request, link_id: str) -> CoachingLink:
+    """The calling trainer's standing link of this id: 404 for anyone else's, or one ended."""
+    link = CoachingLink.objects.for_trainer(request_user(request)).filter(pk=link_id).first()
+    if link is None:
+        raise NotFound("No client of yours has this id.")
+    return link
+
+
+@openapi.client_sessions_schema
+class ClientSessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """/coaching/clients/{client_id}/sessions/: a client's log, read only, for their trainer."""
+
+    queryset = WorkoutSession.objects.all()
+    serializer_class = WorkoutSessionSerializer
+    permission_classes = [permissions.IsAuthenticated, Coaches]
+    filterset_class = WorkoutSessionFilter
+    pagination_class = SessionPagination
+
+    def get_queryset(self) -> QuerySet[WorkoutSession]:
+        link = coached_link(self.request, self.kwargs["client_id"])
+        return services.sessions_with_sets(WorkoutSession.objects.for_user(link.client).live())

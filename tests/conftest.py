@@ -11,6 +11,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Q
 from django.test import Client
 from PIL import Image
 from rest_framework.test import APIClient
@@ -178,11 +179,17 @@ def other_client(other_user):
 
 
 def trainers_group() -> Group:
-    """The group that exercises' migrations 0002 and 0007 make, with every catalog permission;
-    made again after an earlier transactional test emptied the database."""
+    """The group that exercises' migrations 0002, 0007 and 0013 make, with every catalog
+    permission and coaching's; made again after an earlier transactional test emptied the
+    database."""
     group, created = Group.objects.get_or_create(name="Trainers")
     if created:
-        group.permissions.set(Permission.objects.filter(content_type__app_label="exercises"))
+        group.permissions.set(
+            Permission.objects.filter(
+                Q(content_type__app_label="exercises")
+                | Q(content_type__app_label="accounts", codename="coach")
+            )
+        )
     return group
 
 

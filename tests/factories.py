@@ -22,7 +22,13 @@ from exercises.models import (
     Routine,
     RoutineItem,
 )
-from hipflex_api.accounts.models import User
+from hipflex_api.accounts.models import (
+    CoachingInvitation,
+    CoachingLink,
+    User,
+    invitation_code_canonical,
+    invitation_code_digest,
+)
 from hipflex_api.changes.counters import next_change_seq, user_scope
 from hipflex_api.idempotency.models import IdempotencyRecord
 from sessions.models import SetLog, WorkoutSession
@@ -37,6 +43,32 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
 
     class Meta:
         model = User
+
+
+class CoachingInvitationFactory(factory.django.DjangoModelFactory[CoachingInvitation]):
+    """An open invitation; its code is `code` (not stored, only its digest)."""
+
+    class Params:
+        code = factory.Sequence(lambda n: f"{n:08d}")
+
+    trainer = factory.SubFactory(UserFactory)
+    digest = factory.LazyAttribute(
+        lambda o: invitation_code_digest(invitation_code_canonical(o.code))
+    )
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+    class Meta:
+        model = CoachingInvitation
+
+
+class CoachingLinkFactory(factory.django.DjangoModelFactory[CoachingLink]):
+    """A standing link; give `trainer` one who may coach for the API's coaching views."""
+
+    trainer = factory.SubFactory(UserFactory)
+    client = factory.SubFactory(UserFactory)
+
+    class Meta:
+        model = CoachingLink
 
 
 class MuscleFactory(factory.django.DjangoModelFactory[Muscle]):

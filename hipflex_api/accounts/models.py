@@ -1,6 +1,7 @@
 import hashlib
 import importlib.resources
 import secrets
+import uuid
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, ClassVar
@@ -187,3 +188,128 @@ class AccountToken(models.Model):
             and self.user.is_active
             and secrets.compare_digest(self.password_fingerprint, password_fingerprint(self.user))
         )
+
+
+# Invitation codes are read aloud or typed from a screen: Crockford's base 32, which has no
+# I, L, O or U, in two groups of four. 32^8 codes, with guessing throttled, keep them unguessable.
+INVITATION_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+INVITATION_CODE_LENGTH = 8
+# What a person typing a code may get wrong and still mean it: the letters that look like digits.
+_READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+
+def invitation_code_new() -> str:
+    code = "".join(secrets.choice(INVITATION_ALPHABET) for _ in range(INVITATION_CODE_LENGTH))
+    return f"{code[:4]}-{code[4:]}"
+
+
+def invitation_code_canonical(typed: str) -> str | None:
+    """The code as stored, from what a person typed (any case, spaces or dashes between, an O
+    for a 0); None if it cannot be one."""
+    code = "".join(typed.split()).replace("-", "").upper().translate(_READ_AS)
+    if len(code) != INVITATION_CODE_LENGTH or set(code) - set(INVITATION_ALPHABET):
+        return None
+    return code
+
+
+def invitation_code_digest(canonical: str) -> str:
+    # Keyed with SECRET_KEY: eight characters are few enough to try them all against a plain
+    # digest from a copy of the database.
+    return salted_hmac("accounts.invitation_code", canonical).hexdigest()
+
+
+class CoachingInvitation(models.Model):
+    """A single-use code a trainer gives a client, who redeems it to share their sessions
+    and pain reports with that trainer. Only a keyed digest of the code is stored."""
+
+    trainer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="coaching_invitations")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    redeemed_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes: ClassVar = [
+            models.Index(
+                fields=["trainer", "redeemed_at", "expires_at"], name="invitation_open_idx"
+            )
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="accounts_invitation_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation from {self.trainer} ({self.created_at:%Y-%m-%d})"
+
+
+class CoachingLinkQuerySet(models.QuerySet["CoachingLink"]):
+    def active(self) -> "CoachingLinkQuerySet":
+        return self.filter(ended_at__isnull=True)
+
+    def for_client(self, user: User) -> "CoachingLinkQuerySet":
+        return self.active().filter(client=user)
+
+    def for_trainer(self, user: User) -> "CoachingLinkQuerySet":
+        return self.active().filter(trainer=user)
+
+
+class CoachingLink(models.Model):
+    """A client's consent that a trainer sees what they log. Ending it, from either side,
+    hides everything of the client from the trainer at once; the row stays as the record."""
+
+    class EndedBy(models.TextChoices):
+        CLIENT = "client", "The client"
+        TRAINER = "trainer", "The trainer"
+
+    # What a link lets the trainer see: the client's sessions, and the pain in their sets.
+    SHARED = ("sessions", "pain")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    trainer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="client_links")
+    client = models.ForeignKey(User, on_delete=models.CASCADE, related_name="trainer_links")
+    invitation = models.OneToOneField(
+        CoachingInvitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="link"
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.CharField(max_length=7, choices=EndedBy.choices, blank=True)
+
+    objects = CoachingLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at", "id"]
+        permissions: ClassVar = [("coach", "Can coach clients who accept an invitation")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["trainer", "client"],
+                condition=models.Q(ended_at__isnull=True),
+                name="accounts_link_one_active_per_pair",
+                violation_error_message="This client already shares their log with this trainer.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(trainer=models.F("client")),
+                name="accounts_link_not_to_oneself",
+                violation_error_message="A trainer cannot be their own client.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True, ended_by="")
+                | models.Q(
+                    ended_at__gte=models.F("started_at"), ended_by__in=["client", "trainer"]
+                ),
+                name="accounts_link_ended_by_someone",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} coached by {self.trainer}"
+
+    @property
+    def shares(self) -> list[str]:
+        return list(self.SHARED)

@@ -1,7 +1,9 @@
 """The OpenAPI text of accounts: registration, tokens and the caller's profile."""
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -17,6 +19,9 @@ from .serializers import (
     AcceptedSerializer,
     EmailChangeSerializer,
     EmailSerializer,
+    InvitationRedeemSerializer,
+    InvitationSerializer,
+    LinkedTrainerSerializer,
     LogoutSerializer,
     MailedTokenSerializer,
     PasswordChangeSerializer,
@@ -211,4 +216,100 @@ password_schema = extend_schema(
     "a fresh token pair for this one.",
     request=PasswordChangeSerializer,
     responses={200: TokenPairSerializer},
+)
+
+
+_LINK_ID = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The link's id."
+)
+
+
+_TOO_MANY_INVITATIONS = ErrorResponse(
+    "The trainer has as many open invitations as they may (`MAX_OPEN_INVITATIONS`, 50 by "
+    "default); nothing was made.",
+    "unprocessable",
+)
+
+
+invitation_schema = extend_schema_view(
+    list=extend_schema(
+        operation_id="listInvitations",
+        summary="List my open invitations",
+        description="The trainer's invitations that nobody has used and that have not expired, "
+        "newest first. Their codes are not shown again: withdraw a lost one and make another.",
+    ),
+    create=extend_schema(
+        operation_id="createInvitation",
+        summary="Invite a client",
+        description="A single-use code for one client, which works for "
+        "`COACHING_INVITATION_HOURS` (a week by default). The client redeems it with "
+        "`redeemInvitation`, and from then on the trainer sees the client's sessions and pain "
+        "reports until either ends the link. Only trainers (the Trainers group) may invite; "
+        "the code is in this answer only.",
+        request=None,
+        responses={201: InvitationSerializer, 422: _TOO_MANY_INVITATIONS},
+    ),
+    destroy=extend_schema(
+        operation_id="withdrawInvitation",
+        summary="Withdraw an invitation",
+        description="Its code stops working at once. An invitation already used is 404: end "
+        "the client's link instead.",
+    ),
+)
+
+
+_CODE_NOT_VALID = ErrorResponse(
+    "The code cannot be redeemed: the `errors` entry on `code` says why, with the code "
+    "`invitation_unknown` (no invitation has it, or its trainer no longer coaches), "
+    "`invitation_used`, `invitation_expired` or `invitation_own` (a trainer's own code); "
+    "`invalid` when it is not shaped like one. Codes that do not work are counted against "
+    "the account and the client address, and too many are a 429.",
+    "invalid",
+)
+
+
+_TOO_MANY_LINKS = ErrorResponse(
+    "The client shares their log with as many trainers as they may "
+    "(`MAX_TRAINERS_PER_CLIENT`, 10), or the trainer coaches as many clients as they may "
+    "(`MAX_CLIENTS_PER_TRAINER`, 500); the code was not used.",
+    "unprocessable",
+)
+
+
+my_trainers_schema = extend_schema_view(
+    list=extend_schema(
+        operation_id="listMyTrainers",
+        summary="List the trainers I share my log with",
+        description="The caller's links that stand, newest first. Each says what its trainer sees.",
+    ),
+    retrieve=extend_schema(
+        operation_id="getMyTrainer", summary="Get a link to a trainer", parameters=[_LINK_ID]
+    ),
+    create=extend_schema(
+        operation_id="redeemInvitation",
+        summary="Share my log with a trainer",
+        description="Redeem a trainer's invitation code. The trainer then sees the caller's "
+        "name, email address, sessions (past and future) and the pain reported in their sets, "
+        "until either ends the link; `notice` says so in words to show the person. A retry "
+        "whose first answer was lost, or a code from a trainer the caller already shares "
+        "with, answers 200 with the link that stands.",
+        request=InvitationRedeemSerializer,
+        responses={
+            201: LinkedTrainerSerializer,
+            200: OpenApiResponse(
+                LinkedTrainerSerializer,
+                description="The caller already shares their log with this trainer.",
+            ),
+            400: _CODE_NOT_VALID,
+            422: _TOO_MANY_LINKS,
+        },
+    ),
+    destroy=extend_schema(
+        operation_id="endMyTrainer",
+        summary="Stop sharing my log with a trainer",
+        description="At once: from this answer on the trainer sees nothing of the caller, "
+        "past sessions included. Ending a link that has ended already (a retry, or the "
+        "trainer ended it) is a 204 too.",
+        parameters=[_LINK_ID],
+    ),
 )

@@ -18,7 +18,13 @@ from hipflex_api.fields import (
 )
 
 from . import services
-from .models import User
+from .models import (
+    INVITATION_ALPHABET,
+    CoachingInvitation,
+    CoachingLink,
+    User,
+    invitation_code_canonical,
+)
 
 # The longest password the API takes; Django's own forms take as long.
 PASSWORD_MAX_LENGTH = 128
@@ -215,6 +221,65 @@ class EmailChangeSerializer(PasswordConfirmSerializer):
         if email.casefold() == self.context["request"].user.email.casefold():
             raise serializers.ValidationError("This is already the account's address.")
         return email
+
+
+class InvitationSerializer(serializers.ModelSerializer[CoachingInvitation]):
+    code = serializers.SerializerMethodField(
+        help_text="The code to give the client, to read aloud or type: two groups of four "
+        "letters and digits. Shown only in the answer that creates the invitation."
+    )
+
+    class Meta:
+        model = CoachingInvitation
+        fields = ["id", "code", "created_at", "expires_at"]
+        read_only_fields = fields
+
+    def get_code(self, invitation: CoachingInvitation) -> str | None:
+        return self.context.get("code")
+
+
+class InvitationRedeemSerializer(serializers.Serializer):
+    code = StrictCharField(
+        max_length=32,
+        help_text="The trainer's code, as they gave it: any case, with or without the dash "
+        "(an O is read as 0, an I or L as 1).",
+    )
+
+    def validate_code(self, value: str) -> str:
+        if invitation_code_canonical(value) is None:
+            raise serializers.ValidationError(
+                "An invitation code is 8 letters and digits, such as 7KQ2-M9XD "
+                f"(from {INVITATION_ALPHABET})."
+            )
+        return value
+
+
+# What the client is told, plainly, when a link starts and whenever they look at it.
+SHARING_NOTICE = (
+    "{trainer} sees your name, email address, sessions and the pain you report in them, past "
+    "and future, until you end this link (DELETE it); then they see none of it."
+)
+
+
+class LinkedTrainerSerializer(serializers.ModelSerializer[CoachingLink]):
+    trainer_name = serializers.CharField(
+        source="trainer.get_full_name", read_only=True, help_text="The trainer's name."
+    )
+    shares = serializers.ListField(
+        child=serializers.ChoiceField(choices=CoachingLink.SHARED),
+        read_only=True,
+        help_text="What the trainer sees: `sessions` (the client's log) and `pain` (the pain "
+        "reported in its sets, health data).",
+    )
+    notice = serializers.SerializerMethodField(help_text="What sharing means, for the person.")
+
+    class Meta:
+        model = CoachingLink
+        fields = ["id", "trainer_name", "started_at", "shares", "notice"]
+        read_only_fields = fields
+
+    def get_notice(self, link: CoachingLink) -> str:
+        return SHARING_NOTICE.format(trainer=link.trainer.get_full_name())
 
 
 def token_pair_for(user: User) -> dict[str, str]:

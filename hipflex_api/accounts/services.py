@@ -9,10 +9,19 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from hipflex_api.changes.counters import forget_user_changes, lock_user_changes
-from hipflex_api.domain_errors import ConflictError, InvalidInput
+from hipflex_api.domain_errors import ConflictError, InvalidInput, OverLimit
 
 from . import mails
-from .models import AccountToken, User, token_digest
+from .models import (
+    AccountToken,
+    CoachingInvitation,
+    CoachingLink,
+    User,
+    invitation_code_canonical,
+    invitation_code_digest,
+    invitation_code_new,
+    token_digest,
+)
 
 
 def user_revoke_refresh_tokens(*, user: User) -> int:
@@ -208,3 +217,118 @@ def purge_account_tokens(*, now: datetime | None = None) -> int:
     """Delete the mailed tokens that have expired; how many."""
     deleted, _ = AccountToken.objects.filter(expires_at__lte=now or timezone.now()).delete()
     return deleted
+
+
+class InvitationNotValid(InvalidInput):
+    """An invitation code that cannot be redeemed; `code` says why, for the app to say."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, field="code")
+        self.code = code
+
+
+def _open_invitations(trainer: User, now: datetime) -> Any:
+    return CoachingInvitation.objects.filter(
+        trainer=trainer, redeemed_at__isnull=True, expires_at__gt=now
+    )
+
+
+@transaction.atomic
+def coaching_invitation_create(*, trainer: User) -> tuple[CoachingInvitation, str]:
+    """A new invitation and its code, whose only plain copy this is (for the trainer)."""
+    User.objects.select_for_update().filter(pk=trainer.pk).first()  # One count at a time.
+    now = timezone.now()
+    if _open_invitations(trainer, now).count() >= settings.MAX_OPEN_INVITATIONS:
+        raise OverLimit(
+            f"You have {settings.MAX_OPEN_INVITATIONS} invitations nobody has used yet "
+            "(`MAX_OPEN_INVITATIONS`); withdraw one, or wait for one to be used or to expire."
+        )
+    expires_at = now + timedelta(hours=settings.COACHING_INVITATION_HOURS)
+    for _attempt in range(3):
+        code = invitation_code_new()
+        try:
+            with transaction.atomic():  # A code drawn twice (1 in 10^12) is drawn again.
+                invitation = CoachingInvitation.objects.create(
+                    trainer=trainer,
+                    digest=invitation_code_digest(invitation_code_canonical(code) or ""),
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+        except IntegrityError:
+            continue
+        return invitation, code
+    raise ConflictError("No new invitation code could be drawn; retry.")
+
+
+def _lock_users(*users: User) -> None:
+    # In one order, so that two redemptions locking the same pair cannot deadlock.
+    list(User.objects.select_for_update().filter(pk__in=[u.pk for u in users]).order_by("pk"))
+
+
+@transaction.atomic
+def coaching_invitation_redeem(*, client: User, code: str) -> tuple[CoachingLink, bool]:
+    """The link a code makes between its trainer and `client`, and whether it is new: a
+    retry of a redemption whose answer was lost, or a second code from a trainer the client
+    already shares with, finds the link that stands."""
+    canonical = invitation_code_canonical(code)
+    invitation = (
+        None
+        if canonical is None
+        else CoachingInvitation.objects.select_for_update()
+        .select_related("trainer")
+        .filter(digest=invitation_code_digest(canonical))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationNotValid(
+            "No invitation has this code: check it with your trainer.", "invitation_unknown"
+        )
+    trainer = invitation.trainer
+    if trainer.pk == client.pk:
+        raise InvitationNotValid(
+            "This is your own invitation: give it to the client you coach.", "invitation_own"
+        )
+    _lock_users(client, trainer)
+    standing = CoachingLink.objects.for_client(client).filter(trainer=trainer).first()
+    if standing is not None:
+        return standing, False
+    now = timezone.now()
+    if invitation.redeemed_at is not None:
+        raise InvitationNotValid(
+            "This invitation has been used already: ask your trainer for a new one.",
+            "invitation_used",
+        )
+    if invitation.expires_at <= now:
+        raise InvitationNotValid(
+            "This invitation has expired: ask your trainer for a new one.", "invitation_expired"
+        )
+    if not trainer.is_active or not trainer.has_perm("accounts.coach"):
+        raise InvitationNotValid(
+            "The trainer who made this invitation no longer coaches here.", "invitation_unknown"
+        )
+    if CoachingLink.objects.for_client(client).count() >= settings.MAX_TRAINERS_PER_CLIENT:
+        raise OverLimit(
+            f"You share your log with {settings.MAX_TRAINERS_PER_CLIENT} trainers already "
+            "(`MAX_TRAINERS_PER_CLIENT`): end one of those links first."
+        )
+    if CoachingLink.objects.for_trainer(trainer).count() >= settings.MAX_CLIENTS_PER_TRAINER:
+        raise OverLimit(
+            f"This trainer coaches {settings.MAX_CLIENTS_PER_TRAINER} clients already "
+            "(`MAX_CLIENTS_PER_TRAINER`), as many as they may."
+        )
+    invitation.redeemed_at, invitation.redeemed_by = now, client
+    invitation.save(update_fields=["redeemed_at", "redeemed_by"])
+    link = CoachingLink.objects.create(
+        trainer=trainer, client=client, invitation=invitation, started_at=now
+    )
+    return link, True
+
+
+@transaction.atomic
+def coaching_link_end(*, link: CoachingLink, by: str) -> CoachingLink:
+    """End a link from either side, at once; ending one already ended changes nothing."""
+    link = CoachingLink.objects.select_for_update().get(pk=link.pk)
+    if link.ended_at is None:
+        link.ended_at, link.ended_by = timezone.now(), by
+        link.save(update_fields=["ended_at", "ended_by"])
+    return link

@@ -209,13 +209,8 @@ class MailQuota(EmailThrottle):
         )
 
 
-class PasswordCheckThrottle(FailuresOnly):
-    """Wrong passwords sent by a signed-in caller (changing the password or the address,
-    deleting the account), counted per user apart from failed logins: a stolen access token
-    must not become a way to guess the password without limit, nor to lock its owner's logins
-    out. Loose across addresses, as LoginAccountThrottle."""
-
-    scope = "password_check"
+class UserFailures(FailuresOnly):
+    """Failures counted per signed-in user."""
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         user_id = getattr(request.user, "pk", None)
@@ -224,10 +219,32 @@ class PasswordCheckThrottle(FailuresOnly):
         return self.cache_format % {"scope": self.scope, "ident": user_id}
 
 
+class PasswordCheckThrottle(UserFailures):
+    """Wrong passwords sent by a signed-in caller (changing the password or the address,
+    deleting the account), counted per user apart from failed logins: a stolen access token
+    must not become a way to guess the password without limit, nor to lock its owner's logins
+    out. Loose across addresses, as LoginAccountThrottle."""
+
+    scope = "password_check"
+
+
 class PasswordCheckClientThrottle(PerClient, PasswordCheckThrottle):
     """The same, from one client address: tight."""
 
     scope = "password_check_client"
+
+
+class InvitationCodeThrottle(UserFailures):
+    """Invitation codes a signed-in person redeemed that were not valid, per account."""
+
+    scope = "invitation_code"
+
+
+class InvitationCodeIPThrottle(FailuresOnly, LoginIPThrottle):
+    """The same from one client address, whichever accounts try: new accounts are no way
+    round the limit."""
+
+    scope = "invitation_code_ip"
 
 
 def record_failures(request: Request, view: Any, *throttles: type[FailuresOnly]) -> None:
@@ -240,3 +257,4 @@ def record_failures(request: Request, view: Any, *throttles: type[FailuresOnly])
 LOGIN_FAILURES = (LoginAccountClientThrottle, LoginAccountThrottle)
 PASSWORD_CHECK_FAILURES = (PasswordCheckClientThrottle, PasswordCheckThrottle)
 ADMIN_LOGIN_FAILURES = (AdminLoginAccountClientThrottle, AdminLoginAccountThrottle)
+INVITATION_CODE_FAILURES = (InvitationCodeThrottle, InvitationCodeIPThrottle)

@@ -1,10 +1,19 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import AuthViewSet, MeViewSet, TokenObtainView, TokenRefreshView
+from .views import (
+    AuthViewSet,
+    CoachingInvitationViewSet,
+    MeViewSet,
+    MyTrainerViewSet,
+    TokenObtainView,
+    TokenRefreshView,
+)
 
 router = SimpleRouter()
 router.register("auth", AuthViewSet, basename="auth")
+router.register("coaching/invitations", CoachingInvitationViewSet, basename="invitation")
+router.register("me/trainers", MyTrainerViewSet, basename="my-trainer")
 
 me = MeViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
 

@@ -2,6 +2,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.db.models import QuerySet
+from django.utils import timezone
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed
@@ -12,9 +14,12 @@ from rest_framework_simplejwt import views as jwt_views
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from hipflex_api.fields import UUID_PATTERN
+
 from . import openapi, services
 from .auth import JWTAuthentication
-from .models import User
+from .models import CoachingInvitation, CoachingLink, User
+from .permissions import Coaches
 from .serializers import (
     CHANGE_MAILED,
     CONFIRMATION_MAILED,
@@ -22,6 +27,9 @@ from .serializers import (
     RESET_MAILED,
     EmailChangeSerializer,
     EmailSerializer,
+    InvitationRedeemSerializer,
+    InvitationSerializer,
+    LinkedTrainerSerializer,
     LogoutSerializer,
     MailedTokenSerializer,
     PasswordChangeSerializer,
@@ -33,6 +41,7 @@ from .serializers import (
     token_pair_for,
 )
 from .throttles import (
+    INVITATION_CODE_FAILURES,
     LOGIN_FAILURES,
     PASSWORD_CHECK_FAILURES,
     EmailChangeThrottle,
@@ -220,3 +229,66 @@ class MeViewSet(
                 user=self.get_object(), new_email=serializer.validated_data["new_email"]
             )
         return _accepted(CHANGE_MAILED)
+
+
+@openapi.invitation_schema
+class CoachingInvitationViewSet(
+    mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet
+):
+    """/coaching/invitations/: a trainer's codes that no client has used yet."""
+
+    queryset = CoachingInvitation.objects.all()
+    serializer_class = InvitationSerializer
+    permission_classes = [permissions.IsAuthenticated, Coaches]
+
+    def get_queryset(self) -> QuerySet[CoachingInvitation]:
+        mine = CoachingInvitation.objects.filter(trainer=self.request.user, redeemed_at=None)
+        if self.action == "list":
+            return mine.filter(expires_at__gt=timezone.now())
+        return mine  # Withdrawing one that has expired is fine too.
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        invitation, code = services.coaching_invitation_create(trainer=request.user)  # type: ignore[arg-type]
+        data = InvitationSerializer(invitation, context={"code": code}).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+@openapi.my_trainers_schema
+class MyTrainerViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """/me/trainers/: the trainers the caller shares their log with, by their consent."""
+
+    queryset = CoachingLink.objects.all()
+    serializer_class = LinkedTrainerSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_url_kwarg = "id"
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self) -> QuerySet[CoachingLink]:
+        links = CoachingLink.objects.select_related("trainer")  # The name, in one query.
+        if self.action == "destroy":
+            # Ending a link ended already (a retry, or the trainer ended it) is done already.
+            return links.filter(client=self.request.user)
+        return links.for_client(self.request.user)  # type: ignore[arg-type]
+
+    def get_throttles(self) -> list[Any]:
+        if self.action == "create":
+            return [throttle() for throttle in INVITATION_CODE_FAILURES]
+        return super().get_throttles()
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        code = _valid(InvitationRedeemSerializer, request)["code"]
+        try:
+            link, created = services.coaching_invitation_redeem(client=request.user, code=code)  # type: ignore[arg-type]
+        except services.InvitationNotValid:
+            record_failures(request, self, *INVITATION_CODE_FAILURES)
+            raise
+        answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(self.get_serializer(link).data, status=answer)
+
+    def perform_destroy(self, instance: CoachingLink) -> None:
+        services.coaching_link_end(link=instance, by=CoachingLink.EndedBy.CLIENT)
