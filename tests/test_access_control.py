@@ -7,8 +7,10 @@ classified below; an unclassified one fails the suite until someone decides who 
 import pytest
 from drf_spectacular.generators import EndpointEnumerator
 
-from tests.conftest import api_client_for
+from tests.conftest import api_client_for, trainers_group
 from tests.factories import (
+    CoachingInvitationFactory,
+    CoachingLinkFactory,
     ExerciseFactory,
     ExerciseMediaFactory,
     RoutineItemFactory,
@@ -46,7 +48,14 @@ PUBLIC = {
 # (/metrics is no DRF view; tests/ops/test_metrics.py checks that it refuses callers.)
 OUTSIDE_PREFIX = ("/healthz", "/readyz")
 # Path parameters naming one user's own data: another user must get 404, as if it were not.
-OWNED = {"/api/v1/sessions/{id}/": "session", "/api/v1/routines/{pk}/": "routine"}
+OWNED = {
+    "/api/v1/sessions/{id}/": "session",
+    "/api/v1/routines/{pk}/": "routine",
+    "/api/v1/me/trainers/{id}/": "link",
+}
+# Paths only trainers may use, each for their own invitations and clients: anyone else is
+# refused (403), another trainer finds nothing (404).
+COACHING = "/api/v1/coaching/"
 # Path parameters naming shared catalog content: others may read it, only trainers write it.
 SHARED = ("/api/v1/exercises/{slug}/", "/api/v1/muscles/{slug}/", "/api/v1/equipment/{slug}/")
 
@@ -77,21 +86,52 @@ def alice_data():
         routine__owner=alice, routine__name="alice-private-routine", exercise=exercise
     ).routine
     media = ExerciseMediaFactory(exercise=exercise)
+    # Tess coaches Alice, and has an invitation out.
+    tess = UserFactory(is_staff=True)
+    tess.groups.add(trainers_group())
+    link = CoachingLinkFactory(trainer=tess, client=alice)
     return {
         "user": alice,
+        "trainer": tess,
         "session": session,
         "routine": routine,
         "exercise": exercise,
         "media": media,
+        "link": link,
+        "invitation": CoachingInvitationFactory(trainer=tess),
     }
 
 
 def _url(path, data):
+    if path.startswith("/api/v1/coaching/invitations/"):
+        ids = {"{id}": data["invitation"].pk}
+    elif path.startswith(("/api/v1/coaching/clients/", "/api/v1/me/trainers/")):
+        ids = {"{id}": data["link"].pk, "{client_id}": data["link"].pk}
+    else:
+        ids = {"{id}": data["session"].pk}
+    ids |= {"{pk}": data["routine"].pk, "{slug}": data["exercise"].slug}
+    ids["{media_id}"] = data["media"].pk
+    for name, value in ids.items():
+        path = path.replace(name, str(value))
+    return path
+
+
+def _owner(path, data):
+    return data["trainer"] if path.startswith(COACHING) else data["user"]
+
+
+def _stands(data):
+    """Whether Alice's private data is as it was: her session, routine, link and invitation."""
+    session, routine, link = data["session"], data["routine"], data["link"]
+    for row in (session, routine, link):
+        row.refresh_from_db()
     return (
-        path.replace("{id}", str(data["session"].pk))
-        .replace("{pk}", str(data["routine"].pk))
-        .replace("{slug}", data["exercise"].slug)
-        .replace("{media_id}", str(data["media"].pk))
+        session.notes,
+        session.version,
+        routine.name,
+        routine.items.count(),
+        link.ended_at,
+        type(data["invitation"]).objects.filter(pk=data["invitation"].pk).exists(),
     )
 
 
@@ -103,7 +143,7 @@ def test_every_endpoint_is_classified():
     for method, path in ENDPOINTS:
         if (method, path) in PUBLIC or "{" not in path:
             continue
-        assert _owned_kind(path) or path.startswith(SHARED), (
+        assert _owned_kind(path) or path.startswith((*SHARED, COACHING)), (
             f"{method} {path}: say in this test whose data it serves"
         )
 
@@ -120,15 +160,51 @@ def test_anonymous_callers_get_401_on_everything_private(api_client, alice_data,
 
 @pytest.mark.parametrize(("method", "path"), [(m, p) for m, p in ENDPOINTS if _owned_kind(p)])
 def test_another_users_private_data_is_404_on_every_method(user_client, alice_data, method, path):
-    session, routine = alice_data["session"], alice_data["routine"]
-    before = (session.notes, session.version, routine.name, routine.items.count())
+    before = _stands(alice_data)
 
     response = _call(user_client, method, _url(path, alice_data))
 
     assert response.status_code == 404, response.content
-    session.refresh_from_db()
-    routine.refresh_from_db()
-    assert (session.notes, session.version, routine.name, routine.items.count()) == before
+    assert _stands(alice_data) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [(m, p) for m, p in ENDPOINTS if p.startswith(COACHING)]
+)
+def test_only_trainers_reach_coaching_and_only_their_own(
+    user_client, trainer_client, alice_data, method, path
+):
+    before = _stands(alice_data)
+    alice = api_client_for(alice_data["user"])  # Tess's client, on her trainer's side.
+
+    for client in (user_client, alice):
+        response = _call(client, method, _url(path, alice_data))
+        assert response.status_code == 403, response.content
+    another_trainer = _call(trainer_client, method, _url(path, alice_data))
+    if "{" in path:
+        assert another_trainer.status_code == 404, another_trainer.content
+    else:
+        assert another_trainer.status_code in {200, 201}, another_trainer.content
+        body = body_of(another_trainer).decode()
+        assert str(alice_data["link"].pk) not in body
+        assert alice_data["user"].email not in body
+    assert _stands(alice_data) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [(m, p) for m, p in ENDPOINTS if p.startswith(f"{COACHING}clients/{{")],
+)
+def test_a_trainer_whose_link_ended_gets_404_for_everything_of_the_client(alice_data, method, path):
+    alice_data["link"].ended_at, alice_data["link"].ended_by = (
+        alice_data["link"].started_at,
+        "client",
+    )
+    alice_data["link"].save()
+
+    response = _call(api_client_for(alice_data["trainer"]), method, _url(path, alice_data))
+
+    assert response.status_code == 404, response.content
 
 
 @pytest.mark.parametrize(
@@ -141,7 +217,8 @@ def test_plain_users_may_not_write_shared_catalog_content(user_client, alice_dat
 
 
 @pytest.mark.parametrize(
-    ("method", "path"), [(m, p) for m, p in ENDPOINTS if m == "GET" and "{" not in p]
+    ("method", "path"),
+    [(m, p) for m, p in ENDPOINTS if m == "GET" and "{" not in p and not p.startswith(COACHING)],
 )
 def test_no_list_feed_export_or_stats_shows_another_users_rows(
     user_client, alice_data, method, path
@@ -156,7 +233,7 @@ def test_no_list_feed_export_or_stats_shows_another_users_rows(
 @pytest.mark.parametrize("path", sorted({p for _, p in ENDPOINTS}))
 def test_options_describes_every_endpoint_to_its_owner(alice_data, path):
     # DRF answers OPTIONS from the view's serializer: a view without one would answer 500.
-    client = api_client_for(alice_data["user"])
+    client = api_client_for(_owner(path, alice_data))
     response = client.options(_url(path, alice_data))
     assert response.status_code == 200, response.content
     assert response.json()["name"]

@@ -24,7 +24,7 @@ from hipflex_api.errors import exception_handler
 from hipflex_api.filters import EMPTY_VALUE
 from sessions.models import WorkoutSession
 from tests.conftest import SESSIONS_URL, session_body
-from tests.factories import ExerciseFactory, MuscleFactory
+from tests.factories import CoachingLinkFactory, ExerciseFactory, MuscleFactory
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -456,10 +456,14 @@ def _query_parameters():
 
 @pytest.mark.parametrize(("url", "operation", "name", "text"), list(_query_parameters()))
 def test_a_query_parameter_sent_empty_is_refused_unless_the_schema_allows_an_empty_string(
-    api_client, user, url, operation, name, text
+    api_client, user, trainer, url, operation, name, text
 ):
     if {} not in operation.get("security", [{}]):
-        api_client.force_authenticate(user)
+        # Coaching refuses anyone but a trainer before it reads the query, and a client's
+        # pages anyone but their trainer.
+        api_client.force_authenticate(trainer if "/coaching/" in url else user)
+    if client_id := re.search(r"/coaching/clients/([-0-9a-f]{36})/", url):
+        CoachingLinkFactory(id=client_id[1], trainer=trainer)
 
     response = api_client.get(f"{url}?{name}=")
 

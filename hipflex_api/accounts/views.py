@@ -17,7 +17,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from hipflex_api.fields import UUID_PATTERN
 
 from . import openapi, services
-from .auth import JWTAuthentication
+from .auth import JWTAuthentication, request_user
 from .models import CoachingInvitation, CoachingLink, User
 from .permissions import Coaches
 from .serializers import (
@@ -242,13 +242,15 @@ class CoachingInvitationViewSet(
     permission_classes = [permissions.IsAuthenticated, Coaches]
 
     def get_queryset(self) -> QuerySet[CoachingInvitation]:
-        mine = CoachingInvitation.objects.filter(trainer=self.request.user, redeemed_at=None)
+        mine = CoachingInvitation.objects.filter(
+            trainer=request_user(self.request), redeemed_at=None
+        )
         if self.action == "list":
             return mine.filter(expires_at__gt=timezone.now())
         return mine  # Withdrawing one that has expired is fine too.
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        invitation, code = services.coaching_invitation_create(trainer=request.user)  # type: ignore[arg-type]
+        invitation, code = services.coaching_invitation_create(trainer=request_user(request))
         data = InvitationSerializer(invitation, context={"code": code}).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -272,8 +274,8 @@ class MyTrainerViewSet(
         links = CoachingLink.objects.select_related("trainer")  # The name, in one query.
         if self.action == "destroy":
             # Ending a link ended already (a retry, or the trainer ended it) is done already.
-            return links.filter(client=self.request.user)
-        return links.for_client(self.request.user)  # type: ignore[arg-type]
+            return links.filter(client=request_user(self.request))
+        return links.for_client(request_user(self.request))
 
     def get_throttles(self) -> list[Any]:
         if self.action == "create":
@@ -283,7 +285,9 @@ class MyTrainerViewSet(
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         code = _valid(InvitationRedeemSerializer, request)["code"]
         try:
-            link, created = services.coaching_invitation_redeem(client=request.user, code=code)  # type: ignore[arg-type]
+            link, created = services.coaching_invitation_redeem(
+                client=request_user(request), code=code
+            )
         except services.InvitationNotValid:
             record_failures(request, self, *INVITATION_CODE_FAILURES)
             raise

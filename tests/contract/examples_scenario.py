@@ -11,8 +11,10 @@ or writes those files.
 
 import json
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest import mock
 from urllib.parse import urlencode
 
 import time_machine
@@ -24,6 +26,8 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from exercises.models import Exercise
+from hipflex_api.accounts.models import CoachingLink
+from hipflex_api.accounts.serializers import token_pair_for
 from tests.conftest import (
     EMAIL_CHANGE_URL,
     EXERCISES_URL,
@@ -413,6 +417,51 @@ def account_changes(day: Day) -> None:
     day.send(day.phone(), "DELETE", ME_URL, {"password": PASSWORDS[2]}, status=204)
 
 
+INVITATIONS_URL = "/api/v1/coaching/invitations/"
+MY_TRAINERS_URL = "/api/v1/me/trainers/"
+CLIENTS_URL = "/api/v1/coaching/clients/"
+# The day's invitation codes and link id, which the server draws at random on other days.
+CODES = ["7KQ2-M9XD", "H4TW-8RNC", "Q3ZB-6KFA"]
+LINK_IDS = [uuid.UUID(f"0c0ac4ed-0000-4000-8000-00000000000{n}") for n in (1, 2)]
+
+
+def coaching(day: Day) -> None:
+    """Sam invites Ann, who shares her log with him: he reads her sessions and her pain; a
+    second code he made by mistake is withdrawn; after a look at what it shares, Ann ends the
+    link, and Sam ends Ben's, who moved away."""
+    day.at(12, 30)
+    credentials = {"email": TRAINER, "password": PASSWORD}
+    sam = day.client(
+        day.send(day.client(), "POST", TOKEN_URL, credentials, record=False).json()["access"]
+    )
+    with mock.patch("hipflex_api.accounts.services.invitation_code_new", side_effect=CODES):
+        code = day.send(sam, "POST", INVITATIONS_URL, status=201).json()["code"]
+        spare = day.send(sam, "POST", INVITATIONS_URL, status=201, record=False).json()
+        for_ben = day.send(sam, "POST", INVITATIONS_URL, status=201, record=False).json()
+    day.send(sam, "GET", INVITATIONS_URL)
+    day.send(sam, "DELETE", f"{INVITATIONS_URL}{spare['id']}/", status=204)
+    day.at(12, 35)
+    day.refresh()
+    # The field's default as Django calls it, which it caches once any link was made.
+    link_id = CoachingLink._meta.get_field("id")
+    with mock.patch.object(link_id, "_get_default", side_effect=LINK_IDS):
+        link = day.send(day.phone(), "POST", MY_TRAINERS_URL, {"code": code}, status=201).json()
+        ben = day.client(token_pair_for(UserFactory(email="ben@example.com"))["access"])
+        redeemed = {"code": for_ben["code"]}
+        bens = day.send(ben, "POST", MY_TRAINERS_URL, redeemed, status=201, record=False).json()
+    # The answer lost in a tunnel: the retry gets the same link.
+    day.send(day.phone(), "POST", MY_TRAINERS_URL, {"code": code})
+    day.send(day.phone(), "GET", MY_TRAINERS_URL)
+    day.send(day.phone(), "GET", f"{MY_TRAINERS_URL}{link['id']}/")
+    day.at(12, 40)
+    day.send(sam, "GET", CLIENTS_URL)
+    day.send(sam, "GET", f"{CLIENTS_URL}{link['id']}/")
+    day.send(sam, "GET", f"{CLIENTS_URL}{link['id']}/sessions/")
+    day.at(12, 44)
+    day.send(day.phone(), "DELETE", f"{MY_TRAINERS_URL}{link['id']}/", status=204)
+    day.send(sam, "DELETE", f"{CLIENTS_URL}{bens['id']}/", status=204)  # Ben moved away.
+
+
 def play_the_day() -> Day:
     """The day played: its exchanges in `recorded`, keyed as the module docstring says."""
     with time_machine.travel(SEEDED, tick=False) as clock:
@@ -425,6 +474,7 @@ def play_the_day() -> Day:
         after_breakfast(day)
         the_trainer_drafts_and_withdraws(day)
         lunch_break(day)
+        coaching(day)
         the_evening(day, routine_id)
         account_changes(day)
     return day
