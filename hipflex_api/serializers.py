@@ -34,6 +34,8 @@ ERROR_CODES = {
     "email_taken": "another account has the address",
     "idempotency_key_reused": "the Idempotency-Key was used with a different request",
     "gone": "what the request names was deleted",
+    "occurrence_done": "every time the program is due that day has a session already: open "
+    "it, or delete it to start again",
     "precondition_failed": "If-Match does not match the current ETag",
     "request_too_large": "the body is over the size limit",
     "unsupported_media_type": "the body is not JSON",

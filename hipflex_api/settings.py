@@ -549,6 +549,8 @@ COACHING_INVITATION_HOURS = env.int("COACHING_INVITATION_HOURS", default=7 * 24)
 MAX_OPEN_INVITATIONS = env.int("MAX_OPEN_INVITATIONS", default=50)
 MAX_CLIENTS_PER_TRAINER = env.int("MAX_CLIENTS_PER_TRAINER", default=500)
 MAX_TRAINERS_PER_CLIENT = env.int("MAX_TRAINERS_PER_CLIENT", default=10)
+# Programs one client may have assigned at once, from all their trainers.
+MAX_ASSIGNMENTS_PER_CLIENT = env.int("MAX_ASSIGNMENTS_PER_CLIENT", default=20)
 # How long a server process trusts the catalog version it last read before reading it again.
 # Trainers' edits reach other processes' cached catalog answers and ETags within this time.
 CATALOG_VERSION_SECONDS = env.float("CATALOG_VERSION_SECONDS", default=1.0)

@@ -6,3 +6,6 @@ class TrainingSessionsConfig(AppConfig):
     name = "sessions"
     label = "training_sessions"
     verbose_name = "Workout sessions"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401 - connects the receivers

@@ -4,7 +4,7 @@ sessions one account may store a day and start from routines an hour, MAX_SESSIO
 MAX_ROUTINE_STARTS_PER_HOUR, are settings.)"""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from exercises import limits as prescribed
@@ -16,6 +16,15 @@ PAIN = Range("Pain", 0, 10)
 PERCEIVED_EFFORT = Range("Perceived effort", 0, 10)
 # A set's planned rest is copied from its routine item.
 REST_SECONDS = prescribed.REST_SECONDS
+
+# A program a trainer assigns: how often a day, on which days of the week (ISO, 1 = Monday),
+# stored as one bit per day (bit 0 Monday), and from when to when.
+TIMES_PER_DAY = Range("Times per day", 1, 6)
+ISO_WEEKDAY = Range("A day of the week", 1, 7)
+EVERY_DAY = 0b1111111
+WEEKDAYS = Range("The days of the week", 1, EVERY_DAY)
+PROGRAM_EARLIEST = date(1970, 1, 1)
+PROGRAM_LATEST = date(2199, 12, 31)
 
 # Sessions (and catalog changes) one page of the sync feed holds: by default, and at most.
 SYNC_PAGE = Range("The limit", 1, 500)
@@ -34,6 +43,17 @@ SET_BYTES = 220
 def _text_bytes(text: str) -> int:
     # Most notes are empty: only written ones pay for the measuring.
     return len(json.dumps(text, ensure_ascii=False).encode()) if text else 0
+
+
+ASSIGNMENT_BYTES = 700
+ASSIGNMENT_ITEM_BYTES = 260
+
+
+def assignment_bytes(assignment: Any) -> int:
+    """About as many bytes as `assignment`'s JSON takes, from its prefetched items."""
+    items = assignment.items.all()
+    notes = _text_bytes(assignment.note) + sum(_text_bytes(item.notes) for item in items)
+    return ASSIGNMENT_BYTES + ASSIGNMENT_ITEM_BYTES * len(items) + notes
 
 
 def session_bytes(session: Any) -> int:

@@ -5,8 +5,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from exercises.models import Exercise, Routine
-from hipflex_api.accounts.models import User
+from exercises import limits as prescribed
+from exercises.models import Exercise, Routine, position_constraints
+from hipflex_api.accounts.models import CoachingLink, User
 
 from . import limits
 
@@ -51,6 +52,24 @@ class WorkoutSession(models.Model):
     routine_name = models.CharField(
         max_length=120, blank=True, help_text="The routine's name when the session started."
     )
+    # History as well: which of a trainer's assignments and which of its occurrences (the
+    # day, in the client's time zone, and the time of that day) the session fulfils.
+    assignment = models.ForeignKey(
+        "Assignment",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # session_one_per_occurrence
+        null=True,
+        blank=True,
+        related_name="sessions",
+        help_text="The id of the assignment the session was started from, kept if it ends.",
+    )
+    occurrence_date = models.DateField(
+        null=True, blank=True, help_text="The day of the assignment it fulfils."
+    )
+    occurrence = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Which time of that day, from 1."
+    )
     version = models.PositiveIntegerField(default=1, help_text="Raised by every change.")
     change_seq = models.BigIntegerField(help_text="Position in the owner's change feed.")
     deleted_at = models.DateTimeField(null=True, blank=True)
@@ -74,6 +93,17 @@ class WorkoutSession(models.Model):
             models.CheckConstraint(
                 condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
                 name="session_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(assignment__isnull=True, occurrence_date=None, occurrence=None)
+                | Q(assignment__isnull=False, occurrence_date__isnull=False, occurrence__gte=1),
+                name="session_occurrence_whole",
+            ),
+            # One live session fulfils an occurrence; deleting it frees the occurrence.
+            models.UniqueConstraint(
+                fields=["assignment", "occurrence_date", "occurrence"],
+                condition=Q(deleted_at__isnull=True),
+                name="session_one_per_occurrence",
             ),
             # Times the serializers may let in; what they refuse past now, this cannot know.
             models.CheckConstraint(
@@ -151,3 +181,152 @@ class SetLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exercise} ({self.side})"
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def live(self) -> "AssignmentQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+    def for_client(self, user: User) -> "AssignmentQuerySet":
+        """The client's programs that stand: live, from a trainer they still share with."""
+        return self.live().filter(client=user, link__isnull=False, link__ended_at__isnull=True)
+
+    def for_link(self, link: CoachingLink) -> "AssignmentQuerySet":
+        return self.live().filter(link=link)
+
+
+class Assignment(models.Model):
+    """A home program a trainer prescribes to a client: a routine's items copied with their
+    dose, so that a later edit of the routine does not change it, on a schedule. Ending it
+    (the trainer deletes it, or either side ends the link) keeps a tombstone for sync."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        db_index=False,  # assignment_client_change_seq
+    )
+    # The link it was prescribed through; null once the trainer's account is deleted (its
+    # links, and so this assignment, ended first).
+    link = models.ForeignKey(
+        CoachingLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="assignments"
+    )
+    routine = models.ForeignKey(
+        Routine,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="assignments",
+        help_text="The id of the routine it was copied from, kept if that is deleted.",
+    )
+    name = models.CharField(max_length=120, help_text="The routine's name when it was assigned.")
+    note = models.TextField(blank=True, max_length=2000, help_text="The trainer's note.")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    weekdays = models.PositiveSmallIntegerField(
+        default=limits.EVERY_DAY, help_text="One bit per day of the week, bit 0 for Monday."
+    )
+    times_per_day = models.PositiveSmallIntegerField(default=1)
+    paused_from = models.DateField(
+        null=True, blank=True, help_text="Paused since this day: nothing is due while paused."
+    )
+    # Earlier pauses, as [first day, day it resumed) pairs of ISO dates: what adherence skips.
+    pauses = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Raised by every change.")
+    change_seq = models.BigIntegerField(help_text="Position in the client's change feed.")
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_date", "created_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["client", "change_seq"], name="assignment_client_change_seq"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="assignment_ends_after_start",
+                violation_error_message="The end date must not be before the start date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__gte=limits.PROGRAM_EARLIEST)
+                & (Q(end_date__isnull=True) | Q(end_date__lte=limits.PROGRAM_LATEST)),
+                name="assignment_dates_storable",
+                violation_error_message="A program's dates must be from 1970 to 2199.",
+            ),
+            limits.WEEKDAYS.constraint("weekdays", name="assignment_weekdays", nullable=False),
+            limits.TIMES_PER_DAY.constraint(
+                "times_per_day", name="assignment_times_per_day", nullable=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} for {self.client}"
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+    @property
+    def days_of_week(self) -> list[int]:
+        return [day for day in range(1, 8) if self.weekdays & 1 << (day - 1)]
+
+
+# What a trainer sets of an assignment besides its items, as the model stores it (the API's
+# days_of_week is stored as weekdays).
+ASSIGNMENT_FIELDS = ("start_date", "end_date", "weekdays", "times_per_day", "note")
+
+
+def weekdays_of(days: list[int]) -> int:
+    """The bits of `days` (ISO days of the week) as Assignment.weekdays stores them."""
+    return sum({1 << (day - 1) for day in days})
+
+
+class AssignmentItem(models.Model):
+    """One exercise of an assignment, with its dose: the routine item's, changed as the
+    trainer prescribes. Its position is the routine item's."""
+
+    assignment = models.ForeignKey(
+        Assignment,
+        on_delete=models.CASCADE,
+        related_name="items",
+        db_index=False,  # assignment_item_position_unique
+    )
+    position = models.PositiveSmallIntegerField(help_text="The routine item's place, from 1.")
+    exercise = models.ForeignKey(
+        Exercise, on_delete=models.PROTECT, related_name="assignment_items"
+    )
+    sets = models.PositiveSmallIntegerField(default=1)
+    reps_per_side = models.PositiveSmallIntegerField(null=True, blank=True)
+    hold_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
+    rest_seconds = models.PositiveSmallIntegerField(default=0)
+    notes = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints: ClassVar = [
+            *position_constraints("assignment", "assignment_item"),
+            prescribed.SETS.constraint("sets", name="assignment_item_sets", nullable=False),
+            prescribed.REPS_PER_SIDE.constraint(
+                "reps_per_side", name="assignment_item_reps", nullable=True
+            ),
+            prescribed.HOLD_SECONDS.constraint(
+                "hold_seconds", name="assignment_item_hold", nullable=True
+            ),
+            models.CheckConstraint(
+                condition=Q(reps_per_side__isnull=False) | Q(hold_seconds__isnull=False),
+                name="assignment_item_reps_or_hold",
+                violation_error_message="Give reps per side, a hold time, or both.",
+            ),
+            prescribed.REST_SECONDS.constraint(
+                "rest_seconds", name="assignment_item_rest", nullable=False
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.exercise}"

@@ -1,4 +1,5 @@
-"""The OpenAPI text of workout sessions, sync, advice, routine starts and my data."""
+"""The OpenAPI text of workout sessions, sync, advice, routine starts, my data, and the
+programs trainers prescribe."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -14,7 +15,13 @@ from hipflex_api.schema import ErrorResponse
 from . import limits
 from .serializers import (
     AdviceSerializer,
+    AssignmentChangeSerializer,
+    AssignmentCreateSerializer,
+    AssignmentSerializer,
+    AssignmentStartSerializer,
     ExportSerializer,
+    PlanQuerySerializer,
+    PlanSerializer,
     ProgressStatsSerializer,
     RoutineStartSerializer,
     StartedSessionSerializer,
@@ -153,8 +160,9 @@ workout_session_schema = extend_schema_view(
 sync_schema = extend_schema(
     operation_id="getSyncPage",
     summary="Changes since a cursor",
-    description="The caller's sessions created, changed or deleted, and the catalog's "
-    "exercises changed, after `since`, oldest first. Without `since`, everything. Keep "
+    description="The caller's sessions created, changed or deleted, the programs their "
+    "trainers assigned, changed or ended, and the catalog's exercises changed, after `since`, "
+    "oldest first. Without `since`, everything. Keep "
     "calling with `next_cursor` while `has_more` is true; store the last `next_cursor` for "
     "the next sync. Changes are numbered by the database as they commit, so a change saved "
     "during a sync is never skipped.",
@@ -317,4 +325,168 @@ client_sessions_schema = extend_schema_view(
         "client shares by their link).",
         parameters=[CLIENT_ID],
     )
+)
+
+
+_ASSIGNMENT_ID = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The program's id."
+)
+
+
+_PROGRAM_ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201, 304],
+    description="The program's version; send it back as If-Match when changing it.",
+)
+
+
+_PROGRAM_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag the change was based on. If the program changed since, the answer "
+    "is 412 and nothing is saved.",
+)
+
+
+_PROGRAM_STALE = ErrorResponse("If-Match is stale; nothing was saved.", "precondition_failed")
+
+
+_PROGRAM_LIMITS = ErrorResponse(
+    "The client has as many programs as they may (`MAX_ASSIGNMENTS_PER_CLIENT`, 20 by "
+    "default), or the doses would plan more sets than a session may hold "
+    "(`MAX_SETS_PER_SESSION`, 200 by default); nothing was saved.",
+    "unprocessable",
+)
+
+
+client_assignment_schema = extend_schema_view(
+    list=extend_schema(
+        operation_id="listClientAssignments",
+        summary="List a client's programs",
+        description="The programs the calling trainer prescribes to this client, earliest "
+        "start first. Only the client's trainer sees them.",
+        parameters=[CLIENT_ID],
+    ),
+    create=extend_schema(
+        operation_id="createClientAssignment",
+        summary="Prescribe a program",
+        description="Assigns a routine (a published curated one, or one of the trainer's own) "
+        "on a schedule: from `start_date` to `end_date` (none: no end), on `days_of_week` "
+        "(every day unless given), `times_per_day` times. The routine's items with published "
+        "exercises are copied with their dose, changed as `items` says, so a later edit of "
+        "the routine does not change the program. The client sees it in their plan and "
+        "their devices get it by sync.",
+        request=AssignmentCreateSerializer,
+        parameters=[CLIENT_ID, _PROGRAM_ETAG, LOCATION],
+        responses={201: AssignmentSerializer, 422: _PROGRAM_LIMITS},
+    ),
+    retrieve=extend_schema(
+        operation_id="getClientAssignment",
+        summary="Get a client's program",
+        parameters=[CLIENT_ID, _ASSIGNMENT_ID, IF_NONE_MATCH, _PROGRAM_ETAG],
+        responses={
+            200: AssignmentSerializer,
+            304: OpenApiResponse(description="The ETag sent in If-None-Match is current."),
+        },
+    ),
+    partial_update=extend_schema(
+        operation_id="updateClientAssignment",
+        summary="Change or pause a program",
+        description="Changes the fields given: the schedule, the note, the dose of items named "
+        "by position; `paused: true` pauses it from today (nothing is due until it resumes), "
+        "`false` resumes it.",
+        request=AssignmentChangeSerializer,
+        parameters=[CLIENT_ID, _ASSIGNMENT_ID, _PROGRAM_IF_MATCH, _PROGRAM_ETAG],
+        responses={200: AssignmentSerializer, 412: _PROGRAM_STALE, 422: _PROGRAM_LIMITS},
+    ),
+    destroy=extend_schema(
+        operation_id="deleteClientAssignment",
+        summary="End a program",
+        description="Ends it at once: it leaves the client's plan, and sync tells their "
+        "devices. The sessions done for it keep its id. Ending a link ends its programs too.",
+        parameters=[CLIENT_ID, _ASSIGNMENT_ID, _PROGRAM_IF_MATCH],
+        responses={204: None, 412: _PROGRAM_STALE},
+    ),
+)
+
+
+my_assignment_schema = extend_schema_view(
+    list=extend_schema(
+        operation_id="listMyAssignments",
+        summary="List my programs",
+        description="The programs the caller's trainers prescribe, while the caller shares "
+        "their log with them, earliest start first.",
+    ),
+    retrieve=extend_schema(
+        operation_id="getMyAssignment",
+        summary="Get one of my programs",
+        parameters=[_ASSIGNMENT_ID],
+    ),
+)
+
+
+assignment_start_schema = extend_schema(
+    operation_id="startAssignment",
+    summary="Start a session from a program",
+    description="Creates a session with the program's sets planned (`done: false`, one per "
+    "side of one-sided exercises) at the dose the trainer prescribes, for one time it is due: "
+    "of `date` (by default the day `started_at` falls on, in the caller's time zone), the "
+    "first time without a session unless `occurrence` names one. The session records the "
+    "program and the time it fulfils. Advice is reported in `adjustments` but never applied "
+    "(`applied: false`): changing the program is the trainer's call. A retry with the same "
+    "`id` returns the stored session (200, without `adjustments`).",
+    request=AssignmentStartSerializer,
+    parameters=[
+        _ASSIGNMENT_ID,
+        LOCATION,
+        OpenApiParameter(
+            "ETag",
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            response=[201],
+            description="The new session's version, for If-Match on its first change.",
+        ),
+    ],
+    responses={
+        201: StartedSessionSerializer,
+        200: OpenApiResponse(
+            StartedSessionSerializer, description="A session with this id was already stored."
+        ),
+        400: ErrorResponse(
+            "A bad body, or nothing of the program is due on `date`, or no such `occurrence`.",
+            "invalid",
+        ),
+        409: ErrorResponse(
+            "Every time the program is due that day (or the `occurrence` named) has a session "
+            "already; or the id is taken by another user.",
+            "occurrence_done",
+            "conflict",
+        ),
+        410: ErrorResponse("A session with this id was deleted.", "gone"),
+        422: ErrorResponse(
+            "The program plans more sets than a session may hold; nothing was saved.",
+            "unprocessable",
+        ),
+        429: ErrorResponse(
+            "The account stored as many sessions in the last 24 hours "
+            "(`MAX_SESSIONS_PER_DAY`, 200 by default) or started as many routines and programs "
+            "in the last hour (`MAX_ROUTINE_STARTS_PER_HOUR`, 20 by default) as it may; "
+            "nothing was saved.",
+            "quota_exceeded",
+        ),
+    },
+)
+
+
+plan_schema = extend_schema(
+    operation_id="getMyPlan",
+    summary="My plan for a day",
+    description="What the caller's programs ask of them on `date` (by default today, in the "
+    "caller's time zone): each time a program is due, with its items, dose and the trainer's "
+    "note, and whether a session fulfils it yet.",
+    parameters=[PlanQuerySerializer],
+    responses={200: PlanSerializer, 400: ErrorResponse("A bad `date`.", "invalid")},
 )

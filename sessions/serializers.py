@@ -1,17 +1,19 @@
 import functools
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 from exercises import limits as prescribed
-from exercises.models import Exercise
+from exercises.models import ITEM_DOSE_FIELDS, Exercise, Routine
 from exercises.serializers import (
     ExerciseRefSerializer,
     ExerciseSlugField,
@@ -33,7 +35,7 @@ from hipflex_api.fields import (
 from hipflex_api.filters import refuse_empty
 
 from . import limits
-from .models import SET_FIELDS, SetLog, WorkoutSession
+from .models import SET_FIELDS, Assignment, AssignmentItem, SetLog, WorkoutSession, weekdays_of
 
 
 def _version_field() -> serializers.IntegerField:
@@ -127,12 +129,23 @@ class WorkoutSessionSerializer(StrictModelSerializer):
             "perceived_effort",
             "routine",
             "routine_name",
+            "assignment",
+            "occurrence_date",
+            "occurrence",
             "sets",
             "version",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["routine", "routine_name", "created_at", "updated_at"]
+        read_only_fields = [
+            "routine",
+            "routine_name",
+            "assignment",
+            "occurrence_date",
+            "occurrence",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs = {
             "started_at": {"help_text": SESSION_TIMES},
             "ended_at": {"default": None, "help_text": f"{SESSION_TIMES} Not before started_at."},
@@ -174,19 +187,6 @@ class DeletedSessionSerializer(StrictModelSerializer):
     class Meta:
         model = WorkoutSession
         fields = ["id", "deleted_at", "version"]
-
-
-class SyncPageSerializer(serializers.Serializer):
-    sessions = WorkoutSessionSerializer(many=True, help_text="Sessions created or changed.")
-    deleted_sessions = DeletedSessionSerializer(many=True, help_text="Sessions deleted.")
-    exercises = ExerciseSummarySerializer(
-        many=True, help_text="Published exercises added or changed; fetch detail as needed."
-    )
-    removed_exercises = serializers.ListField(
-        child=StrictSlugField(), help_text="Slugs of exercises no longer published."
-    )
-    next_cursor = StrictCharField(help_text="Pass as `since` to get the next changes.")
-    has_more = StrictBooleanField(help_text="True when another page is waiting.")
 
 
 class ExportSerializer(serializers.Serializer):
@@ -434,3 +434,237 @@ class CoachingClientSerializer(serializers.ModelSerializer[CoachingLink]):
         model = CoachingLink
         fields = ["id", "name", "email", "time_zone", "started_at", "shares"]
         read_only_fields = fields
+
+
+class AssignmentItemSerializer(StrictModelSerializer):
+    """An exercise of a program, with the dose the trainer prescribes."""
+
+    exercise = StrictSlugField(source="exercise.slug", read_only=True)
+    exercise_name = StrictCharField(source="exercise.name", read_only=True)
+    unilateral = StrictBooleanField(
+        source="exercise.unilateral",
+        read_only=True,
+        help_text="Done one side at a time: each set is done per side.",
+    )
+
+    class Meta:
+        model = AssignmentItem
+        fields = ["position", "exercise", "exercise_name", "unilateral", *ITEM_DOSE_FIELDS]
+        read_only_fields = fields
+
+
+class AssignmentSerializer(StrictModelSerializer):
+    """A program a trainer prescribes: its items are a copy of the routine's as it was
+    assigned, so a later edit of the routine does not change it."""
+
+    trainer_name = serializers.CharField(
+        source="link.trainer.get_full_name", read_only=True, help_text="Who prescribes it."
+    )
+    days_of_week = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=7),
+        read_only=True,
+        help_text="ISO days it is due on: 1 is Monday, 7 Sunday.",
+    )
+    paused = serializers.SerializerMethodField(help_text="Nothing is due while paused.")
+    items = AssignmentItemSerializer(many=True, read_only=True)
+    version = _version_field()
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "trainer_name",
+            "routine",
+            "name",
+            "note",
+            "start_date",
+            "end_date",
+            "days_of_week",
+            "times_per_day",
+            "paused",
+            "paused_from",
+            "items",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_paused(self, assignment: Assignment) -> bool:
+        return assignment.paused_from is not None
+
+
+class DoseChangeSerializer(serializers.Serializer):
+    """What to change of one item's dose: the fields given; the rest stay the routine's."""
+
+    position = prescribed.ROUTINE_POSITION.field(help_text="The item's position, from 1.")
+    sets = prescribed.SETS.field(required=False)
+    reps_per_side = prescribed.REPS_PER_SIDE.field(allow_null=True, required=False)
+    hold_seconds = prescribed.HOLD_SECONDS.field(allow_null=True, required=False)
+    rest_seconds = prescribed.REST_SECONDS.field(required=False)
+    notes = StrictCharField(
+        max_length=max_length_of(AssignmentItem, "notes"), allow_blank=True, required=False
+    )
+
+
+def _within_programs(value: date) -> None:
+    if not limits.PROGRAM_EARLIEST <= value <= limits.PROGRAM_LATEST:
+        raise serializers.ValidationError(
+            f"Must be from {limits.PROGRAM_EARLIEST} to {limits.PROGRAM_LATEST}.",
+            code="out_of_range",
+        )
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class PrescribableRoutineField(serializers.PrimaryKeyRelatedField):
+    """A routine the trainer in the context may prescribe; any other id is one that does not
+    exist."""
+
+    def get_queryset(self) -> QuerySet[Routine]:
+        trainer = self.context["trainer"]
+        return Routine.objects.filter(Q(owner__isnull=True, published=True) | Q(owner=trainer))
+
+
+class AssignmentChangeSerializer(serializers.Serializer):
+    """A change to a program: the fields given change, the rest stay."""
+
+    start_date = serializers.DateField(required=False, validators=[_within_programs])
+    end_date = serializers.DateField(
+        allow_null=True,
+        required=False,
+        validators=[_within_programs],
+        help_text="The last day, included; null for no end.",
+    )
+    days_of_week = serializers.ListField(
+        child=limits.ISO_WEEKDAY.field(),
+        min_length=1,
+        max_length=7,
+        required=False,
+        help_text="ISO days it is due on: 1 is Monday, 7 Sunday. Every day unless given.",
+    )
+    times_per_day = limits.TIMES_PER_DAY.field(required=False)
+    note = StrictCharField(
+        max_length=max_length_of(Assignment, "note"),
+        allow_blank=True,
+        required=False,
+        help_text="For the client: what to watch for, when to stop.",
+    )
+    items = DoseChangeSerializer(
+        many=True,
+        required=False,
+        max_length=prescribed.ROUTINE_ITEMS,  # type: ignore[call-arg]  # the stubs lack it
+        help_text="Dose changes, each naming an item by its position.",
+    )
+    paused = StrictBooleanField(
+        required=False, help_text="True pauses it from today (nothing is due); false resumes."
+    )
+
+    def validate_days_of_week(self, value: list[int]) -> list[int]:
+        if len(set(value)) < len(value):
+            raise serializers.ValidationError("Name each day once.", code="unique")
+        return value
+
+    def validate_items(self, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        positions = [change["position"] for change in value]
+        if len(set(positions)) < len(positions):
+            raise serializers.ValidationError("Name each position once.", code="unique")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "days_of_week" in attrs:
+            attrs["weekdays"] = weekdays_of(attrs.pop("days_of_week"))
+        return attrs
+
+
+class AssignmentCreateSerializer(AssignmentChangeSerializer):
+    """A routine prescribed to a client, on a schedule, with dose changes."""
+
+    routine = PrescribableRoutineField(
+        help_text="A published curated routine, or one of the trainer's own."
+    )
+    start_date = serializers.DateField(validators=[_within_programs], help_text="The first day.")
+    paused = None  # type: ignore[assignment]  # A new program is not paused.
+
+
+class AssignmentStartSerializer(serializers.Serializer):
+    # Validated data as session_start_from_assignment takes it.
+    id = StrictUUIDField(
+        source="session_id",
+        required=False,
+        help_text="The new session's id, chosen by the client so that a retry is safe.",
+    )
+    started_at = AwareDateTimeField(
+        required=False, help_text="Defaults to now. From 1970 to a day past the server's time."
+    )
+    date = serializers.DateField(
+        source="day",
+        required=False,
+        help_text="The day of the program it fulfils; by default the day `started_at` falls "
+        "on in the caller's time zone.",
+    )
+    occurrence = limits.TIMES_PER_DAY.field(
+        required=False, help_text="Which time of that day; by default the first without a session."
+    )
+
+    def validate_started_at(self, value: datetime) -> datetime:
+        return within_session_times(value)
+
+
+class OccurrenceSerializer(serializers.Serializer):
+    assignment = serializers.UUIDField(source="assignment.id")
+    name = StrictCharField(source="assignment.name")
+    trainer_name = StrictCharField(source="assignment.link.trainer.get_full_name")
+    note = StrictCharField(source="assignment.note")
+    occurrence = serializers.IntegerField(source="number", help_text="Which time of the day.")
+    times_per_day = serializers.IntegerField(source="assignment.times_per_day")
+    status = serializers.ChoiceField(
+        choices=["due", "started", "done"],
+        help_text="`due`: no session yet; `started`: a session, none of its sets done yet; "
+        "`done`: a session with sets done.",
+    )
+    session = serializers.UUIDField(allow_null=True, help_text="The session that fulfils it.")
+    items = AssignmentItemSerializer(source="assignment.items", many=True)
+
+
+class PlanSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="The day, in the caller's time zone.")
+    time_zone = StrictCharField()
+    occurrences = OccurrenceSerializer(many=True, help_text="What is due, program by program.")
+
+
+class PlanQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(
+        required=False, validators=[_within_programs], help_text="Default: today, where you are."
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        refuse_empty(data, self.fields)
+        return super().to_internal_value(data)
+
+
+class DeletedAssignmentSerializer(StrictModelSerializer):
+    version = _version_field()
+    deleted_at = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "deleted_at", "version"]
+
+
+class SyncPageSerializer(serializers.Serializer):
+    sessions = WorkoutSessionSerializer(many=True, help_text="Sessions created or changed.")
+    deleted_sessions = DeletedSessionSerializer(many=True, help_text="Sessions deleted.")
+    assignments = AssignmentSerializer(
+        many=True, help_text="Programs a trainer assigned or changed."
+    )
+    deleted_assignments = DeletedAssignmentSerializer(
+        many=True, help_text="Programs ended: deleted by the trainer, or their link ended."
+    )
+    exercises = ExerciseSummarySerializer(
+        many=True, help_text="Published exercises added or changed; fetch detail as needed."
+    )
+    removed_exercises = serializers.ListField(
+        child=StrictSlugField(), help_text="Slugs of exercises no longer published."
+    )
+    next_cursor = StrictCharField(help_text="Pass as `since` to get the next changes.")
+    has_more = StrictBooleanField(help_text="True when another page is waiting.")

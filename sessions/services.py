@@ -4,11 +4,12 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import caches
@@ -17,9 +18,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from redis.exceptions import RedisError
 
-from exercises.models import DeletedExercise, Exercise, Routine, RoutineItem
+from exercises.models import ITEM_DOSE_FIELDS, DeletedExercise, Exercise, Routine, RoutineItem
 from exercises.serializers import ExerciseSummarySerializer
-from hipflex_api.accounts.models import User
+from exercises.services import routine_check_usable
+from hipflex_api.accounts.models import CoachingLink, User
 from hipflex_api.changes.counters import next_user_change_seq
 from hipflex_api.domain_errors import (
     ConflictError,
@@ -34,7 +36,15 @@ from hipflex_api.pagination import rows_within
 
 from . import limits
 from .coaching import Advice, advice_for
-from .models import SET_FIELDS, SetLog, WorkoutSession
+from .models import (
+    ASSIGNMENT_FIELDS,
+    SET_FIELDS,
+    Assignment,
+    AssignmentItem,
+    SetLog,
+    WorkoutSession,
+)
+from .plans import assignment_items_prefetch, occurrence_due
 from .serializers import Row, SetLogSerializer, export_readers
 
 logger = logging.getLogger(__name__)
@@ -99,10 +109,10 @@ def _check_quotas(session: WorkoutSession) -> None:
             "(MAX_SESSIONS_PER_DAY); nothing was saved.",
             wait=wait,
         )
-    if session.routine_id is None:
+    if session.routine_id is None and session.assignment_id is None:
         return
     hour = settings.MAX_ROUTINE_STARTS_PER_HOUR
-    starts = own.filter(routine__isnull=False)
+    starts = own.filter(Q(routine__isnull=False) | Q(assignment__isnull=False))
     if wait := _seconds_over_quota(starts, limit=hour, window=timedelta(hours=1), now=now):
         raise QuotaExceeded(
             f"This account started {hour} routines in the last hour, the most it may "
@@ -358,6 +368,8 @@ _MAX_CURSOR_LENGTH = len(SyncCursor(_MAX_CHANGE_SEQ, _MAX_CHANGE_SEQ).encode()) 
 class SyncPage:
     sessions: list[WorkoutSession]
     deleted_sessions: list[WorkoutSession]
+    assignments: list[Assignment]
+    deleted_assignments: list[Assignment]
     exercises: list[Exercise]
     removed_exercises: list[str]
     next_cursor: str
@@ -377,17 +389,35 @@ def _catalog_changes(since: int, limit: int) -> list[Exercise | DeletedExercise]
     ]
 
 
+def _own_changes(user: User, since: int, limit: int) -> list[WorkoutSession | Assignment]:
+    """The user's sessions and the programs assigned to them changed after `since`, in
+    change order (they share the user's change numbers), at most `limit` + 1."""
+    sessions = sessions_with_sets(
+        WorkoutSession.objects.for_user(user).filter(change_seq__gt=since)
+    ).order_by("change_seq")[: limit + 1]
+    assignments = (
+        Assignment.objects.filter(client=user, change_seq__gt=since)
+        .select_related("link__trainer")  # The trainer's name.
+        .prefetch_related(assignment_items_prefetch())
+        .order_by("change_seq")[: limit + 1]
+    )
+    changes: list[WorkoutSession | Assignment] = [*sessions, *assignments]
+    return sorted(changes, key=lambda change: change.change_seq)[: limit + 1]
+
+
+def _change_bytes(change: WorkoutSession | Assignment) -> int:
+    if isinstance(change, Assignment):
+        return limits.assignment_bytes(change)
+    return limits.session_bytes(change)
+
+
 def sync_page(*, user: User, since: SyncCursor | None, limit: int) -> SyncPage:
     """The changes after `since`, oldest first: at most `limit` sessions and `limit` catalog
     changes. Without `since`, everything."""
     since = since or SyncCursor(sessions=-1, catalog=-1)
-    changed = list(
-        sessions_with_sets(
-            WorkoutSession.objects.for_user(user).filter(change_seq__gt=since.sessions)
-        ).order_by("change_seq")[: limit + 1]
-    )
+    changed = _own_changes(user, since.sessions, limit)
     catalog = _catalog_changes(since.catalog, limit)
-    fitting = rows_within(changed[:limit], limits.session_bytes, limits.PAGE_BYTES)
+    fitting = rows_within(changed[:limit], _change_bytes, limits.PAGE_BYTES)
     has_more = len(changed) > fitting or len(catalog) > limit
     changed, catalog = changed[:fitting], catalog[:limit]
     cursor = SyncCursor(
@@ -404,9 +434,13 @@ def sync_page(*, user: User, since: SyncCursor | None, limit: int) -> SyncPage:
         if e.slug not in live_slugs
         and (isinstance(e, DeletedExercise) or (not e.published and e.first_published_at))
     ]
+    sessions = [s for s in changed if isinstance(s, WorkoutSession)]
+    assignments = [a for a in changed if isinstance(a, Assignment)]
     return SyncPage(
-        sessions=[s for s in changed if s.deleted_at is None],
-        deleted_sessions=[s for s in changed if s.deleted_at is not None],
+        sessions=[s for s in sessions if s.deleted_at is None],
+        deleted_sessions=[s for s in sessions if s.deleted_at is not None],
+        assignments=[a for a in assignments if a.deleted_at is None],
+        deleted_assignments=[a for a in assignments if a.deleted_at is not None],
         exercises=live,
         removed_exercises=list(dict.fromkeys(removed)),
         next_cursor=cursor.encode(),
@@ -435,7 +469,7 @@ class UnknownSlugs(InvalidInput):
 
 
 def _plan_item(
-    item: RoutineItem,
+    item: RoutineItem | AssignmentItem,
     proposal: Advice,
     *,
     position: int,
@@ -463,7 +497,9 @@ def _plan_item(
     return (proposal.suggested if applied and proposal.suggested else exercise), adjustment
 
 
-def _planned_sets(session: WorkoutSession, item: RoutineItem, exercise: Exercise) -> list[SetLog]:
+def _planned_sets(
+    session: WorkoutSession, item: RoutineItem | AssignmentItem, exercise: Exercise
+) -> list[SetLog]:
     """The item's sets, not done yet: each set once per side of a one-sided exercise."""
     sides = ["left", "right"] if exercise.unilateral else ["both"]
     return [
@@ -530,11 +566,252 @@ def session_start_from_routine(
         )
         adjustments += [adjustment] if adjustment else []
         planned += _planned_sets(session, item, exercise)
+    _check_planned(planned, "This routine")
+    return _with_sets(session, SetLog.objects.bulk_create(planned)), adjustments
+
+
+def _check_planned(planned: list[SetLog], what: str) -> None:
+    """Number the planned sets, if a session may hold them all."""
     if len(planned) > settings.MAX_SETS_PER_SESSION:  # A routine from before the limit held.
         raise OverLimit(
-            f"This routine plans {len(planned)} sets; a session holds at most "
+            f"{what} plans {len(planned)} sets; a session holds at most "
             f"{settings.MAX_SETS_PER_SESSION}. Split it into shorter routines."
         )
     for index, planned_set in enumerate(planned):
         planned_set.position = index
+
+
+class ProgramNotValid(InvalidInput):
+    """An assignment's schedule or items say something it cannot hold."""
+
+
+def _check_schedule(assignment: Assignment) -> None:
+    if assignment.end_date is not None and assignment.end_date < assignment.start_date:
+        raise ProgramNotValid("Must not be before start_date.", field="end_date")
+
+
+def _dose_changes(
+    items: Mapping[int, AssignmentItem | RoutineItem], changes: list[dict[str, Any]]
+) -> None:
+    """Apply the trainer's dose changes, each naming an item by its position, in place."""
+    for index, change in enumerate(changes):
+        item = items.get(change["position"])
+        if item is None:
+            raise ProgramNotValid(
+                f"No item of this program is at position {change['position']}; the positions "
+                f"are {', '.join(map(str, sorted(items)))}.",
+                field=f"items.{index}.position",
+            )
+        for name in ITEM_DOSE_FIELDS:
+            if name in change:
+                setattr(item, name, change[name])
+        if item.reps_per_side is None and item.hold_seconds is None:
+            raise ProgramNotValid(
+                "Give reps_per_side, hold_seconds, or both: a set needs one of them.",
+                field=f"items.{index}",
+            )
+    planned = sum(i.sets * (2 if i.exercise.unilateral else 1) for i in items.values())
+    if planned > settings.MAX_SETS_PER_SESSION:
+        raise OverLimit(
+            f"This program would plan {planned} sets a session; a session holds at most "
+            f"{settings.MAX_SETS_PER_SESSION} (`MAX_SETS_PER_SESSION`). Prescribe fewer sets."
+        )
+
+
+def _check_assignments_quota(client_id: int) -> None:
+    """Counted with the client's change counter locked: concurrent assignments count each
+    other."""
+    most = settings.MAX_ASSIGNMENTS_PER_CLIENT
+    if Assignment.objects.live().filter(client_id=client_id).count() >= most:
+        raise OverLimit(
+            f"This client has {most} programs already (`MAX_ASSIGNMENTS_PER_CLIENT`), as many "
+            "as they may: end one first."
+        )
+
+
+@transaction.atomic
+def assignment_create(*, link: CoachingLink, routine: Routine, data: dict[str, Any]) -> Assignment:
+    """Prescribe the routine to the link's client: its items the client can see, copied with
+    their dose and the changes in `data["items"]`, on the schedule in `data`."""
+    routine = routine_check_usable(routine=routine)
+    change_seq = next_user_change_seq(link.client_id)
+    _check_assignments_quota(link.client_id)
+    items = {
+        item.position: item
+        for item in RoutineItem.objects.filter(routine=routine, exercise__published=True)
+        .select_related("exercise")
+        .order_by("position")
+    }
+    if not items:
+        raise ProgramNotValid(
+            "This routine has no published exercise to prescribe.", field="routine"
+        )
+    _dose_changes(items, data.get("items", []))
+    assignment = Assignment(
+        client_id=link.client_id,
+        link=link,
+        routine=routine,
+        name=routine.name,
+        change_seq=change_seq,
+        **{key: data[key] for key in ASSIGNMENT_FIELDS if key in data},
+    )
+    _check_schedule(assignment)
+    assignment.save()
+    copies = AssignmentItem.objects.bulk_create(
+        AssignmentItem(
+            assignment=assignment,
+            position=position,
+            exercise=item.exercise,
+            **{name: getattr(item, name) for name in ITEM_DOSE_FIELDS},
+        )
+        for position, item in items.items()
+    )
+    return _with_items(assignment, copies)
+
+
+def _with_items(assignment: Assignment, items: list[AssignmentItem]) -> Assignment:
+    """The assignment as assignment_items_prefetch would fetch it, from the items in hand."""
+    prefetched = assignment.items.all()
+    prefetched._result_cache = sorted(items, key=lambda item: item.position)
+    prefetched._prefetch_done = True  # type: ignore[attr-defined]
+    assignment._prefetched_objects_cache = {"items": prefetched}  # type: ignore[attr-defined]
+    return assignment
+
+
+def _pause(assignment: Assignment, paused: bool, today: date) -> None:
+    """Pause from today, or resume: the days paused are kept, for adherence to skip."""
+    if paused and assignment.paused_from is None:
+        assignment.paused_from = today
+    elif not paused and assignment.paused_from is not None:
+        if assignment.paused_from < today:
+            assignment.pauses = [*assignment.pauses, [str(assignment.paused_from), str(today)]]
+        assignment.paused_from = None
+
+
+@transaction.atomic
+def assignment_update(*, assignment: Assignment, data: dict[str, Any]) -> Assignment:
+    """Change the schedule, the note, the items' dose, or pause or resume it (`paused`)."""
+    assignment.change_seq = next_user_change_seq(assignment.client_id)
+    for key in ASSIGNMENT_FIELDS:
+        if key in data:
+            setattr(assignment, key, data[key])
+    _check_schedule(assignment)
+    if "paused" in data:
+        _pause(assignment, data["paused"], client_today(assignment.client))
+    items = {item.position: item for item in assignment.items.all()}
+    changes = data.get("items", [])
+    _dose_changes(items, changes)
+    if changed := {change["position"] for change in changes}:
+        AssignmentItem.objects.bulk_update(
+            [items[position] for position in changed], fields=list(ITEM_DOSE_FIELDS)
+        )
+    assignment.version += 1
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def assignment_end(*, assignment: Assignment) -> None:
+    """Replace the assignment with a tombstone that sync hands to the client's devices. The
+    sessions done for it keep its id."""
+    assignment.change_seq = next_user_change_seq(assignment.client_id)
+    assignment.items.all().delete()
+    assignment.deleted_at = timezone.now()
+    assignment.note = ""
+    assignment.version += 1
+    assignment.save()
+
+
+def assignments_end_with_link(*, link: CoachingLink, **_: Any) -> None:
+    """What was prescribed through a link ends with it (accounts' link_ended, sent in the
+    transaction that ends the link)."""
+    for assignment in Assignment.objects.for_link(link).select_for_update():
+        assignment_end(assignment=assignment)
+
+
+def client_today(user: User) -> date:
+    return datetime.now(ZoneInfo(user.time_zone)).date()
+
+
+class OccurrenceDone(ConflictError):
+    """Every time the assignment is due that day has a session already."""
+
+    code = "occurrence_done"
+
+
+class NotDue(InvalidInput):
+    """The assignment asks for nothing on the day named."""
+
+
+def _occurrence(assignment: Assignment, day: date, number: int | None) -> int:
+    """The time of `day` a new session fulfils: `number`, or the first without a session."""
+    if not occurrence_due(assignment, day):
+        raise NotDue(f"Nothing of this program is due on {day}.", field="date")
+    if number is not None and number > assignment.times_per_day:
+        raise NotDue(
+            f"This program is done {assignment.times_per_day} times a day; give 1 to "
+            f"{assignment.times_per_day}.",
+            field="occurrence",
+        )
+    taken = set(
+        WorkoutSession.objects.live()
+        .filter(assignment=assignment, occurrence_date=day)
+        .values_list("occurrence", flat=True)
+    )
+    free = [n for n in range(1, assignment.times_per_day + 1) if n not in taken]
+    if number is None and not free:
+        raise OccurrenceDone(
+            f"Every time this program is due on {day} has a session already: open one of "
+            "them, or delete it to start again."
+        )
+    if number is not None and number in taken:
+        raise OccurrenceDone(
+            f"Time {number} of this program on {day} has a session already: open it, or "
+            "delete it to start again."
+        )
+    return free[0] if number is None else number
+
+
+@transaction.atomic
+def session_start_from_assignment(
+    *,
+    user: User,
+    assignment: Assignment,
+    session_id: UUID | None = None,
+    started_at: datetime | None = None,
+    day: date | None = None,
+    occurrence: int | None = None,
+) -> tuple[WorkoutSession, list[Adjustment]]:
+    """A session planned from the assignment's items as the trainer prescribed them, for one
+    occurrence: of `day` (by default the day `started_at` falls on in the client's time
+    zone) and its first time without a session unless `occurrence` names one. The advice is
+    reported, never applied: what to change is the trainer's call."""
+    started_at = started_at or timezone.now()
+    day = day or started_at.astimezone(ZoneInfo(user.time_zone)).date()
+    # The counter first: concurrent starts of one assignment take turns choosing the time.
+    change_seq = next_user_change_seq(user.pk)
+    number = _occurrence(assignment, day, occurrence)
+    session = WorkoutSession.objects.create(
+        id=session_id or uuid4(),
+        user=user,
+        started_at=started_at,
+        routine_name=assignment.name,
+        assignment=assignment,
+        occurrence_date=day,
+        occurrence=number,
+        change_seq=change_seq,
+    )
+    _check_quotas(session)
+    items = list(assignment.items.select_related("exercise").order_by("position"))
+    advice = advice_for(user=user, exercise_ids=[item.exercise_id for item in items])
+    slugs = {item.exercise.slug for item in items}
+    planned: list[SetLog] = []
+    adjustments: list[Adjustment] = []
+    for position, item in enumerate(items):
+        exercise, adjustment = _plan_item(
+            item, advice[item.exercise_id], position=position, keep=slugs, accept=()
+        )
+        adjustments += [adjustment] if adjustment else []
+        planned += _planned_sets(session, item, exercise)
+    _check_planned(planned, "This program")
     return _with_sets(session, SetLog.objects.bulk_create(planned)), adjustments

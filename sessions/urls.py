@@ -4,9 +4,11 @@ from rest_framework.routers import SimpleRouter
 from hipflex_api.fields import UUID_PATTERN
 
 from .views import (
+    ClientAssignmentViewSet,
     ClientSessionViewSet,
     CoachingClientViewSet,
     ExerciseAdviceViewSet,
+    MyAssignmentViewSet,
     MyDataViewSet,
     RoutineStartViewSet,
     SyncView,
@@ -25,10 +27,18 @@ router.register(
     ClientSessionViewSet,
     basename="client-session",
 )
+router.register(
+    f"coaching/clients/(?P<client_id>{UUID_PATTERN})/assignments",
+    ClientAssignmentViewSet,
+    basename="client-assignment",
+)
+# The programs the caller's trainers prescribe.
+router.register("me/assignments", MyAssignmentViewSet, basename="my-assignment")
 
 urlpatterns = [
     *router.urls,
     path("sync/", SyncView.as_view(), name="sync"),
     path("me/stats/", MyDataViewSet.as_view({"get": "stats"}), name="me-stats"),
     path("me/export/", MyDataViewSet.as_view({"get": "export"}), name="me-export"),
+    path("me/plan/", MyDataViewSet.as_view({"get": "plan"}), name="me-plan"),
 ]

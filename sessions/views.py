@@ -33,10 +33,17 @@ from hipflex_api.pagination import StartedAtCursorPagination, positive_int_param
 from . import limits, openapi, services
 from .coaching import advice_for
 from .filters import WorkoutSessionFilter
-from .models import WorkoutSession
+from .models import Assignment, WorkoutSession
+from .plans import assignment_items_prefetch, plan_for
 from .serializers import (
     AdviceSerializer,
+    AssignmentChangeSerializer,
+    AssignmentCreateSerializer,
+    AssignmentSerializer,
+    AssignmentStartSerializer,
     CoachingClientSerializer,
+    PlanQuerySerializer,
+    PlanSerializer,
     ProgressStatsSerializer,
     RoutineStartSerializer,
     StartedSessionSerializer,
@@ -323,7 +330,7 @@ class RoutineStartViewSet(viewsets.GenericViewSet):
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         session_id = body.validated_data.get("session_id")
-        if (stored := self._stored(session_id)) is not None:
+        if (stored := _stored_start(request, session_id)) is not None:
             return stored
         try:
             session, adjustments = services.session_start_from_routine(
@@ -331,25 +338,33 @@ class RoutineStartViewSet(viewsets.GenericViewSet):
             )
         except IntegrityError:
             # A twin of this request stored the same id first.
-            if (stored := self._stored(session_id)) is not None:
+            if (stored := _stored_start(request, session_id)) is not None:
                 return stored
             raise
-        data = StartedSessionSerializer(
-            {"session": session, "adjustments": adjustments}, context={"request": request}
-        ).data
-        response = _with_etag(Response(data, status=status.HTTP_201_CREATED), session)
-        response["Location"] = f"/api/v1/sessions/{session.pk}/"
-        return response
+        return _started(request, session, adjustments)
 
-    def _stored(self, session_id: uuid.UUID | None) -> Response | None:
-        """The answer to a retried start: the session stored under its id, with its ETag."""
-        if session_id is None:
-            return None
-        session = services.session_for_retry(user=request_user(self.request), session_id=session_id)
-        if session is None:
-            return None
-        data = {"session": WorkoutSessionSerializer(session).data, "adjustments": []}
-        return _with_etag(Response(data), session)
+
+def _started(
+    request: Request, session: WorkoutSession, adjustments: list[services.Adjustment]
+) -> Response:
+    """The 201 of a session started from a routine or a program, with its URL and ETag."""
+    data = StartedSessionSerializer(
+        {"session": session, "adjustments": adjustments}, context={"request": request}
+    ).data
+    response = _with_etag(Response(data, status=status.HTTP_201_CREATED), session)
+    response["Location"] = f"/api/v1/sessions/{session.pk}/"
+    return response
+
+
+def _stored_start(request: Request, session_id: uuid.UUID | None) -> Response | None:
+    """The answer to a retried start: the session stored under its id, with its ETag."""
+    if session_id is None:
+        return None
+    session = services.session_for_retry(user=request_user(request), session_id=session_id)
+    if session is None:
+        return None
+    data = {"session": WorkoutSessionSerializer(session).data, "adjustments": []}
+    return _with_etag(Response(data), session)
 
 
 class MyDataViewSet(viewsets.GenericViewSet):
@@ -358,8 +373,11 @@ class MyDataViewSet(viewsets.GenericViewSet):
     queryset = User.objects.all()
     serializer_class = ProgressStatsSerializer
     permission_classes = [permissions.IsAuthenticated]
-    conditional_actions = frozenset({"stats"})
-    query_parameters = {"stats": tuple(StatsQuerySerializer().fields)}
+    conditional_actions = frozenset({"stats", "plan"})
+    query_parameters = {
+        "stats": tuple(StatsQuerySerializer().fields),
+        "plan": tuple(PlanQuerySerializer().fields),
+    }
 
     @openapi.stats_schema
     @action(detail=False, methods=["get"])
@@ -377,6 +395,22 @@ class MyDataViewSet(viewsets.GenericViewSet):
         today = datetime.now(ZoneInfo(user.time_zone)).date()
         version = f"stats:{user.pk}:{user_version(user)}:{user.time_zone}:{today}"
         return conditional_get(request, version=version, render=count)
+
+    @openapi.plan_schema
+    @action(detail=False, methods=["get"])
+    def plan(self, request: Request) -> Any:
+        user = request_user(request)
+        query = PlanQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        day = query.validated_data.get("date") or services.client_today(user)
+
+        def plan() -> Response:
+            return Response(PlanSerializer(plan_for(user=user, day=day)).data)
+
+        # Made again only when the caller logs something or a trainer changes a program
+        # (both take the caller's change numbers), or the caller changes time zone.
+        version = f"plan:{user.pk}:{user_version(user)}:{user.time_zone}:{day}"
+        return conditional_get(request, version=version, render=plan)
 
     @openapi.export_schema
     @action(detail=False, methods=["get"])
@@ -442,3 +476,123 @@ class ClientSessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[WorkoutSession]:
         link = coached_link(self.request, self.kwargs["client_id"])
         return services.sessions_with_sets(WorkoutSession.objects.for_user(link.client).live())
+
+
+def _assignment_answer(assignment: Assignment, status_code: int = status.HTTP_200_OK) -> Response:
+    response = Response(AssignmentSerializer(assignment).data, status=status_code)
+    response["ETag"] = assignment.etag
+    return response
+
+
+@openapi.client_assignment_schema
+class ClientAssignmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """/coaching/clients/{client_id}/assignments/: the programs a trainer prescribes to one
+    of their clients, and edits, pauses or ends."""
+
+    queryset = Assignment.objects.all()
+    serializer_class = AssignmentSerializer
+    permission_classes = [permissions.IsAuthenticated, Coaches]
+    lookup_field = "id"
+    lookup_value_regex = UUID_PATTERN
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Assignment]:
+        link = coached_link(self.request, self.kwargs["client_id"])
+        return (
+            Assignment.objects.for_link(link)
+            .select_related("link__trainer")  # The trainer's name.
+            .prefetch_related(assignment_items_prefetch())
+        )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        assignment = self.get_object()
+        if none_match(request, assignment.etag):
+            return not_modified({"ETag": assignment.etag})
+        return _assignment_answer(assignment)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        link = coached_link(request, self.kwargs["client_id"])
+        body = AssignmentCreateSerializer(data=request.data, context={"trainer": link.trainer})
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        assignment = services.assignment_create(link=link, routine=data.pop("routine"), data=data)
+        response = _assignment_answer(assignment, status.HTTP_201_CREATED)
+        response["Location"] = f"{request.path}{assignment.pk}/"
+        return response
+
+    @transaction.atomic
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = AssignmentChangeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        assignment = self._locked()
+        services.assignment_update(assignment=assignment, data=body.validated_data)
+        return _assignment_answer(self.get_queryset().get(pk=assignment.pk))
+
+    @transaction.atomic
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        services.assignment_end(assignment=self._locked())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _locked(self) -> Assignment:
+        """The assignment at this URL, locked for the change, if If-Match allows it."""
+        assignment = (
+            self.get_queryset().select_for_update(of=("self",)).filter(pk=self.kwargs["id"]).first()
+        )
+        if assignment is None:
+            raise NotFound("No program of this client has this id.")
+        if if_match_fails(self.request, assignment.etag):
+            raise PreconditionFailed(
+                f"If-Match {self.request.headers['If-Match']} does not match the current ETag "
+                f"{assignment.etag}: fetch the program, merge, and retry."
+            )
+        return assignment
+
+
+@openapi.my_assignment_schema
+class MyAssignmentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """/me/assignments/: the programs the caller's trainers prescribe, and starting one."""
+
+    queryset = Assignment.objects.all()
+    serializer_class = AssignmentSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_field = "id"
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self) -> QuerySet[Assignment]:
+        return (
+            Assignment.objects.for_client(request_user(self.request))
+            .select_related("link__trainer")  # The trainer's name.
+            .prefetch_related(assignment_items_prefetch())
+        )
+
+    def get_serializer_class(self) -> Any:
+        # The body's, as OPTIONS describes it; the answer is StartedSessionSerializer's.
+        return AssignmentStartSerializer if self.action == "start" else AssignmentSerializer
+
+    @openapi.assignment_start_schema
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, id: str | None = None) -> Response:
+        assignment = self.get_object()
+        body = AssignmentStartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        session_id = body.validated_data.get("session_id")
+        if (stored := _stored_start(request, session_id)) is not None:
+            return stored
+        try:
+            session, adjustments = services.session_start_from_assignment(
+                user=request_user(request), assignment=assignment, **body.validated_data
+            )
+        except IntegrityError:
+            # A twin of this request stored the same id first, or took the same occurrence.
+            if (stored := _stored_start(request, session_id)) is not None:
+                return stored
+            raise services.OccurrenceDone(
+                "A session for this time of the program was stored a moment ago: open it."
+            ) from None
+        return _started(request, session, adjustments)

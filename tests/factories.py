@@ -31,7 +31,7 @@ from hipflex_api.accounts.models import (
 )
 from hipflex_api.changes.counters import next_change_seq, user_scope
 from hipflex_api.idempotency.models import IdempotencyRecord
-from sessions.models import SetLog, WorkoutSession
+from sessions.models import Assignment, AssignmentItem, SetLog, WorkoutSession
 
 # Every UserFactory user's password, unless the test gives another.
 PASSWORD = "pw-hipflex-test"
@@ -270,3 +270,35 @@ class RoutineItemFactory(factory.django.DjangoModelFactory[RoutineItem]):
 
     class Meta:
         model = RoutineItem
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory[Assignment]):
+    """A program prescribed through `link` (a standing one by default), every day from
+    today, with no items: add them with AssignmentItemFactory."""
+
+    link = factory.SubFactory(CoachingLinkFactory)
+    client = factory.LazyAttribute(lambda o: o.link.client)
+    name = factory.Sequence(lambda n: f"Program {n}")
+    start_date = factory.LazyFunction(lambda: timezone.localdate())
+
+    class Meta:
+        model = Assignment
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # A place in the client's change feed, as the services give one.
+        with transaction.atomic():
+            kwargs.setdefault("change_seq", next_change_seq(user_scope(kwargs["client"].pk)))
+            return super()._create(model_class, *args, **kwargs)
+
+
+class AssignmentItemFactory(factory.django.DjangoModelFactory[AssignmentItem]):
+    assignment = factory.SubFactory(AssignmentFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    exercise = factory.SubFactory(ExerciseFactory)
+    sets = 1
+    reps_per_side = 10
+    hold_seconds = None
+
+    class Meta:
+        model = AssignmentItem

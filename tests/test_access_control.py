@@ -9,6 +9,7 @@ from drf_spectacular.generators import EndpointEnumerator
 
 from tests.conftest import api_client_for, trainers_group
 from tests.factories import (
+    AssignmentItemFactory,
     CoachingInvitationFactory,
     CoachingLinkFactory,
     ExerciseFactory,
@@ -52,6 +53,7 @@ OWNED = {
     "/api/v1/sessions/{id}/": "session",
     "/api/v1/routines/{pk}/": "routine",
     "/api/v1/me/trainers/{id}/": "link",
+    "/api/v1/me/assignments/{id}/": "assignment",
 }
 # Paths only trainers may use, each for their own invitations and clients: anyone else is
 # refused (403), another trainer finds nothing (404).
@@ -90,6 +92,8 @@ def alice_data():
     tess = UserFactory(is_staff=True)
     tess.groups.add(trainers_group())
     link = CoachingLinkFactory(trainer=tess, client=alice)
+    # Tess prescribes Alice a program.
+    assignment = AssignmentItemFactory(assignment__link=link, exercise=exercise).assignment
     return {
         "user": alice,
         "trainer": tess,
@@ -98,6 +102,7 @@ def alice_data():
         "exercise": exercise,
         "media": media,
         "link": link,
+        "assignment": assignment,
         "invitation": CoachingInvitationFactory(trainer=tess),
     }
 
@@ -105,6 +110,8 @@ def alice_data():
 def _url(path, data):
     if path.startswith("/api/v1/coaching/invitations/"):
         ids = {"{id}": data["invitation"].pk}
+    elif "/assignments/" in path:
+        ids = {"{id}": data["assignment"].pk, "{client_id}": data["link"].pk}
     elif path.startswith(("/api/v1/coaching/clients/", "/api/v1/me/trainers/")):
         ids = {"{id}": data["link"].pk, "{client_id}": data["link"].pk}
     else:
@@ -121,16 +128,21 @@ def _owner(path, data):
 
 
 def _stands(data):
-    """Whether Alice's private data is as it was: her session, routine, link and invitation."""
+    """Whether Alice's private data is as it was: her session, routine, link, program and
+    Tess's invitation."""
     session, routine, link = data["session"], data["routine"], data["link"]
-    for row in (session, routine, link):
+    assignment = data["assignment"]
+    for row in (session, routine, link, assignment):
         row.refresh_from_db()
     return (
         session.notes,
         session.version,
+        type(session).objects.count(),
         routine.name,
         routine.items.count(),
         link.ended_at,
+        assignment.version,
+        assignment.deleted_at,
         type(data["invitation"]).objects.filter(pk=data["invitation"].pk).exists(),
     )
 

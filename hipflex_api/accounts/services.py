@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
@@ -22,6 +23,7 @@ from .models import (
     invitation_code_new,
     token_digest,
 )
+from .signals import link_ended
 
 
 def user_revoke_refresh_tokens(*, user: User) -> int:
@@ -45,9 +47,18 @@ def user_delete(*, user: User) -> None:
     """Delete the account and, through the database's cascades, everything it logged.
 
     The user's change counter is locked first: an upload in flight commits before the
-    cascade collects the rows, and one that starts later finds the account gone.
+    cascade collects the rows, and one that starts later finds the account gone. Its coaching
+    links end before they go, so that what was prescribed through them leaves the clients'
+    plans and devices.
     """
     lock_user_changes(user.pk)
+    for link in CoachingLink.objects.active().filter(Q(trainer=user) | Q(client=user)):
+        side = (
+            CoachingLink.EndedBy.TRAINER
+            if link.trainer_id == user.pk
+            else CoachingLink.EndedBy.CLIENT
+        )
+        coaching_link_end(link=link, by=side)
     user_revoke_refresh_tokens(user=user)
     forget_user_changes(user.pk)
     user.delete()
@@ -331,4 +342,5 @@ def coaching_link_end(*, link: CoachingLink, by: str) -> CoachingLink:
     if link.ended_at is None:
         link.ended_at, link.ended_by = timezone.now(), by
         link.save(update_fields=["ended_at", "ended_by"])
+        link_ended.send(sender=CoachingLink, link=link)
     return link

@@ -28,6 +28,7 @@ from rest_framework.test import APIClient
 from exercises.models import Exercise
 from hipflex_api.accounts.models import CoachingLink
 from hipflex_api.accounts.serializers import token_pair_for
+from sessions.models import Assignment
 from tests.conftest import (
     EMAIL_CHANGE_URL,
     EXERCISES_URL,
@@ -420,15 +421,17 @@ def account_changes(day: Day) -> None:
 INVITATIONS_URL = "/api/v1/coaching/invitations/"
 MY_TRAINERS_URL = "/api/v1/me/trainers/"
 CLIENTS_URL = "/api/v1/coaching/clients/"
+MY_ASSIGNMENTS_URL = "/api/v1/me/assignments/"
+PLAN_URL = "/api/v1/me/plan/"
 # The day's invitation codes and link id, which the server draws at random on other days.
 CODES = ["7KQ2-M9XD", "H4TW-8RNC", "Q3ZB-6KFA"]
 LINK_IDS = [uuid.UUID(f"0c0ac4ed-0000-4000-8000-00000000000{n}") for n in (1, 2)]
 
 
-def coaching(day: Day) -> None:
-    """Sam invites Ann, who shares her log with him: he reads her sessions and her pain; a
-    second code he made by mistake is withdrawn; after a look at what it shares, Ann ends the
-    link, and Sam ends Ben's, who moved away."""
+def coaching(day: Day, routine_id: int) -> None:
+    """Sam invites Ann, who shares her log with him: he reads her sessions and her pain, and
+    prescribes her a program; a second code he made by mistake is withdrawn; after a look at
+    what it shares, Ann ends the link, and Sam ends Ben's, who moved away."""
     day.at(12, 30)
     credentials = {"email": TRAINER, "password": PASSWORD}
     sam = day.client(
@@ -457,9 +460,49 @@ def coaching(day: Day) -> None:
     day.send(sam, "GET", CLIENTS_URL)
     day.send(sam, "GET", f"{CLIENTS_URL}{link['id']}/")
     day.send(sam, "GET", f"{CLIENTS_URL}{link['id']}/sessions/")
+    a_program(day, sam, f"{CLIENTS_URL}{link['id']}/assignments/", routine_id)
     day.at(12, 44)
     day.send(day.phone(), "DELETE", f"{MY_TRAINERS_URL}{link['id']}/", status=204)
     day.send(sam, "DELETE", f"{CLIENTS_URL}{bens['id']}/", status=204)  # Ben moved away.
+
+
+# The day's program ids, which the server draws at random on other days, and the id Ann's
+# phone gives the session it starts from hers.
+ASSIGNMENT_IDS = [uuid.UUID(f"a551e000-0000-4000-8000-00000000000{n}") for n in (1, 2)]
+PROGRAM_SESSION = "3d8c1f2e-6a4b-4f0d-9e7c-5b2a1c8d4e63"
+
+
+def a_program(day: Day, sam: APIClient, programs: str, routine_id: int) -> None:
+    """Sam prescribes Ann the seed's routine every weekday for three weeks, slows one
+    exercise down, and withdraws a second program sent by mistake; Ann sees hers, today's
+    plan, and starts it."""
+    day.at(12, 41)
+    body = {
+        "routine": routine_id,
+        "start_date": "2026-03-02",
+        "end_date": "2026-03-22",
+        "days_of_week": [1, 2, 3, 4, 5],
+        "note": "Ease off if the front of the hip pinches, and tell me.",
+        "items": [{"position": 1, "reps_per_side": 8}],
+    }
+    assignment_id = Assignment._meta.get_field("id")
+    with mock.patch.object(assignment_id, "_get_default", side_effect=ASSIGNMENT_IDS):
+        program = day.send(sam, "POST", programs, body, status=201)
+        spare = day.send(sam, "POST", programs, body, status=201, record=False).json()
+    day.send(sam, "DELETE", f"{programs}{spare['id']}/", status=204)
+    day.send(sam, "GET", programs)
+    url = f"{programs}{program.json()['id']}/"
+    day.send(sam, "GET", url)
+    change = {"times_per_day": 2, "items": [{"position": 2, "hold_seconds": 40}]}
+    day.send(sam, "PATCH", url, change, HTTP_IF_MATCH=program["ETag"])
+    day.at(12, 43)
+    mine = f"{MY_ASSIGNMENTS_URL}{program.json()['id']}/"
+    day.send(day.phone(), "GET", MY_ASSIGNMENTS_URL)
+    day.send(day.phone(), "GET", mine)
+    day.send(day.phone(), "GET", PLAN_URL)
+    start = {"id": PROGRAM_SESSION, "started_at": "2026-03-02T12:43:00Z"}
+    day.send(day.phone(), "POST", f"{mine}start/", start, status=201)
+    day.send(day.phone(), "POST", f"{mine}start/", start)  # Retried from a tunnel: the same.
 
 
 def play_the_day() -> Day:
@@ -474,7 +517,7 @@ def play_the_day() -> Day:
         after_breakfast(day)
         the_trainer_drafts_and_withdraws(day)
         lunch_break(day)
-        coaching(day)
+        coaching(day, routine_id)
         the_evening(day, routine_id)
         account_changes(day)
     return day

@@ -13,7 +13,14 @@ from tests.conftest import (
     session_url,
     upload_session,
 )
-from tests.factories import ExerciseFactory, SetLogFactory, WorkoutSessionFactory
+from tests.factories import (
+    AssignmentFactory,
+    AssignmentItemFactory,
+    CoachingLinkFactory,
+    ExerciseFactory,
+    SetLogFactory,
+    WorkoutSessionFactory,
+)
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -55,6 +62,8 @@ def test_first_sync_hands_over_everything(user_client, user, other_user, king_ru
     assert set(page) == {
         "sessions",
         "deleted_sessions",
+        "assignments",
+        "deleted_assignments",
         "exercises",
         "removed_exercises",
         "next_cursor",
@@ -119,6 +128,8 @@ def test_nothing_changed_gives_an_empty_page_and_the_same_cursor(user_client, us
     assert again == {
         "sessions": [],
         "deleted_sessions": [],
+        "assignments": [],
+        "deleted_assignments": [],
         "exercises": [],
         "removed_exercises": [],
         "next_cursor": first["next_cursor"],
@@ -332,24 +343,32 @@ def test_garbage_or_tampered_since_is_400(user_client, user, since):
 
 
 @pytest.mark.parametrize("limit", [2, 50])
-def test_a_sync_page_costs_five_queries_whatever_its_size(
+def test_a_sync_page_costs_seven_queries_whatever_its_size(
     user_client, user, king_runner, band_march, django_assert_num_queries, limit
 ):
+    link = CoachingLinkFactory(client=user)
     for n in range(60):
         session = WorkoutSessionFactory(user=user)
         SetLogFactory(session=session, exercise=king_runner if n % 2 else band_march, position=0)
         SetLogFactory(session=session, exercise=band_march, position=1)
+        if n % 10 == 0:
+            program = AssignmentFactory(link=link)
+            AssignmentItemFactory.create_batch(2, assignment=program, exercise=band_march)
     ExerciseFactory.create_batch(3)
 
     # The versions of the user's logs and of the catalog (one query), changed sessions, all
-    # their sets with exercise slugs, changed and deleted exercises; the same page again, the
-    # versions.
-    with django_assert_num_queries(5):
+    # their sets with exercise slugs, changed programs with their trainers' names, all their
+    # items, changed and deleted exercises; the same page again, the versions.
+    with django_assert_num_queries(7):
         page = sync(user_client, limit=limit)
     with django_assert_num_queries(1):
         assert sync(user_client, limit=limit) == page
 
-    assert len(page["sessions"]) == limit
+    # Sessions and programs share the user's change numbers: the page takes the first
+    # `limit` of them together.
+    assert len(page["sessions"]) + len(page["assignments"]) == limit
+    assert len(page["assignments"]) == (1 if limit == 2 else 5)
+    assert all(len(item["items"]) == 2 for item in page["assignments"])
     assert len(page["exercises"]) == min(limit, 5)
     assert all(len(item["sets"]) == 2 for item in page["sessions"])
 

@@ -84,6 +84,9 @@ export const FIELDS = {
     perceived_effort: "required",
     routine: "required",
     routine_name: "required",
+    assignment: "required",
+    occurrence_date: "required",
+    occurrence: "required",
     sets: "required",
     version: "required",
     created_at: "required",
@@ -102,6 +105,8 @@ export const FIELDS = {
   syncPage: {
     sessions: "required",
     deleted_sessions: "required",
+    assignments: "required",
+    deleted_assignments: "required",
     exercises: "required",
     removed_exercises: "required",
     next_cursor: "required",
