@@ -543,6 +543,25 @@ COACHING = {
     "EASY_SESSIONS": env.int("COACHING_EASY_SESSIONS", default=3),
     "EASY_EFFORT": env.int("COACHING_EASY_EFFORT", default=4),
 }
+# A trainer's review queue and the changes it proposes to programs, cautious by default.
+REVIEW = {
+    # Pain at or above this in a set of the last PAIN_DAYS days flags the client, by side.
+    "PAIN_THRESHOLD": env.int("REVIEW_PAIN_THRESHOLD", default=3),
+    "PAIN_DAYS": env.int("REVIEW_PAIN_DAYS", default=7),
+    # This many planned times missed in a row flag the client.
+    "MISSED_IN_A_ROW": env.int("REVIEW_MISSED_IN_A_ROW", default=3),
+    # Adherence below this (0 to 1) over ADHERENCE_DAYS days, with at least 3 times due.
+    "LOW_ADHERENCE": env.float("REVIEW_LOW_ADHERENCE", default=0.5),
+    "ADHERENCE_DAYS": env.int("REVIEW_ADHERENCE_DAYS", default=14),
+    # No session for this many days while a program stands.
+    "INACTIVE_DAYS": env.int("REVIEW_INACTIVE_DAYS", default=7),
+    # A harder option is proposed after adherence of at least this over PROGRESS_DAYS days,
+    # with no pain above PROGRESS_PAIN on either side then, and none at all in the last
+    # PAIN_DAYS; pain at or above COACHING["PAIN_THRESHOLD"] proposes the milder at once.
+    "PROGRESS_ADHERENCE": env.float("REVIEW_PROGRESS_ADHERENCE", default=0.8),
+    "PROGRESS_DAYS": env.int("REVIEW_PROGRESS_DAYS", default=14),
+    "PROGRESS_PAIN": env.int("REVIEW_PROGRESS_PAIN", default=2),
+}
 # Coaching links: how long a trainer's invitation code works, and how many links and open
 # invitations there may be (a trainer's clients, a client's trainers): past one, a 422 names it.
 COACHING_INVITATION_HOURS = env.int("COACHING_INVITATION_HOURS", default=7 * 24)
@@ -635,6 +654,7 @@ SPECTACULAR_SETTINGS = {
         "MuscleRoleEnum": "exercises.models.ExerciseMuscle.Role",
         "MediaKindEnum": "exercises.models.ExerciseMedia.Kind",
         "ErrorCodeEnum": "hipflex_api.serializers.ERROR_CODE_CHOICES",
+        "SideEnum": "sessions.models.SetLog.Side",
     },
     "TAGS": [
         {

@@ -330,3 +330,77 @@ class AssignmentItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.exercise}"
+
+
+class Flag(models.TextChoices):
+    """Why a client needs their trainer's attention."""
+
+    PAIN = "pain", "Pain at or above the threshold in a recent session"
+    MISSED = "missed", "Planned times missed in a row"
+    LOW_ADHERENCE = "low_adherence", "Adherence below the threshold"
+    INACTIVE = "inactive", "No session for days while a program stands"
+
+
+class Acknowledgement(models.Model):
+    """A trainer saw a flag of a client's: it stays away until something new happens (a new
+    painful session, a new time missed, a new stretch without a session)."""
+
+    link = models.ForeignKey(
+        CoachingLink,
+        on_delete=models.CASCADE,
+        related_name="acknowledgements",
+        db_index=False,  # acknowledgement_one_per_flag
+    )
+    reason = models.CharField(max_length=13, choices=Flag.choices)
+    note = models.CharField(max_length=500, blank=True)
+    acknowledged_at = models.DateTimeField()
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["link", "reason"], name="acknowledgement_one_per_flag"),
+            models.CheckConstraint(
+                condition=Q(reason__in=Flag.values), name="acknowledgement_reason_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reason} of {self.link}"
+
+
+class ProposalKind(models.TextChoices):
+    MILDER = "milder", "The milder option, after pain"
+    HARDER = "harder", "The harder option, after a pain-free stretch of the program done"
+
+
+class Decision(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class ProposalDecision(models.Model):
+    """What a trainer decided on a proposed change of a program's exercise: accepted (the
+    item now holds the other exercise, with its dose) or declined (not proposed again until a
+    new session of it). The record of every swap."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="decisions")
+    position = models.PositiveSmallIntegerField()
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
+    suggested = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=6, choices=ProposalKind.choices)
+    decision = models.CharField(max_length=8, choices=Decision.choices)
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ProposalKind.values) & Q(decision__in=Decision.values),
+                name="proposal_decision_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(exercise=F("suggested")), name="proposal_changes_the_exercise"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.decision} {self.exercise} -> {self.suggested}"

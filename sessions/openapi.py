@@ -14,15 +14,18 @@ from hipflex_api.schema import ErrorResponse
 
 from . import limits
 from .serializers import (
+    AcknowledgeSerializer,
     AdviceSerializer,
     AssignmentChangeSerializer,
     AssignmentCreateSerializer,
     AssignmentSerializer,
     AssignmentStartSerializer,
+    CoachingClientDetailSerializer,
     ExportSerializer,
     PlanQuerySerializer,
     PlanSerializer,
     ProgressStatsSerializer,
+    ProposalChoiceSerializer,
     RoutineStartSerializer,
     StartedSessionSerializer,
     StatsQuerySerializer,
@@ -293,10 +296,17 @@ coaching_client_schema = extend_schema_view(
         operation_id="listClients",
         summary="List my clients",
         description="The people who share their log with the calling trainer, newest link "
-        "first. Only trainers may call it.",
+        "first, each with adherence over the last 7 and 28 days, their last session, the "
+        "worst pain by side in the last days and their open flags. Only trainers may call it.",
     ),
     retrieve=extend_schema(
-        operation_id="getClient", summary="Get a client", parameters=[_CLIENT_ID]
+        operation_id="getClient",
+        summary="Get a client",
+        description="The client's summary with their adherence over the last 28 days per "
+        "exercise and side, the last eight weeks week by week (adherence, and the worst pain "
+        "by side), and the changes to their programs proposed now.",
+        parameters=[_CLIENT_ID],
+        responses={200: CoachingClientDetailSerializer},
     ),
     destroy=extend_schema(
         operation_id="endClient",
@@ -489,4 +499,71 @@ plan_schema = extend_schema(
     "note, and whether a session fulfils it yet.",
     parameters=[PlanQuerySerializer],
     responses={200: PlanSerializer, 400: ErrorResponse("A bad `date`.", "invalid")},
+)
+
+
+review_schema = extend_schema_view(
+    list=extend_schema(
+        operation_id="listReview",
+        summary="Clients who need attention",
+        description="The calling trainer's clients with open flags, most urgent first: "
+        "`pain` (the worst first), `missed`, `low_adherence`, `inactive`; each with the "
+        "flags' reasons and since when. The thresholds are the server's `REVIEW` settings. "
+        "An acknowledged flag stays away until something new happens.",
+    )
+)
+
+
+acknowledge_schema = extend_schema(
+    operation_id="createAcknowledgement",
+    summary="Acknowledge a flag",
+    description="The trainer saw the flag (with a note, for the record): it leaves the "
+    "queue until something new happens, such as a new painful session or another time "
+    "missed. Acknowledging again moves the mark to now.",
+    request=AcknowledgeSerializer,
+    responses={204: None},
+)
+
+
+client_proposal_schema = extend_schema_view(
+    list=extend_schema(
+        operation_id="listClientProposals",
+        summary="Proposed changes to a client's programs",
+        description="What the client's sessions call for, exercise by exercise; the trainer "
+        "decides. Pain at or above the advice's threshold in the last days proposes the "
+        "exercise's milder option at once, naming the side when only one hurt; adherence of "
+        "at least `REVIEW.PROGRESS_ADHERENCE` over `REVIEW.PROGRESS_DAYS` days with no pain "
+        "above `REVIEW.PROGRESS_PAIN` proposes its harder option, never while any pain is "
+        "recent. A declined change is not proposed again until a new session of it.",
+        parameters=[CLIENT_ID],
+    )
+)
+
+
+_PROPOSAL_GONE = ErrorResponse(
+    "The change is not proposed now (the client's sessions changed it, or it was decided).",
+    "conflict",
+)
+
+
+proposal_accept_schema = extend_schema(
+    operation_id="acceptClientProposal",
+    summary="Accept a proposed change",
+    description="The program's item takes the suggested exercise, keeping its dose; the "
+    "decision is kept as the program's history and the client's devices hear of it by "
+    "sync. Answers with the changed program.",
+    request=ProposalChoiceSerializer,
+    parameters=[CLIENT_ID],
+    responses={200: AssignmentSerializer, 409: _PROPOSAL_GONE},
+)
+
+
+proposal_decline_schema = extend_schema(
+    operation_id="declineClientProposal",
+    summary="Decline a proposed change",
+    description="The program stays as it is, and the change is not proposed again until a "
+    "new session of the exercise. Answers with the program.",
+    request=ProposalChoiceSerializer,
+    parameters=[CLIENT_ID],
+    responses={200: AssignmentSerializer, 409: _PROPOSAL_GONE},
 )

@@ -26,6 +26,7 @@ from hipflex_api.fields import (
     OneOfRequiredMixin,
     StrictBooleanField,
     StrictCharField,
+    StrictChoiceField,
     StrictModelSerializer,
     StrictSlugField,
     StrictUUIDField,
@@ -35,7 +36,17 @@ from hipflex_api.fields import (
 from hipflex_api.filters import refuse_empty
 
 from . import limits
-from .models import SET_FIELDS, Assignment, AssignmentItem, SetLog, WorkoutSession, weekdays_of
+from .models import (
+    SET_FIELDS,
+    Acknowledgement,
+    Assignment,
+    AssignmentItem,
+    Flag,
+    ProposalKind,
+    SetLog,
+    WorkoutSession,
+    weekdays_of,
+)
 
 
 def _version_field() -> serializers.IntegerField:
@@ -383,6 +394,36 @@ class ExerciseStatsSerializer(serializers.Serializer):
     pain_trend = PainWeekSerializer(many=True, help_text="Pain per week, recent weeks only.")
 
 
+class SideAdherenceSerializer(serializers.Serializer):
+    exercise = StrictSlugField(source="exercise.slug")
+    name = StrictCharField(source="exercise.name")
+    side = serializers.ChoiceField(
+        choices=SetLog.Side.choices,
+        help_text="`left` and `right` for a one-sided exercise, each counted on its own.",
+    )
+    sets_planned = serializers.IntegerField()
+    sets_done = serializers.IntegerField(help_text="At most those planned.")
+    rate = serializers.FloatField(allow_null=True, help_text="Done over planned, 0 to 1.")
+
+
+class AdherenceSerializer(serializers.Serializer):
+    """The times programs were due against the times a session with sets done fulfilled
+    them, in the client's time zone. A day counts once it is over; today counts only what is
+    done already."""
+
+    start = serializers.DateField()
+    end = serializers.DateField()
+    occurrences_planned = serializers.IntegerField()
+    occurrences_done = serializers.IntegerField()
+    rate = serializers.FloatField(
+        allow_null=True, help_text="Done over planned, 0 to 1; null when nothing was due."
+    )
+    missed_in_a_row = serializers.IntegerField(
+        help_text="Times missed in a row, up to the latest that counts."
+    )
+    exercises = SideAdherenceSerializer(many=True, help_text="Sets planned against sets done.")
+
+
 class ProgressStatsSerializer(serializers.Serializer):
     time_zone = StrictCharField(help_text="Weeks and days are counted in it.")
     start = serializers.DateField(allow_null=True)
@@ -396,6 +437,11 @@ class ProgressStatsSerializer(serializers.Serializer):
     )
     longest_streak_weeks = serializers.IntegerField()
     exercises = ExerciseStatsSerializer(many=True)
+    adherence = AdherenceSerializer(
+        allow_null=True,
+        help_text="Of the programs trainers prescribe the user, over the days asked for (from "
+        "the first program's start without `start`); null without programs.",
+    )
 
 
 class StatsQuerySerializer(serializers.Serializer):
@@ -413,27 +459,125 @@ class StatsQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class CoachingClientSerializer(serializers.ModelSerializer[CoachingLink]):
-    """A client as their trainer sees them. The `id` is the link's: it names the client only
-    while they share their log, and is 404 once either side ends the link."""
+class _LinkedClientFields(serializers.Serializer):
+    """A client as their trainer sees them, from a review.ClientSummary. The `id` is the
+    link's: it names the client only while they share their log, and is 404 once either side
+    ends the link."""
 
+    id = serializers.UUIDField(source="link.id", read_only=True)
     name = serializers.CharField(
-        source="client.get_full_name", read_only=True, help_text="The client's name."
+        source="link.client.get_full_name", read_only=True, help_text="The client's name."
     )
-    email = serializers.EmailField(source="client.email", read_only=True)
+    email = serializers.EmailField(source="link.client.email", read_only=True)
     time_zone = serializers.CharField(
-        source="client.time_zone", read_only=True, help_text="Where the client's days are counted."
+        source="link.client.time_zone",
+        read_only=True,
+        help_text="Where the client's days are counted.",
     )
+    started_at = serializers.DateTimeField(source="link.started_at", read_only=True)
     shares = serializers.ListField(
+        source="link.shares",
         child=serializers.ChoiceField(choices=CoachingLink.SHARED),
         read_only=True,
         help_text="What the client shares: `sessions` and `pain` (health data).",
     )
 
-    class Meta:
-        model = CoachingLink
-        fields = ["id", "name", "email", "time_zone", "started_at", "shares"]
-        read_only_fields = fields
+
+class AdherenceTotalSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    occurrences_planned = serializers.IntegerField()
+    occurrences_done = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text="0 to 1; null when nothing was due.")
+
+
+class PainBySideSerializer(serializers.Serializer):
+    left = serializers.IntegerField(allow_null=True, help_text="Null: no set on that side.")
+    right = serializers.IntegerField(allow_null=True)
+    both = serializers.IntegerField(allow_null=True, help_text="Sets done on both sides at once.")
+
+
+class ClientFlagSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(
+        choices=Flag.choices,
+        help_text="`pain`: pain at or above the review threshold in a recent set, by side; "
+        "`missed`: planned times missed in a row; `low_adherence`; `inactive`: no session "
+        "for days while a program stands.",
+    )
+    sides = serializers.ListField(
+        child=serializers.ChoiceField(choices=SetLog.Side.choices),
+        help_text="For `pain`, the sides that hurt (`both`: sets done on both at once); "
+        "empty for the others.",
+    )
+    since = serializers.DateTimeField()
+    detail = StrictCharField(help_text="What happened, in a sentence.")
+
+
+class CoachingClientSerializer(_LinkedClientFields):
+    last_7_days = AdherenceTotalSerializer(help_text="Adherence over the last 7 days.")
+    last_28_days = AdherenceTotalSerializer(help_text="Adherence over the last 28 days.")
+    last_session_at = serializers.DateTimeField(allow_null=True)
+    worst_recent_pain = PainBySideSerializer(
+        source="worst_pain", help_text="The worst pain (0-10) by side in the last days."
+    )
+    flags = ClientFlagSerializer(many=True, help_text="Open flags, most urgent first.")
+
+
+class WeekAdherenceSerializer(serializers.Serializer):
+    week_start = serializers.DateField(help_text="The Monday, in the client's time zone.")
+    occurrences_planned = serializers.IntegerField()
+    occurrences_done = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+
+
+class WeekPainSerializer(PainBySideSerializer):
+    week_start = serializers.DateField(help_text="The Monday, in the client's time zone.")
+
+
+class ProposalSerializer(serializers.Serializer):
+    assignment = serializers.UUIDField(source="assignment.id")
+    position = serializers.IntegerField(source="item.position")
+    exercise = ExerciseRefSerializer(source="item.exercise", help_text="What it holds now.")
+    suggested = ExerciseRefSerializer(help_text="What it would hold instead, with its dose.")
+    kind = serializers.ChoiceField(choices=ProposalKind.choices)
+    painful_side = serializers.ChoiceField(
+        source="side",
+        choices=["left", "right"],
+        allow_null=True,
+        help_text="For `milder`: the one side that hurt, if only one did.",
+    )
+    reason = StrictCharField()
+
+
+class CoachingClientDetailSerializer(CoachingClientSerializer):
+    adherence = AdherenceSerializer(
+        source="last_28_days", help_text="The last 28 days, per exercise and side."
+    )
+    adherence_by_week = WeekAdherenceSerializer(many=True, help_text="The last eight weeks.")
+    pain_by_week = WeekPainSerializer(many=True, help_text="The worst pain by side, by week.")
+    proposals = ProposalSerializer(many=True, help_text="Changes to the programs to decide on.")
+
+
+class ReviewItemSerializer(_LinkedClientFields):
+    reason = serializers.ChoiceField(
+        source="urgent.reason", choices=Flag.choices, help_text="The most urgent flag's."
+    )
+    since = serializers.DateTimeField(source="urgent.since")
+    flags = ClientFlagSerializer(many=True, help_text="Every open flag, most urgent first.")
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    client = StrictUUIDField(help_text="The client's id, as in the review queue.")
+    reason = StrictChoiceField(choices=Flag.choices)
+    note = StrictCharField(
+        max_length=max_length_of(Acknowledgement, "note"), allow_blank=True, default=""
+    )
+
+
+class ProposalChoiceSerializer(serializers.Serializer):
+    assignment = StrictUUIDField(help_text="The program's id, as in the proposal.")
+    position = prescribed.ROUTINE_POSITION.field(help_text="The item's position.")
+    suggested = StrictSlugField(help_text="The suggested exercise's slug.")
 
 
 class AssignmentItemSerializer(StrictModelSerializer):

@@ -34,13 +34,16 @@ from hipflex_api.fields import columns_of
 from hipflex_api.ops.logs import Rarely
 from hipflex_api.pagination import rows_within
 
-from . import limits
+from . import limits, review
 from .coaching import Advice, advice_for
 from .models import (
     ASSIGNMENT_FIELDS,
     SET_FIELDS,
+    Acknowledgement,
     Assignment,
     AssignmentItem,
+    Decision,
+    ProposalDecision,
     SetLog,
     WorkoutSession,
 )
@@ -713,9 +716,9 @@ def assignment_update(*, assignment: Assignment, data: dict[str, Any]) -> Assign
 @transaction.atomic
 def assignment_end(*, assignment: Assignment) -> None:
     """Replace the assignment with a tombstone that sync hands to the client's devices. The
-    sessions done for it keep its id."""
+    sessions done for it keep its id, and its items stay: what it asked until it ended still
+    counts for adherence."""
     assignment.change_seq = next_user_change_seq(assignment.client_id)
-    assignment.items.all().delete()
     assignment.deleted_at = timezone.now()
     assignment.note = ""
     assignment.version += 1
@@ -815,3 +818,57 @@ def session_start_from_assignment(
         planned += _planned_sets(session, item, exercise)
     _check_planned(planned, "This program")
     return _with_sets(session, SetLog.objects.bulk_create(planned)), adjustments
+
+
+@transaction.atomic
+def review_acknowledge(*, link: CoachingLink, reason: str, note: str = "") -> Acknowledgement:
+    """The trainer saw the flag: it stays away until something new happens."""
+    acknowledgement, _ = Acknowledgement.objects.update_or_create(
+        link=link, reason=reason, defaults={"note": note, "acknowledged_at": timezone.now()}
+    )
+    return acknowledgement
+
+
+class ProposalGone(ConflictError):
+    """What the trainer decides on is not proposed (any longer)."""
+
+
+@transaction.atomic
+def proposal_decide(
+    *, link: CoachingLink, assignment_id: UUID, position: int, suggested: str, accept: bool
+) -> Assignment:
+    """Accept a proposed change (the program's item takes the suggested exercise, with its
+    dose, and its devices hear of it) or decline it; either way, recorded."""
+    standing = review.with_last_session(CoachingLink.objects.filter(pk=link.pk)).get()
+    made = review.summaries(links=[standing])
+    proposal = next(
+        (
+            p
+            for p in made[link.pk].proposals
+            if p.assignment.pk == assignment_id
+            and p.item.position == position
+            and p.suggested.slug == suggested
+        ),
+        None,
+    )
+    if proposal is None:
+        raise ProposalGone(
+            "This change is not proposed now: the client's sessions since changed it, or it "
+            "was decided already. List the proposals again."
+        )
+    assignment = Assignment.objects.select_for_update().get(pk=assignment_id)
+    ProposalDecision.objects.create(
+        assignment=assignment,
+        position=position,
+        exercise_id=proposal.item.exercise_id,
+        suggested=proposal.suggested,
+        kind=proposal.kind,
+        decision=Decision.ACCEPTED if accept else Decision.DECLINED,
+        decided_at=timezone.now(),
+    )
+    if accept:
+        AssignmentItem.objects.filter(pk=proposal.item.pk).update(exercise=proposal.suggested)
+        assignment.change_seq = next_user_change_seq(assignment.client_id)
+        assignment.version += 1
+        assignment.save()
+    return assignment

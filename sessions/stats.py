@@ -1,5 +1,5 @@
 """Progress numbers, counted in the user's own time zone by the database, in four queries
-whatever the length of the history."""
+whatever the length of the history (and, for a user with programs, adherence's four)."""
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -10,7 +10,8 @@ from django.db.models.functions import TruncWeek
 
 from hipflex_api.accounts.models import User
 
-from .models import SetLog, WorkoutSession
+from .adherence import ledger, programs_of
+from .models import Assignment, SetLog, WorkoutSession
 
 PAIN_TREND_WEEKS = 8
 
@@ -173,7 +174,22 @@ def progress_stats(
         "end": end,
         **_weeks(sessions, zone, today),
         "exercises": _exercises(sets, zone, last_day),
+        "adherence": _adherence(user, today, start, end),
     }
+
+
+def _adherence(user: User, today: date, start: date | None, end: date | None) -> Any:
+    """Of the programs trainers prescribed the user, from the first one's start without
+    `start`; None if there were none."""
+    programs = programs_of(Assignment.objects.filter(client=user))
+    if not programs:
+        return None
+    first = start or min(program.start_date for program in programs)
+    last = min(end or today, today)
+    if last < first:
+        return None
+    book = ledger(assignments=programs, today={user.pk: today}, first=first, last=last)
+    return book.adherence(user.pk, first, last)
 
 
 def _as_date(value: date | datetime) -> date:

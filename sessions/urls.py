@@ -5,11 +5,13 @@ from hipflex_api.fields import UUID_PATTERN
 
 from .views import (
     ClientAssignmentViewSet,
+    ClientProposalViewSet,
     ClientSessionViewSet,
     CoachingClientViewSet,
     ExerciseAdviceViewSet,
     MyAssignmentViewSet,
     MyDataViewSet,
+    ReviewViewSet,
     RoutineStartViewSet,
     SyncView,
     WorkoutSessionViewSet,
@@ -32,6 +34,12 @@ router.register(
     ClientAssignmentViewSet,
     basename="client-assignment",
 )
+router.register(
+    f"coaching/clients/(?P<client_id>{UUID_PATTERN})/proposals",
+    ClientProposalViewSet,
+    basename="client-proposal",
+)
+router.register("coaching/review", ReviewViewSet, basename="coaching-review")
 # The programs the caller's trainers prescribe.
 router.register("me/assignments", MyAssignmentViewSet, basename="my-assignment")
 

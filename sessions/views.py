@@ -30,21 +30,26 @@ from hipflex_api.idempotency.keys import IdempotentRequest
 from hipflex_api.idempotency.keys import atomic as idempotency_atomic
 from hipflex_api.pagination import StartedAtCursorPagination, positive_int_param
 
-from . import limits, openapi, services
+from . import limits, openapi, review, services
 from .coaching import advice_for
 from .filters import WorkoutSessionFilter
 from .models import Assignment, WorkoutSession
 from .plans import assignment_items_prefetch, plan_for
 from .serializers import (
+    AcknowledgeSerializer,
     AdviceSerializer,
     AssignmentChangeSerializer,
     AssignmentCreateSerializer,
     AssignmentSerializer,
     AssignmentStartSerializer,
+    CoachingClientDetailSerializer,
     CoachingClientSerializer,
     PlanQuerySerializer,
     PlanSerializer,
     ProgressStatsSerializer,
+    ProposalChoiceSerializer,
+    ProposalSerializer,
+    ReviewItemSerializer,
     RoutineStartSerializer,
     StartedSessionSerializer,
     StatsQuerySerializer,
@@ -448,8 +453,20 @@ class CoachingClientViewSet(
     lookup_value_regex = UUID_PATTERN
 
     def get_queryset(self) -> QuerySet[CoachingLink]:
-        # The client's name and zone in the same query as the link.
-        return CoachingLink.objects.for_trainer(request_user(self.request)).select_related("client")
+        # The client's name, zone and latest session in the same query as the link.
+        return review.with_last_session(
+            CoachingLink.objects.for_trainer(request_user(self.request))
+        )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        made = review.summaries(links=list(page or []))
+        rows = [made[link.pk] for link in page or []]
+        return self.get_paginated_response(CoachingClientSerializer(rows, many=True).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        detail = review.client_detail(link=self.get_object())
+        return Response(CoachingClientDetailSerializer(detail).data)
 
     def perform_destroy(self, instance: CoachingLink) -> None:
         account_services.coaching_link_end(link=instance, by=CoachingLink.EndedBy.TRAINER)
@@ -502,10 +519,13 @@ class ClientAssignmentViewSet(
 
     def get_queryset(self) -> QuerySet[Assignment]:
         link = coached_link(self.request, self.kwargs["client_id"])
-        return (
-            Assignment.objects.for_link(link)
-            .select_related("link__trainer")  # The trainer's name.
-            .prefetch_related(assignment_items_prefetch())
+        return self.shown(Assignment.objects.for_link(link))
+
+    @staticmethod
+    def shown(programs: QuerySet[Assignment]) -> QuerySet[Assignment]:
+        """Programs with what their answer shows, in two queries for a page."""
+        return programs.select_related("link__trainer").prefetch_related(
+            assignment_items_prefetch()
         )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
@@ -596,3 +616,81 @@ class MyAssignmentViewSet(
                 "A session for this time of the program was stored a moment ago: open it."
             ) from None
         return _started(request, session, adjustments)
+
+
+@openapi.review_schema
+class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """/coaching/review/: the calling trainer's clients who need attention, most urgent
+    first, and acknowledging a flag."""
+
+    queryset = CoachingLink.objects.all()
+    serializer_class = ReviewItemSerializer
+    permission_classes = [permissions.IsAuthenticated, Coaches]
+
+    def get_queryset(self) -> QuerySet[CoachingLink]:
+        return review.with_last_session(
+            CoachingLink.objects.for_trainer(request_user(self.request))
+        )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        made = review.summaries(links=list(self.get_queryset()))
+        flagged = sorted(
+            (summary for summary in made.values() if summary.flags),
+            key=lambda summary: summary.flags[0].urgency,
+        )
+        page: list[review.ClientSummary] | None = self.paginate_queryset(flagged)  # type: ignore[arg-type]
+        return self.get_paginated_response(ReviewItemSerializer(page, many=True).data)
+
+    @openapi.acknowledge_schema
+    @action(detail=False, methods=["post"], serializer_class=AcknowledgeSerializer)
+    def acknowledge(self, request: Request) -> Response:
+        body = AcknowledgeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        link = coached_link(request, str(data.pop("client")))
+        services.review_acknowledge(link=link, **data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@openapi.client_proposal_schema
+class ClientProposalViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """/coaching/clients/{client_id}/proposals/: changes to a client's programs that their
+    sessions call for, and the trainer's decision on each."""
+
+    queryset = CoachingLink.objects.all()
+    serializer_class = ProposalSerializer
+    permission_classes = [permissions.IsAuthenticated, Coaches]
+    pagination_class = None  # A few per program at most.
+
+    def _summary(self) -> review.ClientSummary:
+        link = coached_link(self.request, self.kwargs["client_id"])
+        standing = review.with_last_session(CoachingLink.objects.filter(pk=link.pk)).get()
+        return review.summaries(links=[standing])[link.pk]
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(ProposalSerializer(self._summary().proposals, many=True).data)
+
+    def _decide(self, request: Request, *, accept: bool) -> Response:
+        link = coached_link(request, self.kwargs["client_id"])  # Another's: 404, body unread.
+        body = ProposalChoiceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        assignment = services.proposal_decide(
+            link=link,
+            assignment_id=data["assignment"],
+            position=data["position"],
+            suggested=data["suggested"],
+            accept=accept,
+        )
+        fresh = ClientAssignmentViewSet.shown(Assignment.objects.filter(pk=assignment.pk)).get()
+        return _assignment_answer(fresh)
+
+    @openapi.proposal_accept_schema
+    @action(detail=False, methods=["post"], serializer_class=ProposalChoiceSerializer)
+    def accept(self, request: Request, client_id: str | None = None) -> Response:
+        return self._decide(request, accept=True)
+
+    @openapi.proposal_decline_schema
+    @action(detail=False, methods=["post"], serializer_class=ProposalChoiceSerializer)
+    def decline(self, request: Request, client_id: str | None = None) -> Response:
+        return self._decide(request, accept=False)

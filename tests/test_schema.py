@@ -203,9 +203,9 @@ def test_the_error_shape_says_request_id_comes_only_with_some_errors(schema):
 
 # The verbs operation ids start with; a new operation may need a new one, on purpose.
 OPERATION_VERBS = {
-    "change", "check", "confirm", "copy", "create", "delete", "end", "export", "get", "list",
-    "login", "logout", "redeem", "refresh", "register", "replace", "request", "resend", "save",
-    "start", "update", "upload", "verify", "withdraw",
+    "accept", "change", "check", "confirm", "copy", "create", "decline", "delete", "end",
+    "export", "get", "list", "login", "logout", "redeem", "refresh", "register", "replace",
+    "request", "resend", "save", "start", "update", "upload", "verify", "withdraw",
 }  # fmt: skip
 _METHODS = {"get", "put", "post", "delete", "patch"}
 

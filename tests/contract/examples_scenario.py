@@ -423,6 +423,7 @@ MY_TRAINERS_URL = "/api/v1/me/trainers/"
 CLIENTS_URL = "/api/v1/coaching/clients/"
 MY_ASSIGNMENTS_URL = "/api/v1/me/assignments/"
 PLAN_URL = "/api/v1/me/plan/"
+REVIEW_URL = "/api/v1/coaching/review/"
 # The day's invitation codes and link id, which the server draws at random on other days.
 CODES = ["7KQ2-M9XD", "H4TW-8RNC", "Q3ZB-6KFA"]
 LINK_IDS = [uuid.UUID(f"0c0ac4ed-0000-4000-8000-00000000000{n}") for n in (1, 2)]
@@ -461,7 +462,6 @@ def coaching(day: Day, routine_id: int) -> None:
     day.send(sam, "GET", f"{CLIENTS_URL}{link['id']}/")
     day.send(sam, "GET", f"{CLIENTS_URL}{link['id']}/sessions/")
     a_program(day, sam, f"{CLIENTS_URL}{link['id']}/assignments/", routine_id)
-    day.at(12, 44)
     day.send(day.phone(), "DELETE", f"{MY_TRAINERS_URL}{link['id']}/", status=204)
     day.send(sam, "DELETE", f"{CLIENTS_URL}{bens['id']}/", status=204)  # Ben moved away.
 
@@ -470,6 +470,7 @@ def coaching(day: Day, routine_id: int) -> None:
 # phone gives the session it starts from hers.
 ASSIGNMENT_IDS = [uuid.UUID(f"a551e000-0000-4000-8000-00000000000{n}") for n in (1, 2)]
 PROGRAM_SESSION = "3d8c1f2e-6a4b-4f0d-9e7c-5b2a1c8d4e63"
+SECOND_GO = "8a4e2c1b-5d3f-4e9a-b7c6-1f0d2e3a4b58"
 
 
 def a_program(day: Day, sam: APIClient, programs: str, routine_id: int) -> None:
@@ -501,8 +502,42 @@ def a_program(day: Day, sam: APIClient, programs: str, routine_id: int) -> None:
     day.send(day.phone(), "GET", mine)
     day.send(day.phone(), "GET", PLAN_URL)
     start = {"id": PROGRAM_SESSION, "started_at": "2026-03-02T12:43:00Z"}
-    day.send(day.phone(), "POST", f"{mine}start/", start, status=201)
+    started = day.send(day.phone(), "POST", f"{mine}start/", start, status=201).json()
     day.send(day.phone(), "POST", f"{mine}start/", start)  # Retried from a tunnel: the same.
+    _done_with_pain(day, started["session"], left=4)
+    the_trainer_reviews(day, sam, programs.removesuffix("assignments/"), mine)
+
+
+def _done_with_pain(day: Day, session: dict[str, Any], *, left: int) -> None:
+    """Ann does every planned set of the session; the King Runner hurts on the left."""
+    sets = [
+        {**item, "done": True, "pain": left if (item["exercise"], item["side"]) == KING_LEFT else 0}
+        for item in session["sets"]
+    ]
+    url = session_url(session["id"])
+    day.send(day.phone(), "PATCH", url, {"sets": sets}, record=False)
+
+
+KING_LEFT = ("king-runner", "left")
+
+
+def the_trainer_reviews(day: Day, sam: APIClient, client: str, program: str) -> None:
+    """Ann's pain reaches Sam's review queue; he notes that he called her, declines the
+    milder option at first, and accepts it once her second go, half a minute later, hurts
+    too."""
+    day.at(12, 44)
+    day.send(sam, "GET", REVIEW_URL)
+    note = {"client": client.rsplit("/", 2)[-2], "reason": "pain", "note": "Called Ann."}
+    day.send(sam, "POST", f"{REVIEW_URL}acknowledge/", note, status=204)
+    [proposal] = day.send(sam, "GET", f"{client}proposals/").json()
+    choice = {"assignment": proposal["assignment"], "position": proposal["position"]}
+    choice["suggested"] = proposal["suggested"]["slug"]
+    day.send(sam, "POST", f"{client}proposals/decline/", choice)
+    # A minute later by the phone's clock: a session after the decision.
+    second = {"id": SECOND_GO, "started_at": "2026-03-02T12:44:30Z"}
+    started = day.send(day.phone(), "POST", f"{program}start/", second, status=201, record=False)
+    _done_with_pain(day, started.json()["session"], left=3)
+    day.send(sam, "POST", f"{client}proposals/accept/", choice)
 
 
 def play_the_day() -> Day:

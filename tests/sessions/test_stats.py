@@ -273,7 +273,9 @@ def test_the_endpoint_answers_in_the_users_zone(user_client, new_yorker):
         "current_streak_weeks",
         "longest_streak_weeks",
         "exercises",
+        "adherence",
     }
+    assert body["adherence"] is None  # No trainer prescribes them anything.
     assert (body["time_zone"], body["start"], body["end"]) == (
         "America/New_York",
         "2025-03-02",
@@ -375,8 +377,9 @@ def test_stats_take_the_same_queries_however_long_the_history(
         )
 
     # The versions of the user's logs and of the catalog (one query), then weeks, totals per
-    # exercise, totals per side, pain per week; asked again with nothing new, the versions.
-    with django_assert_num_queries(5):
+    # exercise, totals per side, pain per week, the programs (none); asked again with nothing
+    # new, the versions.
+    with django_assert_num_queries(6):
         response = user_client.get(STATS_URL)
     with django_assert_num_queries(1):
         again = user_client.get(STATS_URL)
