@@ -573,7 +573,16 @@ class RoutineAdmin(SortableAdminBase, PublishActions, HistoryAdmin):
     list_filter = ["published"]
     search_fields = ["name", "goal", "description"]
     readonly_fields = ["preview", "created_at", "updated_at"]
-    fields = ["name", "goal", "description", "published", "preview", "created_at", "updated_at"]
+    fields = [
+        "name",
+        "goal",
+        "description",
+        "program_weeks",
+        "published",
+        "preview",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [RoutineItemInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Routine]:

@@ -8,6 +8,8 @@ REPS_PER_SIDE = Range("Reps per side", 1, 200)
 HOLD_SECONDS = Range("The hold", 1, 600, " seconds")
 REST_SECONDS = Range("Rest", 0, 600, " seconds")
 ROUTINE_POSITION = Range("The position", 0, 1000)
+# How long a program of a routine runs by default when a trainer prescribes it.
+PROGRAM_WEEKS = Range("A program's length", 1, 52, " weeks")
 
 # What a slug in a URL may hold: anything else (a NUL byte, say) is a 404 before it reaches
 # the database.

@@ -449,6 +449,12 @@ class Routine(models.Model):
     copied_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
     )
+    program_weeks = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="As a program a trainer prescribes: how many weeks it runs unless the trainer "
+        "says otherwise. Empty: no end.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -457,6 +463,11 @@ class Routine(models.Model):
     class Meta:
         ordering = ["name", "id"]
         indexes: ClassVar = [models.Index(fields=["owner", "name"], name="routine_owner_name_idx")]
+        constraints: ClassVar = [
+            limits.PROGRAM_WEEKS.constraint(
+                "program_weeks", name="routine_program_weeks_range", nullable=True
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -503,6 +503,12 @@ class RoutineSerializer(StrictModelSerializer):
         max_length=limits.ROUTINE_ITEMS,
         help_text="In order; at least one.",
     )
+    program_weeks = limits.PROGRAM_WEEKS.field(
+        allow_null=True,
+        default=None,
+        help_text="As a program a trainer prescribes: the weeks it runs unless the trainer "
+        "gives an `end_date`; null for no end.",
+    )
 
     class Meta:
         model = Routine
@@ -515,6 +521,7 @@ class RoutineSerializer(StrictModelSerializer):
             "published",
             "copied_from",
             "estimated_minutes",
+            "program_weeks",
             "items",
             "created_at",
             "updated_at",

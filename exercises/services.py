@@ -275,6 +275,7 @@ def routine_copy(*, routine: Routine, owner: Any) -> Routine:
         name=routine.name,
         description=routine.description,
         goal=routine.goal,
+        program_weeks=routine.program_weeks,
         copied_from=routine,
     )
     RoutineItem.objects.bulk_create(

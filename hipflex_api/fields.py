@@ -8,7 +8,7 @@ those on purpose, so accepting them only hides bugs.
 
 import functools
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.db import models
 from rest_framework import serializers
@@ -163,3 +163,20 @@ class WholeItemMixin:
             if missing:
                 raise serializers.ValidationError(missing, code="required")
         return super().to_internal_value(data)  # type: ignore[misc]
+
+
+HEALTH_DATA = "x-health-data"
+_Field = TypeVar("_Field", bound=serializers.Field)
+
+
+def health_data(field: _Field) -> _Field:
+    """Mark a field as health data (pain, and what it says of the body): the schema names it
+    with `x-health-data: true`, for integrators bound by health-privacy rules."""
+    # In the field's style: DRF makes each serializer's fields anew from their arguments.
+    field.style = {**field.style, "health_data": True}
+    field._kwargs["style"] = field.style  # type: ignore[attr-defined]
+    return field
+
+
+def is_health_data(field: serializers.Field) -> bool:
+    return bool(getattr(field, "style", {}).get("health_data"))

@@ -19,6 +19,7 @@ from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 
+from hipflex_api.fields import HEALTH_DATA, is_health_data
 from hipflex_api.serializers import ERROR_CODES, OPTIONAL_IN_RESPONSE, ErrorSerializer
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -132,6 +133,10 @@ class AutoSchema(openapi.AutoSchema):
             schema = {**schema, "minLength": field.stated_min_length}
         if direction == "request" and _stripped_and_not_blank(field, schema):
             schema = {**schema, "pattern": NOT_BLANK}
+        if is_health_data(field) and isinstance(schema, dict):
+            # Beside a bare reference an extension is ignored: it goes beside an allOf.
+            schema = {"allOf": [schema]} if set(schema) == {"$ref"} else schema
+            schema = {**schema, HEALTH_DATA: True}
         # A nested list's bounds in a request (`items` of a routine, `sets` of a session):
         # drf-spectacular states a ListField's, not a ListSerializer's min_length and
         # max_length. Answers make no such promise (a started routine may hold more sets).

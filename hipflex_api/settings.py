@@ -609,7 +609,11 @@ SPECTACULAR_SETTINGS = {
         "request as a whole). A 500 also carries `request_id`.\n\n"
         "**Request ids.** Every answer carries `X-Request-ID`: the one the request sent, if it "
         "was 1 to 200 printable ASCII characters, else a new one. Quote it when reporting a "
-        "problem: the server's log lines for the request carry it."
+        "problem: the server's log lines for the request carry it.\n\n"
+        "**Health data.** Fields that say something of a person's body (pain scores, painful "
+        "sides, perceived effort) carry `x-health-data: true`. A client shares them with a "
+        "trainer only by redeeming the trainer's invitation, and stops at once by ending the "
+        "link."
     ),
     # A change that breaks generated clients needs a new major version and its CHANGELOG.md
     # section; .ci/api_changes.py checks it.

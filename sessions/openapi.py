@@ -384,7 +384,8 @@ client_assignment_schema = extend_schema_view(
         operation_id="createClientAssignment",
         summary="Prescribe a program",
         description="Assigns a routine (a published curated one, or one of the trainer's own) "
-        "on a schedule: from `start_date` to `end_date` (none: no end), on `days_of_week` "
+        "on a schedule: from `start_date` to `end_date` (left out: the routine's "
+        "`program_weeks` later, or no end; null: no end), on `days_of_week` "
         "(every day unless given), `times_per_day` times. The routine's items with published "
         "exercises are copied with their dose, changed as `items` says, so a later edit of "
         "the routine does not change the program. The client sees it in their plan and "
@@ -521,7 +522,13 @@ acknowledge_schema = extend_schema(
     "queue until something new happens, such as a new painful session or another time "
     "missed. Acknowledging again moves the mark to now.",
     request=AcknowledgeSerializer,
-    responses={204: None},
+    responses={
+        204: None,
+        404: ErrorResponse(
+            "`client` names no client of the caller's: another trainer's, or a link that ended.",
+            "not_found",
+        ),
+    },
 )
 
 

@@ -31,6 +31,7 @@ from hipflex_api.fields import (
     StrictSlugField,
     StrictUUIDField,
     WholeItemMixin,
+    health_data,
     max_length_of,
 )
 from hipflex_api.filters import refuse_empty
@@ -76,7 +77,7 @@ class SetLogSerializer(OneOfRequiredMixin, WholeItemMixin, StrictModelSerializer
     hold_seconds = limits.HOLD_SECONDS.field(
         allow_null=True, required=False, help_text="Seconds held."
     )
-    pain = limits.PAIN.field(default=0, help_text="0 (none) to 10 (worst).")
+    pain = health_data(limits.PAIN.field(default=0, help_text="0 (none) to 10 (worst)."))
     done = StrictBooleanField(
         default=True, help_text="False for a set planned from a routine and not done yet."
     )
@@ -117,8 +118,8 @@ class WorkoutSessionSerializer(StrictModelSerializer):
         help_text="Chosen by the client to make uploads idempotent, or by the server if left out.",
     )
     # Defaults, so that a PUT leaving a field out clears it rather than keeping the old value.
-    perceived_effort = limits.PERCEIVED_EFFORT.field(
-        allow_null=True, default=None, help_text="0 to 10."
+    perceived_effort = health_data(
+        limits.PERCEIVED_EFFORT.field(allow_null=True, default=None, help_text="0 to 10.")
     )
     notes = StrictCharField(
         max_length=max_length_of(WorkoutSession, "notes"), allow_blank=True, default=""
@@ -200,14 +201,6 @@ class DeletedSessionSerializer(StrictModelSerializer):
         fields = ["id", "deleted_at", "version"]
 
 
-class ExportSerializer(serializers.Serializer):
-    """Everything an account has logged, for the user to keep or take elsewhere."""
-
-    user = ProfileSerializer()
-    exported_at = serializers.DateTimeField()
-    sessions = WorkoutSessionSerializer(many=True, help_text="Every session, oldest last.")
-
-
 Row = dict[str, Any]
 
 
@@ -263,14 +256,21 @@ def export_readers() -> tuple[list[str], Callable[[Row], Row], list[str]]:
 
 
 def export_json(
-    *, user: User, exported_at: datetime, chunks: Iterable[list[Row]]
+    *,
+    user: User,
+    exported_at: datetime,
+    coaching: dict[str, Any],
+    chunks: Iterable[list[Row]],
 ) -> Iterator[bytes]:
-    """ExportSerializer's document, byte for byte as JSONRenderer writes it, a chunk of
-    session rows (services.session_export_chunks) at a time: the bytes of one chunk in
+    """ExportSerializer's document, byte for byte as JSONRenderer writes it, with the
+    account's links and programs (services.export_coaching), and a chunk of session rows
+    (services.session_export_chunks) at a time: the bytes of one chunk in
     memory, never the whole document."""
     renderer = JSONRenderer()
     _, read, _ = export_readers()
-    head = ExportSerializer({"user": user, "exported_at": exported_at, "sessions": []}).data
+    head = ExportSerializer(
+        {**coaching, "user": user, "exported_at": exported_at, "sessions": []}
+    ).data
     del head["sessions"]  # The last field: what follows `"sessions":[` is streamed.
     yield renderer.render(head).removesuffix(b"}") + b',"sessions":['
     separator = b""
@@ -292,13 +292,17 @@ class AdviceSerializer(serializers.Serializer):
     )
     suggested = ExerciseRefSerializer(allow_null=True, help_text="The option to switch to.")
     reason = StrictCharField(help_text="Why, in a sentence the app can show.")
-    painful_side = serializers.ChoiceField(
-        choices=["left", "right"],
-        allow_null=True,
-        help_text="Set when the recent sets hurt on one side only.",
+    painful_side = health_data(
+        serializers.ChoiceField(
+            choices=["left", "right"],
+            allow_null=True,
+            help_text="Set when the recent sets hurt on one side only.",
+        )
     )
-    recent_pain = serializers.IntegerField(
-        allow_null=True, help_text="The highest pain (0-10) in the recent sets."
+    recent_pain = health_data(
+        serializers.IntegerField(
+            allow_null=True, help_text="The highest pain (0-10) in the recent sets."
+        )
     )
     sessions_considered = serializers.IntegerField(
         help_text="How many of the latest sessions with the exercise the advice looked at."
@@ -344,7 +348,7 @@ class AdjustmentSerializer(serializers.Serializer):
     )
     action = serializers.ChoiceField(choices=["milder", "harder", "caution"])
     reason = StrictCharField(help_text="Why, in a sentence the app can show.")
-    painful_side = serializers.ChoiceField(choices=["left", "right"], allow_null=True)
+    painful_side = health_data(serializers.ChoiceField(choices=["left", "right"], allow_null=True))
     applied = StrictBooleanField(
         help_text="True when the session's sets use the suggestion: a milder option unless "
         "kept, a harder one only when accepted."
@@ -364,8 +368,8 @@ class WeekCountSerializer(serializers.Serializer):
 class SideTotalsSerializer(serializers.Serializer):
     reps = serializers.IntegerField()
     hold_seconds = serializers.IntegerField()
-    average_pain = serializers.FloatField()
-    max_pain = serializers.IntegerField()
+    average_pain = health_data(serializers.FloatField())
+    max_pain = health_data(serializers.IntegerField())
 
 
 class SidesSerializer(serializers.Serializer):
@@ -375,8 +379,8 @@ class SidesSerializer(serializers.Serializer):
 
 class PainWeekSerializer(serializers.Serializer):
     week_start = serializers.DateField()
-    average_pain = serializers.FloatField()
-    max_pain = serializers.IntegerField()
+    average_pain = health_data(serializers.FloatField())
+    max_pain = health_data(serializers.IntegerField())
     sets = serializers.IntegerField()
 
 
@@ -386,12 +390,14 @@ class ExerciseStatsSerializer(serializers.Serializer):
     sets = serializers.IntegerField(help_text="Sets done.")
     total_reps = serializers.IntegerField()
     total_hold_seconds = serializers.IntegerField(help_text="Time under stretch or hold.")
-    average_pain = serializers.FloatField()
-    max_pain = serializers.IntegerField()
+    average_pain = health_data(serializers.FloatField())
+    max_pain = health_data(serializers.IntegerField())
     sides = SidesSerializer(
         allow_null=True, help_text="Left against right; null unless done one side at a time."
     )
-    pain_trend = PainWeekSerializer(many=True, help_text="Pain per week, recent weeks only.")
+    pain_trend = health_data(
+        PainWeekSerializer(many=True, help_text="Pain per week, recent weeks only.")
+    )
 
 
 class SideAdherenceSerializer(serializers.Serializer):
@@ -492,9 +498,13 @@ class AdherenceTotalSerializer(serializers.Serializer):
 
 
 class PainBySideSerializer(serializers.Serializer):
-    left = serializers.IntegerField(allow_null=True, help_text="Null: no set on that side.")
-    right = serializers.IntegerField(allow_null=True)
-    both = serializers.IntegerField(allow_null=True, help_text="Sets done on both sides at once.")
+    left = health_data(
+        serializers.IntegerField(allow_null=True, help_text="Null: no set on that side.")
+    )
+    right = health_data(serializers.IntegerField(allow_null=True))
+    both = health_data(
+        serializers.IntegerField(allow_null=True, help_text="Sets done on both sides at once.")
+    )
 
 
 class ClientFlagSerializer(serializers.Serializer):
@@ -504,21 +514,25 @@ class ClientFlagSerializer(serializers.Serializer):
         "`missed`: planned times missed in a row; `low_adherence`; `inactive`: no session "
         "for days while a program stands.",
     )
-    sides = serializers.ListField(
-        child=serializers.ChoiceField(choices=SetLog.Side.choices),
-        help_text="For `pain`, the sides that hurt (`both`: sets done on both at once); "
-        "empty for the others.",
+    sides = health_data(
+        serializers.ListField(
+            child=serializers.ChoiceField(choices=SetLog.Side.choices),
+            help_text="For `pain`, the sides that hurt (`both`: sets done on both at once); "
+            "empty for the others.",
+        )
     )
     since = serializers.DateTimeField()
-    detail = StrictCharField(help_text="What happened, in a sentence.")
+    detail = health_data(StrictCharField(help_text="What happened, in a sentence."))
 
 
 class CoachingClientSerializer(_LinkedClientFields):
     last_7_days = AdherenceTotalSerializer(help_text="Adherence over the last 7 days.")
     last_28_days = AdherenceTotalSerializer(help_text="Adherence over the last 28 days.")
     last_session_at = serializers.DateTimeField(allow_null=True)
-    worst_recent_pain = PainBySideSerializer(
-        source="worst_pain", help_text="The worst pain (0-10) by side in the last days."
+    worst_recent_pain = health_data(
+        PainBySideSerializer(
+            source="worst_pain", help_text="The worst pain (0-10) by side in the last days."
+        )
     )
     flags = ClientFlagSerializer(many=True, help_text="Open flags, most urgent first.")
 
@@ -540,11 +554,13 @@ class ProposalSerializer(serializers.Serializer):
     exercise = ExerciseRefSerializer(source="item.exercise", help_text="What it holds now.")
     suggested = ExerciseRefSerializer(help_text="What it would hold instead, with its dose.")
     kind = serializers.ChoiceField(choices=ProposalKind.choices)
-    painful_side = serializers.ChoiceField(
-        source="side",
-        choices=["left", "right"],
-        allow_null=True,
-        help_text="For `milder`: the one side that hurt, if only one did.",
+    painful_side = health_data(
+        serializers.ChoiceField(
+            source="side",
+            choices=["left", "right"],
+            allow_null=True,
+            help_text="For `milder`: the one side that hurt, if only one did.",
+        )
     )
     reason = StrictCharField()
 
@@ -554,7 +570,9 @@ class CoachingClientDetailSerializer(CoachingClientSerializer):
         source="last_28_days", help_text="The last 28 days, per exercise and side."
     )
     adherence_by_week = WeekAdherenceSerializer(many=True, help_text="The last eight weeks.")
-    pain_by_week = WeekPainSerializer(many=True, help_text="The worst pain by side, by week.")
+    pain_by_week = health_data(
+        WeekPainSerializer(many=True, help_text="The worst pain by side, by week.")
+    )
     proposals = ProposalSerializer(many=True, help_text="Changes to the programs to decide on.")
 
 
@@ -602,7 +620,10 @@ class AssignmentSerializer(StrictModelSerializer):
     assigned, so a later edit of the routine does not change it."""
 
     trainer_name = serializers.CharField(
-        source="link.trainer.get_full_name", read_only=True, help_text="Who prescribes it."
+        source="link.trainer.get_full_name",
+        read_only=True,
+        allow_null=True,
+        help_text="Who prescribes it; null once the trainer's account is deleted.",
     )
     days_of_week = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=7),
@@ -812,3 +833,54 @@ class SyncPageSerializer(serializers.Serializer):
     )
     next_cursor = StrictCharField(help_text="Pass as `since` to get the next changes.")
     has_more = StrictBooleanField(help_text="True when another page is waiting.")
+
+
+class ExportedTrainerSerializer(serializers.ModelSerializer[CoachingLink]):
+    """A trainer the person shares, or shared, their log with."""
+
+    trainer_name = serializers.CharField(source="trainer.get_full_name", read_only=True)
+    shares = serializers.ListField(
+        child=serializers.ChoiceField(choices=CoachingLink.SHARED), read_only=True
+    )
+
+    class Meta:
+        model = CoachingLink
+        fields = ["id", "trainer_name", "started_at", "ended_at", "ended_by", "shares"]
+        read_only_fields = fields
+
+
+class ExportedClientSerializer(serializers.ModelSerializer[CoachingLink]):
+    """A client the person coaches now (an ended link is the client's own business)."""
+
+    name = serializers.CharField(source="client.get_full_name", read_only=True)
+    email = serializers.EmailField(source="client.email", read_only=True)
+
+    class Meta:
+        model = CoachingLink
+        fields = ["id", "name", "email", "started_at"]
+        read_only_fields = fields
+
+
+class ExportedAssignmentSerializer(AssignmentSerializer):
+    ended_at = serializers.DateTimeField(
+        source="deleted_at", allow_null=True, help_text="When it ended; null while it stands."
+    )
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = [*AssignmentSerializer.Meta.fields, "ended_at"]
+        read_only_fields = fields
+
+
+class ExportSerializer(serializers.Serializer):
+    """Everything an account has logged, for the user to keep or take elsewhere."""
+
+    user = ProfileSerializer()
+    exported_at = serializers.DateTimeField()
+    trainers = ExportedTrainerSerializer(
+        many=True, help_text="Every trainer the person shared their log with, and when."
+    )
+    clients = ExportedClientSerializer(many=True, help_text="The person's clients now.")
+    assignments = ExportedAssignmentSerializer(
+        many=True, help_text="Every program trainers prescribed the person, ended ones too."
+    )
+    sessions = WorkoutSessionSerializer(many=True, help_text="Every session, oldest last.")

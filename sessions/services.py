@@ -222,6 +222,17 @@ def session_delete(*, session: WorkoutSession) -> None:
     session.save()
 
 
+def export_coaching(*, user: User) -> dict[str, Any]:
+    """The account's links, both ways, and the programs prescribed to it, for its export."""
+    return {
+        "trainers": CoachingLink.objects.filter(client=user).select_related("trainer"),
+        "clients": CoachingLink.objects.for_trainer(user).select_related("client"),
+        "assignments": Assignment.objects.filter(client=user)
+        .select_related("link__trainer")
+        .prefetch_related(assignment_items_prefetch()),
+    }
+
+
 EXPORT_CHUNK_SIZE = 500
 # The longest one export may keep its account's slot: far past the time a large account's
 # export takes, and what frees the slot if the process streaming it dies.
@@ -658,6 +669,10 @@ def assignment_create(*, link: CoachingLink, routine: Routine, data: dict[str, A
         change_seq=change_seq,
         **{key: data[key] for key in ASSIGNMENT_FIELDS if key in data},
     )
+    if "end_date" not in data and routine.program_weeks:  # The routine's own length.
+        assignment.end_date = assignment.start_date + timedelta(
+            weeks=routine.program_weeks, days=-1
+        )
     _check_schedule(assignment)
     assignment.save()
     copies = AssignmentItem.objects.bulk_create(

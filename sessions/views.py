@@ -428,7 +428,8 @@ class MyDataViewSet(viewsets.GenericViewSet):
         response = StreamingHttpResponse((), content_type="application/json")
         if request.method != "HEAD":
             chunks = services.session_export_chunks(user=user)
-            body = export_json(user=user, exported_at=exported_at, chunks=chunks)
+            coaching = services.export_coaching(user=user)
+            body = export_json(user=user, exported_at=exported_at, coaching=coaching, chunks=chunks)
             # Django closes what it streams when the server closes the answer.
             response.streaming_content = services.ExportSlot(user, body)
         day = exported_at.astimezone(ZoneInfo(user.time_zone)).date()

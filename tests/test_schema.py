@@ -280,7 +280,8 @@ def test_a_nullable_choice_is_its_enum_made_nullable_not_a_one_of_with_a_null_en
     side = components["Advice"]["properties"]["painful_side"]
     assert side["allOf"] == [{"$ref": "#/components/schemas/PainfulSideEnum"}]
     assert components["Adjustment"]["properties"]["painful_side"] == {
-        "$ref": "#/components/schemas/PainfulSideEnum"
+        "allOf": [{"$ref": "#/components/schemas/PainfulSideEnum"}],
+        "x-health-data": True,
     }
     painful_side = components["PainfulSideEnum"]
     assert (painful_side["nullable"], painful_side["enum"]) == (True, ["left", "right", None])
@@ -367,3 +368,20 @@ def test_the_idempotency_key_pattern_is_the_one_the_server_checks(schema):
     (key,) = [p for p in upload["parameters"] if p["name"] == "Idempotency-Key"]
 
     assert key["schema"]["pattern"] == f"^{KEY_PATTERN}$"
+
+
+def test_health_data_is_marked_wherever_the_schema_carries_it(schema):
+    marked, unmarked = set(), set()
+    for name, component in schema["components"]["schemas"].items():
+        for field, declared in component.get("properties", {}).items():
+            (marked if declared.get("x-health-data") else unmarked).add(f"{name}.{field}")
+
+    assert {
+        "SetLog.pain",
+        "WorkoutSession.perceived_effort",
+        "Advice.recent_pain",
+        "PainBySide.left",
+        "ClientFlag.detail",
+    } <= marked
+    # Whatever counts or names pain says so.
+    assert not {field for field in unmarked if "pain" in field.split(".")[1]}

@@ -281,7 +281,7 @@ def test_export_holds_own_live_sessions_with_their_sets(bearer_client, user):
 
     assert response.status_code == 200
     body = json_of(response)
-    assert set(body) == {"user", "exported_at", "sessions"}
+    assert set(body) == {"user", "exported_at", "trainers", "clients", "assignments", "sessions"}
     assert body["user"]["id"] == user.pk
     assert set(body["user"]) == PROFILE_KEYS
     assert body["exported_at"]

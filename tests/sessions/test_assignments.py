@@ -5,9 +5,11 @@ from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from exercises.models import Routine
 from sessions.models import Assignment, WorkoutSession
 from tests.conftest import api_client_for
 from tests.factories import (
@@ -400,3 +402,25 @@ def test_the_plan_takes_the_same_queries_however_many_programs_and_sessions(link
     client.post(start_url(assignment.pk), {"date": str(MONDAY)}, format="json")
 
     assert _plan_queries(client) == few
+
+
+def test_the_seeds_sample_program_runs_daily_for_three_weeks_when_assigned_as_it_is(
+    trainer_client, link
+):
+    call_command("seed_catalog", verbosity=0)
+    reset = Routine.objects.get(owner=None, name="Hip Flexor Reset")
+
+    response = assign(trainer_client, link, reset)
+    open_ended = assign(trainer_client, link, reset, end_date=None)
+
+    assert response.status_code == 201, response.content
+    program = response.json()
+    assert (program["start_date"], program["end_date"]) == (str(MONDAY), "2026-12-20")
+    assert program["days_of_week"] == [1, 2, 3, 4, 5, 6, 7]
+    assert [item["exercise"] for item in program["items"]] == [
+        "strengthener-with-a-band",
+        "half-kneeling-stretch",
+        "king-runner",
+        "gravity-assisted-stretch",
+    ]
+    assert open_ended.json()["end_date"] is None

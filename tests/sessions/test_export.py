@@ -14,6 +14,8 @@ from sessions.models import SetLog, WorkoutSession
 from sessions.serializers import ExportSerializer
 from tests.conftest import ME_URL, api_client_for
 from tests.factories import (
+    AssignmentItemFactory,
+    CoachingLinkFactory,
     ExerciseFactory,
     RoutineFactory,
     SetLogFactory,
@@ -52,7 +54,8 @@ def old_answer(user):
     """The export as the view built it in memory before it streamed: ExportSerializer's data
     of every live session, rendered by DRF's JSONRenderer."""
     sessions = services.sessions_with_sets(WorkoutSession.objects.for_user(user).live())
-    data = {"user": user, "exported_at": timezone.now(), "sessions": sessions}
+    coaching = services.export_coaching(user=user)
+    data = {**coaching, "user": user, "exported_at": timezone.now(), "sessions": sessions}
     return JSONRenderer().render(ExportSerializer(data).data)
 
 
@@ -155,8 +158,9 @@ def test_export_costs_two_queries_a_chunk_of_500_sessions(user, django_assert_nu
     many_sessions(user, 1200)
     client = api_client_for(user)
 
-    # 500, 500 and 200 sessions: each chunk's sessions, then their sets with the slugs.
-    with django_assert_num_queries(6):
+    # The account's trainers, clients and programs (none); then 500, 500 and 200 sessions:
+    # each chunk's sessions, then their sets with the slugs.
+    with django_assert_num_queries(3 + 6):
         body = body_of(client.get(EXPORT_URL))
 
     assert len(json.loads(body)["sessions"]) == 1200
@@ -251,3 +255,34 @@ def test_the_benchs_plain_export_is_the_same_document(user, logged, monkeypatch)
     assert services.session_export_chunks is not rows_way
     assert len(json.loads(instances)["sessions"]) == 504
     assert instances == rows
+
+
+def test_export_holds_the_persons_links_both_ways_and_their_programs_ended_ones_too(user):
+    trainer = UserFactory(display_name="Sam")
+    ended = CoachingLinkFactory(trainer=trainer, client=user)
+    program = AssignmentItemFactory(assignment__link=ended, exercise=ExerciseFactory()).assignment
+    services.assignment_end(assignment=program)
+    ended.ended_at, ended.ended_by = timezone.now(), "client"
+    ended.save()
+    standing = CoachingLinkFactory(client=user)
+    coached = CoachingLinkFactory(trainer=user, client=UserFactory(email="ben@example.com"))
+    CoachingLinkFactory(
+        trainer=user,
+        started_at=timezone.now() - timedelta(days=9),
+        ended_at=timezone.now(),
+        ended_by="client",
+    )
+
+    body = json_of(api_client_for(user).get(EXPORT_URL))
+
+    assert [(t["id"], t["trainer_name"], t["ended_by"]) for t in body["trainers"]] == [
+        (str(standing.pk), standing.trainer.get_full_name(), ""),
+        (str(ended.pk), "Sam", "client"),
+    ]
+    # Only the clients who share their log now.
+    assert [(c["id"], c["email"]) for c in body["clients"]] == [
+        (str(coached.pk), "ben@example.com")
+    ]
+    [exported] = body["assignments"]
+    assert (exported["id"], len(exported["items"])) == (str(program.pk), 1)
+    assert exported["ended_at"] is not None

@@ -143,7 +143,7 @@ def _create_routine(routine: dict[str, Any]) -> None:
         for item in routine["items"]
         if item["exercise"] in exercises
     ]
-    fields = {k: routine[k] for k in ("name", "goal", "description")}
+    fields = {k: routine[k] for k in ("name", "goal", "description", "program_weeks")}
     # Published only when every exercise it needs is there and published.
     complete = len(items) == len(routine["items"]) and all(i["exercise"].published for i in items)
     created = services.routine_create(
