@@ -9,16 +9,19 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from exercises import limits
 from exercises.models import Equipment, Exercise, Muscle
-from hipflex_api.accounts.models import User
-from hipflex_api.changes.counters import catalog_scope, user_scope
+from hipflex_api.accounts.models import CoachingLink, User
+from hipflex_api.changes.counters import catalog_scope, next_change_seq, user_scope
 from hipflex_api.changes.models import ChangeCounter
-from sessions.models import SetLog, WorkoutSession
+from sessions.models import Assignment, AssignmentItem, SetLog, WorkoutSession
 from tests.factories import (
     EquipmentFactory,
     ExerciseAliasFactory,
@@ -207,6 +210,49 @@ def add_user(spec: BenchUser, password: str, rng: random.Random) -> User:
             scope=user_scope(user.pk), defaults={"value": spec.sessions}
         )
     return user
+
+
+def add_coached_clients(
+    trainer_email: str, clients: int, sessions: int, password: str, rng: random.Random
+) -> User:
+    """A trainer with `clients` clients, each with `sessions` daily sessions (add_user's) and
+    a program of four exercises due every day for the last four weeks, the recent sessions
+    fulfilling it: what the client list, the review queue and a plan read."""
+    trainer = UserFactory(email=trainer_email, password=password, is_staff=True)
+    trainer.groups.add(Group.objects.get(name="Trainers"))
+    local = ZoneInfo("Europe/Berlin")
+    start = timezone.now().astimezone(local).date() - timedelta(days=27)
+    name = trainer_email.split("@")[0]
+    for n in range(clients):
+        spec = BenchUser(f"{name}-client{n}@bench.example.com", sessions, timedelta(days=1))
+        client = add_user(spec, password, rng)
+        link = CoachingLink.objects.create(
+            trainer=trainer, client=client, started_at=timezone.now() - timedelta(days=60)
+        )
+        with transaction.atomic():
+            program = Assignment.objects.create(
+                client=client,
+                link=link,
+                name="Hip program",
+                start_date=start,
+                change_seq=next_change_seq(user_scope(client.pk)),
+            )
+            logged = SetLog.objects.filter(session__user=client).values("exercise_id")
+            for position, exercise_id in enumerate(
+                Exercise.objects.filter(pk__in=logged).values_list("pk", flat=True)[:4], 1
+            ):
+                AssignmentItem.objects.create(
+                    assignment=program, position=position, exercise_id=exercise_id, reps_per_side=10
+                )
+            # The sessions of the program's days fulfil it, on the client's local day.
+            WorkoutSession.objects.filter(
+                user=client, deleted_at__isnull=True, started_at__date__gte=start
+            ).update(
+                assignment=program,
+                occurrence=1,
+                occurrence_date=TruncDate("started_at", tzinfo=local),
+            )
+    return trainer
 
 
 def analyze() -> None:

@@ -11,7 +11,8 @@ bench/results/<timestamp>-<database>.json and .png and prints a table.
 
 Knobs (environment): BENCH_SECONDS (per run, 5), BENCH_ROUNDS (3), BENCH_CONNECTIONS (8),
 BENCH_WORKERS (2), BENCH_EXERCISES (5000), BENCH_SESSIONS (50000), BENCH_OTHER_USERS (2, each
-with 10000 sessions), BENCH_EXPORT_RUNS (3), BENCH_SEED.
+with 10000 sessions), BENCH_CLIENTS (200, the coached trainer's clients), BENCH_CLIENT_SESSIONS
+(1000 each), BENCH_EXPORT_RUNS (3), BENCH_SEED.
 """
 
 import hashlib
@@ -60,6 +61,12 @@ LIGHT_SESSIONS = 20
 OTHER_USERS = int(os.environ.get("BENCH_OTHER_USERS", "2"))
 OTHER_SESSIONS = 10000
 SEED = int(os.environ.get("BENCH_SEED", "20261126"))
+# A trainer with many clients, and one with a few, each client with a daily history and a
+# program: the client list, the review queue and a client's plan.
+COACHED_CLIENTS = int(os.environ.get("BENCH_CLIENTS", "200"))
+FEW_CLIENTS = 5
+CLIENT_SESSIONS = int(os.environ.get("BENCH_CLIENT_SESSIONS", "1000"))
+TRAINERS = {"coach": COACHED_CLIENTS, "coach-few": FEW_CLIENTS}
 UPLOAD_SETS = 10
 # A run during which other processes used more than this many CPUs is flagged as noisy.
 NOISY_CPUS = 0.25
@@ -67,6 +74,8 @@ NOISY_CPUS = 0.25
 WRK_TIMEOUT = "30s"
 
 SYNC_PAGE = "/api/v1/sync/?limit=20"  # Twenty sessions, so heavy and light answer alike.
+CLIENTS = "/api/v1/coaching/clients/"  # The first page, as an app opens it.
+REVIEW = "/api/v1/coaching/review/"
 EXPORT = "/api/v1/me/export/"
 EXPORT_RUNS = int(os.environ.get("BENCH_EXPORT_RUNS", "3"))
 EXPORT_GROWTH_MIB = 30  # The most a worker's memory may grow while it streams the export.
@@ -694,6 +703,13 @@ def build_full_data(rng: random.Random, password: str) -> dict[str, Any]:
     for spec in users:
         data.add_user(spec, password, rng)
         progress(f"data: {spec.email}, {spec.sessions} sessions of {data.SETS_PER_SESSION} sets")
+    for trainer, clients in TRAINERS.items():
+        data.add_coached_clients(
+            f"{trainer}@bench.example.com", clients, CLIENT_SESSIONS, password, rng
+        )
+        progress(
+            f"data: {trainer}, {clients} clients of {CLIENT_SESSIONS} sessions, a program each"
+        )
     data.analyze()
     from exercises.models import Exercise
     from sessions.models import SetLog, WorkoutSession
@@ -990,7 +1006,8 @@ def set_up_django(database_url: str) -> tuple[str, str]:
 
 def log_in(server: Server, password: str) -> dict[str, str]:
     tokens = {}
-    for user in ("heavy", "light", "uploader"):
+    # The many-client trainer's first client is the one whose plan is asked for.
+    for user in ("heavy", "light", "uploader", *TRAINERS, "coach-client0"):
         status, _, body = http(
             server.base + "/api/v1/auth/token/",
             method="POST",
@@ -1062,6 +1079,11 @@ class Workload:
             Endpoint("session-list-light", "GET", "/api/v1/sessions/", "light"),
             Endpoint("sync-page-light", "GET", SYNC_PAGE, "light"),
             Endpoint("stats-light", "GET", "/api/v1/me/stats/", "light"),
+            Endpoint("clients-many", "GET", CLIENTS, "coach", target=0.30),
+            Endpoint("clients-few", "GET", CLIENTS, "coach-few"),
+            Endpoint("review-many", "GET", REVIEW, "coach", target=0.30),
+            Endpoint("review-few", "GET", REVIEW, "coach-few"),
+            Endpoint("plan-today", "GET", "/api/v1/me/plan/", "coach-client0", target=0.30),
         ]
 
 
@@ -1124,6 +1146,12 @@ def scales_of(summaries: dict[str, Any], small: str) -> dict[str, Any]:
         key: scale(summaries[f"{row}-light"], summaries[f"{row}-heavy"], what)
         for key, (row, what) in pairs.items()
     }
+    for row, what in (("clients", "client list"), ("review", "review queue")):
+        found[row] = scale(
+            summaries[f"{row}-few"],
+            summaries[f"{row}-many"],
+            f"{what}, {COACHED_CLIENTS} vs {FEW_CLIENTS} clients of {CLIENT_SESSIONS} sessions",
+        )
     found["catalog-list"] = scale(
         summaries[small],
         summaries["catalog-list"],
@@ -1213,7 +1241,7 @@ def main() -> None:
             interleaved(server, [small], baseline, {}, phase="small catalog")
             volume = build_full_data(rng, password)
             tokens = log_in(server, password)
-            progress("tokens: heavy, light and uploader logged in through /api/v1/auth/token/")
+            progress("tokens: the bench users and the trainers logged in through /api/v1/auth/token/")
             workload = Workload.of(scratch)
             endpoints = workload.endpoints(server, tokens)
             queries = count_queries([baseline, small, *endpoints], tokens)

@@ -404,3 +404,13 @@ class ProposalDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decision} {self.exercise} -> {self.suggested}"
+
+
+class MyClient(CoachingLink):
+    """A trainer's standing link as the admin lists it, under "My clients" (sessions.admin):
+    a proxy, so the link stays accounts' while the entry sits with the programs."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "My client"
+        verbose_name_plural = "My clients"

@@ -434,7 +434,11 @@ my_assignment_schema = extend_schema_view(
     retrieve=extend_schema(
         operation_id="getMyAssignment",
         summary="Get one of my programs",
-        parameters=[_ASSIGNMENT_ID],
+        parameters=[_ASSIGNMENT_ID, IF_NONE_MATCH, _PROGRAM_ETAG],
+        responses={
+            200: AssignmentSerializer,
+            304: OpenApiResponse(description="The ETag sent in If-None-Match is current."),
+        },
     ),
 )
 

@@ -306,7 +306,7 @@ class _Client:
             return None  # Never while any pain is recent.
         if any(p.worst > _config("PROGRESS_PAIN") for p in pains.values()):
             return None
-        adherence = self.book.adherence(self.link.client_id, self.today - timedelta(days=days))
+        adherence = self.book.adherence(self.link.client_id, self.today - timedelta(days=days - 1))
         counts = [c for c in adherence.exercises if c.exercise.pk == item.exercise_id]
         rates = [c.rate for c in counts]
         if not rates or any(r is None or r < _config("PROGRESS_ADHERENCE") for r in rates):

@@ -496,6 +496,13 @@ class ClientSessionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return services.sessions_with_sets(WorkoutSession.objects.for_user(link.client).live())
 
 
+def _program(request: Request, assignment: Assignment) -> Any:
+    """A program's answer with its ETag, or a 304 for a client holding it already."""
+    if none_match(request, assignment.etag):
+        return not_modified({"ETag": assignment.etag})
+    return _assignment_answer(assignment)
+
+
 def _assignment_answer(assignment: Assignment, status_code: int = status.HTTP_200_OK) -> Response:
     response = Response(AssignmentSerializer(assignment).data, status=status_code)
     response["ETag"] = assignment.etag
@@ -530,10 +537,7 @@ class ClientAssignmentViewSet(
         )
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
-        assignment = self.get_object()
-        if none_match(request, assignment.etag):
-            return not_modified({"ETag": assignment.etag})
-        return _assignment_answer(assignment)
+        return _program(request, self.get_object())
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         link = coached_link(request, self.kwargs["client_id"])
@@ -547,9 +551,9 @@ class ClientAssignmentViewSet(
 
     @transaction.atomic
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        assignment = self._locked()  # Another's: 404, the body unread.
         body = AssignmentChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        assignment = self._locked()
         services.assignment_update(assignment=assignment, data=body.validated_data)
         return _assignment_answer(self.get_queryset().get(pk=assignment.pk))
 
@@ -591,6 +595,9 @@ class MyAssignmentViewSet(
             .select_related("link__trainer")  # The trainer's name.
             .prefetch_related(assignment_items_prefetch())
         )
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        return _program(request, self.get_object())
 
     def get_serializer_class(self) -> Any:
         # The body's, as OPTIONS describes it; the answer is StartedSessionSerializer's.

@@ -258,3 +258,14 @@ def test_options_describes_every_endpoint_to_its_owner(alice_data, path):
     response = client.options(_url(path, alice_data))
     assert response.status_code == 200, response.content
     assert response.json()["name"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [(m, p) for m, p in ENDPOINTS if m == "GET" and (p.startswith(COACHING) or _owned_kind(p))],
+)
+def test_the_owner_reads_every_private_page_the_others_are_refused(alice_data, method, path):
+    # Alice reads her own; Tess, her trainer, reads what Alice shares with her.
+    response = api_client_for(_owner(path, alice_data)).get(_url(path, alice_data))
+
+    assert response.status_code == 200, response.content

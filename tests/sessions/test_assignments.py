@@ -424,3 +424,13 @@ def test_the_seeds_sample_program_runs_daily_for_three_weeks_when_assigned_as_it
         "gravity-assisted-stretch",
     ]
     assert open_ended.json()["end_date"] is None
+
+
+def test_a_clients_device_revalidates_a_program_with_its_etag(client_api, program):
+    url = f"{MY_ASSIGNMENTS_URL}{program['id']}/"
+
+    first = client_api.get(url)
+    again = client_api.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert (first.status_code, first["ETag"]) == (200, '"1"')
+    assert (again.status_code, again["ETag"]) == (304, '"1"')
