@@ -1241,7 +1241,9 @@ def main() -> None:
             interleaved(server, [small], baseline, {}, phase="small catalog")
             volume = build_full_data(rng, password)
             tokens = log_in(server, password)
-            progress("tokens: the bench users and the trainers logged in through /api/v1/auth/token/")
+            progress(
+                "tokens: the bench users and the trainers logged in through /api/v1/auth/token/"
+            )
             workload = Workload.of(scratch)
             endpoints = workload.endpoints(server, tokens)
             queries = count_queries([baseline, small, *endpoints], tokens)

@@ -20,8 +20,8 @@ from django.db.models import Count, Q
 
 from exercises.models import Exercise
 
-from .models import Assignment, AssignmentItem, SetLog, WorkoutSession
-from .plans import assignment_items_prefetch, occurrence_due
+from .models import Assignment, SetLog, WorkoutSession
+from .plans import assignment_items_prefetch, times_on
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,9 @@ class Ledger:
     assignments: dict[int, list[Assignment]]
     today: dict[int, date]
     times_done: set[tuple[UUID, date, int]]
-    sets_done: dict[tuple[UUID, date, int, str], int]
+    # Per time with a session: its sets planned and done, by exercise and side.
+    sets: dict[tuple[UUID, date, int], dict[tuple[int, str], tuple[int, int]]]
+    exercises: dict[int, Exercise]  # Every exercise the programs and sessions name.
 
     def adherence(self, client_id: int, first: date, last: date | None = None) -> Adherence:
         """The client's adherence from `first` to `last` (by default their today), which the
@@ -95,7 +97,7 @@ class Ledger:
         tally = _Tally()
         for assignment in programs:
             self._tally(tally, assignment, first, last, today)
-        exercises = {item.exercise.pk: item.exercise for a in programs for item in a.items.all()}
+        exercises = self.exercises
         counts = [
             SideCount(exercises[exercise_id], side, planned, done)
             for (exercise_id, side), (planned, done) in sorted(
@@ -121,25 +123,26 @@ class Ledger:
         ended = _local_day(assignment)
         day = max(first, assignment.start_date)
         while day <= last and (ended is None or day < ended):
-            if occurrence_due(assignment, day):
-                for number in range(1, assignment.times_per_day + 1):
-                    done = (assignment.pk, day, number) in self.times_done
-                    if day < today or done:
-                        tally.planned += 1
-                        tally.done += done
-                        tally.times.append((day, number, done))
-                        self._tally_sets(tally, assignment, day, number)
+            for number in range(1, times_on(assignment, day) + 1):
+                done = (assignment.pk, day, number) in self.times_done
+                if day < today or done:
+                    tally.planned += 1
+                    tally.done += done
+                    tally.times.append((day, number, done))
+                    self._tally_sets(tally, assignment, day, number)
             day += timedelta(days=1)
 
     def _tally_sets(self, tally: _Tally, assignment: Assignment, day: date, number: int) -> None:
+        """A time with a session counts the sets that session planned, as they were then (a
+        swap since, or a dose changed, leaves it as it was); one without, today's items."""
+        logged = self.sets.get((assignment.pk, day, number))
+        if logged is not None:
+            for (exercise_id, side), (planned, done) in logged.items():
+                tally.add_sets(self.exercises[exercise_id], side, planned, done)
+            return
         for item in assignment.items.all():
             for side in _sides(item.exercise):
-                done = self.sets_done.get((assignment.pk, day, number, _key(item, side)), 0)
-                tally.add_sets(item.exercise, side, item.sets, done)
-
-
-def _key(item: AssignmentItem, side: str) -> str:
-    return f"{item.exercise_id}:{side}"
+                tally.add_sets(item.exercise, side, item.sets, 0)
 
 
 def _local_day(assignment: Assignment) -> date | None:
@@ -159,7 +162,7 @@ def ledger(
         by_client[assignment.client_id].append(assignment)
     ids = [a.pk for group in by_client.values() for a in group]
     if not ids:
-        return Ledger({}, today, set(), {})
+        return Ledger({}, today, set(), {}, {})
     window = {"occurrence_date__gte": first, "occurrence_date__lte": last}
     done = (
         WorkoutSession.objects.live()
@@ -168,9 +171,8 @@ def ledger(
         .filter(sets_done__gt=0)
         .values_list("assignment_id", "occurrence_date", "occurrence")
     )
-    sets = (
+    rows = (
         SetLog.objects.filter(
-            done=True,
             session__deleted_at__isnull=True,
             session__assignment_id__in=ids,
             **{f"session__{key}": value for key, value in window.items()},
@@ -182,15 +184,27 @@ def ledger(
             "exercise_id",
             "side",
         )
-        .annotate(n=Count("id"))
+        .annotate(planned=Count("id"), done=Count("id", filter=Q(done=True)))
         .order_by()
     )
+    sets: dict[tuple[Any, Any, Any], dict[tuple[int, str], tuple[int, int]]] = defaultdict(dict)
+    for a, d, n, exercise, side, planned, done_sets in rows:
+        sets[(a, d, n)][(exercise, side)] = (planned, done_sets)
+    named = {e for logged in sets.values() for e, _ in logged}
+    exercises = {
+        i.exercise.pk: i.exercise
+        for group in by_client.values()
+        for a in group
+        for i in a.items.all()
+    }
+    exercises |= Exercise.objects.only("slug", "name", "unilateral").in_bulk(named - set(exercises))
     return Ledger(
         by_client,
         today,
         # Sessions of a program always have their day and time: see session_occurrence_whole.
         {(a, d, n) for a, d, n in done if d is not None and n is not None},
-        {(a, d, n, f"{e}:{side}"): count for a, d, n, e, side, count in sets},
+        dict(sets),
+        exercises,
     )
 
 

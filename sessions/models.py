@@ -234,6 +234,9 @@ class Assignment(models.Model):
     )
     # Earlier pauses, as [first day, day it resumed) pairs of ISO dates: what adherence skips.
     pauses = models.JSONField(default=list, blank=True)
+    # Earlier schedules, oldest first, each [day it changed, weekdays, times_per_day]: what
+    # was due before that day, so that a change does not rewrite past adherence.
+    schedules = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Raised by every change.")
     change_seq = models.BigIntegerField(help_text="Position in the client's change feed.")
     deleted_at = models.DateTimeField(null=True, blank=True)

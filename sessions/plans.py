@@ -38,14 +38,30 @@ def _paused_on(assignment: Assignment, day: date) -> bool:
     )
 
 
-def occurrence_due(assignment: Assignment, day: date) -> bool:
-    """Whether the assignment asks for anything on `day`."""
-    return (
+def schedule_on(assignment: Assignment, day: date) -> tuple[int, int]:
+    """The weekdays and times a day the assignment had on `day`: an earlier schedule's
+    before the day it changed, else the current one."""
+    for changed, weekdays, times_per_day in assignment.schedules:
+        if day < date.fromisoformat(changed):
+            return weekdays, times_per_day
+    return assignment.weekdays, assignment.times_per_day
+
+
+def times_on(assignment: Assignment, day: date) -> int:
+    """How many times the assignment asks for on `day`: 0 when nothing is due."""
+    weekdays, times_per_day = schedule_on(assignment, day)
+    due = (
         assignment.start_date <= day
         and (assignment.end_date is None or day <= assignment.end_date)
-        and bool(assignment.weekdays & 1 << (day.isoweekday() - 1))
+        and bool(weekdays & 1 << (day.isoweekday() - 1))
         and not _paused_on(assignment, day)
     )
+    return times_per_day if due else 0
+
+
+def occurrence_due(assignment: Assignment, day: date) -> bool:
+    """Whether the assignment asks for anything on `day`."""
+    return times_on(assignment, day) > 0
 
 
 @dataclass(frozen=True)
@@ -87,6 +103,6 @@ def plan_for(*, user: User, day: date) -> Plan:
     occurrences = [
         Occurrence(assignment, number, *done.get((assignment.pk, number), (None, "due")))
         for assignment in due
-        for number in range(1, assignment.times_per_day + 1)
+        for number in range(1, times_on(assignment, day) + 1)
     ]
     return Plan(date=day, time_zone=user.time_zone, occurrences=occurrences)

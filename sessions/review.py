@@ -3,10 +3,12 @@ by side, the flags that call for attention, and the changes to programs the syst
 (the trainer decides). Read for a page of clients in a fixed number of queries, whatever the
 number of clients, sessions or programs."""
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -17,6 +19,7 @@ from django.utils import timezone
 
 from exercises.models import Exercise
 from hipflex_api.accounts.models import CoachingLink
+from hipflex_api.changes.counters import catalog_scope, current_values, user_scope
 
 from .adherence import Adherence, Ledger, ledger, programs_of
 from .models import (
@@ -28,14 +31,30 @@ from .models import (
     SetLog,
     WorkoutSession,
 )
+from .stats import as_date
 
-SIDES = ("left", "right", "both")
+SIDES = tuple(SetLog.Side.values)
 # Most urgent first.
 _URGENCY = [Flag.PAIN, Flag.MISSED, Flag.LOW_ADHERENCE, Flag.INACTIVE]
 
 
 def _config(name: str) -> Any:
     return settings.REVIEW[name]
+
+
+def clients_version(trainer: Any, now: datetime | None = None) -> str:
+    """What the trainer's client list and review queue are made from, in two queries: their
+    standing links, their clients' change numbers (sessions and programs), the trainer's own
+    (acknowledgements and decisions), the catalog's, and the hour, since flags follow the
+    clock (a time due becomes a time missed at the client's midnight)."""
+    links = sorted(
+        CoachingLink.objects.for_trainer(trainer).values_list("id", "client_id"), key=str
+    )
+    scopes = [user_scope(trainer.pk), catalog_scope(), *(user_scope(c) for _, c in links)]
+    counters = current_values(*scopes)
+    hour = (now or timezone.now()).strftime("%Y%m%d%H")
+    made = hashlib.sha256(f"{links}:{counters}".encode()).hexdigest()[:24]
+    return f"coaching:{trainer.pk}:{made}:{hour}"
 
 
 def with_last_session(links: QuerySet[CoachingLink]) -> QuerySet[CoachingLink]:
@@ -97,8 +116,8 @@ class _Pain:
     worst: int = 0
     worst_recent: int | None = None  # Over REVIEW["PAIN_DAYS"].
     first_painful: datetime | None = None  # Recent, at or above the review threshold.
-    last_painful: datetime | None = None
-    last_session: datetime | None = None
+    last_painful: datetime | None = None  # The last change the server got of those.
+    last_session: datetime | None = None  # The last change the server got of any.
 
 
 def _pains(client_ids: list[int], now: datetime) -> dict[tuple[int, int, str], _Pain]:
@@ -117,8 +136,10 @@ def _pains(client_ids: list[int], now: datetime) -> dict[tuple[int, int, str], _
             worst=Max("pain"),
             worst_recent=Max("pain", filter=recent),
             first_painful=Min("session__started_at", filter=painful),
-            last_painful=Max("session__started_at", filter=painful),
-            last_session=Max("session__started_at"),
+            # When the server last heard of it, not when it happened: a session uploaded
+            # late (offline for days) is news to an acknowledgement or a decision.
+            last_painful=Max("session__updated_at", filter=painful),
+            last_session=Max("session__updated_at"),
         )
         .order_by()
     )
@@ -150,12 +171,19 @@ class _Client:
         return self.now.astimezone(self.zone).date()
 
     def programs(self) -> list[Assignment]:
-        """The standing programs of this link."""
+        """The programs of this link that stand today: not ended, not past their last day."""
         return [
             a
             for a in self.book.assignments.get(self.link.client_id, [])
-            if a.deleted_at is None and a.link_id == self.link.pk
+            if a.deleted_at is None
+            and a.link_id == self.link.pk
+            and (a.end_date is None or a.end_date >= self.today)
         ]
+
+    @cached_property
+    def last_14_days(self) -> Adherence:
+        days = _config("PROGRESS_DAYS")
+        return self.book.adherence(self.link.client_id, self.today - timedelta(days=days - 1))
 
     def summary(self) -> ClientSummary:
         client_id = self.link.client_id
@@ -235,7 +263,12 @@ class _Client:
         if not programs:
             return
         days = _config("INACTIVE_DAYS")
-        started = _midnight(min(p.start_date for p in programs), self.zone)
+        # Counted from the last session, or from when a program started or last resumed.
+        starts = [
+            max([p.start_date, *(date.fromisoformat(resumed) for _, resumed in p.pauses)])
+            for p in programs
+        ]
+        started = _midnight(min(starts), self.zone)
         since = max(getattr(self.link, "last_session_at", None) or self.link.started_at, started)
         if self.now - since >= timedelta(days=days):
             yield self._flag(
@@ -306,8 +339,7 @@ class _Client:
             return None  # Never while any pain is recent.
         if any(p.worst > _config("PROGRESS_PAIN") for p in pains.values()):
             return None
-        adherence = self.book.adherence(self.link.client_id, self.today - timedelta(days=days - 1))
-        counts = [c for c in adherence.exercises if c.exercise.pk == item.exercise_id]
+        counts = [c for c in self.last_14_days.exercises if c.exercise.pk == item.exercise_id]
         rates = [c.rate for c in counts]
         if not rates or any(r is None or r < _config("PROGRESS_ADHERENCE") for r in rates):
             return None
@@ -451,12 +483,8 @@ def _pain_by_week(link: CoachingLink, zone: ZoneInfo, weeks: list[date]) -> list
     )
     worst: dict[date, dict[str, int]] = defaultdict(dict)
     for week, side, pain in rows:
-        worst[_as_date(week)][side] = pain
+        worst[as_date(week)][side] = pain
     return [
         {"week_start": monday, **{side: worst[monday].get(side) for side in SIDES}}
         for monday in weeks
     ]
-
-
-def _as_date(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value

@@ -21,7 +21,7 @@ from exercises.serializers import (
     resolve_slugs,
 )
 from hipflex_api.accounts.models import CoachingLink, User
-from hipflex_api.accounts.serializers import ProfileSerializer
+from hipflex_api.accounts.serializers import LinkedTrainerSerializer, ProfileSerializer
 from hipflex_api.fields import (
     OneOfRequiredMixin,
     StrictBooleanField,
@@ -291,7 +291,7 @@ class AdviceSerializer(serializers.Serializer):
         "option suits, so ease off or skip it.",
     )
     suggested = ExerciseRefSerializer(allow_null=True, help_text="The option to switch to.")
-    reason = StrictCharField(help_text="Why, in a sentence the app can show.")
+    reason = health_data(StrictCharField(help_text="Why, in a sentence the app can show."))
     painful_side = health_data(
         serializers.ChoiceField(
             choices=["left", "right"],
@@ -347,7 +347,7 @@ class AdjustmentSerializer(serializers.Serializer):
         allow_null=True, help_text="What the advice proposes instead; null for `caution`."
     )
     action = serializers.ChoiceField(choices=["milder", "harder", "caution"])
-    reason = StrictCharField(help_text="Why, in a sentence the app can show.")
+    reason = health_data(StrictCharField(help_text="Why, in a sentence the app can show."))
     painful_side = health_data(serializers.ChoiceField(choices=["left", "right"], allow_null=True))
     applied = StrictBooleanField(
         help_text="True when the session's sets use the suggestion: a milder option unless "
@@ -412,18 +412,24 @@ class SideAdherenceSerializer(serializers.Serializer):
     rate = serializers.FloatField(allow_null=True, help_text="Done over planned, 0 to 1.")
 
 
-class AdherenceSerializer(serializers.Serializer):
-    """The times programs were due against the times a session with sets done fulfilled
-    them, in the client's time zone. A day counts once it is over; today counts only what is
-    done already."""
-
-    start = serializers.DateField()
-    end = serializers.DateField()
+class _TimesDone(serializers.Serializer):
     occurrences_planned = serializers.IntegerField()
     occurrences_done = serializers.IntegerField()
     rate = serializers.FloatField(
         allow_null=True, help_text="Done over planned, 0 to 1; null when nothing was due."
     )
+
+
+class AdherenceTotalSerializer(_TimesDone):
+    start = serializers.DateField()
+    end = serializers.DateField()
+
+
+class AdherenceSerializer(AdherenceTotalSerializer):
+    """The times programs were due against the times a session with sets done fulfilled
+    them, in the client's time zone. A day counts once it is over; today counts only what is
+    done already."""
+
     missed_in_a_row = serializers.IntegerField(
         help_text="Times missed in a row, up to the latest that counts."
     )
@@ -489,14 +495,6 @@ class _LinkedClientFields(serializers.Serializer):
     )
 
 
-class AdherenceTotalSerializer(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
-    occurrences_planned = serializers.IntegerField()
-    occurrences_done = serializers.IntegerField()
-    rate = serializers.FloatField(allow_null=True, help_text="0 to 1; null when nothing was due.")
-
-
 class PainBySideSerializer(serializers.Serializer):
     left = health_data(
         serializers.IntegerField(allow_null=True, help_text="Null: no set on that side.")
@@ -537,11 +535,8 @@ class CoachingClientSerializer(_LinkedClientFields):
     flags = ClientFlagSerializer(many=True, help_text="Open flags, most urgent first.")
 
 
-class WeekAdherenceSerializer(serializers.Serializer):
+class WeekAdherenceSerializer(_TimesDone):
     week_start = serializers.DateField(help_text="The Monday, in the client's time zone.")
-    occurrences_planned = serializers.IntegerField()
-    occurrences_done = serializers.IntegerField()
-    rate = serializers.FloatField(allow_null=True)
 
 
 class WeekPainSerializer(PainBySideSerializer):
@@ -562,7 +557,7 @@ class ProposalSerializer(serializers.Serializer):
             help_text="For `milder`: the one side that hurt, if only one did.",
         )
     )
-    reason = StrictCharField()
+    reason = health_data(StrictCharField(help_text="Why, in a sentence: the pain it follows."))
 
 
 class CoachingClientDetailSerializer(CoachingClientSerializer):
@@ -764,8 +759,8 @@ class AssignmentStartSerializer(serializers.Serializer):
     date = serializers.DateField(
         source="day",
         required=False,
-        help_text="The day of the program it fulfils; by default the day `started_at` falls "
-        "on in the caller's time zone.",
+        help_text="The day of the program it fulfils, within a day of the one `started_at` "
+        "falls on in the caller's time zone; by default that day.",
     )
     occurrence = limits.TIMES_PER_DAY.field(
         required=False, help_text="Which time of that day; by default the first without a session."
@@ -835,17 +830,11 @@ class SyncPageSerializer(serializers.Serializer):
     has_more = StrictBooleanField(help_text="True when another page is waiting.")
 
 
-class ExportedTrainerSerializer(serializers.ModelSerializer[CoachingLink]):
+class ExportedTrainerSerializer(LinkedTrainerSerializer):
     """A trainer the person shares, or shared, their log with."""
 
-    trainer_name = serializers.CharField(source="trainer.get_full_name", read_only=True)
-    shares = serializers.ListField(
-        child=serializers.ChoiceField(choices=CoachingLink.SHARED), read_only=True
-    )
-
-    class Meta:
-        model = CoachingLink
-        fields = ["id", "trainer_name", "started_at", "ended_at", "ended_by", "shares"]
+    class Meta(LinkedTrainerSerializer.Meta):
+        fields = [*LinkedTrainerSerializer.Meta.fields, "ended_at", "ended_by"]
         read_only_fields = fields
 
 

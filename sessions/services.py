@@ -22,7 +22,7 @@ from exercises.models import ITEM_DOSE_FIELDS, DeletedExercise, Exercise, Routin
 from exercises.serializers import ExerciseSummarySerializer
 from exercises.services import routine_check_usable
 from hipflex_api.accounts.models import CoachingLink, User
-from hipflex_api.changes.counters import next_user_change_seq
+from hipflex_api.changes.counters import lock_user_changes, next_user_change_seq
 from hipflex_api.domain_errors import (
     ConflictError,
     GoneError,
@@ -47,7 +47,7 @@ from .models import (
     SetLog,
     WorkoutSession,
 )
-from .plans import assignment_items_prefetch, occurrence_due
+from .plans import assignment_items_prefetch, occurrence_due, times_on
 from .serializers import Row, SetLogSerializer, export_readers
 
 logger = logging.getLogger(__name__)
@@ -602,6 +602,13 @@ class ProgramNotValid(InvalidInput):
 def _check_schedule(assignment: Assignment) -> None:
     if assignment.end_date is not None and assignment.end_date < assignment.start_date:
         raise ProgramNotValid("Must not be before start_date.", field="end_date")
+    if assignment.end_date is not None and assignment.end_date > limits.PROGRAM_LATEST:
+        # A start late in 2199 plus the routine's program_weeks, say.
+        raise ProgramNotValid(f"Must be {limits.PROGRAM_LATEST} at the latest.", field="end_date")
+
+
+class LinkEnded(ConflictError):
+    """The client, or the trainer elsewhere, ended the link while a program was prescribed."""
 
 
 def _dose_changes(
@@ -648,6 +655,10 @@ def assignment_create(*, link: CoachingLink, routine: Routine, data: dict[str, A
     """Prescribe the routine to the link's client: its items the client can see, copied with
     their dose and the changes in `data["items"]`, on the schedule in `data`."""
     routine = routine_check_usable(routine=routine)
+    # The link first, as ending it locks it: a link ended meanwhile gets no program, and one
+    # ending now waits for this one, then ends it with the others.
+    if not CoachingLink.objects.select_for_update().filter(pk=link.pk, ended_at=None).exists():
+        raise LinkEnded("This client stopped sharing their log with you; nothing was saved.")
     change_seq = next_user_change_seq(link.client_id)
     _check_assignments_quota(link.client_id)
     items = {
@@ -696,6 +707,15 @@ def _with_items(assignment: Assignment, items: list[AssignmentItem]) -> Assignme
     return assignment
 
 
+def _keep_schedule(assignment: Assignment, before: tuple[int, int], today: date) -> None:
+    """The schedule that held until today, for adherence and past plans; changed twice in
+    a day, the days before still had the first."""
+    if assignment.start_date >= today:
+        return  # Nothing was due under it yet.
+    if not assignment.schedules or assignment.schedules[-1][0] != str(today):
+        assignment.schedules = [*assignment.schedules, [str(today), *before]]
+
+
 def _pause(assignment: Assignment, paused: bool, today: date) -> None:
     """Pause from today, or resume: the days paused are kept, for adherence to skip."""
     if paused and assignment.paused_from is None:
@@ -710,12 +730,16 @@ def _pause(assignment: Assignment, paused: bool, today: date) -> None:
 def assignment_update(*, assignment: Assignment, data: dict[str, Any]) -> Assignment:
     """Change the schedule, the note, the items' dose, or pause or resume it (`paused`)."""
     assignment.change_seq = next_user_change_seq(assignment.client_id)
+    today = client_today(assignment.client)
+    before = (assignment.weekdays, assignment.times_per_day)
     for key in ASSIGNMENT_FIELDS:
         if key in data:
             setattr(assignment, key, data[key])
     _check_schedule(assignment)
+    if (assignment.weekdays, assignment.times_per_day) != before:
+        _keep_schedule(assignment, before, today)
     if "paused" in data:
-        _pause(assignment, data["paused"], client_today(assignment.client))
+        _pause(assignment, data["paused"], today)
     items = {item.position: item for item in assignment.items.all()}
     changes = data.get("items", [])
     _dose_changes(items, changes)
@@ -765,10 +789,10 @@ def _occurrence(assignment: Assignment, day: date, number: int | None) -> int:
     """The time of `day` a new session fulfils: `number`, or the first without a session."""
     if not occurrence_due(assignment, day):
         raise NotDue(f"Nothing of this program is due on {day}.", field="date")
-    if number is not None and number > assignment.times_per_day:
+    times = times_on(assignment, day)
+    if number is not None and number > times:
         raise NotDue(
-            f"This program is done {assignment.times_per_day} times a day; give 1 to "
-            f"{assignment.times_per_day}.",
+            f"This program is done {times} times on {day}; give 1 to {times}.",
             field="occurrence",
         )
     taken = set(
@@ -776,7 +800,7 @@ def _occurrence(assignment: Assignment, day: date, number: int | None) -> int:
         .filter(assignment=assignment, occurrence_date=day)
         .values_list("occurrence", flat=True)
     )
-    free = [n for n in range(1, assignment.times_per_day + 1) if n not in taken]
+    free = [n for n in range(1, times + 1) if n not in taken]
     if number is None and not free:
         raise OccurrenceDone(
             f"Every time this program is due on {day} has a session already: open one of "
@@ -805,7 +829,14 @@ def session_start_from_assignment(
     zone) and its first time without a session unless `occurrence` names one. The advice is
     reported, never applied: what to change is the trainer's call."""
     started_at = started_at or timezone.now()
-    day = day or started_at.astimezone(ZoneInfo(user.time_zone)).date()
+    local = started_at.astimezone(ZoneInfo(user.time_zone)).date()
+    # A day's time, done on that day (or across its midnight): not a missed week filled in.
+    if day is not None and abs((day - local).days) > 1:
+        raise NotDue(
+            f"Must be within a day of {local}, the day the session starts where you are.",
+            field="date",
+        )
+    day = day or local
     # The counter first: concurrent starts of one assignment take turns choosing the time.
     change_seq = next_user_change_seq(user.pk)
     number = _occurrence(assignment, day, occurrence)
@@ -838,6 +869,7 @@ def session_start_from_assignment(
 @transaction.atomic
 def review_acknowledge(*, link: CoachingLink, reason: str, note: str = "") -> Acknowledgement:
     """The trainer saw the flag: it stays away until something new happens."""
+    lock_user_changes(link.trainer_id)  # A new version of the trainer's queue.
     acknowledgement, _ = Acknowledgement.objects.update_or_create(
         link=link, reason=reason, defaults={"note": note, "acknowledged_at": timezone.now()}
     )
@@ -853,13 +885,20 @@ def proposal_decide(
     *, link: CoachingLink, assignment_id: UUID, position: int, suggested: str, accept: bool
 ) -> Assignment:
     """Accept a proposed change (the program's item takes the suggested exercise, with its
-    dose, and its devices hear of it) or decline it; either way, recorded."""
+    dose, and its devices hear of it) or decline it; either way, recorded. A retry of a
+    decision already made (its answer lost) answers as the first did."""
+    # Locked before the proposals are worked out: two decisions on one program take turns.
+    assignment = (
+        Assignment.objects.for_link(link).select_for_update().filter(pk=assignment_id).first()
+    )
+    if assignment is None:
+        raise ProposalGone("No program of this client has this id.")
+    decision = Decision.ACCEPTED if accept else Decision.DECLINED
     standing = review.with_last_session(CoachingLink.objects.filter(pk=link.pk)).get()
-    made = review.summaries(links=[standing])
     proposal = next(
         (
             p
-            for p in made[link.pk].proposals
+            for p in review.summaries(links=[standing])[link.pk].proposals
             if p.assignment.pk == assignment_id
             and p.item.position == position
             and p.suggested.slug == suggested
@@ -867,23 +906,36 @@ def proposal_decide(
         None,
     )
     if proposal is None:
+        if _decided_already(assignment, position, suggested, decision):
+            return assignment
         raise ProposalGone(
             "This change is not proposed now: the client's sessions since changed it, or it "
-            "was decided already. List the proposals again."
+            "was decided otherwise. List the proposals again."
         )
-    assignment = Assignment.objects.select_for_update().get(pk=assignment_id)
     ProposalDecision.objects.create(
         assignment=assignment,
         position=position,
         exercise_id=proposal.item.exercise_id,
         suggested=proposal.suggested,
         kind=proposal.kind,
-        decision=Decision.ACCEPTED if accept else Decision.DECLINED,
+        decision=decision,
         decided_at=timezone.now(),
     )
+    lock_user_changes(link.trainer_id)  # A new version of the trainer's queue.
     if accept:
         AssignmentItem.objects.filter(pk=proposal.item.pk).update(exercise=proposal.suggested)
         assignment.change_seq = next_user_change_seq(assignment.client_id)
         assignment.version += 1
         assignment.save()
     return assignment
+
+
+def _decided_already(assignment: Assignment, position: int, suggested: str, decision: str) -> bool:
+    """Whether the last decision on this item was this one, on this exercise, and the item
+    still shows it (an accepted swap holds the suggested exercise)."""
+    last = assignment.decisions.filter(position=position).select_related("suggested").last()
+    if last is None or last.decision != decision or last.suggested.slug != suggested:
+        return False
+    item = assignment.items.filter(position=position).first()
+    holds = item is not None and item.exercise_id == last.suggested_id
+    return holds if decision == Decision.ACCEPTED else not holds

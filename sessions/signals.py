@@ -2,8 +2,10 @@
 
 from typing import Any
 
+from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
+from hipflex_api.accounts.models import CoachingLink
 from hipflex_api.accounts.signals import link_ended
 
 from . import services
@@ -12,3 +14,11 @@ from . import services
 @receiver(link_ended, dispatch_uid="sessions.assignments_end_with_link")
 def _assignments_end_with_link(sender: Any, **kwargs: Any) -> None:
     services.assignments_end_with_link(**kwargs)
+
+
+@receiver(pre_delete, sender=CoachingLink, dispatch_uid="sessions.programs_end_with_deleted_link")
+def _programs_end_with_deleted_link(sender: Any, instance: CoachingLink, **kwargs: Any) -> None:
+    # A link deleted without ending first (a trainer's account deleted in the admin, say):
+    # its programs still leave the client's devices, as tombstones.
+    if instance.ended_at is None:
+        services.assignments_end_with_link(link=instance)

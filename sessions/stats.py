@@ -60,7 +60,7 @@ def _weeks(sessions: QuerySet[Any], zone: ZoneInfo, today: date) -> dict[str, An
     per_week = list(
         sessions.annotate(week=week).values("week").annotate(sessions=Count("id")).order_by("week")
     )
-    weeks = [_as_date(row["week"]) for row in per_week]
+    weeks = [as_date(row["week"]) for row in per_week]
     # A session dated in the future (a phone with a wrong clock) does not make a streak.
     this_week = _week_start(today)
     current, longest = _streaks([w for w in weeks if w <= this_week], this_week)
@@ -119,7 +119,7 @@ def _pain_trends(
     trends: dict[str, list[dict[str, Any]]] = {}
     for row in trend:
         trends.setdefault(row["exercise__slug"], []).append(
-            {"week_start": _as_date(row["week"]), **_pain(row), "sets": row["sets"]}
+            {"week_start": as_date(row["week"]), **_pain(row), "sets": row["sets"]}
         )
     return trends
 
@@ -192,5 +192,5 @@ def _adherence(user: User, today: date, start: date | None, end: date | None) ->
     return book.adherence(user.pk, first, last)
 
 
-def _as_date(value: date | datetime) -> date:
+def as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value

@@ -450,6 +450,7 @@ class CoachingClientViewSet(
     queryset = CoachingLink.objects.all()
     serializer_class = CoachingClientSerializer
     permission_classes = [permissions.IsAuthenticated, Coaches]
+    conditional_actions = frozenset({"list"})
     lookup_url_kwarg = "id"
     lookup_value_regex = UUID_PATTERN
 
@@ -459,11 +460,15 @@ class CoachingClientViewSet(
             CoachingLink.objects.for_trainer(request_user(self.request))
         )
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        made = review.summaries(links=list(page or []))
-        rows = [made[link.pk] for link in page or []]
-        return self.get_paginated_response(CoachingClientSerializer(rows, many=True).data)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        def page() -> Response:
+            links = list(self.paginate_queryset(self.get_queryset()) or [])
+            made = review.summaries(links=links)
+            rows = [made[link.pk] for link in links]
+            return self.get_paginated_response(CoachingClientSerializer(rows, many=True).data)
+
+        version = review.clients_version(request_user(request))
+        return conditional_get(request, version=version, render=page)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         detail = review.client_detail(link=self.get_object())
@@ -606,12 +611,13 @@ class MyAssignmentViewSet(
     @openapi.assignment_start_schema
     @action(detail=True, methods=["post"])
     def start(self, request: Request, id: str | None = None) -> Response:
-        assignment = self.get_object()
         body = AssignmentStartSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         session_id = body.validated_data.get("session_id")
+        # A retry gets its session even if the program ended since.
         if (stored := _stored_start(request, session_id)) is not None:
             return stored
+        assignment = self.get_object()
         try:
             session, adjustments = services.session_start_from_assignment(
                 user=request_user(request), assignment=assignment, **body.validated_data
@@ -634,20 +640,25 @@ class ReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     queryset = CoachingLink.objects.all()
     serializer_class = ReviewItemSerializer
     permission_classes = [permissions.IsAuthenticated, Coaches]
+    conditional_actions = frozenset({"list"})
 
     def get_queryset(self) -> QuerySet[CoachingLink]:
         return review.with_last_session(
             CoachingLink.objects.for_trainer(request_user(self.request))
         )
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        made = review.summaries(links=list(self.get_queryset()))
-        flagged = sorted(
-            (summary for summary in made.values() if summary.flags),
-            key=lambda summary: summary.flags[0].urgency,
-        )
-        page: list[review.ClientSummary] | None = self.paginate_queryset(flagged)  # type: ignore[arg-type]
-        return self.get_paginated_response(ReviewItemSerializer(page, many=True).data)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        def queue() -> Response:
+            made = review.summaries(links=list(self.get_queryset()))
+            flagged = sorted(
+                (summary for summary in made.values() if summary.flags),
+                key=lambda summary: summary.flags[0].urgency,
+            )
+            page: list[review.ClientSummary] | None = self.paginate_queryset(flagged)  # type: ignore[arg-type]
+            return self.get_paginated_response(ReviewItemSerializer(page, many=True).data)
+
+        version = review.clients_version(request_user(request))
+        return conditional_get(request, version=version, render=queue)
 
     @openapi.acknowledge_schema
     @action(detail=False, methods=["post"], serializer_class=AcknowledgeSerializer)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import IntegrityError
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
@@ -334,14 +335,19 @@ def test_the_client_list_costs_the_same_queries_for_one_client_or_many(
 ):
     CoachingLinkFactory(trainer=trainer)
     trainer_client.get(CLIENTS_URL)  # The caller's permissions, read once and kept.
-    # The page's count and its rows, each with its client and last session; then their
-    # programs (none), pain and acknowledgements (tests/sessions/test_review.py counts those
-    # of clients with programs).
-    with django_assert_num_queries(5) as one:
+    cache.clear()
+    # The links and change numbers the answer's version is made of; the page's count and its
+    # rows, each with its client and last session; then their programs (none), pain and
+    # acknowledgements (tests/sessions/test_review.py counts those of clients with programs).
+    with django_assert_num_queries(7) as one:
         trainer_client.get(CLIENTS_URL)
     CoachingLinkFactory.create_batch(5, trainer=trainer)
 
     with django_assert_num_queries(len(one.captured_queries)):
         response = trainer_client.get(CLIENTS_URL)
+    # Nothing changed since: the stored answer, after the version's two queries.
+    with django_assert_num_queries(2):
+        again = trainer_client.get(CLIENTS_URL)
 
     assert len(response.json()["results"]) == 6
+    assert again.content == response.content

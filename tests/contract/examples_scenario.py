@@ -461,7 +461,7 @@ def coaching(day: Day, routine_id: int) -> None:
     day.send(sam, "GET", CLIENTS_URL)
     day.send(sam, "GET", f"{CLIENTS_URL}{link['id']}/")
     day.send(sam, "GET", f"{CLIENTS_URL}{link['id']}/sessions/")
-    a_program(day, sam, f"{CLIENTS_URL}{link['id']}/assignments/", routine_id)
+    sam = a_program(day, sam, f"{CLIENTS_URL}{link['id']}/assignments/", routine_id)
     day.send(day.phone(), "DELETE", f"{MY_TRAINERS_URL}{link['id']}/", status=204)
     day.send(sam, "DELETE", f"{CLIENTS_URL}{bens['id']}/", status=204)  # Ben moved away.
 
@@ -473,7 +473,7 @@ PROGRAM_SESSION = "3d8c1f2e-6a4b-4f0d-9e7c-5b2a1c8d4e63"
 SECOND_GO = "8a4e2c1b-5d3f-4e9a-b7c6-1f0d2e3a4b58"
 
 
-def a_program(day: Day, sam: APIClient, programs: str, routine_id: int) -> None:
+def a_program(day: Day, sam: APIClient, programs: str, routine_id: int) -> APIClient:
     """Sam prescribes Ann the seed's routine every weekday for three weeks, slows one
     exercise down, and withdraws a second program sent by mistake; Ann sees hers, today's
     plan, and starts it."""
@@ -505,7 +505,7 @@ def a_program(day: Day, sam: APIClient, programs: str, routine_id: int) -> None:
     started = day.send(day.phone(), "POST", f"{mine}start/", start, status=201).json()
     day.send(day.phone(), "POST", f"{mine}start/", start)  # Retried from a tunnel: the same.
     _done_with_pain(day, started["session"], left=4)
-    the_trainer_reviews(day, sam, programs.removesuffix("assignments/"), mine)
+    return the_trainer_reviews(day, sam, programs.removesuffix("assignments/"), mine)
 
 
 def _done_with_pain(day: Day, session: dict[str, Any], *, left: int) -> None:
@@ -521,10 +521,10 @@ def _done_with_pain(day: Day, session: dict[str, Any], *, left: int) -> None:
 KING_LEFT = ("king-runner", "left")
 
 
-def the_trainer_reviews(day: Day, sam: APIClient, client: str, program: str) -> None:
+def the_trainer_reviews(day: Day, sam: APIClient, client: str, program: str) -> APIClient:
     """Ann's pain reaches Sam's review queue; he notes that he called her, declines the
-    milder option at first, and accepts it once her second go, half a minute later, hurts
-    too."""
+    milder option at first, and accepts it once her second go, two minutes later, hurts too.
+    Sam's client for the rest of the day, logged in again."""
     day.at(12, 44)
     day.send(sam, "GET", REVIEW_URL)
     note = {"client": client.rsplit("/", 2)[-2], "reason": "pain", "note": "Called Ann."}
@@ -533,11 +533,16 @@ def the_trainer_reviews(day: Day, sam: APIClient, client: str, program: str) -> 
     choice = {"assignment": proposal["assignment"], "position": proposal["position"]}
     choice["suggested"] = proposal["suggested"]["slug"]
     day.send(sam, "POST", f"{client}proposals/decline/", choice)
-    # A minute later by the phone's clock: a session after the decision.
-    second = {"id": SECOND_GO, "started_at": "2026-03-02T12:44:30Z"}
+    day.at(12, 46)
+    day.refresh()
+    second = {"id": SECOND_GO, "started_at": "2026-03-02T12:46:00Z"}
     started = day.send(day.phone(), "POST", f"{program}start/", second, status=201, record=False)
     _done_with_pain(day, started.json()["session"], left=3)
+    credentials = {"email": TRAINER, "password": PASSWORD}
+    token = day.send(day.client(), "POST", TOKEN_URL, credentials, record=False).json()["access"]
+    sam = day.client(token)  # His token of 12:30 ran out.
     day.send(sam, "POST", f"{client}proposals/accept/", choice)
+    return sam
 
 
 def play_the_day() -> Day:

@@ -270,18 +270,38 @@ def test_a_day_or_time_the_program_does_not_ask_for_cannot_be_started(
     trainer_client, client_api, link, routine
 ):
     weekly = assign(trainer_client, link, routine, days_of_week=[1]).json()
-    tuesday = {"date": str(MONDAY + timedelta(days=1))}
+    on_monday = {"started_at": f"{MONDAY}T09:00:00Z"}
+    tuesday = {**on_monday, "date": str(MONDAY + timedelta(days=1))}
 
     body = assert_error(
         client_api.post(start_url(weekly["id"]), tuesday, format="json"), 400, "invalid"
     )
     assert body["errors"][0]["field"] == "date"
-    third = {"date": str(MONDAY), "occurrence": 2}
+    third = {**on_monday, "date": str(MONDAY), "occurrence": 2}
     body = assert_error(
         client_api.post(start_url(weekly["id"]), third, format="json"), 400, "invalid"
     )
     assert body["errors"][0]["field"] == "occurrence"
+    # A missed Monday is not filled in days later.
+    late = {"started_at": f"{MONDAY + timedelta(days=3)}T09:00:00Z", "date": str(MONDAY)}
+    body = assert_error(
+        client_api.post(start_url(weekly["id"]), late, format="json"), 400, "invalid"
+    )
+    assert body["errors"][0]["field"] == "date"
     assert not WorkoutSession.objects.exists()
+
+
+def test_a_retried_start_gets_its_session_even_after_the_program_ended(
+    trainer_client, client_api, link, program
+):
+    body = {"id": "5e0f7a52-7a1e-4c1e-9c6d-0b6f0d1f0a02", "started_at": f"{MONDAY}T08:00:00Z"}
+    first = client_api.post(start_url(program["id"]), body, format="json")
+    trainer_client.delete(assignments_url(link, program["id"]))
+
+    retry = client_api.post(start_url(program["id"]), body, format="json")
+
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.json()["session"]["id"] == body["id"]
 
 
 def test_a_paused_program_asks_for_nothing_until_it_resumes(
@@ -399,7 +419,8 @@ def test_the_plan_takes_the_same_queries_however_many_programs_and_sessions(link
     for _ in range(4):
         assignment = AssignmentFactory(link=link, start_date=MONDAY, times_per_day=3)
         AssignmentItemFactory.create_batch(3, assignment=assignment)
-    client.post(start_url(assignment.pk), {"date": str(MONDAY)}, format="json")
+    started = {"date": str(MONDAY), "started_at": f"{MONDAY}T09:00:00Z"}
+    assert client.post(start_url(assignment.pk), started, format="json").status_code == 201
 
     assert _plan_queries(client) == few
 
@@ -434,3 +455,13 @@ def test_a_clients_device_revalidates_a_program_with_its_etag(client_api, progra
 
     assert (first.status_code, first["ETag"]) == (200, '"1"')
     assert (again.status_code, again["ETag"]) == (304, '"1"')
+
+
+def test_a_trainer_deleted_in_the_admin_still_ends_the_clients_programs(
+    trainer, client_api, program
+):
+    cursor = _synced(client_api)["next_cursor"]
+
+    trainer.delete()  # Not through the API: no link ended first.
+
+    assert [a["id"] for a in _synced(client_api, cursor)["deleted_assignments"]] == [program["id"]]

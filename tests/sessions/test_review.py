@@ -70,7 +70,12 @@ def program(link, king_runner):
 
 def do(program, day, *, left=(0, 0), right=(0, 0), number=1, exercise=None):
     """A session for the program's time `number` of `day`, at noon UTC, with a done set per
-    pain given on each side."""
+    pain given on each side, uploaded then."""
+    with at(day):
+        return _do(program, day, left=left, right=right, number=number, exercise=exercise)
+
+
+def _do(program, day, *, left, right, number, exercise):
     session = WorkoutSessionFactory(
         user=program.client,
         started_at=noon(day),
@@ -88,7 +93,8 @@ def do(program, day, *, left=(0, 0), right=(0, 0), number=1, exercise=None):
 def test_adherence_counts_times_due_against_times_done_and_sets_per_side(link, program):
     for day in (0, 1, 7):
         do(program, MONDAY + timedelta(days=day))
-    do(program, MONDAY + timedelta(days=2), right=())  # The left side only.
+    wednesday = do(program, MONDAY + timedelta(days=2))
+    wednesday.sets.filter(side="right").update(done=False)  # The left side only.
     # Thursday, Friday and the next Tuesday missed; the next Wednesday is today, not done yet.
     client = api_client_for(link.client)
 
@@ -299,10 +305,14 @@ def test_pain_on_one_side_proposes_the_milder_option_and_accepting_swaps_it_keep
         "half-kneeling-stretch",
         "accepted",
     )
-    # Decided: no longer proposed, and deciding again is a conflict.
+    # Decided: no longer proposed. A retry whose answer was lost gets the same answer; the
+    # other decision, now, is a conflict.
     assert _proposals(trainer_client, link, MONDAY + timedelta(days=1)) == []
     again = _decide(trainer_client, link, MONDAY + timedelta(days=1), "accept", proposal)
-    assert_error(again, 409, "conflict")
+    assert (again.status_code, again.json()) == (200, accepted.json())
+    assert ProposalDecision.objects.count() == 1
+    other = _decide(trainer_client, link, MONDAY + timedelta(days=1), "decline", proposal)
+    assert_error(other, 409, "conflict")
 
 
 def test_a_declined_proposal_comes_back_only_after_a_new_session_of_it(
@@ -376,3 +386,55 @@ def test_the_client_list_and_the_review_take_the_same_queries_however_many_clien
         for n in range(2, 6):
             one_more(n)
         assert _queries(trainer, url) == few
+
+
+def test_the_stored_queue_and_list_change_as_soon_as_something_does(trainer_client, link, program):
+    do(program, MONDAY, left=(6, 0), right=(0, 0))
+    with at(MONDAY + timedelta(days=1)):
+        before = trainer_client.get(REVIEW_URL).json()["results"]
+        listed = trainer_client.get(CLIENTS_URL).json()["results"][0]["last_session_at"]
+        trainer_client.post(
+            ACKNOWLEDGE_URL, {"client": str(link.pk), "reason": "pain"}, format="json"
+        )
+        after = trainer_client.get(REVIEW_URL).json()["results"]
+        do(program, MONDAY + timedelta(days=1))
+        relisted = trainer_client.get(CLIENTS_URL).json()["results"][0]["last_session_at"]
+
+    assert [item["reason"] for item in before] == ["pain"]
+    assert after == []
+    assert (listed, relisted) == ("2026-11-02T12:00:00Z", "2026-11-03T12:00:00Z")
+
+
+def test_a_finished_program_flags_nothing_and_proposes_nothing(trainer_client, link, half_kneeling):
+    done_with = AssignmentFactory(link=link, start_date=MONDAY, end_date=MONDAY + timedelta(days=6))
+    AssignmentItemFactory(assignment=done_with, exercise=half_kneeling.harder_options.get())
+    for day in range(7):
+        do(done_with, MONDAY + timedelta(days=day), left=(2,), right=(0,))
+
+    assert _queue(trainer_client, MONDAY + timedelta(days=20)) == []
+    assert _proposals(trainer_client, link, MONDAY + timedelta(days=8)) == []
+
+
+def test_a_change_to_the_program_leaves_past_adherence_as_it_was(
+    trainer_client, link, program, half_kneeling
+):
+    for day in range(3):
+        do(program, MONDAY + timedelta(days=day))
+    url = f"{CLIENTS_URL}{link.pk}/assignments/{program.pk}/"
+    with at(MONDAY + timedelta(days=3)):
+        # Twice a day, every day, from Thursday; and the milder option in place.
+        body = {"times_per_day": 2, "days_of_week": [1, 2, 3, 4, 5, 6, 7]}
+        assert trainer_client.patch(url, body, format="json").status_code == 200
+    program.items.update(exercise=half_kneeling)
+
+    with at(MONDAY + timedelta(days=3)):
+        [row] = trainer_client.get(CLIENTS_URL).json()["results"]
+        detail = trainer_client.get(f"{CLIENTS_URL}{link.pk}/").json()["adherence"]
+
+    # Monday to Wednesday, once a day, all done: today is not over.
+    assert (row["last_7_days"]["occurrences_planned"], row["last_7_days"]["rate"]) == (3, 1.0)
+    # The King Runner's sets as the sessions planned them, not the milder option's.
+    assert [(e["exercise"], e["side"], e["sets_done"]) for e in detail["exercises"]] == [
+        ("king-runner", "left", 6),
+        ("king-runner", "right", 6),
+    ]
