@@ -26,7 +26,6 @@ from .models import (
     WorkoutSession,
     weekdays_of,
 )
-from .plans import assignment_items_prefetch
 
 
 class SuperuserReadOnly:
@@ -376,11 +375,11 @@ class AssignmentAdmin(CoachingAdmin):
             data["items"] = items
         if not data:
             return  # Saved unchanged: no new version for the phones to fetch.
-        # Read again, locked, with the items the service weighs.
-        program = (
-            self.get_queryset(request)
-            .select_for_update(of=("self",))
-            .prefetch_related(assignment_items_prefetch())
-            .get(pk=form.instance.pk)
-        )
+        # Read again, locked as the API locks it, with the items the service weighs.
+        link = self.get_queryset(request).get(pk=form.instance.pk).link
+        program = None
+        if link is not None:  # The list's filter holds standing links only.
+            program = services.assignment_for_change(link=link, assignment_id=form.instance.pk)
+        if program is None:  # Ended meanwhile.
+            raise Http404("This program ended meanwhile.")
         services.assignment_update(assignment=program, data=data)

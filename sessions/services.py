@@ -726,6 +726,21 @@ def _pause(assignment: Assignment, paused: bool, today: date) -> None:
         assignment.paused_from = None
 
 
+def assignment_for_change(*, link: CoachingLink, assignment_id: Any) -> Assignment | None:
+    """The link's live assignment of this id, locked for a change, in the caller's
+    transaction. The client's change counter is locked first, as every write to the client's
+    data and the deletion of their account lock it: otherwise a change and a deletion could
+    each hold the lock the other waits for."""
+    lock_user_changes(link.client_id)
+    programs = Assignment.objects.for_link(link).select_related("link__trainer")
+    return (
+        programs.prefetch_related(assignment_items_prefetch())
+        .select_for_update(of=("self",))
+        .filter(pk=assignment_id)
+        .first()
+    )
+
+
 @transaction.atomic
 def assignment_update(*, assignment: Assignment, data: dict[str, Any]) -> Assignment:
     """Change the schedule, the note, the items' dose, or pause or resume it (`paused`)."""

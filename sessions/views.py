@@ -569,9 +569,8 @@ class ClientAssignmentViewSet(
 
     def _locked(self) -> Assignment:
         """The assignment at this URL, locked for the change, if If-Match allows it."""
-        assignment = (
-            self.get_queryset().select_for_update(of=("self",)).filter(pk=self.kwargs["id"]).first()
-        )
+        link = coached_link(self.request, self.kwargs["client_id"])
+        assignment = services.assignment_for_change(link=link, assignment_id=self.kwargs["id"])
         if assignment is None:
             raise NotFound("No program of this client has this id.")
         if if_match_fails(self.request, assignment.etag):

@@ -247,7 +247,12 @@ invitation_schema = extend_schema_view(
         "reports until either ends the link. Only trainers (the Trainers group) may invite; "
         "the code is in this answer only.",
         request=None,
-        responses={201: InvitationSerializer, 422: _TOO_MANY_INVITATIONS},
+        responses={
+            201: InvitationSerializer,
+            # Drawn again on a clash; only a run of clashes no one will see gets this.
+            409: ErrorResponse("No unused code could be drawn; retry.", "conflict"),
+            422: _TOO_MANY_INVITATIONS,
+        },
     ),
     destroy=extend_schema(
         operation_id="withdrawInvitation",
