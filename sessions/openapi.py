@@ -33,13 +33,27 @@ from .serializers import (
     WorkoutSessionSerializer,
 )
 
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="The ETag the change was based on. If the session changed since, the answer "
-    "is 412 and nothing is saved.",
-)
+
+def _versioned(thing: str) -> tuple[OpenApiParameter, OpenApiParameter]:
+    """The If-Match a change of `thing` takes, and the ETag its answers carry."""
+    if_match = OpenApiParameter(
+        "If-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description=f"The ETag the change was based on. If the {thing} changed since, the "
+        "answer is 412 and nothing is saved.",
+    )
+    etag = OpenApiParameter(
+        "ETag",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200, 201, 304],
+        description=f"The {thing}'s version; send it back as If-Match when changing it.",
+    )
+    return if_match, etag
+
+
+IF_MATCH, ETAG = _versioned("session")
 
 
 IF_NONE_MATCH = OpenApiParameter(
@@ -47,15 +61,6 @@ IF_NONE_MATCH = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     description="An ETag the client holds; 304 when it is still current.",
-)
-
-
-ETAG = OpenApiParameter(
-    "ETag",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[200, 201, 304],
-    description="The session's version; send it back as If-Match when changing it.",
 )
 
 
@@ -343,25 +348,7 @@ _ASSIGNMENT_ID = OpenApiParameter(
 )
 
 
-_PROGRAM_ETAG = OpenApiParameter(
-    "ETag",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[200, 201, 304],
-    description="The program's version; send it back as If-Match when changing it.",
-)
-
-
-_PROGRAM_IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="The ETag the change was based on. If the program changed since, the answer "
-    "is 412 and nothing is saved.",
-)
-
-
-_PROGRAM_STALE = ErrorResponse("If-Match is stale; nothing was saved.", "precondition_failed")
+_PROGRAM_IF_MATCH, _PROGRAM_ETAG = _versioned("program")
 
 
 _PROGRAM_LIMITS = ErrorResponse(
@@ -411,7 +398,7 @@ client_assignment_schema = extend_schema_view(
         "`false` resumes it.",
         request=AssignmentChangeSerializer,
         parameters=[CLIENT_ID, _ASSIGNMENT_ID, _PROGRAM_IF_MATCH, _PROGRAM_ETAG],
-        responses={200: AssignmentSerializer, 412: _PROGRAM_STALE, 422: _PROGRAM_LIMITS},
+        responses={200: AssignmentSerializer, 412: _STALE, 422: _PROGRAM_LIMITS},
     ),
     destroy=extend_schema(
         operation_id="deleteClientAssignment",
@@ -419,7 +406,7 @@ client_assignment_schema = extend_schema_view(
         description="Ends it at once: it leaves the client's plan, and sync tells their "
         "devices. The sessions done for it keep its id. Ending a link ends its programs too.",
         parameters=[CLIENT_ID, _ASSIGNMENT_ID, _PROGRAM_IF_MATCH],
-        responses={204: None, 412: _PROGRAM_STALE},
+        responses={204: None, 412: _STALE},
     ),
 )
 

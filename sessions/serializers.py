@@ -309,8 +309,9 @@ class AdviceSerializer(serializers.Serializer):
     )
 
 
-class RoutineStartSerializer(serializers.Serializer):
-    # Validated data as session_start_from_routine takes it.
+# A comment, not a docstring (the schema would give it to each start's body): what every
+# start of a session takes, the id that makes its retry safe and when it starts.
+class _SessionStartSerializer(serializers.Serializer):
     id = StrictUUIDField(
         source="session_id",
         required=False,
@@ -319,6 +320,13 @@ class RoutineStartSerializer(serializers.Serializer):
     started_at = AwareDateTimeField(
         required=False, help_text="Defaults to now. From 1970 to a day past the server's time."
     )
+
+    def validate_started_at(self, value: datetime) -> datetime:
+        return within_session_times(value)
+
+
+class RoutineStartSerializer(_SessionStartSerializer):
+    # Validated data as session_start_from_routine takes it.
     keep = serializers.ListField(
         child=StrictSlugField(),
         required=False,
@@ -335,9 +343,6 @@ class RoutineStartSerializer(serializers.Serializer):
         help_text="Slugs of the routine's exercises to swap for the harder option the advice "
         "proposes; without this, a harder option is only proposed.",
     )
-
-    def validate_started_at(self, value: datetime) -> datetime:
-        return within_session_times(value)
 
 
 class AdjustmentSerializer(serializers.Serializer):
@@ -746,16 +751,8 @@ class AssignmentCreateSerializer(AssignmentChangeSerializer):
     paused = None  # type: ignore[assignment]  # A new program is not paused.
 
 
-class AssignmentStartSerializer(serializers.Serializer):
+class AssignmentStartSerializer(_SessionStartSerializer):
     # Validated data as session_start_from_assignment takes it.
-    id = StrictUUIDField(
-        source="session_id",
-        required=False,
-        help_text="The new session's id, chosen by the client so that a retry is safe.",
-    )
-    started_at = AwareDateTimeField(
-        required=False, help_text="Defaults to now. From 1970 to a day past the server's time."
-    )
     date = serializers.DateField(
         source="day",
         required=False,
@@ -765,9 +762,6 @@ class AssignmentStartSerializer(serializers.Serializer):
     occurrence = limits.TIMES_PER_DAY.field(
         required=False, help_text="Which time of that day; by default the first without a session."
     )
-
-    def validate_started_at(self, value: datetime) -> datetime:
-        return within_session_times(value)
 
 
 class OccurrenceSerializer(serializers.Serializer):

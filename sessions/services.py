@@ -7,14 +7,14 @@ import logging
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django.utils import timezone
 from redis.exceptions import RedisError
 
@@ -52,6 +52,8 @@ from .serializers import Row, SetLogSerializer, export_readers
 
 logger = logging.getLogger(__name__)
 
+_Model = TypeVar("_Model", bound=Model)
+
 _SESSION_FIELDS = ("started_at", "ended_at", "notes", "perceived_effort")
 
 
@@ -74,14 +76,19 @@ def _write_sets(session: WorkoutSession, sets: list[dict[str, Any]]) -> list[Set
     )
 
 
+def _with_rows(instance: _Model, name: str, rows: list[Any]) -> _Model:
+    """`instance` as a prefetch of its relation `name` would fetch it, from the rows just
+    written: the answer to a write needs no second read of what it saved."""
+    prefetched = getattr(instance, name).all()
+    prefetched._result_cache = rows
+    prefetched._prefetch_done = True
+    instance._prefetched_objects_cache = {name: prefetched}  # type: ignore[attr-defined]
+    return instance
+
+
 def _with_sets(session: WorkoutSession, sets: list[SetLog]) -> WorkoutSession:
-    """The session as sessions_with_sets would fetch it, from the sets just written: the answer
-    to an upload needs no second read of what it saved."""
-    prefetched = session.sets.all()
-    prefetched._result_cache = sets
-    prefetched._prefetch_done = True  # type: ignore[attr-defined]
-    session._prefetched_objects_cache = {"sets": prefetched}  # type: ignore[attr-defined]
-    return session
+    """The session as sessions_with_sets would fetch it."""
+    return _with_rows(session, "sets", sets)
 
 
 def _seconds_over_quota(
@@ -699,12 +706,8 @@ def assignment_create(*, link: CoachingLink, routine: Routine, data: dict[str, A
 
 
 def _with_items(assignment: Assignment, items: list[AssignmentItem]) -> Assignment:
-    """The assignment as assignment_items_prefetch would fetch it, from the items in hand."""
-    prefetched = assignment.items.all()
-    prefetched._result_cache = sorted(items, key=lambda item: item.position)
-    prefetched._prefetch_done = True  # type: ignore[attr-defined]
-    assignment._prefetched_objects_cache = {"items": prefetched}  # type: ignore[attr-defined]
-    return assignment
+    """The assignment as assignment_items_prefetch would fetch it."""
+    return _with_rows(assignment, "items", sorted(items, key=lambda item: item.position))
 
 
 def _keep_schedule(assignment: Assignment, before: tuple[int, int], today: date) -> None:
