@@ -662,11 +662,11 @@ def assignment_create(*, link: CoachingLink, routine: Routine, data: dict[str, A
     """Prescribe the routine to the link's client: its items the client can see, copied with
     their dose and the changes in `data["items"]`, on the schedule in `data`."""
     routine = routine_check_usable(routine=routine)
-    # The link first, as ending it locks it: a link ended meanwhile gets no program, and one
-    # ending now waits for this one, then ends it with the others.
+    # The client's counter, then the link, as ending the link takes them: a link ended
+    # meanwhile gets no program, and one ending now waits for this one, then ends it too.
+    change_seq = next_user_change_seq(link.client_id)
     if not CoachingLink.objects.select_for_update().filter(pk=link.pk, ended_at=None).exists():
         raise LinkEnded("This client stopped sharing their log with you; nothing was saved.")
-    change_seq = next_user_change_seq(link.client_id)
     _check_assignments_quota(link.client_id)
     items = {
         item.position: item
@@ -784,7 +784,9 @@ def assignment_end(*, assignment: Assignment) -> None:
 
 def assignments_end_with_link(*, link: CoachingLink, **_: Any) -> None:
     """What was prescribed through a link ends with it (accounts' link_ended, sent in the
-    transaction that ends the link)."""
+    transaction that ends the link, or the link's deletion). The client's counter before the
+    programs' rows, in the order of a trainer's change."""
+    lock_user_changes(link.client_id)
     for assignment in Assignment.objects.for_link(link).select_for_update():
         assignment_end(assignment=assignment)
 
@@ -905,10 +907,16 @@ def proposal_decide(
     """Accept a proposed change (the program's item takes the suggested exercise, with its
     dose, and its devices hear of it) or decline it; either way, recorded. A retry of a
     decision already made (its answer lost) answers as the first did."""
-    # Locked before the proposals are worked out: two decisions on one program take turns.
-    assignment = (
-        Assignment.objects.for_link(link).select_for_update().filter(pk=assignment_id).first()
-    )
+    # Locked before the proposals are worked out, in the order of the trainer's account
+    # deletion: the trainer's counter (a new version of their queue; two decisions take
+    # turns), then to swap an item, the client's and the program's row, as a change takes
+    # them.
+    lock_user_changes(link.trainer_id)
+    programs, change_seq = Assignment.objects.for_link(link), 0
+    if accept:
+        change_seq = next_user_change_seq(link.client_id)
+        programs = programs.select_for_update()
+    assignment = programs.filter(pk=assignment_id).first()
     if assignment is None:
         raise ProposalGone("No program of this client has this id.")
     decision = Decision.ACCEPTED if accept else Decision.DECLINED
@@ -939,10 +947,9 @@ def proposal_decide(
         decision=decision,
         decided_at=timezone.now(),
     )
-    lock_user_changes(link.trainer_id)  # A new version of the trainer's queue.
     if accept:
         AssignmentItem.objects.filter(pk=proposal.item.pk).update(exercise=proposal.suggested)
-        assignment.change_seq = next_user_change_seq(assignment.client_id)
+        assignment.change_seq = change_seq
         assignment.version += 1
         assignment.save()
     return assignment

@@ -211,6 +211,14 @@ def trainer_browser(trainer):
     return browser_for(trainer)
 
 
+@pytest.fixture
+def postgresql_only():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time, so nothing can race there.")
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache(settings):
     # Cached answers and throttle counts: each test starts with none.

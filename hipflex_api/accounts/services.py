@@ -337,7 +337,12 @@ def coaching_invitation_redeem(*, client: User, code: str) -> tuple[CoachingLink
 
 @transaction.atomic
 def coaching_link_end(*, link: CoachingLink, by: str) -> CoachingLink:
-    """End a link from either side, at once; ending one already ended changes nothing."""
+    """End a link from either side, at once; ending one already ended changes nothing.
+
+    The client's change counter is locked first, as every write to the client's data takes
+    it first: what ending the link ends (their programs) is theirs, and a lock taken later
+    than a trainer's change takes it could deadlock with that change."""
+    lock_user_changes(link.client_id)
     link = CoachingLink.objects.select_for_update().get(pk=link.pk)
     if link.ended_at is None:
         link.ended_at, link.ended_by = timezone.now(), by

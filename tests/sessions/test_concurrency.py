@@ -1,11 +1,6 @@
-"""Requests that race, run on real threads against PostgreSQL with real commits.
-
-Each thread talks to the database over its own connection (Django keeps one per thread), so
-row locks and unique constraints decide the outcome exactly as between two gunicorn workers.
-"""
+"""Requests that race, run on real threads against PostgreSQL with real commits."""
 
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -13,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -34,69 +29,9 @@ from tests.conftest import (
     session_url,
 )
 from tests.factories import ExerciseFactory, UserFactory, WorkoutSessionFactory
+from tests.races import TIMEOUT, finish, start, together, waits_for_lock
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-# Seconds any one wait may take before the test fails instead of hanging.
-TIMEOUT = 20
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite lets one writer in at a time, so nothing can race there.")
-
-
-class _Worker(threading.Thread):
-    """Runs one call on its own thread and database connection, and keeps what it returned."""
-
-    def __init__(self, call: Callable[[], Any]) -> None:
-        super().__init__(daemon=True)
-        self.call = call
-        self.returned: Any = None
-        self.raised: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.returned = self.call()
-        except BaseException as exc:  # Re-raised in the test's thread, where pytest sees it.
-            self.raised = exc
-        finally:
-            connection.close()
-
-
-def _start(*calls: Callable[[], Any], barrier: bool = True) -> list[_Worker]:
-    """Start a thread per call; with a barrier, no call begins until every thread is ready."""
-    gate = threading.Barrier(len(calls), timeout=TIMEOUT) if barrier else None
-
-    def released(call: Callable[[], Any]) -> Callable[[], Any]:
-        def run() -> Any:
-            if gate is not None:
-                gate.wait()
-            return call()
-
-        return run
-
-    workers = [_Worker(released(call)) for call in calls]
-    for worker in workers:
-        worker.start()
-    return workers
-
-
-def _finish(workers: list[_Worker]) -> list[Any]:
-    deadline = time.monotonic() + TIMEOUT
-    for worker in workers:
-        worker.join(max(0.0, deadline - time.monotonic()))
-    assert not any(worker.is_alive() for worker in workers), f"a thread hung for {TIMEOUT} s"
-    for worker in workers:
-        if worker.raised is not None:
-            raise worker.raised
-    return [worker.returned for worker in workers]
-
-
-def _together(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls on threads released at one moment; what each returned, in order."""
-    return _finish(_start(*calls))
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgresql_only")]
 
 
 def _post(user: Any, body: dict[str, Any], **headers: str) -> Callable[[], Any]:
@@ -113,30 +48,13 @@ def _sync_ids(page: dict[str, Any]) -> list[str]:
     return [s["id"] for s in page["sessions"]] + [s["id"] for s in page["deleted_sessions"]]
 
 
-def _waits_for_lock(worker: threading.Thread) -> bool:
-    """Whether the worker ends up blocked on a lock (True) or finishes without one (False)."""
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return True
-        if not worker.is_alive():
-            return False
-        time.sleep(0.01)
-    pytest.fail(f"the worker neither waited for a lock nor finished within {TIMEOUT} s")
-
-
 def test_twin_uploads_with_one_client_id_store_one_session():
     user, exercise = UserFactory(), ExerciseFactory()
     rounds = 10
     for _ in range(rounds):
         body = session_body(exercise, id=str(uuid.uuid4()))
 
-        responses = _together(_post(user, body), _post(user, body))
+        responses = together(_post(user, body), _post(user, body))
 
         assert sorted(r.status_code for r in responses) == [200, 201]
         assert {r.data["id"] for r in responses} == {body["id"]}
@@ -153,7 +71,7 @@ def test_twin_uploads_with_one_idempotency_key_store_one_session():
     for _ in range(rounds):
         key = f"upload-{uuid.uuid4()}"
 
-        responses = _together(
+        responses = together(
             _post(user, body, **{"Idempotency-Key": key}),
             _post(user, body, **{"Idempotency-Key": key}),
         )
@@ -174,7 +92,7 @@ def test_twin_patches_with_one_etag_let_exactly_one_win():
         session = WorkoutSessionFactory(user=user)
         url = session_url(session.pk)
 
-        responses = _together(*(_patch(user, url, {"notes": text}) for text in notes))
+        responses = together(*(_patch(user, url, {"notes": text}) for text in notes))
 
         assert sorted(r.status_code for r in responses) == [200, 412]
         [winner] = [text for text, r in zip(notes, responses, strict=True) if r.status_code == 200]
@@ -196,15 +114,15 @@ def test_sync_does_not_skip_changes_committed_after_it_read():
             assert release_a.wait(TIMEOUT), "never released"
         return session
 
-    workers = _start(write_and_hold, barrier=False)
+    workers = start(write_and_hold, barrier=False)
     try:
         assert a_holds.wait(TIMEOUT), "the first writer never wrote"
-        workers += _start(lambda: services.session_create(user=user, data=data), barrier=False)
-        b_queued = _waits_for_lock(workers[1])
+        workers += start(lambda: services.session_create(user=user, data=data), barrier=False)
+        b_queued = waits_for_lock(workers[1])
         first = api_client_for(user).get(SYNC_URL).json()
     finally:
         release_a.set()
-        a, b = _finish(workers)
+        a, b = finish(workers)
     second = api_client_for(user).get(SYNC_URL, {"since": first["next_cursor"]}).json()
 
     assert _sync_ids(first) + _sync_ids(second) == [str(s.pk) for s in (before, a, b)]
@@ -239,10 +157,10 @@ def test_sync_during_many_uploads_sees_each_session_exactly_once():
                 return seen
 
     # A fresh user, so the first uploads also race to create the user's change counter.
-    reader, *uploaders = _start(follow_sync, *[upload_many] * writers)
-    statuses = _finish(uploaders)
+    reader, *uploaders = start(follow_sync, *[upload_many] * writers)
+    statuses = finish(uploaders)
     uploads_done.set()
-    [seen] = _finish([reader])
+    [seen] = finish([reader])
 
     assert all(status == 201 for batch in statuses for status in batch)
     stored = WorkoutSession.objects.for_user(user)
@@ -264,7 +182,7 @@ def test_twin_puts_to_a_new_id_create_it_once_and_both_succeed():
         url = session_url(session_id)
         body = session_body(exercise)
 
-        responses = _together(_put(user, url, body), _put(user, url, body))
+        responses = together(_put(user, url, body), _put(user, url, body))
 
         assert sorted(r.status_code for r in responses) == [200, 201]
         assert {r.headers["ETag"] for r in responses} == {'"1"'}
@@ -282,7 +200,7 @@ def test_deleting_an_account_during_an_upload_leaves_nothing_behind_and_no_500()
         def delete_account(client: APIClient = deleting_client) -> Any:
             return client.delete(ME_URL, {"password": "delete-me-please-42"}, format="json")
 
-        upload, deletion = _together(uploading, delete_account)
+        upload, deletion = together(uploading, delete_account)
 
         assert deletion.status_code == 204
         # Either the upload committed first and the deletion took it along, or it came
@@ -305,7 +223,7 @@ def test_twin_refreshes_with_one_token_give_one_new_pair():
         def refresh_once(token: str = refresh) -> Any:
             return APIClient().post(REFRESH_URL, {"refresh": token})
 
-        responses = _together(refresh_once, refresh_once)
+        responses = together(refresh_once, refresh_once)
 
         assert sorted(r.status_code for r in responses) == [200, 401]
 
@@ -322,7 +240,7 @@ def test_twin_confirms_with_one_reset_token_set_one_password():
             body = {"token": token, "new_password": password}
             return APIClient().post(RESET_CONFIRM_URL, body)
 
-        responses = _together(*(lambda p=p: confirm(p) for p in passwords))
+        responses = together(*(lambda p=p: confirm(p) for p in passwords))
 
         assert sorted(r.status_code for r in responses) == [200, 400]
         winner = passwords[[r.status_code for r in responses].index(200)]
@@ -334,7 +252,7 @@ def test_twin_sign_ups_of_one_address_make_one_account():
     for n in range(5):
         body = {"email": f"twin{n}@example.com", "password": "twin-sign-up-password-42"}
 
-        responses = _together(*[lambda body=body: APIClient().post(REGISTER_URL, body)] * 2)
+        responses = together(*[lambda body=body: APIClient().post(REGISTER_URL, body)] * 2)
 
         assert [r.status_code for r in responses] == [202, 202]
         assert responses[0].json() == responses[1].json()
