@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from exercises.models import ITEM_DOSE_FIELDS
 from hipflex_api.accounts.models import CoachingLink, User
-from hipflex_api.domain_errors import DomainError
+from hipflex_api.domain_errors import ConflictError, DomainError
 
 from . import review, services
 from .adherence import Adherence
@@ -264,6 +264,10 @@ class AssignmentForm(forms.ModelForm):
     paused = forms.BooleanField(
         required=False, help_text="Nothing is due while it is paused; adherence skips the days."
     )
+    # The version the trainer opened, as the API's If-Match: an edit made on top of a
+    # change saved meanwhile (an accepted proposal, the same program open twice) is refused
+    # rather than undoing it unseen.
+    opened_version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:
         model = Assignment
@@ -273,10 +277,13 @@ class AssignmentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("days_of_week", self.instance.days_of_week)
         self.initial.setdefault("paused", self.instance.paused_from is not None)
+        self.initial.setdefault("opened_version", self.instance.version)
 
     def changes(self) -> dict[str, Any]:
         """What changed, as services.assignment_update takes it."""
-        data = {name: self.cleaned_data[name] for name in self.changed_data}
+        data = {
+            name: self.cleaned_data[name] for name in self.changed_data if name in _PROGRAM_FIELDS
+        }
         if "days_of_week" in data:
             data["weekdays"] = weekdays_of(data.pop("days_of_week"))
         return data
@@ -327,7 +334,7 @@ class AssignmentAdmin(CoachingAdmin):
         "is_paused",
     ]
     search_fields = ["name", "client__email", "client__display_name"]
-    fields = ["client_page", "name", *_PROGRAM_FIELDS]
+    fields = ["client_page", "name", *_PROGRAM_FIELDS, "opened_version"]
     readonly_fields = ["client_page", "name"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
@@ -382,4 +389,9 @@ class AssignmentAdmin(CoachingAdmin):
             program = services.assignment_for_change(link=link, assignment_id=form.instance.pk)
         if program is None:  # Ended meanwhile.
             raise Http404("This program ended meanwhile.")
+        if program.version != form.cleaned_data["opened_version"]:
+            raise ConflictError(
+                "This program was changed after you opened it (a proposal accepted, or an "
+                "edit saved elsewhere). Here it is as it is now: make your change again."
+            )
         services.assignment_update(assignment=program, data=data)

@@ -268,6 +268,33 @@ def test_an_edit_the_service_refuses_changes_nothing_and_says_why(
     assert (program.version, program.change_seq) == before
 
 
+def test_an_edit_on_top_of_a_change_saved_meanwhile_is_refused_and_changes_nothing(
+    trainer_browser, program
+):
+    url = program_url(program)
+    opened = form_values(trainer_browser.get(url).content.decode())
+    # Meanwhile the same trainer, in another tab, sets three sets.
+    assert _edit(trainer_browser, program, **{"items-0-sets": "3"}).status_code == 302
+    program.refresh_from_db()
+    after_first = (program.version, program.change_seq)
+
+    response = trainer_browser.post(
+        url, {**opened, "days_of_week": ["1"], "note": "Only Mondays now."}
+    )
+
+    assert response.status_code == 302
+    page = trainer_browser.get(response.url).content.decode()
+    assert "Nothing was changed: This program was changed after you opened it" in page
+    program.refresh_from_db()
+    assert (program.version, program.change_seq) == after_first
+    assert program.items.get().sets == 3
+    assert (program.days_of_week, program.note) == ([1, 2, 3, 4], "")
+    # The page shows it as it is now: saved from there, the edit goes through.
+    assert _edit(trainer_browser, program, days=[1]).status_code == 302
+    program.refresh_from_db()
+    assert (program.days_of_week, program.version) == ([1], after_first[0] + 1)
+
+
 def test_another_trainers_program_is_404_and_stays_unchanged(trainer_browser, program):
     theirs = AssignmentFactory(link=other_trainers_link())
     AssignmentItemFactory(assignment=theirs, position=1)
