@@ -486,22 +486,48 @@ class RoutineItemQuerySet(models.QuerySet["RoutineItem"]):
         return self.filter(exercise__published=True)
 
 
-# What a routine item prescribes for its exercise: the admin, the API, a copy of the routine
-# and a session started from it all carry these.
-ITEM_DOSE_FIELDS = ("sets", "reps_per_side", "hold_seconds", "rest_seconds", "notes")
+class Dose(models.Model):
+    """What an item prescribes for its exercise: a routine's items carry it, and so do the
+    copies of them a client's program keeps."""
 
-
-class RoutineItem(models.Model):
-    """One exercise of a routine, with the dose this routine prescribes for it."""
-
-    routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="items")
-    position = position_field()
-    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="routine_items")
     sets = models.PositiveSmallIntegerField(default=1)
     reps_per_side = models.PositiveSmallIntegerField(null=True, blank=True)
     hold_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
     rest_seconds = models.PositiveSmallIntegerField(default=0)
     notes = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+# The dose's fields: the admin, the API, a copy of the routine and a session started from it
+# all carry these.
+ITEM_DOSE_FIELDS = tuple(field.name for field in Dose._meta.fields)
+
+
+def dose_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """The dose's limits, in the database as well, named after the table's `prefix`."""
+    return [
+        limits.SETS.constraint("sets", name=f"{prefix}_sets_range", nullable=False),
+        limits.REPS_PER_SIDE.constraint(
+            "reps_per_side", name=f"{prefix}_reps_range", nullable=True
+        ),
+        limits.HOLD_SECONDS.constraint("hold_seconds", name=f"{prefix}_hold_range", nullable=True),
+        models.CheckConstraint(
+            condition=Q(reps_per_side__isnull=False) | Q(hold_seconds__isnull=False),
+            name=f"{prefix}_reps_or_hold",
+            violation_error_message="Give reps per side, a hold time, or both.",
+        ),
+        limits.REST_SECONDS.constraint("rest_seconds", name=f"{prefix}_rest_range", nullable=False),
+    ]
+
+
+class RoutineItem(Dose):
+    """One exercise of a routine, with the dose this routine prescribes for it."""
+
+    routine = models.ForeignKey(Routine, on_delete=models.CASCADE, related_name="items")
+    position = position_field()
+    exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="routine_items")
 
     objects = RoutineItemQuerySet.as_manager()
 
@@ -509,21 +535,7 @@ class RoutineItem(models.Model):
         ordering = ["position"]
         constraints: ClassVar = [
             *position_constraints("routine", "routine_item"),
-            limits.SETS.constraint("sets", name="routine_item_sets_range", nullable=False),
-            limits.REPS_PER_SIDE.constraint(
-                "reps_per_side", name="routine_item_reps_range", nullable=True
-            ),
-            limits.HOLD_SECONDS.constraint(
-                "hold_seconds", name="routine_item_hold_range", nullable=True
-            ),
-            models.CheckConstraint(
-                condition=Q(reps_per_side__isnull=False) | Q(hold_seconds__isnull=False),
-                name="routine_item_reps_or_hold",
-                violation_error_message="Give reps per side, a hold time, or both.",
-            ),
-            limits.REST_SECONDS.constraint(
-                "rest_seconds", name="routine_item_rest_range", nullable=False
-            ),
+            *dose_constraints("routine_item"),
         ]
 
     def __str__(self) -> str:

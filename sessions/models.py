@@ -5,8 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from exercises import limits as prescribed
-from exercises.models import Exercise, Routine, position_constraints
+from exercises.models import Dose, Exercise, Routine, dose_constraints, position_constraints
 from hipflex_api.accounts.models import CoachingLink, User
 
 from . import limits
@@ -290,7 +289,7 @@ def weekdays_of(days: list[int]) -> int:
     return sum({1 << (day - 1) for day in days})
 
 
-class AssignmentItem(models.Model):
+class AssignmentItem(Dose):
     """One exercise of an assignment, with its dose: the routine item's, changed as the
     trainer prescribes. Its position is the routine item's."""
 
@@ -304,31 +303,12 @@ class AssignmentItem(models.Model):
     exercise = models.ForeignKey(
         Exercise, on_delete=models.PROTECT, related_name="assignment_items"
     )
-    sets = models.PositiveSmallIntegerField(default=1)
-    reps_per_side = models.PositiveSmallIntegerField(null=True, blank=True)
-    hold_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
-    rest_seconds = models.PositiveSmallIntegerField(default=0)
-    notes = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["position"]
         constraints: ClassVar = [
             *position_constraints("assignment", "assignment_item"),
-            prescribed.SETS.constraint("sets", name="assignment_item_sets", nullable=False),
-            prescribed.REPS_PER_SIDE.constraint(
-                "reps_per_side", name="assignment_item_reps", nullable=True
-            ),
-            prescribed.HOLD_SECONDS.constraint(
-                "hold_seconds", name="assignment_item_hold", nullable=True
-            ),
-            models.CheckConstraint(
-                condition=Q(reps_per_side__isnull=False) | Q(hold_seconds__isnull=False),
-                name="assignment_item_reps_or_hold",
-                violation_error_message="Give reps per side, a hold time, or both.",
-            ),
-            prescribed.REST_SECONDS.constraint(
-                "rest_seconds", name="assignment_item_rest", nullable=False
-            ),
+            *dose_constraints("assignment_item"),
         ]
 
     def __str__(self) -> str:
