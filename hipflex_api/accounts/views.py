@@ -20,6 +20,7 @@ from . import openapi, services
 from .auth import JWTAuthentication, request_user
 from .models import CoachingInvitation, CoachingLink, User
 from .permissions import Coaches
+from .scopes import Scope, ScopeRule
 from .serializers import (
     CHANGE_MAILED,
     CONFIRMATION_MAILED,
@@ -186,6 +187,9 @@ class MeViewSet(
     queryset = User.objects.all()
     serializer_class = ProfileSerializer
     permission_classes = [permissions.IsAuthenticated]
+    # Apps may read the profile; changing it, the password or the address, or deleting the
+    # account, is for the person's own clients.
+    app_scopes = ScopeRule(actions={"retrieve": Scope.PROFILE_READ})
 
     def get_object(self) -> User:
         return self.request.user  # type: ignore[return-value]
