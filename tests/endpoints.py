@@ -5,6 +5,7 @@ from drf_spectacular.generators import EndpointEnumerator
 
 from tests.conftest import trainers_group
 from tests.factories import (
+    AppFactory,
     AssignmentItemFactory,
     CoachingInvitationFactory,
     CoachingLinkFactory,
@@ -14,6 +15,7 @@ from tests.factories import (
     SetLogFactory,
     UserFactory,
     WorkoutSessionFactory,
+    app_token,
 )
 
 # API endpoints outside /api/v1/: the probes, which sit where orchestrators look for them.
@@ -51,6 +53,9 @@ def private_data():
     link = CoachingLinkFactory(trainer=tess, client=alice)
     # Tess prescribes Alice a program.
     assignment = AssignmentItemFactory(assignment__link=link, exercise=exercise).assignment
+    # Alice connected an app.
+    app = AppFactory()
+    app_token(alice, "sessions:read", app=app)
     return {
         "user": alice,
         "trainer": tess,
@@ -61,6 +66,7 @@ def private_data():
         "link": link,
         "assignment": assignment,
         "invitation": CoachingInvitationFactory(trainer=tess),
+        "app": app,
     }
 
 
@@ -70,6 +76,8 @@ def endpoint_url(path, data):
         ids = {"{id}": data["invitation"].pk}
     elif "/assignments/" in path:
         ids = {"{id}": data["assignment"].pk, "{client_id}": data["link"].pk}
+    elif path.startswith("/api/v1/me/connections/"):
+        ids = {"{id}": data["app"].pk}
     elif path.startswith(("/api/v1/coaching/clients/", "/api/v1/me/trainers/")):
         ids = {"{id}": data["link"].pk, "{client_id}": data["link"].pk}
     else:

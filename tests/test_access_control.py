@@ -5,6 +5,7 @@ classified below; an unclassified one fails the suite until someone decides who 
 """
 
 import pytest
+from oauth2_provider.models import AccessToken
 
 from tests.conftest import api_client_for
 from tests.endpoints import (
@@ -47,6 +48,7 @@ OWNED = {
     "/api/v1/routines/{pk}/": "routine",
     "/api/v1/me/trainers/{id}/": "link",
     "/api/v1/me/assignments/{id}/": "assignment",
+    "/api/v1/me/connections/{id}/": "connection",
 }
 # Coaching paths (COACHING): anyone but a trainer is refused (403), another trainer finds
 # nothing (404).
@@ -87,6 +89,7 @@ def _stands(data):
         assignment.version,
         assignment.deleted_at,
         type(data["invitation"]).objects.filter(pk=data["invitation"].pk).exists(),
+        AccessToken.objects.filter(application=data["app"]).count(),
     )
 
 

@@ -360,3 +360,26 @@ my_trainers_schema = extend_schema_view(
         parameters=[_LINK_ID],
     ),
 )
+
+
+_APP_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The app's id (`Connection.id`)."
+)
+
+my_connections_schema = extend_schema_view(
+    list=extend_schema(
+        operation_id="listMyConnections",
+        summary="List the apps I connected",
+        description="Third-party apps the caller connected to their account on the consent "
+        "page, the latest first, while any of their tokens lives; each with the scopes "
+        "granted. For the person's own clients only.",
+    ),
+    destroy=extend_schema(
+        operation_id="disconnectApp",
+        summary="Disconnect an app",
+        description="At once: every token and authorization code the app holds for the "
+        "caller goes, and its next request with them gets 401. An app not connected (any "
+        "longer: a retry whose first answer was lost, say) is a 404.",
+        parameters=[_APP_ID],
+    ),
+)

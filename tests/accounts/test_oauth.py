@@ -11,7 +11,15 @@ from django.test import Client
 from oauth2_provider.models import AccessToken, RefreshToken
 
 from hipflex_api.accounts.models import App
-from tests.conftest import ME_URL, SESSIONS_URL, STATS_URL, bearer, browser_for, login
+from tests.conftest import (
+    ME_URL,
+    SESSIONS_URL,
+    STATS_URL,
+    api_client_for,
+    bearer,
+    browser_for,
+    login,
+)
 from tests.factories import (
     PASSWORD,
     AppFactory,
@@ -299,3 +307,43 @@ def test_staff_register_an_app_in_the_admin_with_the_scopes_it_may_ask_for(db):
     assert app.allowed_scopes == ["sessions:read", "stats:read"]
     assert app.authorization_grant_type == "authorization-code"
     assert app.client_secret != "a-long-secret-the-clinic-keeps-to-itself"  # Kept hashed.
+
+
+CONNECTIONS_URL = "/api/v1/me/connections/"
+
+
+def test_a_person_lists_the_apps_they_connected_and_disconnects_one_at_once(app, person):
+    tokens = _connect(app, person, "sessions:read stats:read").json()
+    other = AppFactory(name="Sleep Diary")
+    app_token(person, "profile:read", app=other)
+    own = api_client_for(person)
+
+    listed = own.get(CONNECTIONS_URL)
+
+    assert listed.status_code == 200
+    assert [(c["name"], c["scopes"]) for c in listed.json()["results"]] == [
+        ("Sleep Diary", ["profile:read"]),
+        ("Stride Tracker", ["sessions:read", "stats:read"]),
+    ]
+    assert own.delete(f"{CONNECTIONS_URL}{app.pk}/").status_code == 204
+    assert assert_error(bearer(tokens["access_token"]).get(SESSIONS_URL), 401, "token_not_valid")
+    refreshed = Client().post(
+        TOKEN_URL,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": app.client_id,
+        },
+    )
+    assert refreshed.json()["error"] == "invalid_grant"
+    assert [c["name"] for c in own.get(CONNECTIONS_URL).json()["results"]] == ["Sleep Diary"]
+    assert assert_error(own.delete(f"{CONNECTIONS_URL}{app.pk}/"), 404, "not_found")
+
+
+def test_another_persons_connection_is_404_and_stays(app, person):
+    token = app_token(person, "sessions:read", app=app)
+
+    response = api_client_for(UserFactory()).delete(f"{CONNECTIONS_URL}{app.pk}/")
+
+    assert assert_error(response, 404, "not_found")
+    assert bearer(token).get(SESSIONS_URL).status_code == 200
