@@ -3,8 +3,8 @@
 
 Every schema that carries a version must be one a client generated from the first schema of
 that version still works with. A change that breaks such clients (an operation removed or
-renamed, a response field removed or retyped, a request field newly required, an enum value
-removed) needs a new major version in SPECTACULAR_SETTINGS and a section for it in
+renamed, a response field removed, retyped or no longer always sent, a request field newly
+required, an enum value removed) needs a new major version in SPECTACULAR_SETTINGS and a section for it in
 CHANGELOG.md. The schemas compared come from git: the first commit whose openapi.yaml carries
 the current version, and the first that carried the version before it.
 
@@ -78,6 +78,9 @@ def _components(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                 found.append(f"{name}: {field} removed")
             elif _property_type(prop) != _property_type(now_properties[field]):
                 found.append(f"{name}: {field} changed type")
+            elif field in required and field not in now_required:
+                # A client typed it as always there; now it must handle it missing.
+                found.append(f"{name}: {field} may now be left out")
     return found
 
 

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from hipflex_api.accounts.auth import request_user
+from hipflex_api.accounts.scopes import Scope, ScopeRule
 from hipflex_api.fields import columns_of
 from hipflex_api.parsers import MultiPartParser
 
@@ -41,6 +42,8 @@ class ExerciseViewSet(CatalogCacheMixin, viewsets.ModelViewSet):
     queryset = Exercise.objects.all()
     serializer_class = ExerciseSerializer
     permission_classes = [permissions.DjangoModelPermissionsOrAnonReadOnly]
+    # Apps read the catalog; trainers write it with their own clients.
+    app_scopes = ScopeRule(read=Scope.CATALOG_READ)
     filterset_class = ExerciseFilter
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
@@ -96,6 +99,7 @@ class MuscleViewSet(CatalogCacheMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Muscle.objects.all()
     serializer_class = MuscleSerializer
     permission_classes = [permissions.AllowAny]
+    app_scopes = ScopeRule(read=Scope.CATALOG_READ)
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
 
@@ -105,6 +109,7 @@ class EquipmentViewSet(CatalogCacheMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Equipment.objects.all()
     serializer_class = EquipmentSerializer
     permission_classes = [permissions.AllowAny]
+    app_scopes = ScopeRule(read=Scope.CATALOG_READ)
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
 
@@ -115,6 +120,8 @@ class RoutineViewSet(viewsets.ModelViewSet):
     serializer_class = RoutineSerializer
     permission_classes = [RoutinePermission]
     filterset_class = RoutineFilter
+    # A person's own routines are written with their own clients.
+    app_scopes = ScopeRule(read=Scope.CATALOG_READ)
 
     def get_queryset(self) -> QuerySet[Routine]:
         # The columns the items show, and the exercise's slug that stands for it.

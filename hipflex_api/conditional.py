@@ -25,6 +25,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from hipflex_api.fields import hides_health_data
+
 CACHE_SECONDS = 60 * 60
 CACHE_CONTROL = "private, no-cache"
 ANY = "*"
@@ -111,6 +113,8 @@ def conditional_get(
     `version` names the data the answer is made from (the catalog's change number, a user's,
     and whose answer it is): the same version and URL always give the same body.
     """
+    if hides_health_data.get():  # Another body: an app's, without health data.
+        version = f"{version}:no-health"
     key, etag, headers = answer_version(version, request.build_absolute_uri())
     if (stored := _stored(request._request, key, etag, headers)) is not None:
         return stored

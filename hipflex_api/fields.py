@@ -8,6 +8,7 @@ those on purpose, so accepting them only hides bugs.
 
 import functools
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any, ClassVar, TypeVar
 
 from django.db import models
@@ -166,16 +167,58 @@ class WholeItemMixin:
 
 
 HEALTH_DATA = "x-health-data"
+# The OAuth2 scope that lets an app see it (accounts.scopes.Scope.PAIN_READ).
+HEALTH_DATA_SCOPE = "pain:read"
 _Field = TypeVar("_Field", bound=serializers.Field)
+
+# Whether this request's answers leave health data out: an app's token without `pain:read`
+# (accounts.auth) sets it; HealthDataMiddleware starts each request without it.
+hides_health_data: ContextVar[bool] = ContextVar("hides_health_data", default=False)
 
 
 def health_data(field: _Field) -> _Field:
     """Mark a field as health data (pain, and what it says of the body): the schema names it
-    with `x-health-data: true`, for integrators bound by health-privacy rules."""
-    # In the field's style: DRF makes each serializer's fields anew from their arguments.
+    with `x-health-data: true`, for integrators bound by health-privacy rules, and an answer
+    to an app not granted it leaves it out."""
+    # In the field's style and its class: DRF makes each serializer's fields anew from
+    # their class and arguments.
     field.style = {**field.style, "health_data": True}
     field._kwargs["style"] = field.style  # type: ignore[attr-defined]
+    field.__class__ = _left_out_when_hidden(type(field))  # type: ignore[assignment,arg-type]
     return field
+
+
+@functools.cache
+def _left_out_when_hidden(kind: type[serializers.Field]) -> type[serializers.Field]:
+    def get_attribute(self: serializers.Field, instance: Any) -> Any:
+        if hides_health_data.get():
+            raise serializers.SkipField()  # The serializer leaves the key out.
+        return kind.get_attribute(self, instance)
+
+    # Named as the field's own class: the schema's components are named after it.
+    return type(
+        kind.__name__,
+        (kind,),
+        {
+            "get_attribute": get_attribute,
+            "__qualname__": kind.__qualname__,
+            "__module__": kind.__module__,
+        },
+    )
+
+
+class HealthDataMiddleware:
+    """Each request starts showing health data; an app's token without `pain:read` hides it."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        token = hides_health_data.set(False)
+        try:
+            return self.get_response(request)
+        finally:
+            hides_health_data.reset(token)
 
 
 def is_health_data(field: serializers.Field) -> bool:

@@ -19,7 +19,7 @@ from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 
-from hipflex_api.fields import HEALTH_DATA, is_health_data
+from hipflex_api.fields import HEALTH_DATA, HEALTH_DATA_SCOPE, is_health_data
 from hipflex_api.serializers import ERROR_CODES, OPTIONAL_IN_RESPONSE, ErrorSerializer
 
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -237,6 +237,7 @@ class AutoSchema(openapi.AutoSchema):
         # Every operation refuses a query parameter it does not read (hipflex_api.query_params).
         codes = ("invalid", "parse_error") if has_body else ("invalid",)
         yield 400, "Invalid input; `errors` names each offending field or parameter.", codes
+        forbidden: list[str] = []
         if not self._allows_anonymous():
             if any(
                 a.authenticate_header(self.view.request) for a in self.view.get_authenticators()
@@ -244,7 +245,13 @@ class AutoSchema(openapi.AutoSchema):
                 yield 401, "No valid credentials were sent.", _CREDENTIAL_CODES
             # IsAuthenticated alone never refuses a caller whose credentials passed.
             if any(type(p) is not IsAuthenticated for p in self.view.get_permissions()):
-                yield 403, "The caller may not perform this operation.", ("permission_denied",)
+                forbidden.append("permission_denied")
+        # What an authenticator refuses by itself: an app's token without the scope.
+        for authenticator in self.view.get_authenticators():
+            refusals = getattr(authenticator, "schema_refusals", None)
+            forbidden += refusals(self.view, self.method) if refusals else []
+        if forbidden:
+            yield 403, "The caller may not perform this operation.", tuple(forbidden)
         # DRF's content negotiation refuses an Accept header without JSON in it, everywhere.
         yield (
             406,
@@ -321,17 +328,62 @@ def require_response_fields(
     otherwise look optional to receive too, making every generated client model optional.
     Request components (named ...Request) keep their own required lists.
     """
+    reaches_apps = _reached_by_apps(result)
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if "properties" not in component:
             continue
+        # Health data too, where an app's token without `pain:read` may get the answer.
         optional = {
             key
             for key, prop in component["properties"].items()
             if prop.pop(OPTIONAL_IN_RESPONSE, None)
+            or (prop.get(HEALTH_DATA) and name in reaches_apps)
         }
         if not name.endswith("Request"):
-            component["required"] = sorted(set(component["properties"]) - optional)
+            required = sorted(set(component["properties"]) - optional)
+            if required:
+                component["required"] = required
+            else:  # Nothing but health data: OpenAPI takes no empty list.
+                component.pop("required", None)
     return result
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"].rsplit("/", 1)[-1]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def _reached_by_apps(result: dict[str, Any]) -> set[str]:
+    """The components the answers of operations open to an OAuth2 token without the health
+    data scope name, directly or through other components."""
+    schemes = result.get("components", {}).get("securitySchemes", {})
+    oauth = {name for name, scheme in schemes.items() if scheme.get("type") == "oauth2"}
+    components = result.get("components", {}).get("schemas", {})
+    todo = [
+        ref
+        for item in result.get("paths", {}).values()
+        for operation in item.values()
+        if isinstance(operation, dict)
+        and any(
+            HEALTH_DATA_SCOPE not in scopes
+            for requirement in operation.get("security", [])
+            for name, scopes in requirement.items()
+            if name in oauth
+        )
+        for ref in _refs(operation.get("responses", {}))
+    ]
+    reached: set[str] = set()
+    while todo:
+        if (name := todo.pop()) not in reached:
+            reached.add(name)
+            todo += _refs(components.get(name, {}))
+    return reached
 
 
 def request_defaults_in_words(

@@ -27,6 +27,10 @@ ERROR_CODES = {
     "password_changed": "the password changed since the token was issued: log in again",
     "email_not_verified": "the address must be confirmed before logging in",
     "permission_denied": "the caller may not do this",
+    "insufficient_scope": "the app's token lacks the scope this operation needs (`detail` "
+    "names it): ask the person to connect the app again with it",
+    "first_party_only": "the operation is open to the person's own clients only, never to "
+    "a connected app's token",
     "not_found": "nothing here, or nothing the caller may see",
     "method_not_allowed": "the URL does not take this method",
     "not_acceptable": "the API answers only JSON",

@@ -12,6 +12,8 @@ from typing import Any
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from hipflex_api.accounts.scopes import HEALTH_SCOPES, SCOPE_TEXT, Scope
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -89,6 +91,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "hipflex_api.accounts",
+    # Third-party apps' authorization server; after accounts, whose consent page and
+    # application model (accounts.App) it uses.
+    "oauth2_provider",
     "hipflex_api.changes",
     "hipflex_api.idempotency",
     "hipflex_api.jobs",
@@ -104,6 +109,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # Before anything reads the Host header or the query string: a bad one is the one JSON 400.
     "hipflex_api.errors.MalformedRequestMiddleware",
+    # Each request starts showing health data; an app's token not granted it hides it.
+    "hipflex_api.fields.HealthDataMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -423,6 +430,8 @@ REST_FRAMEWORK = {
     # without credentials gets a 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "hipflex_api.accounts.auth.JWTAuthentication",
+        # Third-party apps' access tokens, held to each operation's scope (accounts.scopes).
+        "hipflex_api.accounts.auth.AppTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
@@ -491,6 +500,35 @@ SIMPLE_JWT = {
     "TOKEN_OBTAIN_SERIALIZER": "hipflex_api.accounts.serializers.TokenObtainPairSerializer",
     "TOKEN_REFRESH_SERIALIZER": "hipflex_api.accounts.serializers.TokenRefreshSerializer",
 }
+
+
+# Third-party apps (django-oauth-toolkit): staff register them in the admin (accounts.App);
+# a person connects one on the server's own consent page (/o/authorize/), and its tokens
+# reach only what the scopes granted (accounts.scopes).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.App"
+OAUTH2_PROVIDER = {
+    "SCOPES": {scope.value: text for scope, text in SCOPE_TEXT.items()},
+    "DEFAULT_SCOPES": [scope.value for scope in Scope if scope not in HEALTH_SCOPES],
+    "SCOPES_BACKEND_CLASS": "hipflex_api.accounts.oauth.AppScopes",
+    # Every app proves it sent the person (PKCE), confidential ones too, as the OAuth 2.0
+    # security best practice (RFC 9700) asks: a stolen code is worthless without it.
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_ACCESS_SECONDS", default=3600),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.int("OAUTH_REFRESH_DAYS", default=30) * 24 * 3600,
+    # A refresh token works once; one used twice (stolen, or replayed) ends the whole chain.
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # Asked again only for scopes the person has not granted this app yet.
+    "REQUEST_APPROVAL_PROMPT": "auto",
+    # Redirect URIs: https, and in development http too, for a receiver on loopback.
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if PRODUCTION else ["https", "http"],
+    "ALLOWED_SCHEMES": ["https"] if PRODUCTION else ["https", "http"],
+    "ALLOW_LOCALHOST_LOOPBACK": True,
+    "ERROR_RESPONSE_WITH_SCOPES": True,
+}
+# The consent page's sign-in: the person's email and password, on this server's own page.
+LOGIN_URL = "oauth2_provider:sign-in"
 
 
 # What mailed links look like: an app's deep link or a web page, with {token} where the token
@@ -598,6 +636,11 @@ SPECTACULAR_SETTINGS = {
         "`Authorization: Bearer <access>`. Access tokens live minutes; trade the refresh "
         "token at `/api/v1/auth/token/refresh/` for a new pair (the old refresh token stops "
         "working).\n\n"
+        "**Third-party apps.** An app that is not the person's own connects with OAuth2 "
+        "(`appOAuth`): the authorization code grant with PKCE at `/o/authorize/` and "
+        "`/o/token/`, on this server's own sign-in and consent pages. Each operation names "
+        "the scope an app's token needs; one that names none answers an app's token 403 "
+        "`first_party_only`.\n\n"
         "**Safe retries.** Give each workout session a UUID of your own and upload it with "
         "`POST` (a stored id comes back unchanged) or `PUT` (creates it if missing), or send an "
         "`Idempotency-Key` header. Change a session with the `ETag` you last saw in `If-Match`; "
@@ -613,11 +656,12 @@ SPECTACULAR_SETTINGS = {
         "**Health data.** Fields that say something of a person's body (pain scores, painful "
         "sides, perceived effort) carry `x-health-data: true`. A client shares them with a "
         "trainer only by redeeming the trainer's invitation, and stops at once by ending the "
-        "link."
+        "link; with an app only by granting it `pain:read`, which the consent page asks "
+        "apart: answers to an app without it leave those fields out."
     ),
     # A change that breaks generated clients needs a new major version and its CHANGELOG.md
     # section; .ci/api_changes.py checks it.
-    "VERSION": "2.6.1",
+    "VERSION": "3.0.0",
     "LICENSE": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
     "CONTACT": {"name": "hipflex_api maintainers"},
     "SERVE_INCLUDE_SCHEMA": False,

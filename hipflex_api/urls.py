@@ -22,6 +22,9 @@ urlpatterns = [
     # What people did: sessions/, sync/, me/stats/, me/export/, and the session behaviour
     # under catalog URLs, exercises/{slug}/advice/ and routines/{id}/start/.
     path("api/v1/", include("sessions.urls")),
+    # Third-party apps: the authorization server (authorize, token, revoke_token,
+    # introspect) and the pages where a person signs in and consents.
+    path("o/", include("hipflex_api.accounts.oauth_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path(

@@ -22,6 +22,7 @@ from hipflex_api.accounts import services as account_services
 from hipflex_api.accounts.auth import request_user
 from hipflex_api.accounts.models import CoachingLink, User
 from hipflex_api.accounts.permissions import Coaches
+from hipflex_api.accounts.scopes import Scope, ScopeRule
 from hipflex_api.changes.counters import user_version
 from hipflex_api.conditional import conditional_get, if_match_fails, none_match, not_modified
 from hipflex_api.errors import Gone, PreconditionFailed, field_errors
@@ -102,6 +103,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
     queryset = WorkoutSession.objects.all()
     serializer_class = WorkoutSessionSerializer
     permission_classes = [permissions.IsAuthenticated]
+    app_scopes = ScopeRule(read=Scope.SESSIONS_READ, write=Scope.SESSIONS_WRITE)
     filterset_class = WorkoutSessionFilter
     pagination_class = SessionPagination
     conditional_actions = frozenset({"list"})
@@ -278,6 +280,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
 
 class SyncView(APIView):
     permission_classes = [permissions.IsAuthenticated]
+    app_scopes = ScopeRule(read=Scope.SESSIONS_READ)
     conditional_actions = frozenset({"get"})
     query_parameters = {"get": ("since", "limit")}
 
@@ -302,6 +305,8 @@ class ExerciseAdviceViewSet(viewsets.GenericViewSet):
     queryset = Exercise.objects.all()
     serializer_class = AdviceSerializer
     permission_classes = [permissions.IsAuthenticated]
+    # Advice is read from the pain reported: health data.
+    app_scopes = ScopeRule(read=Scope.PAIN_READ)
     lookup_field = "slug"
     lookup_value_regex = SLUG_PATTERN
 
@@ -323,6 +328,7 @@ class RoutineStartViewSet(viewsets.GenericViewSet):
     # The body's, as OPTIONS describes it; the answer is StartedSessionSerializer's.
     serializer_class = RoutineStartSerializer
     permission_classes = [permissions.IsAuthenticated]
+    app_scopes = ScopeRule(write=Scope.SESSIONS_WRITE)
 
     def get_queryset(self) -> QuerySet[Routine]:
         # The service reads the items it plans from itself.
@@ -378,6 +384,8 @@ class MyDataViewSet(viewsets.GenericViewSet):
     queryset = User.objects.all()
     serializer_class = ProgressStatsSerializer
     permission_classes = [permissions.IsAuthenticated]
+    # The export, everything at once, is the person's own clients' only.
+    app_scopes = ScopeRule(actions={"stats": Scope.STATS_READ, "plan": Scope.SESSIONS_READ})
     conditional_actions = frozenset({"stats", "plan"})
     query_parameters = {
         "stats": tuple(StatsQuerySerializer().fields),
@@ -590,6 +598,7 @@ class MyAssignmentViewSet(
     queryset = Assignment.objects.all()
     serializer_class = AssignmentSerializer
     permission_classes = [permissions.IsAuthenticated]
+    app_scopes = ScopeRule(read=Scope.SESSIONS_READ, actions={"start": Scope.SESSIONS_WRITE})
     lookup_field = "id"
     lookup_value_regex = UUID_PATTERN
 

@@ -1,9 +1,11 @@
+import secrets
 from datetime import timedelta
 
 import factory
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from oauth2_provider.models import AccessToken
 
 from exercises.models import (
     Equipment,
@@ -23,6 +25,7 @@ from exercises.models import (
     RoutineItem,
 )
 from hipflex_api.accounts.models import (
+    App,
     CoachingInvitation,
     CoachingLink,
     User,
@@ -43,6 +46,30 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
 
     class Meta:
         model = User
+
+
+class AppFactory(factory.django.DjangoModelFactory[App]):
+    """A third-party phone app (public: no secret), allowed every scope."""
+
+    name = factory.Sequence(lambda n: f"Tracker {n}")
+    client_type = App.CLIENT_PUBLIC
+    redirect_uris = "https://tracker.example/callback"
+
+    class Meta:
+        model = App
+
+
+def app_token(user: User, *scopes: str, app: App | None = None) -> str:
+    """An access token of `app` (a new one by default) for `user`, granted `scopes`."""
+    token = secrets.token_urlsafe(32)
+    AccessToken.objects.create(
+        user=user,
+        application=app or AppFactory(),
+        token=token,
+        expires=timezone.now() + timedelta(hours=1),
+        scope=" ".join(scopes),
+    )
+    return token
 
 
 class CoachingInvitationFactory(factory.django.DjangoModelFactory[CoachingInvitation]):

@@ -5,19 +5,16 @@ classified below; an unclassified one fails the suite until someone decides who 
 """
 
 import pytest
-from drf_spectacular.generators import EndpointEnumerator
+from oauth2_provider.models import AccessToken
 
-from tests.conftest import api_client_for, trainers_group
-from tests.factories import (
-    AssignmentItemFactory,
-    CoachingInvitationFactory,
-    CoachingLinkFactory,
-    ExerciseFactory,
-    ExerciseMediaFactory,
-    RoutineItemFactory,
-    SetLogFactory,
-    UserFactory,
-    WorkoutSessionFactory,
+from tests.conftest import api_client_for
+from tests.endpoints import (
+    COACHING,
+    ENDPOINTS,
+    call,
+    endpoint_url,
+    owner,
+    private_data,
 )
 from tests.helpers import body_of
 
@@ -45,19 +42,16 @@ PUBLIC = {
     ("GET", "/healthz"): "load balancers probe it without credentials; it shows no data",
     ("GET", "/readyz"): "load balancers probe it without credentials; it names no host",
 }
-# API endpoints outside /api/v1/: the probes, which sit where orchestrators look for them.
-# (/metrics is no DRF view; tests/ops/test_metrics.py checks that it refuses callers.)
-OUTSIDE_PREFIX = ("/healthz", "/readyz")
 # Path parameters naming one user's own data: another user must get 404, as if it were not.
 OWNED = {
     "/api/v1/sessions/{id}/": "session",
     "/api/v1/routines/{pk}/": "routine",
     "/api/v1/me/trainers/{id}/": "link",
     "/api/v1/me/assignments/{id}/": "assignment",
+    "/api/v1/me/connections/{id}/": "connection",
 }
-# Paths only trainers may use, each for their own invitations and clients: anyone else is
-# refused (403), another trainer finds nothing (404).
-COACHING = "/api/v1/coaching/"
+# Coaching paths (COACHING): anyone but a trainer is refused (403), another trainer finds
+# nothing (404).
 # Coaching endpoints that name the client in the body, not the path: what they are sent.
 NAMED_IN_BODY = {
     "/api/v1/coaching/review/acknowledge/": lambda data: {
@@ -69,69 +63,13 @@ NAMED_IN_BODY = {
 SHARED = ("/api/v1/exercises/{slug}/", "/api/v1/muscles/{slug}/", "/api/v1/equipment/{slug}/")
 
 
-def _endpoints():
-    for path, _regex, method, _view in EndpointEnumerator().get_api_endpoints():
-        if path.startswith("/api/v1/") or path in OUTSIDE_PREFIX:
-            yield method, path
-
-
-ENDPOINTS = sorted(_endpoints())
+@pytest.fixture
+def alice_data(db):
+    return private_data()
 
 
 def _owned_kind(path):
     return next((kind for prefix, kind in OWNED.items() if path.startswith(prefix)), None)
-
-
-@pytest.fixture
-def alice_data():
-    """One user's private data: a session with a set, and a private routine."""
-    alice = UserFactory()
-    exercise = ExerciseFactory(name="King Runner", unilateral=True)
-    session = SetLogFactory(
-        session=WorkoutSessionFactory(user=alice, notes="alice-private-note"),
-        exercise=exercise,
-    ).session
-    routine = RoutineItemFactory(
-        routine__owner=alice, routine__name="alice-private-routine", exercise=exercise
-    ).routine
-    media = ExerciseMediaFactory(exercise=exercise)
-    # Tess coaches Alice, and has an invitation out.
-    tess = UserFactory(is_staff=True)
-    tess.groups.add(trainers_group())
-    link = CoachingLinkFactory(trainer=tess, client=alice)
-    # Tess prescribes Alice a program.
-    assignment = AssignmentItemFactory(assignment__link=link, exercise=exercise).assignment
-    return {
-        "user": alice,
-        "trainer": tess,
-        "session": session,
-        "routine": routine,
-        "exercise": exercise,
-        "media": media,
-        "link": link,
-        "assignment": assignment,
-        "invitation": CoachingInvitationFactory(trainer=tess),
-    }
-
-
-def _url(path, data):
-    if path.startswith("/api/v1/coaching/invitations/"):
-        ids = {"{id}": data["invitation"].pk}
-    elif "/assignments/" in path:
-        ids = {"{id}": data["assignment"].pk, "{client_id}": data["link"].pk}
-    elif path.startswith(("/api/v1/coaching/clients/", "/api/v1/me/trainers/")):
-        ids = {"{id}": data["link"].pk, "{client_id}": data["link"].pk}
-    else:
-        ids = {"{id}": data["session"].pk}
-    ids |= {"{pk}": data["routine"].pk, "{slug}": data["exercise"].slug}
-    ids["{media_id}"] = data["media"].pk
-    for name, value in ids.items():
-        path = path.replace(name, str(value))
-    return path
-
-
-def _owner(path, data):
-    return data["trainer"] if path.startswith(COACHING) else data["user"]
 
 
 def _stands(data):
@@ -151,11 +89,8 @@ def _stands(data):
         assignment.version,
         assignment.deleted_at,
         type(data["invitation"]).objects.filter(pk=data["invitation"].pk).exists(),
+        AccessToken.objects.filter(application=data["app"]).count(),
     )
-
-
-def _call(client, method, url, body=None):
-    return getattr(client, method.lower())(url, body or {}, format="json")
 
 
 def test_every_endpoint_is_classified():
@@ -169,7 +104,7 @@ def test_every_endpoint_is_classified():
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
 def test_anonymous_callers_get_401_on_everything_private(api_client, alice_data, method, path):
-    response = _call(api_client, method, _url(path, alice_data))
+    response = call(api_client, method, endpoint_url(path, alice_data))
     if (method, path) in PUBLIC:
         assert response.status_code != 401, PUBLIC[(method, path)]
     else:
@@ -181,7 +116,7 @@ def test_anonymous_callers_get_401_on_everything_private(api_client, alice_data,
 def test_another_users_private_data_is_404_on_every_method(user_client, alice_data, method, path):
     before = _stands(alice_data)
 
-    response = _call(user_client, method, _url(path, alice_data))
+    response = call(user_client, method, endpoint_url(path, alice_data))
 
     assert response.status_code == 404, response.content
     assert _stands(alice_data) == before
@@ -199,9 +134,9 @@ def test_only_trainers_reach_coaching_and_only_their_own(
     named = NAMED_IN_BODY.get(path)
     body = named(alice_data) if named else None
     for client in (user_client, alice):
-        response = _call(client, method, _url(path, alice_data), body)
+        response = call(client, method, endpoint_url(path, alice_data), body)
         assert response.status_code == 403, response.content
-    another_trainer = _call(trainer_client, method, _url(path, alice_data), body)
+    another_trainer = call(trainer_client, method, endpoint_url(path, alice_data), body)
     if "{" in path or named:
         assert another_trainer.status_code == 404, another_trainer.content
     else:
@@ -223,7 +158,7 @@ def test_a_trainer_whose_link_ended_gets_404_for_everything_of_the_client(alice_
     )
     alice_data["link"].save()
 
-    response = _call(api_client_for(alice_data["trainer"]), method, _url(path, alice_data))
+    response = call(api_client_for(alice_data["trainer"]), method, endpoint_url(path, alice_data))
 
     assert response.status_code == 404, response.content
 
@@ -233,7 +168,7 @@ def test_a_trainer_whose_link_ended_gets_404_for_everything_of_the_client(alice_
     [(m, p) for m, p in ENDPOINTS if p.startswith(SHARED) and m not in {"GET"}],
 )
 def test_plain_users_may_not_write_shared_catalog_content(user_client, alice_data, method, path):
-    response = _call(user_client, method, _url(path, alice_data))
+    response = call(user_client, method, endpoint_url(path, alice_data))
     assert response.status_code == 403
 
 
@@ -254,8 +189,8 @@ def test_no_list_feed_export_or_stats_shows_another_users_rows(
 @pytest.mark.parametrize("path", sorted({p for _, p in ENDPOINTS}))
 def test_options_describes_every_endpoint_to_its_owner(alice_data, path):
     # DRF answers OPTIONS from the view's serializer: a view without one would answer 500.
-    client = api_client_for(_owner(path, alice_data))
-    response = client.options(_url(path, alice_data))
+    client = api_client_for(owner(path, alice_data))
+    response = client.options(endpoint_url(path, alice_data))
     assert response.status_code == 200, response.content
     assert response.json()["name"]
 
@@ -266,6 +201,6 @@ def test_options_describes_every_endpoint_to_its_owner(alice_data, path):
 )
 def test_the_owner_reads_every_private_page_the_others_are_refused(alice_data, method, path):
     # Alice reads her own; Tess, her trainer, reads what Alice shares with her.
-    response = api_client_for(_owner(path, alice_data)).get(_url(path, alice_data))
+    response = api_client_for(owner(path, alice_data)).get(endpoint_url(path, alice_data))
 
     assert response.status_code == 200, response.content

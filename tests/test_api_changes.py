@@ -67,8 +67,18 @@ def test_a_renamed_operation_is_caught(released):
             lambda s: s["paths"]["/api/v1/sessions/{id}/"]["put"]["responses"].pop("201"),
             "PUT /api/v1/sessions/{id}/ no longer answers 201",
         ),
+        (
+            lambda s: s["components"]["schemas"]["Exercise"]["required"].remove("summary"),
+            "Exercise: summary may now be left out",
+        ),
     ],
-    ids=["operation-removed", "newly-required", "enum-value-removed", "status-removed"],
+    ids=[
+        "operation-removed",
+        "newly-required",
+        "enum-value-removed",
+        "status-removed",
+        "no-longer-always-sent",
+    ],
 )
 def test_other_breaking_changes_are_caught(released, change, found):
     new = _changed(released)

@@ -43,12 +43,13 @@ def test_error_responses_follow_what_each_operation_can_return(schema):
 
     exercises, exercise = "/api/v1/exercises/", "/api/v1/exercises/{slug}/"
     # 406, a refused Accept header, is every operation's (tests/test_errors.py asks each), and
-    # 400, a query parameter the operation does not read; 503, a database that cannot answer.
-    assert statuses(exercises, "get") == {"200", "304", "400", "404", "406", "503"}
+    # 400, a query parameter the operation does not read; 503, a database that cannot answer;
+    # 403, an app's token without `catalog:read`.
+    assert statuses(exercises, "get") == {"200", "304", "400", "403", "404", "406", "503"}
     assert statuses(exercises, "post") == {
         *("201", "400", "401", "403", "406", "409", "413", "415", "503")
     }
-    assert statuses(exercise, "get") == {"200", "304", "400", "404", "406", "503"}
+    assert statuses(exercise, "get") == {"200", "304", "400", "403", "404", "406", "503"}
     assert statuses(exercise, "delete") == {
         *("204", "400", "401", "403", "404", "406", "409", "503")
     }

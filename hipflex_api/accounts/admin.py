@@ -13,8 +13,11 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin  # Registers it, replaced below.
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
+from oauth2_provider.admin import ApplicationAdmin  # Registers it, replaced below.
+from oauth2_provider.forms import ApplicationForm
 
-from .models import User
+from .models import App, User
+from .scopes import SCOPE_TEXT
 
 
 class EmailUserCreationForm(UserCreationForm):
@@ -192,3 +195,37 @@ class AuthenticatorAdmin(TOTPDeviceAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/otp_totp/authenticator_setup.html", context)
+
+
+class AppForm(ApplicationForm):
+    allowed_scopes = forms.TypedMultipleChoiceField(
+        choices=[(scope.value, f"{scope.value}: {text}") for scope, text in SCOPE_TEXT.items()],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="What the app may ask people for; each person still chooses.",
+    )
+
+
+admin.site.unregister(App)
+
+
+@admin.register(App)
+class AppAdmin(ApplicationAdmin):
+    """Third-party apps, registered by staff: the name people see on the consent page, where
+    it may send them back to, whether it keeps a secret (a server) or not (a phone app),
+    and the scopes it may ask for."""
+
+    form = AppForm
+    list_display = ("name", "client_id", "client_type", "created")
+    list_filter = ("client_type",)
+    fields = (
+        "name",
+        "client_type",
+        "redirect_uris",
+        "allowed_scopes",
+        "client_id",
+        "client_secret",
+        "hash_client_secret",
+        "user",
+    )
+    radio_fields = {"client_type": admin.HORIZONTAL}

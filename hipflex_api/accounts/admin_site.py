@@ -3,7 +3,6 @@ account and address (the API's counters store, accounts.throttles) and asks staf
 set up an authenticator for its code (Django OTP); settings.ADMIN_REQUIRE_OTP asks it of all.
 """
 
-import math
 from typing import Any
 
 from django import forms
@@ -16,22 +15,19 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from hipflex_api.errors import LimitsUnavailable
-
+from .sign_in import CountedSignIn
 from .throttles import ADMIN_LOGIN_FAILURES
 
 
-class AdminLoginForm(OTPAdminAuthenticationForm):
+class AdminLoginForm(CountedSignIn, OTPAdminAuthenticationForm):
+    failures = ADMIN_LOGIN_FAILURES
     error_messages = {
-        **OTPAdminAuthenticationForm.error_messages,
+        **CountedSignIn.error_messages,
+        **OTPAdminAuthenticationForm.error_messages,  # Its words for a staff account.
         "locked": (
             "Too many wrong passwords for this account from this computer, so signing in "
             "here is paused for its safety. Try again in %(minutes)s minutes, or ask an "
             "administrator to set a new password for you."
-        ),
-        "limits_unavailable": (
-            "Signing in is unavailable for a moment (the server cannot count attempts). "
-            "Try again in a minute."
         ),
         "authenticator_required": (
             "This server asks every staff account for a code from an authenticator app, and "
@@ -54,31 +50,6 @@ class AdminLoginForm(OTPAdminAuthenticationForm):
         self.fields["otp_token"].widget.attrs.update(
             {"autocomplete": "one-time-code", "inputmode": "numeric"}
         )
-
-    def clean(self) -> dict[str, Any]:
-        request = self.request
-        limits = [throttle() for throttle in ADMIN_LOGIN_FAILURES]
-        try:
-            refused = [limit for limit in limits if not limit.allow_request(request, None)]
-            if refused:
-                seconds = max(limit.wait() or 60 for limit in refused)
-                raise forms.ValidationError(
-                    self.error_messages["locked"],
-                    code="locked",
-                    params={"minutes": math.ceil(seconds / 60)},
-                )
-            try:
-                return super().clean()
-            except forms.ValidationError as error:
-                if getattr(error, "code", None) == "invalid_login":
-                    for limit in limits:
-                        limit.record_failure(request, None)
-                raise
-        except LimitsUnavailable as outage:
-            # Refused, not let through uncounted, as the API's login does.
-            raise forms.ValidationError(
-                self.error_messages["limits_unavailable"], code="limits_unavailable"
-            ) from outage
 
     def clean_otp(self, user: Any) -> None:
         if user is None:

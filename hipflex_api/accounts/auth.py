@@ -3,6 +3,10 @@ from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection
+from oauth2_provider.settings import oauth2_settings
+from oauthlib.common import Request as OAuthRequest
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken
@@ -12,8 +16,10 @@ from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from hipflex_api.changes.counters import catalog_scope, user_scope
 from hipflex_api.changes.models import ChangeCounter
+from hipflex_api.fields import hides_health_data
 
 from .models import User
+from .scopes import Scope, scope_needed
 
 
 def request_user(request: Request) -> User:
@@ -77,6 +83,11 @@ class JWTAuthentication(authentication.JWTAuthentication):
     simplejwt's own: the user exists, is active, and has not changed password since the token.
     """
 
+    def authenticate(self, request: Request) -> tuple[User, Token] | None:  # type: ignore[override]
+        if not _is_jwt(_bearer_token(self, request)):
+            return None  # No token, or an app's: AppTokenAuthentication's.
+        return super().authenticate(request)  # type: ignore[return-value]
+
     def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
         if User._meta.pk.name != api_settings.USER_ID_FIELD:
             raise ImproperlyConfigured("SIMPLE_JWT's USER_ID_FIELD must be the primary key.")
@@ -96,3 +107,75 @@ class JWTAuthentication(authentication.JWTAuthentication):
                 "The user's password has been changed.", code="password_changed"
             )
         return user
+
+
+def _bearer_token(auth: authentication.JWTAuthentication, request: Request) -> bytes | None:
+    header = auth.get_header(request)
+    return None if header is None else auth.get_raw_token(header)
+
+
+def _is_jwt(token: bytes | None) -> bool:
+    # A JWT is three dot-separated parts; an app's token is one word of letters and digits.
+    return token is not None and token.count(b".") == 2
+
+
+class InsufficientScope(PermissionDenied):
+    default_code = "insufficient_scope"
+
+
+class FirstPartyOnly(PermissionDenied):
+    default_code = "first_party_only"
+    default_detail = (
+        "This operation is open to the person's own clients only: a connected app's token "
+        "cannot call it."
+    )
+
+
+class AppTokenAuthentication(BaseAuthentication):
+    """A third-party app's access token (django-oauth-toolkit), held to the scope the
+    operation needs (accounts.scopes): an operation that names none refuses it (403
+    first_party_only), and a token without the scope named gets 403 insufficient_scope.
+
+    Checked by the toolkit's own validator, from the Authorization header alone: the
+    toolkit's DRF class would parse the body first, before the view's own parsers and
+    limits."""
+
+    def authenticate(self, request: Request) -> tuple[User, Any] | None:
+        raw = _bearer_token(_JWT, request)
+        if raw is None or _is_jwt(raw):
+            return None
+        checked = OAuthRequest(request.build_absolute_uri(), http_method=request.method or "GET")
+        token = raw.decode("latin-1")
+        if not oauth2_settings.OAUTH2_VALIDATOR_CLASS().validate_bearer_token(token, [], checked):
+            raise AuthenticationFailed(
+                "The access token is not valid: it has expired, was revoked, or was never issued.",
+                code="token_not_valid",
+            )
+        user, access_token = checked.user, checked.access_token
+        if user is None:  # A token issued to the app itself: no grant here makes one.
+            raise AuthenticationFailed(
+                "The access token speaks for no person.", code="token_not_valid"
+            )
+        if not user.is_active:
+            raise AuthenticationFailed("User is inactive", code="user_inactive")
+        needed = scope_needed(request.parser_context.get("view"), request.method or "")
+        if needed is None:
+            raise FirstPartyOnly()
+        if not access_token.allow_scopes([needed]):
+            raise InsufficientScope(
+                f"This app's token lacks the scope `{needed}`, which this operation needs: "
+                "the person must connect the app again and grant it."
+            )
+        if not access_token.allow_scopes([Scope.PAIN_READ]):
+            hides_health_data.set(True)  # Its answers leave pain out.
+        return user, access_token
+
+    def authenticate_header(self, request: Request) -> str:
+        return _JWT.authenticate_header(request)
+
+    def schema_refusals(self, view: Any, method: str) -> list[str]:
+        """The 403 codes an app's token gets from this operation, for the schema."""
+        return ["insufficient_scope" if scope_needed(view, method) else "first_party_only"]
+
+
+_JWT = JWTAuthentication()

@@ -13,6 +13,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from oauth2_provider.models import AbstractApplication
+
+from .scopes import Scope
 
 
 class UserManager(DjangoUserManager["User"]):
@@ -313,3 +316,43 @@ class CoachingLink(models.Model):
     @property
     def shares(self) -> list[str]:
         return list(self.SHARED)
+
+
+def _every_scope() -> list[str]:
+    return [scope.value for scope in Scope]
+
+
+class App(AbstractApplication):
+    """A third-party app that people connect to their account (django-oauth-toolkit's
+    application): registered by staff, with the redirect URIs it may send people back to and
+    the scopes it may ask for. Authorization code with PKCE is the only way in: no implicit
+    or password grants, whose tokens would skip the person's consent or hand the app their
+    password."""
+
+    authorization_grant_type: "models.CharField[str, str]" = models.CharField(
+        max_length=44,
+        choices=[(AbstractApplication.GRANT_AUTHORIZATION_CODE, "Authorization code")],
+        default=AbstractApplication.GRANT_AUTHORIZATION_CODE,
+    )
+    allowed_scopes = models.JSONField(
+        default=_every_scope,
+        help_text="What the app may ask people for; each person still chooses.",
+    )
+
+    class Meta(AbstractApplication.Meta):
+        verbose_name = "app"
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(authorization_grant_type="authorization-code"),
+                name="accounts_app_authorization_code_only",
+                violation_error_message="Apps connect with the authorization code grant only.",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        scopes = self.allowed_scopes
+        if not isinstance(scopes, list) or not all(isinstance(name, str) for name in scopes):
+            raise ValidationError({"allowed_scopes": "Give a list of scope names."})
+        if unknown := sorted(set(scopes) - set(_every_scope())):
+            raise ValidationError({"allowed_scopes": f"No such scope: {', '.join(unknown)}."})

@@ -1,5 +1,8 @@
 """The OpenAPI text of accounts: registration, tokens and the caller's profile."""
 
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -9,8 +12,9 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 
-from hipflex_api.schema import ErrorResponse
+from hipflex_api.schema import COMMITTED_SERVER, ErrorResponse
 
+from .scopes import SCOPE_TEXT, scope_needed
 from .serializers import (
     CHANGE_MAILED,
     CONFIRMATION_MAILED,
@@ -30,6 +34,44 @@ from .serializers import (
     RegisterSerializer,
     TokenPairSerializer,
 )
+
+
+class AppTokenScheme(OpenApiAuthenticationExtension):
+    """A third-party app's OAuth2 access token: how an app gets one, and on each operation
+    the scope it needs (none: the operation is not open to apps)."""
+
+    target_class = "hipflex_api.accounts.auth.AppTokenAuthentication"
+    name = "appOAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "oauth2",
+            "description": (
+                "A third-party app's access token, for the person who connected it on this "
+                "server's consent page: authorization code with PKCE (S256), which every app "
+                "must send; refresh tokens work once each (a new one comes with every "
+                "refresh). An operation lists the scope it needs; one that lists none is "
+                "for the person's own clients (`jwtAuth`) only and answers an app's token "
+                "403 `first_party_only`; a token without the scope gets 403 "
+                "`insufficient_scope`. Without `pain:read`, answers leave out every field "
+                "marked `x-health-data`. Revoke a token at `/o/revoke_token/` (RFC 7009); "
+                "resource servers check one at `/o/introspect/` (RFC 7662) with their "
+                "client id and secret."
+            ),
+            "flows": {
+                "authorizationCode": {
+                    "authorizationUrl": f"{COMMITTED_SERVER['url']}/o/authorize/",
+                    "tokenUrl": f"{COMMITTED_SERVER['url']}/o/token/",
+                    "refreshUrl": f"{COMMITTED_SERVER['url']}/o/token/",
+                    "scopes": {scope.value: text for scope, text in SCOPE_TEXT.items()},
+                }
+            },
+        }
+
+    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[str]] | None:
+        needed = scope_needed(auto_schema.view, auto_schema.method)
+        return None if needed is None else {self.name: [needed.value]}
+
 
 _BAD_CREDENTIALS = ErrorResponse("Wrong email or password.", "no_active_account")
 
@@ -316,5 +358,28 @@ my_trainers_schema = extend_schema_view(
         "past sessions included. Ending a link that has ended already (a retry, or the "
         "trainer ended it) is a 204 too.",
         parameters=[_LINK_ID],
+    ),
+)
+
+
+_APP_ID = OpenApiParameter(
+    "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The app's id (`Connection.id`)."
+)
+
+my_connections_schema = extend_schema_view(
+    list=extend_schema(
+        operation_id="listMyConnections",
+        summary="List the apps I connected",
+        description="Third-party apps the caller connected to their account on the consent "
+        "page, the latest first, while any of their tokens lives; each with the scopes "
+        "granted. For the person's own clients only.",
+    ),
+    destroy=extend_schema(
+        operation_id="disconnectApp",
+        summary="Disconnect an app",
+        description="At once: every token and authorization code the app holds for the "
+        "caller goes, and its next request with them gets 401. An app not connected (any "
+        "longer: a retry whose first answer was lost, say) is a 404.",
+        parameters=[_APP_ID],
     ),
 )

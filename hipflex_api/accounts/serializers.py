@@ -25,6 +25,7 @@ from .models import (
     User,
     invitation_code_canonical,
 )
+from .scopes import Scope
 
 # The longest password the API takes; Django's own forms take as long.
 PASSWORD_MAX_LENGTH = 128
@@ -280,6 +281,18 @@ class LinkedTrainerSerializer(serializers.ModelSerializer[CoachingLink]):
 
     def get_notice(self, link: CoachingLink) -> str:
         return SHARING_NOTICE.format(trainer=link.trainer.get_full_name())
+
+
+class ConnectionSerializer(serializers.Serializer):
+    """An app the person connected (services.Connection)."""
+
+    id = serializers.IntegerField(source="app.pk", help_text="The app's id here.")
+    name = serializers.CharField(source="app.name", help_text="The app's name.")
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=[scope.value for scope in Scope]),
+        help_text="What the person granted it: the scopes of its tokens that live.",
+    )
+    connected_at = serializers.DateTimeField(help_text="When the person first connected it.")
 
 
 def token_pair_for(user: User) -> dict[str, str]:

@@ -1,4 +1,5 @@
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -7,6 +8,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from oauth2_provider.models import AccessToken, Grant, RefreshToken
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from hipflex_api.changes.counters import forget_user_changes, lock_user_changes
@@ -15,6 +17,7 @@ from hipflex_api.domain_errors import ConflictError, InvalidInput, OverLimit
 from . import mails
 from .models import (
     AccountToken,
+    App,
     CoachingInvitation,
     CoachingLink,
     User,
@@ -349,3 +352,42 @@ def coaching_link_end(*, link: CoachingLink, by: str) -> CoachingLink:
         link.save(update_fields=["ended_at", "ended_by"])
         link_ended.send(sender=CoachingLink, link=link)
     return link
+
+
+@dataclass(frozen=True)
+class Connection:
+    """An app the person connected, while any of its tokens for them lives: what it may see
+    (the scopes of those tokens) and since when."""
+
+    app: App
+    scopes: list[str]
+    connected_at: datetime
+
+
+def _live_app_tokens(user: User) -> Any:
+    now = timezone.now()
+    return AccessToken.objects.filter(user=user, application__isnull=False).filter(
+        Q(expires__gt=now) | Q(refresh_token__isnull=False, refresh_token__revoked__isnull=True)
+    )
+
+
+def connections_of(*, user: User) -> list[Connection]:
+    """The apps the person has connected, the latest first."""
+    found: dict[int, tuple[App, set[str], datetime]] = {}
+    for token in _live_app_tokens(user).select_related("application").order_by("created"):
+        _, scopes, _ = found.setdefault(
+            token.application_id, (token.application, set(), token.created)
+        )
+        scopes.update(token.scope.split())
+    connections = [Connection(app, sorted(scopes), since) for app, scopes, since in found.values()]
+    return sorted(connections, key=lambda c: (c.connected_at, c.app.pk), reverse=True)
+
+
+@transaction.atomic
+def connection_revoke(*, user: User, app_id: int) -> bool:
+    """Disconnect the app at once: every token and code it holds for the person goes. Whether
+    it was connected."""
+    connected = _live_app_tokens(user).filter(application_id=app_id).exists()
+    for model in (RefreshToken, AccessToken, Grant):
+        model.objects.filter(user=user, application_id=app_id).delete()
+    return connected

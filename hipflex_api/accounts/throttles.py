@@ -157,6 +157,17 @@ class AdminLoginAccountClientThrottle(PerClient, AdminLoginAccountThrottle):
     scope = "admin_login_account_client"
 
 
+class SignInAccountThrottle(LoginAccountThrottle):
+    """Wrong passwords at the sign-in of the page where a person connects an app: counted
+    with the API's logins, since it is the same password (its form names it `username`)."""
+
+    email_field = "username"
+
+
+class SignInAccountClientThrottle(PerClient, SignInAccountThrottle):
+    scope = "login_account_client"
+
+
 class RegisterThrottle(LoginIPThrottle):
     scope = "register"
 
@@ -257,4 +268,5 @@ def record_failures(request: Request, view: Any, *throttles: type[FailuresOnly])
 LOGIN_FAILURES = (LoginAccountClientThrottle, LoginAccountThrottle)
 PASSWORD_CHECK_FAILURES = (PasswordCheckClientThrottle, PasswordCheckThrottle)
 ADMIN_LOGIN_FAILURES = (AdminLoginAccountClientThrottle, AdminLoginAccountThrottle)
+SIGN_IN_FAILURES = (SignInAccountClientThrottle, SignInAccountThrottle)
 INVITATION_CODE_FAILURES = (InvitationCodeThrottle, InvitationCodeIPThrottle)

@@ -5,6 +5,7 @@ from .views import (
     AuthViewSet,
     CoachingInvitationViewSet,
     MeViewSet,
+    MyConnectionViewSet,
     MyTrainerViewSet,
     TokenObtainView,
     TokenRefreshView,
@@ -14,6 +15,7 @@ router = SimpleRouter()
 router.register("auth", AuthViewSet, basename="auth")
 router.register("coaching/invitations", CoachingInvitationViewSet, basename="invitation")
 router.register("me/trainers", MyTrainerViewSet, basename="my-trainer")
+router.register("me/connections", MyConnectionViewSet, basename="my-connection")
 
 me = MeViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
 

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
@@ -18,13 +18,15 @@ from hipflex_api.fields import UUID_PATTERN
 
 from . import openapi, services
 from .auth import JWTAuthentication, request_user
-from .models import CoachingInvitation, CoachingLink, User
+from .models import App, CoachingInvitation, CoachingLink, User
 from .permissions import Coaches
+from .scopes import Scope, ScopeRule
 from .serializers import (
     CHANGE_MAILED,
     CONFIRMATION_MAILED,
     REGISTERED,
     RESET_MAILED,
+    ConnectionSerializer,
     EmailChangeSerializer,
     EmailSerializer,
     InvitationRedeemSerializer,
@@ -186,6 +188,9 @@ class MeViewSet(
     queryset = User.objects.all()
     serializer_class = ProfileSerializer
     permission_classes = [permissions.IsAuthenticated]
+    # Apps may read the profile; changing it, the password or the address, or deleting the
+    # account, is for the person's own clients.
+    app_scopes = ScopeRule(actions={"retrieve": Scope.PROFILE_READ})
 
     def get_object(self) -> User:
         return self.request.user  # type: ignore[return-value]
@@ -296,3 +301,23 @@ class MyTrainerViewSet(
 
     def perform_destroy(self, instance: CoachingLink) -> None:
         services.coaching_link_end(link=instance, by=CoachingLink.EndedBy.CLIENT)
+
+
+@openapi.my_connections_schema
+class MyConnectionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """/me/connections/: the third-party apps the caller connected, and disconnecting one."""
+
+    queryset = App.objects.none()  # For the schema: the list is services.connections_of's.
+    serializer_class = ConnectionSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_url_kwarg = "id"
+    lookup_value_regex = r"[0-9]{1,18}"
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(services.connections_of(user=request_user(request)))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not services.connection_revoke(user=request_user(request), app_id=int(kwargs["id"])):
+            raise NotFound("You have not connected an app of this id.")
+        return Response(status=status.HTTP_204_NO_CONTENT)

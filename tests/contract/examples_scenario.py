@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from exercises.models import Exercise
-from hipflex_api.accounts.models import CoachingLink
+from hipflex_api.accounts.models import CoachingLink, User
 from hipflex_api.accounts.serializers import token_pair_for
 from sessions.models import Assignment
 from tests.conftest import (
@@ -54,7 +54,7 @@ from tests.conftest import (
     token_in,
     trainers_group,
 )
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, AppFactory, UserFactory, app_token
 from tests.helpers import body_of
 
 # `make run`'s address, which the answers' links then name, as in the committed schema.
@@ -395,6 +395,20 @@ def _evening_reset() -> dict[str, Any]:
     }
 
 
+MY_CONNECTIONS_URL = "/api/v1/me/connections/"
+
+
+def a_connected_app(day: Day) -> None:
+    """Ann connected a step tracker last week, without her pain; she looks at what it sees,
+    and disconnects it."""
+    day.at(21, 20)
+    tracker = AppFactory(name="Stride Tracker")
+    app_token(User.objects.get(email=ANN), "sessions:read", "stats:read", app=tracker)
+    day.refresh()
+    day.send(day.phone(), "GET", MY_CONNECTIONS_URL)
+    day.send(day.phone(), "DELETE", f"{MY_CONNECTIONS_URL}{tracker.pk}/", status=204)
+
+
 def account_changes(day: Day) -> None:
     """Ann exports her data, changes her password and her address, forgets the new password
     on the tablet and resets it, logs the tablet out, and leaves."""
@@ -559,5 +573,6 @@ def play_the_day() -> Day:
         lunch_break(day)
         coaching(day, routine_id)
         the_evening(day, routine_id)
+        a_connected_app(day)
         account_changes(day)
     return day

@@ -1,0 +1,349 @@
+"""Third-party apps: a person connects one on the server's own pages (authorization code with
+PKCE), grants pain apart, and the app's tokens reach only what the scopes say."""
+
+import base64
+import hashlib
+import secrets
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.test import Client
+from oauth2_provider.models import AccessToken, RefreshToken
+
+from hipflex_api.accounts.models import App
+from tests.conftest import (
+    ME_URL,
+    SESSIONS_URL,
+    STATS_URL,
+    api_client_for,
+    bearer,
+    browser_for,
+    login,
+)
+from tests.factories import (
+    PASSWORD,
+    AppFactory,
+    SetLogFactory,
+    UserFactory,
+    WorkoutSessionFactory,
+    app_token,
+)
+from tests.helpers import assert_error
+
+pytestmark = pytest.mark.django_db
+
+AUTHORIZE_URL = "/o/authorize/"
+TOKEN_URL = "/o/token/"
+REVOKE_URL = "/o/revoke_token/"
+SIGN_IN_URL = "/o/sign-in/"
+CALLBACK = "https://tracker.example/callback"
+
+
+@pytest.fixture
+def app(db):
+    return AppFactory(name="Stride Tracker", redirect_uris=CALLBACK)
+
+
+@pytest.fixture
+def person(db):
+    person = UserFactory(email="ann@example.com")
+    SetLogFactory(session=WorkoutSessionFactory(user=person), pain=4, side="right")
+    return person
+
+
+def _pkce() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _authorize_query(app, scope, challenge, **extra):
+    return {
+        "response_type": "code",
+        "client_id": app.client_id,
+        "redirect_uri": CALLBACK,
+        "scope": scope,
+        "state": "s-123",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        **extra,
+    }
+
+
+def _consent_page(browser, app, scope, challenge, **extra):
+    return browser.get(AUTHORIZE_URL, _authorize_query(app, scope, challenge, **extra))
+
+
+def _hidden_fields(response):
+    form = response.context["form"]
+    return {
+        name: form.initial.get(name) or ""
+        for name, field in form.fields.items()
+        if field.widget.is_hidden
+    }
+
+
+def _connect(app, person, scope, *, health=False):
+    """Sign in, consent and exchange the code: the token endpoint's answer."""
+    verifier, challenge = _pkce()
+    browser = Client()
+    start = _consent_page(browser, app, scope, challenge)
+    assert start.status_code == 302, start
+    assert start.url.startswith(SIGN_IN_URL)
+    signed_in = browser.post(
+        start.url, {"username": person.email, "password": PASSWORD}, follow=False
+    )
+    assert signed_in.status_code == 302, signed_in.content.decode()
+    page = browser.get(signed_in.url)
+    assert page.status_code == 200, page.content.decode()
+    body = {**_hidden_fields(page), "allow": "Authorize"} | ({"health": "on"} if health else {})
+    consented = browser.post(AUTHORIZE_URL, body)
+    assert consented.status_code == 302, consented.content.decode()
+    back = urlsplit(consented.url)
+    query = parse_qs(back.query)
+    assert f"{back.scheme}://{back.netloc}{back.path}" == CALLBACK
+    assert query["state"] == ["s-123"]
+    return Client().post(
+        TOKEN_URL,
+        {
+            "grant_type": "authorization_code",
+            "code": query["code"][0],
+            "redirect_uri": CALLBACK,
+            "client_id": app.client_id,
+            "code_verifier": verifier,
+        },
+    )
+
+
+def test_the_consent_page_names_the_app_and_says_what_each_scope_shows(app, person):
+    browser = Client()
+    browser.force_login(person)
+    _, challenge = _pkce()
+
+    page = _consent_page(browser, app, "sessions:read pain:read", challenge)
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Connect Stride Tracker to your account?" in html
+    assert "See the sessions you log" in html
+    assert "not the pain you report" in html
+    # Health data is asked for on its own, unticked.
+    assert "Also share the pain I report (health data)" in html
+    assert 'name="health"' in html
+    assert "checked" not in html
+
+
+def test_connecting_without_pain_gives_sessions_with_the_pain_left_out(app, person):
+    answer = _connect(app, person, "sessions:read pain:read")
+
+    assert answer.status_code == 200, answer.content
+    tokens = answer.json()
+    assert set(tokens) >= {"access_token", "refresh_token", "expires_in", "scope"}
+    assert tokens["scope"] == "sessions:read"
+    listed = bearer(tokens["access_token"]).get(SESSIONS_URL)
+    assert listed.status_code == 200, listed.content
+    [session] = listed.json()["results"]
+    [one_set] = session["sets"]
+    assert "pain" not in one_set
+    assert "perceived_effort" not in session
+    assert one_set["side"] == "right"
+
+
+def test_connecting_with_pain_ticked_gives_the_pain_too(app, person):
+    answer = _connect(app, person, "sessions:read pain:read", health=True)
+
+    assert answer.json()["scope"] == "sessions:read pain:read"
+    listed = bearer(answer.json()["access_token"]).get(SESSIONS_URL).json()
+    assert listed["results"][0]["sets"][0]["pain"] == 4
+
+
+def test_the_persons_own_client_still_sees_the_pain_after_an_app_did_not(app, person):
+    token = app_token(person, "sessions:read")
+    assert "pain" not in bearer(token).get(SESSIONS_URL).json()["results"][0]["sets"][0]
+
+    own = login(person.email).json()["access"]
+
+    assert bearer(own).get(SESSIONS_URL).json()["results"][0]["sets"][0]["pain"] == 4
+
+
+def test_a_token_without_the_scope_gets_403_naming_it(person):
+    token = app_token(person, "sessions:read")
+
+    response = bearer(token).get(STATS_URL)
+
+    assert assert_error(response, 403, "insufficient_scope")
+    assert "`stats:read`" in response.json()["detail"]
+
+
+def test_an_operation_for_the_persons_own_clients_refuses_every_app_token(person):
+    token = app_token(person, "sessions:read", "sessions:write", "profile:read", "stats:read")
+
+    for response in (
+        bearer(token).delete(ME_URL, {"password": PASSWORD}, format="json"),
+        bearer(token).get("/api/v1/me/export/"),
+        bearer(token).post("/api/v1/me/password/", {}, format="json"),
+    ):
+        assert assert_error(response, 403, "first_party_only")
+    assert type(person).objects.filter(pk=person.pk).exists()
+
+
+def test_without_pkce_no_code_is_given(app, person):
+    browser = Client()
+    browser.force_login(person)
+
+    page = browser.get(
+        AUTHORIZE_URL,
+        {k: v for k, v in _authorize_query(app, "sessions:read", "x").items() if "code_" not in k},
+    )
+
+    assert page.status_code == 302
+    assert parse_qs(urlsplit(page.url).query)["error"] == ["invalid_request"]
+
+
+@pytest.mark.parametrize("response_type", ["token", "id_token"])
+def test_the_implicit_grant_is_refused(app, person, response_type):
+    browser = Client()
+    browser.force_login(person)
+    _, challenge = _pkce()
+
+    page = _consent_page(browser, app, "sessions:read", challenge, response_type=response_type)
+
+    assert page.status_code in {302, 400}
+    text = page.url if page.status_code == 302 else page.content.decode()
+    assert "unsupported_response_type" in text or "unauthorized_client" in text
+
+
+def test_the_password_grant_is_refused(app, person):
+    answer = Client().post(
+        TOKEN_URL,
+        {
+            "grant_type": "password",
+            "username": person.email,
+            "password": PASSWORD,
+            "client_id": app.client_id,
+        },
+    )
+
+    assert answer.status_code in {400, 401}
+    assert answer.json()["error"] in {"unsupported_grant_type", "unauthorized_client"}
+    assert not AccessToken.objects.exists()
+
+
+def test_an_app_asks_only_for_the_scopes_staff_allowed_it(person):
+    app = AppFactory(redirect_uris=CALLBACK, allowed_scopes=["catalog:read"])
+    browser = Client()
+    browser.force_login(person)
+    _, challenge = _pkce()
+
+    page = _consent_page(browser, app, "sessions:read", challenge)
+
+    assert page.status_code == 302
+    assert parse_qs(urlsplit(page.url).query)["error"] == ["invalid_scope"]
+
+
+def test_a_refresh_token_works_once_and_its_reuse_ends_the_chain(app, person):
+    first = _connect(app, person, "sessions:read").json()
+
+    def refresh(token):
+        body = {"grant_type": "refresh_token", "refresh_token": token, "client_id": app.client_id}
+        return Client().post(TOKEN_URL, body)
+
+    second = refresh(first["refresh_token"])
+    assert second.status_code == 200, second.content
+    assert second.json()["refresh_token"] != first["refresh_token"]
+    replayed = refresh(first["refresh_token"])
+
+    assert replayed.status_code == 400
+    assert replayed.json()["error"] == "invalid_grant"
+    # The replay revoked what the chain had issued since.
+    assert bearer(second.json()["access_token"]).get(SESSIONS_URL).status_code == 401
+    assert not RefreshToken.objects.filter(revoked__isnull=True, user=person).exists()
+
+
+def test_a_revoked_token_is_refused_at_once(app, person):
+    tokens = _connect(app, person, "sessions:read").json()
+
+    revoked = Client().post(
+        REVOKE_URL, {"token": tokens["access_token"], "client_id": app.client_id}
+    )
+
+    assert revoked.status_code == 200
+    assert assert_error(bearer(tokens["access_token"]).get(SESSIONS_URL), 401, "token_not_valid")
+
+
+def test_wrong_passwords_at_the_sign_in_count_with_the_apis_logins(person, settings):
+    browser = Client()
+    wrong = {"username": person.email, "password": "not-the-password"}
+    for _ in range(10):
+        page = browser.post(SIGN_IN_URL, wrong)
+        assert page.status_code == 200
+
+    locked = browser.post(SIGN_IN_URL, {"username": person.email, "password": PASSWORD})
+
+    assert "signing in here is paused" in locked.content.decode()
+    assert "_auth_user_id" not in browser.session
+
+
+def test_staff_register_an_app_in_the_admin_with_the_scopes_it_may_ask_for(db):
+    admin = browser_for(UserFactory(is_staff=True, is_superuser=True))
+    add_url = "/admin/accounts/app/add/"
+    assert "pain:read: See the pain you report" in admin.get(add_url).content.decode()
+
+    saved = admin.post(
+        add_url,
+        {
+            "name": "Clinic portal",
+            "client_type": "confidential",
+            "redirect_uris": "https://clinic.example/back",
+            "allowed_scopes": ["sessions:read", "stats:read"],
+            "client_id": "clinic-portal",
+            "client_secret": "a-long-secret-the-clinic-keeps-to-itself",
+            "hash_client_secret": "on",
+        },
+    )
+
+    assert saved.status_code == 302, saved.content.decode()
+    app = App.objects.get(client_id="clinic-portal")
+    assert app.allowed_scopes == ["sessions:read", "stats:read"]
+    assert app.authorization_grant_type == "authorization-code"
+    assert app.client_secret != "a-long-secret-the-clinic-keeps-to-itself"  # Kept hashed.
+
+
+CONNECTIONS_URL = "/api/v1/me/connections/"
+
+
+def test_a_person_lists_the_apps_they_connected_and_disconnects_one_at_once(app, person):
+    tokens = _connect(app, person, "sessions:read stats:read").json()
+    other = AppFactory(name="Sleep Diary")
+    app_token(person, "profile:read", app=other)
+    own = api_client_for(person)
+
+    listed = own.get(CONNECTIONS_URL)
+
+    assert listed.status_code == 200
+    assert [(c["name"], c["scopes"]) for c in listed.json()["results"]] == [
+        ("Sleep Diary", ["profile:read"]),
+        ("Stride Tracker", ["sessions:read", "stats:read"]),
+    ]
+    assert own.delete(f"{CONNECTIONS_URL}{app.pk}/").status_code == 204
+    assert assert_error(bearer(tokens["access_token"]).get(SESSIONS_URL), 401, "token_not_valid")
+    refreshed = Client().post(
+        TOKEN_URL,
+        {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": app.client_id,
+        },
+    )
+    assert refreshed.json()["error"] == "invalid_grant"
+    assert [c["name"] for c in own.get(CONNECTIONS_URL).json()["results"]] == ["Sleep Diary"]
+    assert assert_error(own.delete(f"{CONNECTIONS_URL}{app.pk}/"), 404, "not_found")
+
+
+def test_another_persons_connection_is_404_and_stays(app, person):
+    token = app_token(person, "sessions:read", app=app)
+
+    response = api_client_for(UserFactory()).delete(f"{CONNECTIONS_URL}{app.pk}/")
+
+    assert assert_error(response, 404, "not_found")
+    assert bearer(token).get(SESSIONS_URL).status_code == 200
