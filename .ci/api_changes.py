@@ -4,9 +4,9 @@
 Every schema that carries a version must be one a client generated from the first schema of
 that version still works with. A change that breaks such clients (an operation removed or
 renamed, a response field removed, retyped or no longer always sent, a request field newly
-required, an enum value removed) needs a new major version in SPECTACULAR_SETTINGS and a section for it in
-CHANGELOG.md. The schemas compared come from git: the first commit whose openapi.yaml carries
-the current version, and the first that carried the version before it.
+required, an enum value removed) needs a new major version in SPECTACULAR_SETTINGS and a
+section for it in CHANGELOG.md. The schemas compared come from git: the first commit whose
+openapi.yaml carries the current version, and the first that carried the version before it.
 
     python .ci/api_changes.py            # check the committed openapi.yaml
 """

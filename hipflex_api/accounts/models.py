@@ -71,7 +71,8 @@ def validate_time_zone(value: str) -> None:
         )
 
 
-class User(AbstractUser):
+# (django-oauth-toolkit, untyped, gives it the manager `accounts_app` of its apps.)
+class User(AbstractUser):  # type: ignore[django-manager-missing]
     class Units(models.TextChoices):
         METRIC = "metric", "Metric"
         IMPERIAL = "imperial", "Imperial"

@@ -68,9 +68,9 @@ class AppTokenScheme(OpenApiAuthenticationExtension):
             },
         }
 
-    def get_security_requirement(self, auto_schema: Any) -> dict[str, list[str]] | None:
+    def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[Any]]]:
         needed = scope_needed(auto_schema.view, auto_schema.method)
-        return None if needed is None else {self.name: [needed.value]}
+        return [] if needed is None else [{self.name: [needed.value]}]
 
 
 _BAD_CREDENTIALS = ErrorResponse("Wrong email or password.", "no_active_account")

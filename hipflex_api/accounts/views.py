@@ -314,7 +314,8 @@ class MyConnectionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, views
     lookup_value_regex = r"[0-9]{1,18}"
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        page = self.paginate_queryset(services.connections_of(user=request_user(request)))
+        connections = services.connections_of(user=request_user(request))
+        page = self.paginate_queryset(connections)  # type: ignore[arg-type,var-annotated]
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
