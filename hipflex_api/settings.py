@@ -506,6 +506,8 @@ SIMPLE_JWT = {
 # a person connects one on the server's own consent page (/o/authorize/), and its tokens
 # reach only what the scopes granted (accounts.scopes).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.App"
+# The toolkit's own, named so that accounts.PersonalToken can point at it.
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model
 OAUTH2_PROVIDER = {
     "SCOPES": {scope.value: text for scope, text in SCOPE_TEXT.items()},
     "DEFAULT_SCOPES": [scope.value for scope in Scope if scope not in HEALTH_SCOPES],
@@ -526,6 +528,24 @@ OAUTH2_PROVIDER = {
     "ALLOWED_SCHEMES": ["https"] if PRODUCTION else ["https", "http"],
     "ALLOW_LOCALHOST_LOOPBACK": True,
     "ERROR_RESPONSE_WITH_SCOPES": True,
+    # The OAuth 2.0 security best practice (RFC 9700), each of its recommendations enforced:
+    # tokens kept as digests only, S256 PKCE, no token in a query string, the issuer named in
+    # the redirect, redirect URIs matched exactly, and no implicit or password grant.
+    **{
+        f"COMPLIANT_BCP_RFC9700_{gate}": True
+        for gate in (
+            "IMPLICIT_GRANT",
+            "PASSWORD_GRANT",
+            "PKCE_METHOD",
+            "ACCESS_TOKEN_TRANSPORT",
+            "AUTHZ_RESPONSE_ISS",
+            "TOKEN_STORAGE",
+            "REFRESH_TOKEN",
+            "REDIRECT_URI_SCHEME",
+            "REDIRECT_URI_MATCHING",
+            "PKCE_REQUIRED",
+        )
+    },
 }
 # The consent page's sign-in: the person's email and password, on this server's own page.
 LOGIN_URL = "oauth2_provider:sign-in"
@@ -606,6 +626,10 @@ COACHING_INVITATION_HOURS = env.int("COACHING_INVITATION_HOURS", default=7 * 24)
 MAX_OPEN_INVITATIONS = env.int("MAX_OPEN_INVITATIONS", default=50)
 MAX_CLIENTS_PER_TRAINER = env.int("MAX_CLIENTS_PER_TRAINER", default=500)
 MAX_TRAINERS_PER_CLIENT = env.int("MAX_TRAINERS_PER_CLIENT", default=10)
+# Personal access tokens: how many unexpired ones a person may hold, and the longest a new
+# one may work, in days.
+MAX_PERSONAL_TOKENS = env.int("MAX_PERSONAL_TOKENS", default=20)
+PERSONAL_TOKEN_MAX_DAYS = env.int("PERSONAL_TOKEN_MAX_DAYS", default=365)
 # Programs one client may have assigned at once, from all their trainers.
 MAX_ASSIGNMENTS_PER_CLIENT = env.int("MAX_ASSIGNMENTS_PER_CLIENT", default=20)
 # How long a server process trusts the catalog version it last read before reading it again.

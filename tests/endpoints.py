@@ -3,6 +3,7 @@ builders of the tests derived from the router (access control, app scopes)."""
 
 from drf_spectacular.generators import EndpointEnumerator
 
+from hipflex_api.accounts.services import personal_token_create
 from tests.conftest import trainers_group
 from tests.factories import (
     AppFactory,
@@ -53,9 +54,12 @@ def private_data():
     link = CoachingLinkFactory(trainer=tess, client=alice)
     # Tess prescribes Alice a program.
     assignment = AssignmentItemFactory(assignment__link=link, exercise=exercise).assignment
-    # Alice connected an app.
+    # Alice connected an app, and made a token for a script of hers.
     app = AppFactory()
     app_token(alice, "sessions:read", app=app)
+    personal_token, _ = personal_token_create(
+        user=alice, name="alice-private-script", scopes=["stats:read"], days=30
+    )
     return {
         "user": alice,
         "trainer": tess,
@@ -67,6 +71,7 @@ def private_data():
         "assignment": assignment,
         "invitation": CoachingInvitationFactory(trainer=tess),
         "app": app,
+        "personal_token": personal_token,
     }
 
 
@@ -78,6 +83,8 @@ def endpoint_url(path, data):
         ids = {"{id}": data["assignment"].pk, "{client_id}": data["link"].pk}
     elif path.startswith("/api/v1/me/connections/"):
         ids = {"{id}": data["app"].pk}
+    elif path.startswith("/api/v1/me/tokens/"):
+        ids = {"{id}": data["personal_token"].pk}
     elif path.startswith(("/api/v1/coaching/clients/", "/api/v1/me/trainers/")):
         ids = {"{id}": data["link"].pk, "{client_id}": data["link"].pk}
     else:

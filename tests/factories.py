@@ -5,7 +5,7 @@ import factory
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from oauth2_provider.models import AccessToken
+from oauth2_provider.models import AccessToken, set_token_value
 
 from exercises.models import (
     Equipment,
@@ -62,13 +62,14 @@ class AppFactory(factory.django.DjangoModelFactory[App]):
 def app_token(user: User, *scopes: str, app: App | None = None) -> str:
     """An access token of `app` (a new one by default) for `user`, granted `scopes`."""
     token = secrets.token_urlsafe(32)
-    AccessToken.objects.create(
+    access = AccessToken(
         user=user,
         application=app or AppFactory(),
-        token=token,
         expires=timezone.now() + timedelta(hours=1),
         scope=" ".join(scopes),
     )
+    set_token_value(access, token)  # Its digest only, as the server keeps them.
+    access.save()
     return token
 
 

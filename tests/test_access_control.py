@@ -49,6 +49,7 @@ OWNED = {
     "/api/v1/me/trainers/{id}/": "link",
     "/api/v1/me/assignments/{id}/": "assignment",
     "/api/v1/me/connections/{id}/": "connection",
+    "/api/v1/me/tokens/{id}/": "personal token",
 }
 # Coaching paths (COACHING): anyone but a trainer is refused (403), another trainer finds
 # nothing (404).
@@ -90,6 +91,7 @@ def _stands(data):
         assignment.deleted_at,
         type(data["invitation"]).objects.filter(pk=data["invitation"].pk).exists(),
         AccessToken.objects.filter(application=data["app"]).count(),
+        type(data["personal_token"]).objects.filter(pk=data["personal_token"].pk).exists(),
     )
 
 

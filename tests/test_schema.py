@@ -206,7 +206,7 @@ def test_the_error_shape_says_request_id_comes_only_with_some_errors(schema):
 OPERATION_VERBS = {
     "accept", "change", "check", "confirm", "copy", "create", "decline", "delete", "end",
     "export", "get", "list", "login", "logout", "redeem", "refresh", "register", "replace",
-    "request", "resend", "save", "start", "update", "upload", "verify", "withdraw",
+    "request", "resend", "revoke", "save", "start", "update", "upload", "verify", "withdraw",
 }  # fmt: skip
 _METHODS = {"get", "put", "post", "delete", "patch"}
 

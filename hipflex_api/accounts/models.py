@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.core.exceptions import ValidationError
@@ -357,3 +358,43 @@ class App(AbstractApplication):
             raise ValidationError({"allowed_scopes": "Give a list of scope names."})
         if unknown := sorted(set(scopes) - set(_every_scope())):
             raise ValidationError({"allowed_scopes": f"No such scope: {', '.join(unknown)}."})
+
+
+class PersonalToken(models.Model):
+    """A token a person makes for their own scripts: an access token of no app, with the
+    scopes and the expiry they chose, kept as a digest as every token is. Deleting its access
+    token revokes it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="personal_tokens")
+    name = models.CharField(max_length=100)
+    access_token = models.OneToOneField(
+        settings.OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL,
+        on_delete=models.CASCADE,
+        related_name="personal",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    # Named for the type checker, which cannot follow the toolkit's untyped model here.
+    objects: ClassVar[models.Manager["PersonalToken"]] = models.Manager()
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                name="accounts_personal_token_name_unique",
+                violation_error_message="You have a token of this name already.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    @property
+    def scopes(self) -> list[str]:
+        return self.access_token.scope.split()
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.access_token.expires

@@ -31,6 +31,8 @@ from .serializers import (
     PasswordChangeSerializer,
     PasswordConfirmSerializer,
     PasswordResetConfirmSerializer,
+    PersonalTokenCreatedSerializer,
+    PersonalTokenRequestSerializer,
     RegisterSerializer,
     TokenPairSerializer,
 )
@@ -362,6 +364,10 @@ my_trainers_schema = extend_schema_view(
 )
 
 
+_TOO_MANY_TOKENS = ErrorResponse(
+    "The caller holds `MAX_PERSONAL_TOKENS` unexpired tokens already.", "unprocessable"
+)
+
 _APP_ID = OpenApiParameter(
     "id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The app's id (`Connection.id`)."
 )
@@ -375,11 +381,44 @@ my_connections_schema = extend_schema_view(
         "granted. For the person's own clients only.",
     ),
     destroy=extend_schema(
-        operation_id="disconnectApp",
+        operation_id="revokeMyConnection",
         summary="Disconnect an app",
         description="At once: every token and authorization code the app holds for the "
         "caller goes, and its next request with them gets 401. An app not connected (any "
         "longer: a retry whose first answer was lost, say) is a 404.",
         parameters=[_APP_ID],
+    ),
+)
+
+
+_TOKEN_ID = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The token's id (not the token)."
+)
+
+my_tokens_schema = extend_schema_view(
+    list=extend_schema(
+        operation_id="listMyTokens",
+        summary="List my personal access tokens",
+        description="The caller's tokens for their own scripts, newest first, expired ones "
+        "too; never the tokens themselves.",
+    ),
+    retrieve=extend_schema(
+        operation_id="getMyToken", summary="Get a personal access token", parameters=[_TOKEN_ID]
+    ),
+    create=extend_schema(
+        operation_id="createMyToken",
+        summary="Make a personal access token",
+        description="A token for the caller's own scripts, with the scopes an app would ask "
+        "for and an expiry: it reaches what those scopes reach, as an app's token does, and "
+        "no more. `token` is in this answer only; the server keeps a digest of it. At most "
+        "`MAX_PERSONAL_TOKENS` unexpired ones; a token cannot make another.",
+        request=PersonalTokenRequestSerializer,
+        responses={201: PersonalTokenCreatedSerializer, 422: _TOO_MANY_TOKENS},
+    ),
+    destroy=extend_schema(
+        operation_id="revokeMyToken",
+        summary="Revoke a personal access token",
+        description="At once: its next request gets 401.",
+        parameters=[_TOKEN_ID],
     ),
 )

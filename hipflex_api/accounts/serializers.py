@@ -12,7 +12,9 @@ from rest_framework_simplejwt.tokens import RefreshToken, UntypedToken
 
 from hipflex_api.fields import (
     StrictCharField,
+    StrictChoiceField,
     StrictEmailField,
+    StrictIntegerField,
     StrictModelSerializer,
     max_length_of,
 )
@@ -22,6 +24,7 @@ from .models import (
     INVITATION_ALPHABET,
     CoachingInvitation,
     CoachingLink,
+    PersonalToken,
     User,
     invitation_code_canonical,
 )
@@ -293,6 +296,61 @@ class ConnectionSerializer(serializers.Serializer):
         help_text="What the person granted it: the scopes of its tokens that live.",
     )
     connected_at = serializers.DateTimeField(help_text="When the person first connected it.")
+
+
+_SCOPE_CHOICES = [scope.value for scope in Scope]
+
+
+class PersonalTokenSerializer(serializers.ModelSerializer[PersonalToken]):
+    scopes = serializers.ListField(
+        child=serializers.ChoiceField(choices=_SCOPE_CHOICES),
+        read_only=True,
+        help_text="What the token may do, as an app's scopes say it.",
+    )
+    expires_at = serializers.DateTimeField(
+        read_only=True, help_text="From then on it gets 401 (`token_not_valid`)."
+    )
+
+    class Meta:
+        model = PersonalToken
+        fields = ["id", "name", "scopes", "created_at", "expires_at"]
+        read_only_fields = fields
+
+
+class PersonalTokenCreatedSerializer(PersonalTokenSerializer):
+    token = serializers.CharField(
+        read_only=True,
+        help_text="Send it as `Authorization: Bearer <token>`. Shown only in this answer: the "
+        "server keeps a digest of it, never the token.",
+    )
+
+    class Meta(PersonalTokenSerializer.Meta):
+        fields = [*PersonalTokenSerializer.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class PersonalTokenRequestSerializer(serializers.Serializer):
+    name = StrictCharField(
+        max_length=max_length_of(PersonalToken, "name"),
+        help_text="What the token is for, to tell it from the others (one of each name).",
+    )
+    scopes = serializers.ListField(
+        child=StrictChoiceField(choices=_SCOPE_CHOICES),
+        min_length=1,
+        max_length=len(_SCOPE_CHOICES),
+        help_text="What it may do: the scopes an app would ask for.",
+    )
+    expires_in_days = StrictIntegerField(
+        min_value=1,
+        max_value=settings.PERSONAL_TOKEN_MAX_DAYS,
+        default=30,
+        help_text="How many days it works, at most `PERSONAL_TOKEN_MAX_DAYS`.",
+    )
+
+    def validate_scopes(self, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError("Name each scope once.", code="invalid")
+        return value
 
 
 def token_pair_for(user: User) -> dict[str, str]:

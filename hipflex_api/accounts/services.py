@@ -1,3 +1,4 @@
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -8,7 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, Grant, RefreshToken
+from oauth2_provider.models import AccessToken, Grant, RefreshToken, set_token_value
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from hipflex_api.changes.counters import forget_user_changes, lock_user_changes
@@ -20,6 +21,7 @@ from .models import (
     App,
     CoachingInvitation,
     CoachingLink,
+    PersonalToken,
     User,
     invitation_code_canonical,
     invitation_code_digest,
@@ -391,3 +393,38 @@ def connection_revoke(*, user: User, app_id: int) -> bool:
     for model in (RefreshToken, AccessToken, Grant):
         model.objects.filter(user=user, application_id=app_id).delete()
     return connected
+
+
+# What a personal token starts with, so that a secret scanner can tell one in a leaked file.
+PERSONAL_TOKEN_PREFIX = "hfpat_"  # noqa: S105 - a prefix, not a secret
+
+
+class PersonalTokenNameTaken(InvalidInput):
+    """The person has a token of this name already."""
+
+
+@transaction.atomic
+def personal_token_create(
+    *, user: User, name: str, scopes: Sequence[str], days: int
+) -> tuple[PersonalToken, str]:
+    """A new personal token and its value, whose only plain copy this is (for the person)."""
+    User.objects.select_for_update().filter(pk=user.pk).first()  # One count at a time.
+    now = timezone.now()
+    mine = PersonalToken.objects.filter(user=user)
+    if mine.filter(access_token__expires__gt=now).count() >= settings.MAX_PERSONAL_TOKENS:
+        raise OverLimit(
+            f"You have {settings.MAX_PERSONAL_TOKENS} personal tokens that work "
+            "(`MAX_PERSONAL_TOKENS`): revoke one first."
+        )
+    if mine.filter(name=name).exists():
+        raise PersonalTokenNameTaken("You have a token of this name already.", field="name")
+    raw = PERSONAL_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    access = AccessToken(user=user, expires=now + timedelta(days=days), scope=" ".join(scopes))
+    set_token_value(access, raw)  # Its digest only, as every token.
+    access.save()
+    return PersonalToken.objects.create(user=user, name=name, access_token=access), raw
+
+
+def personal_token_revoke(*, token: PersonalToken) -> None:
+    """At once: its next request gets 401. (Its access token takes the row along.)"""
+    token.access_token.delete()

@@ -6,6 +6,7 @@ from .views import (
     CoachingInvitationViewSet,
     MeViewSet,
     MyConnectionViewSet,
+    MyPersonalTokenViewSet,
     MyTrainerViewSet,
     TokenObtainView,
     TokenRefreshView,
@@ -16,6 +17,7 @@ router.register("auth", AuthViewSet, basename="auth")
 router.register("coaching/invitations", CoachingInvitationViewSet, basename="invitation")
 router.register("me/trainers", MyTrainerViewSet, basename="my-trainer")
 router.register("me/connections", MyConnectionViewSet, basename="my-connection")
+router.register("me/tokens", MyPersonalTokenViewSet, basename="my-token")
 
 me = MeViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
 

@@ -18,7 +18,7 @@ from hipflex_api.fields import UUID_PATTERN
 
 from . import openapi, services
 from .auth import JWTAuthentication, request_user
-from .models import App, CoachingInvitation, CoachingLink, User
+from .models import App, CoachingInvitation, CoachingLink, PersonalToken, User
 from .permissions import Coaches
 from .scopes import Scope, ScopeRule
 from .serializers import (
@@ -37,6 +37,9 @@ from .serializers import (
     PasswordChangeSerializer,
     PasswordConfirmSerializer,
     PasswordResetConfirmSerializer,
+    PersonalTokenCreatedSerializer,
+    PersonalTokenRequestSerializer,
+    PersonalTokenSerializer,
     ProfileSerializer,
     RegisterSerializer,
     refresh_token_revoked,
@@ -322,3 +325,38 @@ class MyConnectionViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, views
         if not services.connection_revoke(user=request_user(request), app_id=int(kwargs["id"])):
             raise NotFound("You have not connected an app of this id.")
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@openapi.my_tokens_schema
+class MyPersonalTokenViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """/me/tokens/: the caller's personal access tokens, for their own scripts."""
+
+    queryset = PersonalToken.objects.all()
+    serializer_class = PersonalTokenSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_url_kwarg = "id"
+    lookup_value_regex = UUID_PATTERN
+
+    def get_queryset(self) -> QuerySet[PersonalToken]:
+        return PersonalToken.objects.filter(user=request_user(self.request)).select_related(
+            "access_token"
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = _valid(PersonalTokenRequestSerializer, request)
+        token, raw = services.personal_token_create(
+            user=request_user(request),
+            name=body["name"],
+            scopes=body["scopes"],
+            days=body["expires_in_days"],
+        )
+        token.token = raw  # type: ignore[attr-defined]
+        return Response(PersonalTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: PersonalToken) -> None:
+        services.personal_token_revoke(token=instance)

@@ -4,13 +4,16 @@ PKCE), grants pain apart, and the app's tokens reach only what the scopes say.""
 import base64
 import hashlib
 import secrets
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken
 
-from hipflex_api.accounts.models import App
+from hipflex_api.accounts.models import App, PersonalToken
 from tests.conftest import (
     ME_URL,
     SESSIONS_URL,
@@ -140,6 +143,9 @@ def test_connecting_without_pain_gives_sessions_with_the_pain_left_out(app, pers
     tokens = answer.json()
     assert set(tokens) >= {"access_token", "refresh_token", "expires_in", "scope"}
     assert tokens["scope"] == "sessions:read"
+    # The server keeps digests of the tokens, never the tokens.
+    assert not AccessToken.objects.exclude(token="").exists()
+    assert not RefreshToken.objects.exclude(token="").exists()
     listed = bearer(tokens["access_token"]).get(SESSIONS_URL)
     assert listed.status_code == 200, listed.content
     [session] = listed.json()["results"]
@@ -347,3 +353,94 @@ def test_another_persons_connection_is_404_and_stays(app, person):
 
     assert assert_error(response, 404, "not_found")
     assert bearer(token).get(SESSIONS_URL).status_code == 200
+
+
+TOKENS_URL = "/api/v1/me/tokens/"
+
+
+def _make_token(client, **body):
+    body = {"name": "Weekly chart", "scopes": ["stats:read"], **body}
+    return client.post(TOKENS_URL, body, format="json")
+
+
+def test_a_personal_token_is_shown_once_and_reaches_its_scopes_only(person):
+    own = api_client_for(person)
+
+    made = _make_token(own, expires_in_days=7)
+
+    assert made.status_code == 201, made.content
+    token = made.json()
+    assert token["token"].startswith("hfpat_")
+    assert (token["name"], token["scopes"]) == ("Weekly chart", ["stats:read"])
+    assert bearer(token["token"]).get(STATS_URL).status_code == 200
+    assert assert_error(bearer(token["token"]).get(SESSIONS_URL), 403, "insufficient_scope")
+    # A token cannot make another, and its value is nowhere to read again.
+    assert assert_error(_make_token(bearer(token["token"])), 403, "first_party_only")
+    [listed] = own.get(TOKENS_URL).json()["results"]
+    assert "token" not in listed
+    assert "token" not in own.get(f"{TOKENS_URL}{token['id']}/").json()
+    assert not AccessToken.objects.exclude(token="").exists()
+
+
+def test_a_revoked_personal_token_is_refused_at_once(person):
+    own = api_client_for(person)
+    token = _make_token(own).json()
+
+    assert own.delete(f"{TOKENS_URL}{token['id']}/").status_code == 204
+
+    assert assert_error(bearer(token["token"]).get(STATS_URL), 401, "token_not_valid")
+    assert own.get(TOKENS_URL).json()["results"] == []
+
+
+def test_a_personal_token_expires(person):
+    token = _make_token(api_client_for(person), expires_in_days=1).json()
+
+    with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
+        response = bearer(token["token"]).get(STATS_URL)
+
+    assert assert_error(response, 401, "token_not_valid")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"scopes": []}, "scopes"),
+        ({"scopes": ["sessions:delete"]}, "scopes.0"),
+        ({"scopes": ["stats:read", "stats:read"]}, "scopes"),
+        ({"expires_in_days": 0}, "expires_in_days"),
+        ({"expires_in_days": 366}, "expires_in_days"),
+        ({"name": ""}, "name"),
+    ],
+    ids=["no-scope", "unknown-scope", "twice", "no-days", "past-a-year", "no-name"],
+)
+def test_a_personal_token_it_cannot_make_is_a_400_naming_the_field(person, body, field):
+    response = _make_token(api_client_for(person), **body)
+
+    assert assert_error(response, 400, "invalid")
+    assert field in [error["field"] for error in response.json()["errors"]]
+    assert not PersonalToken.objects.exists()
+
+
+def test_one_name_per_token_and_at_most_max_personal_tokens(person, settings):
+    settings.MAX_PERSONAL_TOKENS = 2
+    own = api_client_for(person)
+    assert _make_token(own).status_code == 201
+
+    again = _make_token(own)
+    _make_token(own, name="Backup")
+    third = _make_token(own, name="One more")
+
+    assert assert_error(again, 400, "invalid")
+    assert again.json()["errors"][0]["field"] == "name"
+    assert assert_error(third, 422, "unprocessable")
+    assert "MAX_PERSONAL_TOKENS" in third.json()["detail"]
+    assert PersonalToken.objects.filter(user=person).count() == 2
+
+
+def test_another_persons_token_is_404_and_keeps_working(person):
+    token = _make_token(api_client_for(person)).json()
+    stranger = api_client_for(UserFactory())
+
+    assert assert_error(stranger.get(f"{TOKENS_URL}{token['id']}/"), 404, "not_found")
+    assert assert_error(stranger.delete(f"{TOKENS_URL}{token['id']}/"), 404, "not_found")
+    assert bearer(token["token"]).get(STATS_URL).status_code == 200

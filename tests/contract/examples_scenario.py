@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from exercises.models import Exercise
-from hipflex_api.accounts.models import CoachingLink, User
+from hipflex_api.accounts.models import CoachingLink, PersonalToken, User
 from hipflex_api.accounts.serializers import token_pair_for
 from sessions.models import Assignment
 from tests.conftest import (
@@ -396,17 +396,29 @@ def _evening_reset() -> dict[str, Any]:
 
 
 MY_CONNECTIONS_URL = "/api/v1/me/connections/"
+MY_TOKENS_URL = "/api/v1/me/tokens/"
+# The day's personal token id, which the server draws at random on other days.
+TOKEN_ID = uuid.UUID("70ce0000-0000-4000-8000-000000000001")
 
 
 def a_connected_app(day: Day) -> None:
     """Ann connected a step tracker last week, without her pain; she looks at what it sees,
-    and disconnects it."""
+    and disconnects it. She makes a token for the script that charts her week, looks at it,
+    and revokes it when the chart is done."""
     day.at(21, 20)
     tracker = AppFactory(name="Stride Tracker")
     app_token(User.objects.get(email=ANN), "sessions:read", "stats:read", app=tracker)
     day.refresh()
     day.send(day.phone(), "GET", MY_CONNECTIONS_URL)
     day.send(day.phone(), "DELETE", f"{MY_CONNECTIONS_URL}{tracker.pk}/", status=204)
+    body = {"name": "Weekly chart", "scopes": ["stats:read"], "expires_in_days": 7}
+    token_id = PersonalToken._meta.get_field("id")
+    with mock.patch.object(token_id, "_get_default", side_effect=[TOKEN_ID]):
+        token = day.send(day.phone(), "POST", MY_TOKENS_URL, body, status=201).json()
+    day.send(day.client(token["token"]), "GET", STATS_URL, record=False)
+    day.send(day.phone(), "GET", MY_TOKENS_URL)
+    day.send(day.phone(), "GET", f"{MY_TOKENS_URL}{token['id']}/")
+    day.send(day.phone(), "DELETE", f"{MY_TOKENS_URL}{token['id']}/", status=204)
 
 
 def account_changes(day: Day) -> None:
