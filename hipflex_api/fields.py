@@ -223,3 +223,14 @@ class HealthDataMiddleware:
 
 def is_health_data(field: serializers.Field) -> bool:
     return bool(getattr(field, "style", {}).get("health_data"))
+
+
+def holding_health_data(serializer: serializers.Serializer) -> frozenset[str]:
+    """The serializer's fields that are health data, or hold some in what they nest."""
+
+    def holds(field: Any) -> bool:
+        nested = getattr(field, "child", field)
+        fields = getattr(nested, "fields", {}) if isinstance(nested, serializers.Serializer) else {}
+        return is_health_data(field) or any(holds(inner) for inner in fields.values())
+
+    return frozenset(name for name, field in serializer.fields.items() if holds(field))

@@ -340,6 +340,10 @@ def require_response_fields(
             or (prop.get(HEALTH_DATA) and name in reaches_apps)
         }
         if not name.endswith("Request"):
+            for key in optional:
+                # An answer's default says nothing, and openapi-typescript would take it to
+                # mean the field is always there.
+                component["properties"][key].pop("default", None)
             required = sorted(set(component["properties"]) - optional)
             if required:
                 component["required"] = required

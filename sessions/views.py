@@ -19,14 +19,14 @@ from exercises.models import Exercise, Routine
 from exercises.serializers import MISSING_SLUG
 from exercises.services import routine_check_usable
 from hipflex_api.accounts import services as account_services
-from hipflex_api.accounts.auth import request_user
+from hipflex_api.accounts.auth import InsufficientScope, request_user
 from hipflex_api.accounts.models import CoachingLink, User
 from hipflex_api.accounts.permissions import Coaches
 from hipflex_api.accounts.scopes import Scope, ScopeRule
 from hipflex_api.changes.counters import user_version
 from hipflex_api.conditional import conditional_get, if_match_fails, none_match, not_modified
 from hipflex_api.errors import Gone, PreconditionFailed, field_errors
-from hipflex_api.fields import UUID_PATTERN
+from hipflex_api.fields import UUID_PATTERN, hides_health_data, holding_health_data
 from hipflex_api.idempotency.keys import IdempotentRequest
 from hipflex_api.idempotency.keys import atomic as idempotency_atomic
 from hipflex_api.pagination import StartedAtCursorPagination, positive_int_param
@@ -96,6 +96,21 @@ class SessionPagination(StartedAtCursorPagination):
 
     def row_weight(self, row: WorkoutSession) -> int:
         return limits.session_bytes(row)
+
+
+# What a session's body holds of health data: its effort, and the pain in its sets.
+HEALTH_FIELDS = holding_health_data(WorkoutSessionSerializer())
+
+
+def _check_health_data_seen(data: dict[str, Any]) -> None:
+    """Refuse an app that cannot see health data a change of a stored session would replace:
+    its sets replace the stored ones, pain and all, and a match would tell it whether it
+    guessed them right."""
+    if hides_health_data.get() and HEALTH_FIELDS & set(data):
+        raise InsufficientScope(
+            "Replacing a stored session's sets or its perceived effort replaces the health "
+            "data in them, which this app's token cannot see: that needs `pain:read`."
+        )
 
 
 @openapi.workout_session_schema
@@ -213,6 +228,7 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
         session = self._own(lock=True)
+        replacing = session is not None
         if session is None:
             if partial:
                 raise NotFound("No session has this id.")
@@ -222,18 +238,26 @@ class WorkoutSessionViewSet(viewsets.ModelViewSet):
             session = created
         if session.deleted_at is not None:
             raise Gone("This session was deleted.")
-        serializer = self.get_serializer(session, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        self._check_body_id(serializer.validated_data)
-        if services.session_matches(session=session, data=serializer.validated_data):
+        data = self._change(session, partial=partial, replacing=replacing)
+        if services.session_matches(session=session, data=data):
             # A retry of a change already made, whose answer was lost: nothing to save, and
             # no reason to refuse it for an If-Match that this very change made stale.
             return self._respond(session)
         _check_if_match(request, session)
-        services.session_update(session=session, data=serializer.validated_data)
-        if "sets" in serializer.validated_data:
+        services.session_update(session=session, data=data)
+        if "sets" in data:
             return self._answer(session, status.HTTP_200_OK)  # With the sets just written.
         return self._respond(session)
+
+    def _change(self, session: WorkoutSession, *, partial: bool, replacing: bool) -> Any:
+        """The body's change to the session, validated; `replacing` a session stored before
+        this request."""
+        serializer = self.get_serializer(session, data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        self._check_body_id(serializer.validated_data)
+        if replacing:
+            _check_health_data_seen(serializer.validated_data)
+        return serializer.validated_data
 
     def _put_create(self) -> Response | WorkoutSession:
         """A PUT to an id not stored yet: the 201 of the session it creates, or the session a
@@ -328,7 +352,8 @@ class RoutineStartViewSet(viewsets.GenericViewSet):
     # The body's, as OPTIONS describes it; the answer is StartedSessionSerializer's.
     serializer_class = RoutineStartSerializer
     permission_classes = [permissions.IsAuthenticated]
-    app_scopes = ScopeRule(write=Scope.SESSIONS_WRITE)
+    # A start plans from the advice, which is read from the pain reported.
+    app_scopes = ScopeRule(write=(Scope.SESSIONS_WRITE, Scope.PAIN_READ))
 
     def get_queryset(self) -> QuerySet[Routine]:
         # The service reads the items it plans from itself.
@@ -598,7 +623,11 @@ class MyAssignmentViewSet(
     queryset = Assignment.objects.all()
     serializer_class = AssignmentSerializer
     permission_classes = [permissions.IsAuthenticated]
-    app_scopes = ScopeRule(read=Scope.SESSIONS_READ, actions={"start": Scope.SESSIONS_WRITE})
+    app_scopes = ScopeRule(
+        read=Scope.SESSIONS_READ,
+        # Its answer reports the advice, which is read from the pain reported.
+        actions={"start": (Scope.SESSIONS_WRITE, Scope.PAIN_READ)},
+    )
     lookup_field = "id"
     lookup_value_regex = UUID_PATTERN
 

@@ -144,7 +144,10 @@ class AppTokenAuthentication(BaseAuthentication):
         raw = _bearer_token(_JWT, request)
         if raw is None or _is_jwt(raw):
             return None
-        checked = OAuthRequest(request.build_absolute_uri(), http_method=request.method or "GET")
+        # Without the query, which oauthlib's parser refuses where Django's does not ("[").
+        checked = OAuthRequest(
+            request.build_absolute_uri(request.path), http_method=request.method or "GET"
+        )
         token = raw.decode("latin-1")
         if not oauth2_settings.OAUTH2_VALIDATOR_CLASS().validate_bearer_token(token, [], checked):
             raise AuthenticationFailed(
@@ -161,10 +164,10 @@ class AppTokenAuthentication(BaseAuthentication):
         needed = scope_needed(request.parser_context.get("view"), request.method or "")
         if needed is None:
             raise FirstPartyOnly()
-        if not access_token.allow_scopes([needed]):
+        if missing := [scope for scope in needed if not access_token.allow_scopes([scope])]:
             raise InsufficientScope(
-                f"This app's token lacks the scope `{needed}`, which this operation needs: "
-                "the person must connect the app again and grant it."
+                f"This app's token lacks {', '.join(f'`{s}`' for s in missing)}, which this "
+                "operation needs: the person must connect the app again and grant it."
             )
         if not access_token.allow_scopes([Scope.PAIN_READ]):
             hides_health_data.set(True)  # Its answers leave pain out.

@@ -71,6 +71,12 @@ class ConsentView(AuthorizationView):
 
     def form_valid(self, form: ConsentForm) -> HttpResponse:
         if not form.cleaned_data.get("health"):
-            granted = form.cleaned_data["scope"].split()
-            form.cleaned_data["scope"] = " ".join(s for s in granted if s not in HEALTH_SCOPES)
+            asked = form.cleaned_data["scope"].split()
+            granted = [scope for scope in asked if scope not in HEALTH_SCOPES]
+            if granted:
+                form.cleaned_data["scope"] = " ".join(granted)
+            else:
+                # Nothing but health data was asked for, and it was not given: a refusal.
+                # (An empty scope would make oauthlib grant the request's or the defaults.)
+                form.cleaned_data["allow"] = False
         return super().form_valid(form)

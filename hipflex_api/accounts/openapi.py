@@ -72,7 +72,7 @@ class AppTokenScheme(OpenApiAuthenticationExtension):
 
     def get_security_requirement(self, auto_schema: Any) -> list[dict[str, list[Any]]]:
         needed = scope_needed(auto_schema.view, auto_schema.method)
-        return [] if needed is None else [{self.name: [needed.value]}]
+        return [] if needed is None else [{self.name: [scope.value for scope in needed]}]
 
 
 _BAD_CREDENTIALS = ErrorResponse("Wrong email or password.", "no_active_account")

@@ -46,27 +46,32 @@ SCOPE_TEXT: dict[Scope, str] = {
 HEALTH_SCOPES = frozenset({Scope.PAIN_READ})
 
 
+Needed = Scope | tuple[Scope, ...] | None
+
+
 @dataclass(frozen=True)
 class ScopeRule:
-    """The scope an app's token needs for a view's operations: `read` for the safe methods,
-    `write` for the others, and `actions` for a view's actions that differ. None: the
-    person's own clients only."""
+    """The scopes an app's token needs for a view's operations: `read` for the safe methods,
+    `write` for the others, and `actions` for a view's actions that differ; a tuple when it
+    needs several. None: the person's own clients only."""
 
-    read: Scope | None = None
-    write: Scope | None = None
-    actions: Mapping[str, Scope | None] = field(default_factory=dict)
+    read: Needed = None
+    write: Needed = None
+    actions: Mapping[str, Needed] = field(default_factory=dict)
 
-    def scope_for(self, action: str | None, method: str) -> Scope | None:
+    def scopes_for(self, action: str | None, method: str) -> tuple[Scope, ...] | None:
         if action is not None and action in self.actions:
-            return self.actions[action]
-        return self.read if method in _READS else self.write
+            needed = self.actions[action]
+        else:
+            needed = self.read if method in _READS else self.write
+        return (needed,) if isinstance(needed, Scope) else needed
 
 
 FIRST_PARTY_ONLY = ScopeRule()
 
 
-def scope_needed(view: Any, method: str) -> Scope | None:
-    """The scope an app's token needs to call this view with this method, or None when no
+def scope_needed(view: Any, method: str) -> tuple[Scope, ...] | None:
+    """The scopes an app's token needs to call this view with this method, or None when no
     scope opens it to apps."""
     rule: ScopeRule = getattr(view, "app_scopes", FIRST_PARTY_ONLY)
-    return rule.scope_for(getattr(view, "action", None), method)
+    return rule.scopes_for(getattr(view, "action", None), method)

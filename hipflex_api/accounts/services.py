@@ -40,11 +40,21 @@ def user_revoke_refresh_tokens(*, user: User) -> int:
     return len(revoked)
 
 
+def user_revoke_app_tokens(*, user: User) -> None:
+    """Every token made from the person's credentials goes: the apps they connected (which
+    they connect again) and their personal tokens."""
+    for model in (RefreshToken, AccessToken, Grant):
+        model.objects.filter(user=user).delete()
+
+
 @transaction.atomic
 def user_change_password(*, user: User, password: str) -> None:
+    """The new password, and every session made with the old one ended: the person's devices,
+    their connected apps and their personal tokens (one made by whoever knew the password)."""
     user.set_password(password)
     user.save(update_fields=["password"])
     user_revoke_refresh_tokens(user=user)
+    user_revoke_app_tokens(user=user)
 
 
 @transaction.atomic

@@ -5,15 +5,16 @@ import base64
 import hashlib
 import secrets
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
-from oauth2_provider.models import AccessToken, RefreshToken
+from oauth2_provider.models import AccessToken, Grant, RefreshToken
 
 from hipflex_api.accounts.models import App, PersonalToken
+from sessions.models import WorkoutSession
 from tests.conftest import (
     ME_URL,
     SESSIONS_URL,
@@ -444,3 +445,66 @@ def test_another_persons_token_is_404_and_keeps_working(person):
     assert assert_error(stranger.get(f"{TOKENS_URL}{token['id']}/"), 404, "not_found")
     assert assert_error(stranger.delete(f"{TOKENS_URL}{token['id']}/"), 404, "not_found")
     assert bearer(token["token"]).get(STATS_URL).status_code == 200
+
+
+def test_an_app_asking_for_pain_alone_gets_nothing_when_pain_is_not_ticked(app, person):
+    browser = Client()
+    browser.force_login(person)
+    _, challenge = _pkce()
+    query = _authorize_query(app, "pain:read", challenge)
+    page = browser.get(AUTHORIZE_URL, query)
+
+    # Posted back as a browser posts the form: to the page's own URL, query and all.
+    refused = browser.post(
+        f"{AUTHORIZE_URL}?{urlencode(query)}", {**_hidden_fields(page), "allow": "Authorize"}
+    )
+
+    assert refused.status_code == 302
+    assert parse_qs(urlsplit(refused.url).query)["error"] == ["access_denied"]
+    assert not Grant.objects.exists()
+
+
+def test_an_app_tokens_odd_query_is_a_400_not_a_500(person):
+    token = app_token(person, "sessions:read")
+
+    response = bearer(token).get(SESSIONS_URL, {"started_after": "[", "x": "%zz"})
+
+    assert response.status_code == 400, response.content
+
+
+def test_an_app_without_pain_may_not_replace_a_sessions_sets_but_may_change_its_notes(person):
+    session = WorkoutSession.objects.get(user=person)
+    url = f"{SESSIONS_URL}{session.pk}/"
+    token = app_token(person, "sessions:read", "sessions:write")
+    body = bearer(token).get(url).json()
+    sets = [{k: v for k, v in s.items() if k != "pain"} for s in body["sets"]]
+
+    replaced = bearer(token).patch(url, {"sets": sets}, format="json", headers={"If-Match": '"1"'})
+    noted = bearer(token).patch(
+        url, {"notes": "Felt fine."}, format="json", headers={"If-Match": '"1"'}
+    )
+
+    assert assert_error(replaced, 403, "insufficient_scope")
+    assert "`pain:read`" in replaced.json()["detail"]
+    assert noted.status_code == 200, noted.content
+    session.refresh_from_db()
+    assert session.sets.get().pain == 4
+    with_pain = app_token(person, "sessions:write", "pain:read")
+    assert bearer(with_pain).patch(url, {"sets": sets}, format="json").status_code == 200
+
+
+def test_a_new_password_ends_the_apps_and_the_personal_tokens_too(app, person):
+    own = api_client_for(person)
+    connected = app_token(person, "sessions:read", app=app)
+    script = _make_token(own).json()["token"]
+
+    changed = own.post(
+        "/api/v1/me/password/",
+        {"old_password": PASSWORD, "new_password": "a-brand-new-password-77"},
+        format="json",
+    )
+
+    assert changed.status_code == 200, changed.content
+    for token in (connected, script):
+        assert assert_error(bearer(token).get(STATS_URL), 401, "token_not_valid")
+    assert own.get(CONNECTIONS_URL).json()["results"] == []

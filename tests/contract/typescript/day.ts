@@ -81,7 +81,8 @@ export const FIELDS = {
     started_at: "required",
     ended_at: "required",
     notes: "required",
-    perceived_effort: "required",
+    // Health data: an app not granted `pain:read` gets the answer without it.
+    perceived_effort: "optional",
     routine: "required",
     routine_name: "required",
     assignment: "required",
@@ -97,7 +98,7 @@ export const FIELDS = {
     side: "required",
     reps: "required",
     hold_seconds: "required",
-    pain: "required",
+    pain: "optional",
     notes: "required",
     done: "required",
     rest_seconds: "required",
