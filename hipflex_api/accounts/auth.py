@@ -115,7 +115,7 @@ def _bearer_token(auth: authentication.JWTAuthentication, request: Request) -> b
 
 
 def _is_jwt(token: bytes | None) -> bool:
-    # A JWT is three dot-separated parts; an app's token is one word of letters and digits.
+    # A JWT is three dot-separated parts; an app's or a personal token has no dot at all.
     return token is not None and token.count(b".") == 2
 
 
