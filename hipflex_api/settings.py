@@ -12,7 +12,7 @@ from typing import Any
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from hipflex_api.accounts.scopes import HEALTH_SCOPES, SCOPE_TEXT, Scope
+from hipflex_api.accounts.scopes import HEALTH_SCOPES, SCOPES, Scope
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -509,7 +509,7 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "accounts.App"
 # The toolkit's own, named so that accounts.PersonalToken can point at it.
 OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model
 OAUTH2_PROVIDER = {
-    "SCOPES": {scope.value: text for scope, text in SCOPE_TEXT.items()},
+    "SCOPES": SCOPES,
     "DEFAULT_SCOPES": [scope.value for scope in Scope if scope not in HEALTH_SCOPES],
     "SCOPES_BACKEND_CLASS": "hipflex_api.accounts.oauth.AppScopes",
     # Every app proves it sent the person (PKCE), confidential ones too, as the OAuth 2.0

@@ -198,7 +198,7 @@ class AuthenticatorAdmin(TOTPDeviceAdmin):
 
 
 class AppForm(ApplicationForm):
-    allowed_scopes = forms.TypedMultipleChoiceField(
+    allowed_scopes = forms.MultipleChoiceField(
         choices=[(scope.value, f"{scope.value}: {text}") for scope, text in SCOPE_TEXT.items()],
         widget=forms.CheckboxSelectMultiple,
         required=False,

@@ -84,9 +84,11 @@ class JWTAuthentication(authentication.JWTAuthentication):
     """
 
     def authenticate(self, request: Request) -> tuple[User, Token] | None:  # type: ignore[override]
-        if not _is_jwt(_bearer_token(self, request)):
+        raw = _bearer_token(self, request)
+        if raw is None or not _is_jwt(raw):
             return None  # No token, or an app's: AppTokenAuthentication's.
-        return super().authenticate(request)  # type: ignore[return-value]
+        validated = self.get_validated_token(raw)  # simplejwt's own steps, the header read once
+        return self.get_user(validated), validated
 
     def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
         if User._meta.pk.name != api_settings.USER_ID_FIELD:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from oauth2_provider.models import AbstractApplication
 
-from .scopes import Scope
+from .scopes import SCOPE_NAMES
 
 
 class UserManager(DjangoUserManager["User"]):
@@ -321,7 +321,7 @@ class CoachingLink(models.Model):
 
 
 def _every_scope() -> list[str]:
-    return [scope.value for scope in Scope]
+    return list(SCOPE_NAMES)
 
 
 class App(AbstractApplication):
@@ -356,7 +356,7 @@ class App(AbstractApplication):
         scopes = self.allowed_scopes
         if not isinstance(scopes, list) or not all(isinstance(name, str) for name in scopes):
             raise ValidationError({"allowed_scopes": "Give a list of scope names."})
-        if unknown := sorted(set(scopes) - set(_every_scope())):
+        if unknown := sorted(set(scopes) - set(SCOPE_NAMES)):
             raise ValidationError({"allowed_scopes": f"No such scope: {', '.join(unknown)}."})
 
 

@@ -14,7 +14,7 @@ from drf_spectacular.utils import (
 
 from hipflex_api.schema import COMMITTED_SERVER, ErrorResponse
 
-from .scopes import SCOPE_TEXT, scope_needed
+from .scopes import SCOPES, scope_needed
 from .serializers import (
     CHANGE_MAILED,
     CONFIRMATION_MAILED,
@@ -65,7 +65,7 @@ class AppTokenScheme(OpenApiAuthenticationExtension):
                     "authorizationUrl": f"{COMMITTED_SERVER['url']}/o/authorize/",
                     "tokenUrl": f"{COMMITTED_SERVER['url']}/o/token/",
                     "refreshUrl": f"{COMMITTED_SERVER['url']}/o/token/",
-                    "scopes": {scope.value: text for scope, text in SCOPE_TEXT.items()},
+                    "scopes": SCOPES,
                 }
             },
         }

@@ -44,6 +44,9 @@ SCOPE_TEXT: dict[Scope, str] = {
 
 # Health data: asked for apart, never granted with the rest by default.
 HEALTH_SCOPES = frozenset({Scope.PAIN_READ})
+# The scopes' names, and what each says: the toolkit's setting, the schema's, forms' choices.
+SCOPE_NAMES = [scope.value for scope in Scope]
+SCOPES = {scope.value: text for scope, text in SCOPE_TEXT.items()}
 
 
 Needed = Scope | tuple[Scope, ...] | None

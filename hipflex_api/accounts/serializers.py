@@ -28,7 +28,7 @@ from .models import (
     User,
     invitation_code_canonical,
 )
-from .scopes import Scope
+from .scopes import SCOPE_NAMES
 
 # The longest password the API takes; Django's own forms take as long.
 PASSWORD_MAX_LENGTH = 128
@@ -292,18 +292,15 @@ class ConnectionSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="app.pk", help_text="The app's id here.")
     name = serializers.CharField(source="app.name", help_text="The app's name.")
     scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=[scope.value for scope in Scope]),
+        child=serializers.ChoiceField(choices=SCOPE_NAMES),
         help_text="What the person granted it: the scopes of its tokens that live.",
     )
     connected_at = serializers.DateTimeField(help_text="When the person first connected it.")
 
 
-_SCOPE_CHOICES = [scope.value for scope in Scope]
-
-
 class PersonalTokenSerializer(serializers.ModelSerializer[PersonalToken]):
     scopes = serializers.ListField(
-        child=serializers.ChoiceField(choices=_SCOPE_CHOICES),
+        child=serializers.ChoiceField(choices=SCOPE_NAMES),
         read_only=True,
         help_text="What the token may do, as an app's scopes say it.",
     )
@@ -335,9 +332,9 @@ class PersonalTokenRequestSerializer(serializers.Serializer):
         help_text="What the token is for, to tell it from the others (one of each name).",
     )
     scopes = serializers.ListField(
-        child=StrictChoiceField(choices=_SCOPE_CHOICES),
+        child=StrictChoiceField(choices=SCOPE_NAMES),
         min_length=1,
-        max_length=len(_SCOPE_CHOICES),
+        max_length=len(SCOPE_NAMES),
         help_text="What it may do: the scopes an app would ask for.",
     )
     expires_in_days = StrictIntegerField(

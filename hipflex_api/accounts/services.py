@@ -40,11 +40,17 @@ def user_revoke_refresh_tokens(*, user: User) -> int:
     return len(revoked)
 
 
+def _delete_oauth_tokens(**which: Any) -> None:
+    """The toolkit's tokens and codes that `which` names: refresh tokens first, whose rows
+    point at the access tokens."""
+    for model in (RefreshToken, AccessToken, Grant):
+        model.objects.filter(**which).delete()
+
+
 def user_revoke_app_tokens(*, user: User) -> None:
     """Every token made from the person's credentials goes: the apps they connected (which
-    they connect again) and their personal tokens."""
-    for model in (RefreshToken, AccessToken, Grant):
-        model.objects.filter(user=user).delete()
+    they connect again) and their personal tokens (their access tokens take them along)."""
+    _delete_oauth_tokens(user=user)
 
 
 @transaction.atomic
@@ -400,8 +406,7 @@ def connection_revoke(*, user: User, app_id: int) -> bool:
     """Disconnect the app at once: every token and code it holds for the person goes. Whether
     it was connected."""
     connected = _live_app_tokens(user).filter(application_id=app_id).exists()
-    for model in (RefreshToken, AccessToken, Grant):
-        model.objects.filter(user=user, application_id=app_id).delete()
+    _delete_oauth_tokens(user=user, application_id=app_id)
     return connected
 
 

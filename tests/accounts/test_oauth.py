@@ -508,3 +508,30 @@ def test_a_new_password_ends_the_apps_and_the_personal_tokens_too(app, person):
     for token in (connected, script):
         assert assert_error(bearer(token).get(STATS_URL), 401, "token_not_valid")
     assert own.get(CONNECTIONS_URL).json()["results"] == []
+
+
+def test_a_resource_server_introspects_a_token_with_its_own_credentials(app, person):
+    secret = "the-resource-servers-own-secret-42"
+    server = AppFactory(
+        name="Clinic API", client_type=App.CLIENT_CONFIDENTIAL, client_secret=secret
+    )
+    basic = "Basic " + base64.b64encode(f"{server.client_id}:{secret}".encode()).decode()
+    tokens = _connect(app, person, "sessions:read").json()
+
+    def introspect(token, authorization=basic):
+        return Client().post(
+            "/o/introspect/", {"token": token}, headers={"Authorization": authorization}
+        )
+
+    live = introspect(tokens["access_token"])
+    stranger = introspect(
+        tokens["access_token"], authorization="Basic " + base64.b64encode(b"x:y").decode()
+    )
+    Client().post(REVOKE_URL, {"token": tokens["access_token"], "client_id": app.client_id})
+    revoked = introspect(tokens["access_token"])
+
+    assert live.status_code == 200
+    assert (live.json()["active"], live.json()["scope"]) == (True, "sessions:read")
+    assert stranger.status_code in {401, 403}
+    assert "active" not in stranger.content.decode()
+    assert revoked.json() == {"active": False}
