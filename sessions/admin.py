@@ -11,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from exercises.models import ITEM_DOSE_FIELDS
 from hipflex_api.accounts.models import CoachingLink, User
+from hipflex_api.accounts.permissions import COACH_PERMISSION
 from hipflex_api.domain_errors import ConflictError, DomainError
 
 from . import review, services
@@ -98,7 +99,7 @@ class WorkoutSessionAdmin(SuperuserReadOnly, admin.ModelAdmin):
 
 
 def _coaches(request: HttpRequest) -> bool:
-    return request.user.is_active and request.user.has_perm("accounts.coach")
+    return request.user.is_active and request.user.has_perm(COACH_PERMISSION)
 
 
 def _trainer(request: HttpRequest) -> User:

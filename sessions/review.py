@@ -3,7 +3,6 @@ by side, the flags that call for attention, and the changes to programs the syst
 (the trainer decides). Read for a page of clients in a fixed number of queries, whatever the
 number of clients, sessions or programs."""
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,8 +17,8 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from exercises.models import Exercise
+from hipflex_api.accounts.auth import user_with_versions
 from hipflex_api.accounts.models import CoachingLink
-from hipflex_api.changes.counters import catalog_scope, current_values, user_scope
 
 from .adherence import Adherence, Ledger, ledger, programs_of
 from .models import (
@@ -43,18 +42,20 @@ def _config(name: str) -> Any:
 
 
 def clients_version(trainer: Any, now: datetime | None = None) -> str:
-    """What the trainer's client list and review queue are made from, in two queries: their
-    standing links, their clients' change numbers (sessions and programs), the trainer's own
-    (acknowledgements and decisions), the catalog's, and the hour, since flags follow the
-    clock (a time due becomes a time missed at the client's midnight)."""
-    links = sorted(
-        CoachingLink.objects.for_trainer(trainer).values_list("id", "client_id"), key=str
-    )
-    scopes = [user_scope(trainer.pk), catalog_scope(), *(user_scope(c) for _, c in links)]
-    counters = current_values(*scopes)
+    """What the trainer's client list and review queue are made from: the trainer's own
+    change number (acknowledgements and decisions), the catalog's, their links' (a link
+    started or ended), the sum of their clients' (sessions and programs), and the hour, since
+    flags follow the clock (a time due becomes a time missed at the client's midnight).
+
+    Read with the user row when a coaching view authenticated (accounts.auth), else in one
+    query of its own."""
+    if not hasattr(trainer, "clients_changes"):
+        trainer = user_with_versions(trainer.pk, coaching=True)
     hour = (now or timezone.now()).strftime("%Y%m%d%H")
-    made = hashlib.sha256(f"{links}:{counters}".encode()).hexdigest()[:24]
-    return f"coaching:{trainer.pk}:{made}:{hour}"
+    return (
+        f"coaching:{trainer.pk}:{trainer.user_changes}:{trainer.catalog_changes}"
+        f":{trainer.links_changes}:{trainer.clients_changes}:{hour}"
+    )
 
 
 def with_last_session(links: QuerySet[CoachingLink]) -> QuerySet[CoachingLink]:

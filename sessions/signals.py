@@ -7,6 +7,7 @@ from django.dispatch import receiver
 
 from hipflex_api.accounts.models import CoachingLink
 from hipflex_api.accounts.signals import link_ended
+from hipflex_api.changes.counters import note_links_changed
 
 from . import services
 
@@ -19,6 +20,8 @@ def _assignments_end_with_link(sender: Any, **kwargs: Any) -> None:
 @receiver(pre_delete, sender=CoachingLink, dispatch_uid="sessions.programs_end_with_deleted_link")
 def _programs_end_with_deleted_link(sender: Any, instance: CoachingLink, **kwargs: Any) -> None:
     # A link deleted without ending first (a trainer's account deleted in the admin, say):
-    # its programs still leave the client's devices, as tombstones.
+    # its programs still leave the client's devices, as tombstones, and the trainer's list
+    # changes, as when a link ends (its counter last, as there).
     if instance.ended_at is None:
         services.assignments_end_with_link(link=instance)
+        note_links_changed(instance.trainer_id)

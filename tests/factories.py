@@ -1,5 +1,6 @@
 import secrets
 from datetime import timedelta
+from typing import Any
 
 import factory
 from django.db import transaction
@@ -32,7 +33,7 @@ from hipflex_api.accounts.models import (
     invitation_code_canonical,
     invitation_code_digest,
 )
-from hipflex_api.changes.counters import next_change_seq, user_scope
+from hipflex_api.changes.counters import next_change_seq, note_links_changed, user_scope
 from hipflex_api.idempotency.models import IdempotencyRecord
 from sessions.models import Assignment, AssignmentItem, SetLog, WorkoutSession
 
@@ -97,6 +98,14 @@ class CoachingLinkFactory(factory.django.DjangoModelFactory[CoachingLink]):
 
     class Meta:
         model = CoachingLink
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> CoachingLink:
+        # As the redemption does: the trainer's list reads the change.
+        with transaction.atomic():
+            link = super()._create(model_class, *args, **kwargs)
+            note_links_changed(link.trainer_id)
+        return link
 
 
 class MuscleFactory(factory.django.DjangoModelFactory[Muscle]):

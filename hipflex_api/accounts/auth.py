@@ -1,6 +1,8 @@
 import functools
 from typing import Any, cast
 
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection
 from oauth2_provider.settings import oauth2_settings
@@ -14,11 +16,12 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from hipflex_api.changes.counters import catalog_scope, user_scope
+from hipflex_api.changes.counters import catalog_scope, links_scope, user_scope
 from hipflex_api.changes.models import ChangeCounter
 from hipflex_api.fields import hides_health_data
 
-from .models import User
+from .models import CoachingLink, User
+from .permissions import COACH_PERMISSION, Coaches
 from .scopes import Scope, scope_needed
 
 
@@ -28,18 +31,24 @@ def request_user(request: Request) -> User:
 
 
 @functools.cache
-def _user_with_versions_sql() -> tuple[str, list[str], list[tuple[Any, list[Any]]]]:
+def _user_with_versions_sql(
+    coaching: bool,
+) -> tuple[str, list[str], list[tuple[Any, list[Any]]]]:
     """The query, the attribute names of the user's fields it selects, and their converters
-    (which, as for any ORM query, make SQLite's datetimes aware and its booleans booleans)."""
+    (which, as for any ORM query, make SQLite's datetimes aware and its booleans booleans).
+    For a coaching view, it reads the trainer's coaching numbers and permission too."""
     # Every name comes from the models' metadata, quoted; the values are parameters.
     quote = connection.ops.quote_name
     users = User._meta
     fields = users.concrete_fields
     counters = quote(ChangeCounter._meta.db_table)
     number = f"COALESCE((SELECT {quote('value')} FROM {counters} WHERE {quote('scope')} = %s), 0)"  # noqa: S608
+    selected = [*(quote(field.column) for field in fields), number, number]
+    if coaching:
+        selected += [number, _clients_changes_sql(), _can_coach_sql()]
     sql = (
-        f"SELECT {', '.join(quote(field.column) for field in fields)}, {number}, {number}"  # noqa: S608
-        f" FROM {quote(users.db_table)} WHERE {quote(users.pk.column)} = %s"
+        f"SELECT {', '.join(selected)} FROM {quote(users.db_table)}"  # noqa: S608
+        f" WHERE {quote(users.pk.column)} = %s"
     )
     columns = [field.get_col(users.db_table) for field in fields]
     converters = [
@@ -49,8 +58,65 @@ def _user_with_versions_sql() -> tuple[str, list[str], list[tuple[Any, list[Any]
     return sql, [field.attname for field in fields], converters
 
 
-def user_with_versions(user_id: int) -> User | None:
+def _user_column(name: str) -> str:
+    quote = connection.ops.quote_name
+    [field] = [field for field in User._meta.concrete_fields if field.name == name]
+    return f"{quote(User._meta.db_table)}.{quote(field.column)}"
+
+
+def _clients_changes_sql() -> str:
+    """The sum of the change numbers of the trainer's standing clients. Between two starts or
+    ends of a link (links_scope) the clients are the same and their numbers only grow, so
+    the sum moves whenever any client's data does."""
+    quote = connection.ops.quote_name
+    links, counters = CoachingLink._meta, ChangeCounter._meta
+    client, trainer = links.get_field("client").column, links.get_field("trainer").column
+    return (
+        f"COALESCE((SELECT SUM(c.{quote('value')}) FROM {quote(links.db_table)} l"  # noqa: S608
+        f" INNER JOIN {quote(counters.db_table)} c"
+        f" ON c.{quote('scope')} = %s || CAST(l.{quote(client)} AS TEXT)"
+        f" WHERE l.{quote(trainer)} = {_user_column(User._meta.pk.name)}"
+        f" AND l.{quote(links.get_field('ended_at').column)} IS NULL), 0)"
+    )
+
+
+def _can_coach_sql() -> str:
+    """Whether the user holds the coach permission, as ModelBackend.has_perm answers it: an
+    active superuser, or the permission given to the user or to one of their groups."""
+    quote = connection.ops.quote_name
+    permission = User._meta.get_field("user_permissions")
+    groups = User._meta.get_field("groups")
+    group_permission = Group._meta.get_field("permissions")
+    perms, types = Permission._meta, ContentType._meta
+    coach = (
+        f"SELECT p.{quote('id')} FROM {quote(perms.db_table)} p"  # noqa: S608
+        f" INNER JOIN {quote(types.db_table)} t ON p.{quote('content_type_id')} = t.{quote('id')}"
+        f" WHERE t.{quote('app_label')} = %s AND p.{quote('codename')} = %s"
+    )
+    user_id = _user_column(User._meta.pk.name)
+    given = (
+        f"SELECT 1 FROM {quote(permission.m2m_db_table())} up"  # noqa: S608
+        f" WHERE up.{quote(permission.m2m_column_name())} = {user_id}"
+        f" AND up.{quote(permission.m2m_reverse_name())} IN ({coach})"
+    )
+    group_id = quote(groups.m2m_reverse_name())
+    grouped = (
+        f"SELECT 1 FROM {quote(groups.m2m_db_table())} ug"  # noqa: S608
+        f" INNER JOIN {quote(group_permission.m2m_db_table())} gp"
+        f" ON gp.{quote(group_permission.m2m_column_name())} = ug.{group_id}"
+        f" WHERE ug.{quote(groups.m2m_column_name())} = {user_id}"
+        f" AND gp.{quote(group_permission.m2m_reverse_name())} IN ({coach})"
+    )
+    return (
+        f"({_user_column('is_active')} AND ({_user_column('is_superuser')}"
+        f" OR EXISTS ({given}) OR EXISTS ({grouped})))"
+    )
+
+
+def user_with_versions(user_id: int, *, coaching: bool = False) -> User | None:
     """The user, with the user's and the catalog's change numbers for user_version, or None.
+    With `coaching`, also the numbers clients_version makes the trainer's list from and
+    whether the user may coach (`can_coach`, for the Coaches permission).
 
     Hand-written SQL: building and compiling this query with the ORM took four times as long as
     the database took to answer it, on every authenticated request.
@@ -60,18 +126,26 @@ def user_with_versions(user_id: int) -> User | None:
     low, high = connection.ops.integer_field_range(User._meta.pk.get_internal_type())
     if not low <= user_id <= high:
         return None
-    sql, attnames, converters = _user_with_versions_sql()
+    sql, attnames, converters = _user_with_versions_sql(coaching)
+    params: list[Any] = [user_scope(user_id), catalog_scope()]
+    if coaching:  # The coach permission is looked for twice: given, and through a group.
+        coach = COACH_PERMISSION.split(".", 1)
+        params += [links_scope(user_id), user_scope(""), *coach, *coach]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_scope(user_id), catalog_scope(), user_id])
+        cursor.execute(sql, [*params, user_id])
         row = cursor.fetchone()
     if row is None:
         return None
-    *values, user_changes, catalog_changes = row
+    values = list(row[: len(attnames)])
     for index, (col, column_converters) in enumerate(converters):
         for convert in column_converters:
             values[index] = convert(values[index], col, connection)
     user = User.from_db(connection.alias, attnames, values)
-    user.user_changes, user.catalog_changes = user_changes, catalog_changes  # type: ignore[attr-defined]
+    numbers = row[len(attnames) :]
+    user.user_changes, user.catalog_changes = numbers[0], numbers[1]  # type: ignore[attr-defined]
+    if coaching:
+        user.links_changes, user.clients_changes = numbers[2], numbers[3]  # type: ignore[attr-defined]
+        user.can_coach = bool(numbers[4])  # type: ignore[attr-defined]
     return user
 
 
@@ -88,16 +162,16 @@ class JWTAuthentication(authentication.JWTAuthentication):
         if raw is None or not _is_jwt(raw):
             return None  # No token, or an app's: AppTokenAuthentication's.
         validated = self.get_validated_token(raw)  # simplejwt's own steps, the header read once
-        return self.get_user(validated), validated
+        return self.get_user(validated, coaching=_coaching_view(request)), validated
 
-    def get_user(self, validated_token: Token) -> User:  # type: ignore[override]
+    def get_user(self, validated_token: Token, *, coaching: bool = False) -> User:  # type: ignore[override]
         if User._meta.pk.name != api_settings.USER_ID_FIELD:
             raise ImproperlyConfigured("SIMPLE_JWT's USER_ID_FIELD must be the primary key.")
         try:
             user_id = User._meta.pk.to_python(validated_token[api_settings.USER_ID_CLAIM])
         except (KeyError, ValidationError) as exc:
             raise InvalidToken("Token contained no recognizable user identification") from exc
-        user: User | None = user_with_versions(user_id)
+        user: User | None = user_with_versions(user_id, coaching=coaching)
         if user is None:
             raise AuthenticationFailed("User not found", code="user_not_found")
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
@@ -109,6 +183,12 @@ class JWTAuthentication(authentication.JWTAuthentication):
                 "The user's password has been changed.", code="password_changed"
             )
         return user
+
+
+def _coaching_view(request: Request) -> bool:
+    # A coaching view reads the trainer's numbers and permission with the row.
+    view = request.parser_context.get("view")
+    return Coaches in getattr(view, "permission_classes", ())
 
 
 def _bearer_token(auth: authentication.JWTAuthentication, request: Request) -> bytes | None:

@@ -12,7 +12,11 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, Grant, RefreshToken, set_token_value
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from hipflex_api.changes.counters import forget_user_changes, lock_user_changes
+from hipflex_api.changes.counters import (
+    forget_user_changes,
+    lock_user_changes,
+    note_links_changed,
+)
 from hipflex_api.domain_errors import ConflictError, InvalidInput, OverLimit
 
 from . import mails
@@ -28,6 +32,7 @@ from .models import (
     invitation_code_new,
     token_digest,
 )
+from .permissions import COACH_PERMISSION
 from .signals import link_ended
 
 
@@ -334,7 +339,7 @@ def coaching_invitation_redeem(*, client: User, code: str) -> tuple[CoachingLink
         raise InvitationNotValid(
             "This invitation has expired: ask your trainer for a new one.", "invitation_expired"
         )
-    if not trainer.is_active or not trainer.has_perm("accounts.coach"):
+    if not trainer.is_active or not trainer.has_perm(COACH_PERMISSION):
         raise InvitationNotValid(
             "The trainer who made this invitation no longer coaches here.", "invitation_unknown"
         )
@@ -353,6 +358,7 @@ def coaching_invitation_redeem(*, client: User, code: str) -> tuple[CoachingLink
     link = CoachingLink.objects.create(
         trainer=trainer, client=client, invitation=invitation, started_at=now
     )
+    note_links_changed(trainer.pk)
     return link, True
 
 
@@ -369,6 +375,7 @@ def coaching_link_end(*, link: CoachingLink, by: str) -> CoachingLink:
         link.ended_at, link.ended_by = timezone.now(), by
         link.save(update_fields=["ended_at", "ended_by"])
         link_ended.send(sender=CoachingLink, link=link)
+        note_links_changed(link.trainer_id)
     return link
 
 

@@ -27,6 +27,11 @@ def user_scope(user_id: Any) -> str:
     return f"user:{user_id}"
 
 
+def links_scope(trainer_id: Any) -> str:
+    """A trainer's standing coaching links: the number moves whenever one starts or ends."""
+    return f"links:{trainer_id}"
+
+
 def _increment(scope: str) -> int | None:
     """Add one to the scope's counter and return it, or None if the scope has no counter yet.
 
@@ -82,8 +87,16 @@ def lock_user_changes(user_id: int) -> None:
     next_change_seq(user_scope(user_id))
 
 
+def note_links_changed(trainer_id: int) -> None:
+    """The trainer's set of standing links changed, in this transaction.
+
+    Taken last, after every other lock the start or end takes, and by nothing else: no one
+    holds it while waiting for a lock that a link's start or end needs first."""
+    next_change_seq(links_scope(trainer_id))
+
+
 def forget_user_changes(user_id: int) -> None:
-    ChangeCounter.objects.filter(scope=user_scope(user_id)).delete()
+    ChangeCounter.objects.filter(scope__in=[user_scope(user_id), links_scope(user_id)]).delete()
 
 
 def current_values(*scopes: str) -> list[int]:

@@ -6,13 +6,17 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import IntegrityError
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
+from rest_framework_simplejwt.tokens import RefreshToken
 
-from hipflex_api.accounts.models import CoachingInvitation, CoachingLink
-from tests.conftest import a_set, api_client_for, upload_session
+from hipflex_api.accounts.auth import user_with_versions
+from hipflex_api.accounts.models import CoachingInvitation, CoachingLink, User
+from hipflex_api.accounts.permissions import COACH_PERMISSION
+from tests.conftest import a_set, api_client_for, bearer, trainers_group, upload_session
 from tests.factories import (
     CoachingInvitationFactory,
     CoachingLinkFactory,
@@ -336,18 +340,40 @@ def test_the_client_list_costs_the_same_queries_for_one_client_or_many(
     CoachingLinkFactory(trainer=trainer)
     trainer_client.get(CLIENTS_URL)  # The caller's permissions, read once and kept.
     cache.clear()
-    # The links and change numbers the answer's version is made of; the page's count and its
-    # rows, each with its client and last session; then their programs (none), pain and
+    # The change numbers the answer's version is made of; the page's count and its rows,
+    # each with its client and last session; then their programs (none), pain and
     # acknowledgements (tests/sessions/test_review.py counts those of clients with programs).
-    with django_assert_num_queries(7) as one:
+    with django_assert_num_queries(6) as one:
         trainer_client.get(CLIENTS_URL)
     CoachingLinkFactory.create_batch(5, trainer=trainer)
 
     with django_assert_num_queries(len(one.captured_queries)):
         response = trainer_client.get(CLIENTS_URL)
-    # Nothing changed since: the stored answer, after the version's two queries.
-    with django_assert_num_queries(2):
+    # Nothing changed since: the stored answer, after the version's query.
+    with django_assert_num_queries(1):
         again = trainer_client.get(CLIENTS_URL)
 
     assert len(response.json()["results"]) == 6
     assert again.content == response.content
+
+
+@pytest.mark.parametrize(
+    ("how", "coaches"),
+    [("trainers_group", True), ("given", True), ("superuser", True), ("neither", False)],
+)
+def test_the_coach_permission_read_with_the_sign_in_is_the_backends_answer(how, coaches):
+    user = UserFactory(is_superuser=how == "superuser")
+    coach = Permission.objects.get(content_type__app_label="accounts", codename="coach")
+    if how == "trainers_group":
+        user.groups.add(trainers_group())
+    elif how == "given":
+        user.user_permissions.add(coach)
+    other = Group.objects.create(name="Others")  # A group without it changes nothing.
+    user.groups.add(other)
+
+    read = user_with_versions(user.pk, coaching=True)
+    invited = bearer(RefreshToken.for_user(user).access_token).post(INVITATIONS_URL)
+
+    assert read.can_coach is coaches
+    assert User.objects.get(pk=user.pk).has_perm(COACH_PERMISSION) is coaches
+    assert invited.status_code == (201 if coaches else 403)

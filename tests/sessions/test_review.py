@@ -8,9 +8,10 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from sessions.models import ProposalDecision
-from tests.conftest import api_client_for
+from tests.conftest import api_client_for, bearer
 from tests.factories import (
     AssignmentFactory,
     AssignmentItemFactory,
@@ -29,6 +30,8 @@ MONDAY = date(2026, 11, 2)
 CLIENTS_URL = "/api/v1/coaching/clients/"
 REVIEW_URL = "/api/v1/coaching/review/"
 ACKNOWLEDGE_URL = f"{REVIEW_URL}acknowledge/"
+INVITATIONS_URL = "/api/v1/coaching/invitations/"
+MY_TRAINERS_URL = "/api/v1/me/trainers/"
 
 
 def noon(day):
@@ -438,3 +441,48 @@ def test_a_change_to_the_program_leaves_past_adherence_as_it_was(
         ("king-runner", "left", 6),
         ("king-runner", "right", 6),
     ]
+
+
+def _signed_in(user):
+    return bearer(RefreshToken.for_user(user).access_token)
+
+
+@pytest.mark.parametrize("url", [CLIENTS_URL, REVIEW_URL])
+def test_a_trainer_s_list_read_again_unchanged_is_one_query(
+    trainer, link, program, url, django_assert_num_queries
+):
+    do(program, MONDAY, left=(6, 0), right=(0, 0))
+    with at(MONDAY + timedelta(days=1)):
+        signed_in = _signed_in(trainer)
+        first = signed_in.get(url)
+        # The user row, with the coach permission and the numbers the list is made from.
+        with django_assert_num_queries(1):
+            again = signed_in.get(url)
+
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert len(first.json()["results"]) == 1
+
+
+def _names(client):
+    return sorted(row["name"] for row in client.get(CLIENTS_URL).json()["results"])
+
+
+def test_the_stored_list_follows_every_start_and_end_of_a_link(trainer, link):
+    signed_in = _signed_in(trainer)
+    listed = [_names(signed_in)]
+    code = signed_in.post(INVITATIONS_URL, {}, format="json").json()["code"]
+    newcomer = UserFactory(display_name="Bea")  # No change number of her own yet.
+    joined = _signed_in(newcomer).post(MY_TRAINERS_URL, {"code": code}, format="json")
+    listed.append(_names(signed_in))
+    _signed_in(link.client).delete(f"{MY_TRAINERS_URL}{link.pk}/")
+    listed.append(_names(signed_in))
+    signed_in.delete(f"{CLIENTS_URL}{joined.json()['id']}/")
+    listed.append(_names(signed_in))
+    kept = CoachingLinkFactory(trainer=trainer, client=UserFactory(display_name="Cy"))
+    listed.append(_names(signed_in))
+    kept.delete()  # In the admin, say: deleted without ending first.
+    listed.append(_names(signed_in))
+
+    assert joined.status_code == 201
+    assert listed == [["Ann"], ["Ann", "Bea"], ["Bea"], [], ["Cy"], []]
