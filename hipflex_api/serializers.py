@@ -34,6 +34,7 @@ ERROR_CODES = {
     "not_found": "nothing here, or nothing the caller may see",
     "method_not_allowed": "the URL does not take this method",
     "not_acceptable": "the API answers only JSON",
+    "endpoint_disabled": "the webhook endpoint is disabled: enable it again first",
     "conflict": "the request clashes with data stored meanwhile (retry it) or with a rule",
     "email_taken": "another account has the address",
     "idempotency_key_reused": "the Idempotency-Key was used with a different request",

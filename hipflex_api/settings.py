@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "hipflex_api.idempotency",
     "hipflex_api.jobs",
     "hipflex_api.ops",
+    "hipflex_api.webhooks",
     "exercises",
     "sessions.apps.TrainingSessionsConfig",
 ]
@@ -162,6 +163,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int(
 # (a restart, a failover, a terminated backend) is replaced, not failed on: the first request
 # after the database returns succeeds.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# On PostgreSQL, the sign-in's query (the user row with its change numbers) runs as a statement
+# prepared once per connection. Off behind a pooler in transaction mode (PgBouncer's), where
+# the next transaction may run on a server connection that never saw the statement.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 # The same backend wrapped by django-prometheus, which counts queries, errors and connections
 # for /metrics.
 if (_backend := DATABASES["default"]["ENGINE"].removeprefix("django.db.backends.")) in {
@@ -399,6 +404,11 @@ CELERY_BEAT_SCHEDULE = {
             "purge-account-tokens": "hipflex_api.accounts.purge_account_tokens",
         }.items()
     },
+    "send-due-webhooks": {
+        "task": "hipflex_api.webhooks.send_due",
+        "schedule": timedelta(seconds=env.float("WEBHOOK_SEND_DUE_SECONDS", default=15)),
+        "options": {"expires": env.float("WEBHOOK_SEND_DUE_SECONDS", default=15)},
+    },
     "relay-jobs": {
         "task": "hipflex_api.jobs.relay",
         "schedule": timedelta(seconds=JOBS_RELAY_SECONDS),
@@ -630,6 +640,20 @@ MAX_TRAINERS_PER_CLIENT = env.int("MAX_TRAINERS_PER_CLIENT", default=10)
 # one may work, in days.
 MAX_PERSONAL_TOKENS = env.int("MAX_PERSONAL_TOKENS", default=20)
 PERSONAL_TOKEN_MAX_DAYS = env.int("PERSONAL_TOKEN_MAX_DAYS", default=365)
+# Webhooks: how many endpoints a person may register; how long a receiver has to answer one
+# try; the waits between tries after a failed one (jittered by a fifth either way; about a day
+# in all), after which the delivery fails; how long an endpoint fails before a delivery that
+# fails every try disables it (its owner told by mail); how long a rotated secret keeps
+# signing beside the new one. Outside production, http to loopback is allowed for a receiver
+# on the developer's own machine; production sends to public https addresses only.
+MAX_WEBHOOK_ENDPOINTS = env.int("MAX_WEBHOOK_ENDPOINTS", default=10)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_RETRY_SECONDS = env.list(
+    "WEBHOOK_RETRY_SECONDS", cast=float, default=[5, 60, 300, 1800, 7200, 18000, 30000, 30000]
+)
+WEBHOOK_DISABLE_AFTER_SECONDS = env.int("WEBHOOK_DISABLE_AFTER_SECONDS", default=24 * 3600)
+WEBHOOK_SECRET_OVERLAP_SECONDS = env.int("WEBHOOK_SECRET_OVERLAP_SECONDS", default=24 * 3600)
+WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=not PRODUCTION)
 # Programs one client may have assigned at once, from all their trainers.
 MAX_ASSIGNMENTS_PER_CLIENT = env.int("MAX_ASSIGNMENTS_PER_CLIENT", default=20)
 # How long a server process trusts the catalog version it last read before reading it again.
@@ -685,7 +709,7 @@ SPECTACULAR_SETTINGS = {
     ),
     # A change that breaks generated clients needs a new major version and its CHANGELOG.md
     # section; .ci/api_changes.py checks it.
-    "VERSION": "3.0.0",
+    "VERSION": "3.1.0",
     "LICENSE": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
     "CONTACT": {"name": "hipflex_api maintainers"},
     "SERVE_INCLUDE_SCHEMA": False,
@@ -727,6 +751,10 @@ SPECTACULAR_SETTINGS = {
         "MediaKindEnum": "exercises.models.ExerciseMedia.Kind",
         "ErrorCodeEnum": "hipflex_api.serializers.ERROR_CODE_CHOICES",
         "SideEnum": "sessions.models.SetLog.Side",
+        "StatusEnum": "sessions.serializers.OCCURRENCE_STATUSES",
+        "WebhookEventTypeEnum": "hipflex_api.webhooks.events.EventType",
+        "WebhookDeliveryStatusEnum": "hipflex_api.webhooks.models.Delivery.Status",
+        "SubscribableEventTypeEnum": "hipflex_api.webhooks.events.SUBSCRIBABLE_NAMES",
     },
     "TAGS": [
         {
@@ -740,6 +768,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "routines", "description": "Curated routines and the caller's own."},
         {"name": "sessions", "description": "The caller's workout sessions and their sets."},
         {"name": "sync", "description": "One change feed per user, for offline devices."},
+        {
+            "name": "webhooks",
+            "description": "Signed events about the caller's own data, sent to their URLs.",
+        },
         {"name": "ops", "description": "Probes for load balancers and orchestrators."},
         {"name": "root", "description": "The index: a link to every collection and the docs."},
     ],

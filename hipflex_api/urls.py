@@ -22,6 +22,8 @@ urlpatterns = [
     # What people did: sessions/, sync/, me/stats/, me/export/, and the session behaviour
     # under catalog URLs, exercises/{slug}/advice/ and routines/{id}/start/.
     path("api/v1/", include("sessions.urls")),
+    # Webhooks: the caller's endpoints, their delivery logs, rotate, ping and redeliver.
+    path("api/v1/", include("hipflex_api.webhooks.urls")),
     # Third-party apps: the authorization server (authorize, token, revoke_token,
     # introspect) and the pages where a person signs in and consents.
     path("o/", include("hipflex_api.accounts.oauth_urls")),

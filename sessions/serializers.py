@@ -764,6 +764,10 @@ class AssignmentStartSerializer(_SessionStartSerializer):
     )
 
 
+# Where a time due stands; the schema keeps its first name for it, StatusEnum.
+OCCURRENCE_STATUSES = ["due", "started", "done"]
+
+
 class OccurrenceSerializer(serializers.Serializer):
     assignment = serializers.UUIDField(source="assignment.id")
     name = StrictCharField(source="assignment.name")
@@ -772,7 +776,7 @@ class OccurrenceSerializer(serializers.Serializer):
     occurrence = serializers.IntegerField(source="number", help_text="Which time of the day.")
     times_per_day = serializers.IntegerField(source="assignment.times_per_day")
     status = serializers.ChoiceField(
-        choices=["due", "started", "done"],
+        choices=OCCURRENCE_STATUSES,
         help_text="`due`: no session yet; `started`: a session, none of its sets done yet; "
         "`done`: a session with sets done.",
     )

@@ -33,6 +33,9 @@ from hipflex_api.domain_errors import (
 from hipflex_api.fields import columns_of
 from hipflex_api.ops.logs import Rarely
 from hipflex_api.pagination import rows_within
+from hipflex_api.webhooks import services as webhooks
+from hipflex_api.webhooks.events import EventType
+from hipflex_api.webhooks.serializers import SessionEventDataSerializer
 
 from . import limits, review
 from .coaching import Advice, advice_for
@@ -178,6 +181,7 @@ def session_create(
         **fields,
     )
     _check_quotas(session)
+    _tell(session, EventType.SESSION_CREATED)
     return _with_sets(session, _write_sets(session, data.get("sets", [])))
 
 
@@ -193,6 +197,7 @@ def session_update(*, session: WorkoutSession, data: dict[str, Any]) -> WorkoutS
     if "sets" in data:
         session.sets.all().delete()
         _with_sets(session, _write_sets(session, data["sets"]))
+    _tell(session, EventType.SESSION_UPDATED)
     return session
 
 
@@ -227,6 +232,12 @@ def session_delete(*, session: WorkoutSession) -> None:
     session.version += 1
     session.change_seq = next_user_change_seq(session.user_id)
     session.save()
+    _tell(session, EventType.SESSION_DELETED)
+
+
+def _tell(session: WorkoutSession, kind: EventType) -> None:
+    """The person's webhook endpoints hear of the change once it commits."""
+    webhooks.emit(user_id=session.user_id, type=kind, data=SessionEventDataSerializer(session).data)
 
 
 def export_coaching(*, user: User) -> dict[str, Any]:
@@ -588,6 +599,7 @@ def session_start_from_routine(
         adjustments += [adjustment] if adjustment else []
         planned += _planned_sets(session, item, exercise)
     _check_planned(planned, "This routine")
+    _tell(session, EventType.SESSION_CREATED)
     return _with_sets(session, SetLog.objects.bulk_create(planned)), adjustments
 
 
@@ -883,6 +895,7 @@ def session_start_from_assignment(
         adjustments += [adjustment] if adjustment else []
         planned += _planned_sets(session, item, exercise)
     _check_planned(planned, "This program")
+    _tell(session, EventType.SESSION_CREATED)
     return _with_sets(session, SetLog.objects.bulk_create(planned)), adjustments
 
 

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import assert_error
-from tests.servers import Inbox, free_port, local_redis
+from tests.servers import Inbox, Receiver, free_port, local_redis
 
 # The API's addresses.
 
@@ -263,6 +263,14 @@ def smtp_server():
     inbox.port = controller.port
     yield inbox
     controller.stop()
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on loopback (the development profile allows http there)."""
+    server = Receiver()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

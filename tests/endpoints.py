@@ -10,6 +10,8 @@ from tests.factories import (
     AssignmentItemFactory,
     CoachingInvitationFactory,
     CoachingLinkFactory,
+    DeliveryFactory,
+    EndpointFactory,
     ExerciseFactory,
     ExerciseMediaFactory,
     RoutineItemFactory,
@@ -60,6 +62,9 @@ def private_data():
     personal_token, _ = personal_token_create(
         user=alice, name="alice-private-script", scopes=["stats:read"], days=30
     )
+    # Her script hears of her sessions at a URL of hers, and was sent one.
+    webhook = EndpointFactory(user=alice, description="alice-private-hook")
+    delivery = DeliveryFactory(endpoint=webhook, event__user=alice)
     return {
         "user": alice,
         "trainer": tess,
@@ -72,6 +77,8 @@ def private_data():
         "invitation": CoachingInvitationFactory(trainer=tess),
         "app": app,
         "personal_token": personal_token,
+        "webhook": webhook,
+        "delivery": delivery,
     }
 
 
@@ -85,6 +92,10 @@ def endpoint_url(path, data):
         ids = {"{id}": data["app"].pk}
     elif path.startswith("/api/v1/me/tokens/"):
         ids = {"{id}": data["personal_token"].pk}
+    elif path.startswith("/api/v1/webhooks/{endpoint_id}/"):
+        ids = {"{id}": data["delivery"].pk, "{endpoint_id}": data["webhook"].pk}
+    elif path.startswith("/api/v1/webhooks/"):
+        ids = {"{id}": data["webhook"].pk}
     elif path.startswith(("/api/v1/coaching/clients/", "/api/v1/me/trainers/")):
         ids = {"{id}": data["link"].pk, "{client_id}": data["link"].pk}
     else:

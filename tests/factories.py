@@ -35,6 +35,8 @@ from hipflex_api.accounts.models import (
 )
 from hipflex_api.changes.counters import next_change_seq, note_links_changed, user_scope
 from hipflex_api.idempotency.models import IdempotencyRecord
+from hipflex_api.webhooks.models import Delivery, Endpoint, Event
+from hipflex_api.webhooks.signing import new_secret
 from sessions.models import Assignment, AssignmentItem, SetLog, WorkoutSession
 
 # Every UserFactory user's password, unless the test gives another.
@@ -339,3 +341,37 @@ class AssignmentItemFactory(factory.django.DjangoModelFactory[AssignmentItem]):
 
     class Meta:
         model = AssignmentItem
+
+
+class EndpointFactory(factory.django.DjangoModelFactory[Endpoint]):
+    """A webhook endpoint; give `url` a receiver's for deliveries that arrive."""
+
+    user = factory.SubFactory(UserFactory)
+    url = "https://hooks.example.com/hipflex"
+    events = factory.LazyFunction(lambda: ["session.created"])
+    secret = factory.LazyFunction(new_secret)
+
+    class Meta:
+        model = Endpoint
+
+
+class WebhookEventFactory(factory.django.DjangoModelFactory[Event]):
+    user = factory.SubFactory(UserFactory)
+    type = "session.created"
+    data = factory.LazyFunction(dict)
+
+    class Meta:
+        model = Event
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory[Delivery]):
+    """A delivery of an event of the endpoint's owner, delivered at the first try."""
+
+    endpoint = factory.SubFactory(EndpointFactory)
+    event = factory.SubFactory(WebhookEventFactory, user=factory.SelfAttribute("..endpoint.user"))
+    status = "delivered"
+    attempts = 1
+    last_status_code = 200
+
+    class Meta:
+        model = Delivery

@@ -458,3 +458,54 @@ def local_redis(log_dir):
             "Tests that use Redis need it: start it on 127.0.0.1:6379, or install redis-server."
         ) from None
     return server.url, server
+
+
+class Receiver:
+    """A webhook receiver on loopback: an HTTP server in this process that keeps each POST
+    (its headers and body) and answers with the statuses it is told, one per request, then
+    200."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        receiver = self
+        self._changed = threading.Condition()
+        self.requests = []
+        self._answers = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver._changed:
+                    status = receiver._answers.pop(0) if receiver._answers else 200
+                    receiver.requests.append((dict(self.headers), body, self.path))
+                    receiver._changed.notify_all()
+                self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", f"{receiver.url}elsewhere/")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def answer(self, *statuses):
+        """The statuses of the next requests, in order."""
+        with self._changed:
+            self._answers = list(statuses)
+
+    def wait_for(self, count, timeout=30):
+        with self._changed:
+            arrived = self._changed.wait_for(lambda: len(self.requests) >= count, timeout)
+            assert arrived, f"{len(self.requests)} of {count} deliveries arrived in {timeout} s"
+            return list(self.requests[:count])
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()

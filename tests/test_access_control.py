@@ -50,6 +50,8 @@ OWNED = {
     "/api/v1/me/assignments/{id}/": "assignment",
     "/api/v1/me/connections/{id}/": "connection",
     "/api/v1/me/tokens/{id}/": "personal token",
+    "/api/v1/webhooks/{id}/": "webhook endpoint",
+    "/api/v1/webhooks/{endpoint_id}/": "webhook endpoint's delivery",
 }
 # Coaching paths (COACHING): anyone but a trainer is refused (403), another trainer finds
 # nothing (404).
@@ -92,7 +94,15 @@ def _stands(data):
         type(data["invitation"]).objects.filter(pk=data["invitation"].pk).exists(),
         AccessToken.objects.filter(application=data["app"]).count(),
         type(data["personal_token"]).objects.filter(pk=data["personal_token"].pk).exists(),
+        _webhook(data),
     )
+
+
+def _webhook(data):
+    endpoint, delivery = data["webhook"], data["delivery"]
+    endpoint.refresh_from_db()
+    delivery.refresh_from_db()
+    return (endpoint.secret, endpoint.description, endpoint.events, delivery.attempts)
 
 
 def test_every_endpoint_is_classified():

@@ -24,7 +24,7 @@ from hipflex_api.errors import exception_handler
 from hipflex_api.filters import EMPTY_VALUE
 from sessions.models import WorkoutSession
 from tests.conftest import SESSIONS_URL, session_body
-from tests.factories import CoachingLinkFactory, ExerciseFactory, MuscleFactory
+from tests.factories import CoachingLinkFactory, EndpointFactory, ExerciseFactory, MuscleFactory
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -464,6 +464,8 @@ def test_a_query_parameter_sent_empty_is_refused_unless_the_schema_allows_an_emp
         api_client.force_authenticate(trainer if "/coaching/" in url else user)
     if client_id := re.search(r"/coaching/clients/([-0-9a-f]{36})/", url):
         CoachingLinkFactory(id=client_id[1], trainer=trainer)
+    if endpoint_id := re.search(r"/webhooks/([-0-9a-f]{36})/", url):
+        EndpointFactory(id=endpoint_id[1], user=user)
 
     response = api_client.get(f"{url}?{name}=")
 

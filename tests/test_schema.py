@@ -205,8 +205,9 @@ def test_the_error_shape_says_request_id_comes_only_with_some_errors(schema):
 # The verbs operation ids start with; a new operation may need a new one, on purpose.
 OPERATION_VERBS = {
     "accept", "change", "check", "confirm", "copy", "create", "decline", "delete", "end",
-    "export", "get", "list", "login", "logout", "redeem", "refresh", "register", "replace",
-    "request", "resend", "revoke", "save", "start", "update", "upload", "verify", "withdraw",
+    "export", "get", "list", "login", "logout", "ping", "redeem", "redeliver", "refresh",
+    "register", "replace", "request", "resend", "revoke", "rotate", "save", "start", "update",
+    "upload", "verify", "withdraw",
 }  # fmt: skip
 _METHODS = {"get", "put", "post", "delete", "patch"}
 

@@ -1,6 +1,10 @@
 import functools
+import itertools
+import re
+import weakref
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -132,7 +136,7 @@ def user_with_versions(user_id: int, *, coaching: bool = False) -> User | None:
         coach = COACH_PERMISSION.split(".", 1)
         params += [links_scope(user_id), user_scope(""), *coach, *coach]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, user_id])
+        _execute(cursor, f"hipflex_user_with_versions_{int(coaching)}", sql, [*params, user_id])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -147,6 +151,28 @@ def user_with_versions(user_id: int, *, coaching: bool = False) -> User | None:
         user.links_changes, user.clients_changes = numbers[2], numbers[3]  # type: ignore[attr-defined]
         user.can_coach = bool(numbers[4])  # type: ignore[attr-defined]
     return user
+
+
+# The statements prepared on each PostgreSQL connection (psycopg's object), by name.
+_prepared: "weakref.WeakKeyDictionary[Any, set[str]]" = weakref.WeakKeyDictionary()
+
+
+def _execute(cursor: Any, name: str, sql: str, params: list[Any]) -> None:
+    """Run the query; on PostgreSQL as a statement prepared once per connection (unless
+    DATABASE_PREPARED_STATEMENTS is off, as behind a pooler in transaction mode): planning the
+    coaching query took 0.7 ms each time, five times as long as running it."""
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        cursor.execute(sql, params)
+        return
+    raw = connection.connection
+    done = _prepared.setdefault(raw, set())
+    if name not in done:
+        numbers = itertools.count(1)
+        numbered = re.sub("%s", lambda _: f"${next(numbers)}", sql)
+        # Straight on psycopg's connection: a set-up statement, not one of the request's.
+        raw.execute(f"PREPARE {name} AS {numbered}")
+        done.add(name)
+    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
 
 
 class JWTAuthentication(authentication.JWTAuthentication):

@@ -8,7 +8,8 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -377,3 +378,26 @@ def test_the_coach_permission_read_with_the_sign_in_is_the_backends_answer(how, 
     assert read.can_coach is coaches
     assert User.objects.get(pk=user.pk).has_perm(COACH_PERMISSION) is coaches
     assert invited.status_code == (201 if coaches else 403)
+
+
+def test_on_postgresql_the_sign_in_s_query_is_prepared_once_per_connection(
+    postgresql_only, trainer, django_assert_num_queries, settings
+):
+    signed_in = bearer(RefreshToken.for_user(trainer).access_token)
+    signed_in.get(CLIENTS_URL)
+    with CaptureQueriesContext(connection) as read:
+        again = signed_in.get(CLIENTS_URL)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        prepared = {name for (name,) in cursor.fetchall()}
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    with CaptureQueriesContext(connection) as plain:
+        unprepared = signed_in.get(CLIENTS_URL)
+
+    assert again.status_code == unprepared.status_code == 200
+    assert again.content == unprepared.content
+    [query] = read.captured_queries
+    assert query["sql"].startswith("EXECUTE hipflex_user_with_versions_1 (")
+    assert "hipflex_user_with_versions_1" in prepared
+    [query] = plain.captured_queries
+    assert query["sql"].startswith("SELECT ")

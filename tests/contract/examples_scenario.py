@@ -28,6 +28,8 @@ from rest_framework.test import APIClient
 from exercises.models import Exercise
 from hipflex_api.accounts.models import CoachingLink, PersonalToken, User
 from hipflex_api.accounts.serializers import token_pair_for
+from hipflex_api.webhooks import addresses, sending
+from hipflex_api.webhooks.models import Delivery, Endpoint, Event
 from sessions.models import Assignment
 from tests.conftest import (
     EMAIL_CHANGE_URL,
@@ -421,6 +423,44 @@ def a_connected_app(day: Day) -> None:
     day.send(day.phone(), "DELETE", f"{MY_TOKENS_URL}{token['id']}/", status=204)
 
 
+WEBHOOKS_URL = "/api/v1/webhooks/"
+# The day's endpoint, event and delivery ids, which the server draws at random on other days.
+WEBHOOK_IDS = [uuid.UUID(f"5eb400c0-0000-4000-8000-00000000000{n}") for n in (1, 2, 3)]
+
+
+def a_script_told_of_sessions(day: Day) -> None:
+    """Ann has her chart script told of each session she logs: she registers its URL, pings
+    it, reads the delivery log, sends the ping again, rotates the secret, has it told of
+    deleted sessions too, and deletes the endpoint when the chart is done. (The receiver's
+    answer is the one part played here, not sent: tests/webhooks send to a real one.)"""
+    day.at(21, 25)
+    endpoint_id, event_id, delivery_id = WEBHOOK_IDS
+    received = sending.Outcome(status_code=200, milliseconds=38)
+    with (
+        mock.patch.object(Endpoint._meta.get_field("id"), "_get_default", return_value=endpoint_id),
+        mock.patch.object(Event._meta.get_field("id"), "_get_default", return_value=event_id),
+        mock.patch.object(Delivery._meta.get_field("id"), "_get_default", return_value=delivery_id),
+        mock.patch.object(addresses, "_addresses", return_value=["93.184.215.14"]),
+        mock.patch.object(sending, "post", return_value=received),
+    ):
+        body = {
+            "url": "https://charts.example.com/hipflex",
+            "events": ["session.created"],
+            "description": "Weekly chart",
+        }
+        day.send(day.phone(), "POST", WEBHOOKS_URL, body, status=201)
+        endpoint = f"{WEBHOOKS_URL}{endpoint_id}/"
+        day.send(day.phone(), "GET", WEBHOOKS_URL)
+        day.send(day.phone(), "GET", endpoint)
+        day.send(day.phone(), "POST", f"{endpoint}ping/", status=202)
+        day.send(day.phone(), "GET", f"{endpoint}deliveries/")
+        day.send(day.phone(), "POST", f"{endpoint}deliveries/{delivery_id}/redeliver/", status=202)
+        day.send(day.phone(), "POST", f"{endpoint}rotate/")
+        events = {"events": ["session.created", "session.deleted"]}
+        day.send(day.phone(), "PATCH", endpoint, events)
+        day.send(day.phone(), "DELETE", endpoint, status=204)
+
+
 def account_changes(day: Day) -> None:
     """Ann exports her data, changes her password and her address, forgets the new password
     on the tablet and resets it, logs the tablet out, and leaves."""
@@ -586,5 +626,6 @@ def play_the_day() -> Day:
         coaching(day, routine_id)
         the_evening(day, routine_id)
         a_connected_app(day)
+        a_script_told_of_sessions(day)
         account_changes(day)
     return day

@@ -48,6 +48,8 @@ RANDOM_VALUES = {
     ("uploadExerciseImage", "response.url"): _STORED,
     ("uploadExerciseImage", "response.renditions"): _STORED,
     ("createMyToken", "response.token"): "a personal access token is random",
+    ("createMyWebhook", "response.secret"): "a signing secret is random",
+    ("rotateMyWebhookSecret", "response.secret"): "a signing secret is random",
 }
 
 

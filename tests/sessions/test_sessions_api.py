@@ -160,8 +160,9 @@ def test_an_upload_costs_the_same_queries_whatever_its_sets(
     )  # Counter made.
     # The exercises, then in one transaction (in the test's own here, so a savepoint and its
     # release): the change number, the account check, the session, the day's quota (one
-    # indexed read), its sets. The answer reads nothing back.
-    with django_assert_num_queries(8):
+    # indexed read), the webhook endpoints to tell (none), its sets. The answer reads nothing
+    # back.
+    with django_assert_num_queries(9):
         response = user_client.post(SESSIONS_URL, body)
     assert response.status_code == 201, response.content
     assert len(response.json()["sets"]) == sets

@@ -1,0 +1,196 @@
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from hipflex_api.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictURLField,
+    max_length_of,
+)
+from hipflex_api.serializers import OPTIONAL_IN_RESPONSE
+
+from .events import SUBSCRIBABLE_NAMES, EventType
+from .models import MAX_URL_LENGTH, Attempt, Delivery, Endpoint
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer[Endpoint]):
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=SUBSCRIBABLE_NAMES), help_text="What it is sent."
+    )
+    enabled = serializers.SerializerMethodField(
+        help_text="False once its deliveries kept failing (`disabled_at` says when): nothing "
+        "is sent to it until it is enabled again."
+    )
+    previous_secret_until = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="After a rotation, the old secret signs too until then.",
+    )
+
+    class Meta:
+        model = Endpoint
+        fields = [
+            "id",
+            "url",
+            "events",
+            "description",
+            "enabled",
+            "disabled_at",
+            "failing_since",
+            "previous_secret_until",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_enabled(self, endpoint: Endpoint) -> bool:
+        return endpoint.disabled_at is None
+
+
+class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(
+        read_only=True,
+        help_text="The signing secret (`whsec_` and base64), for the receiver's "
+        "`standardwebhooks` verifier. Shown in this answer only.",
+    )
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+def _events_field(*, required: bool) -> serializers.ListField:
+    return serializers.ListField(
+        child=StrictChoiceField(choices=SUBSCRIBABLE_NAMES),
+        min_length=1,
+        max_length=len(SUBSCRIBABLE_NAMES),
+        required=required,
+        help_text="The event types to send it: at least one.",
+    )
+
+
+class WebhookEndpointRequestSerializer(serializers.Serializer):
+    url = StrictURLField(
+        max_length=MAX_URL_LENGTH,
+        help_text="Where the events go: https, to a public address (`unsafe_url` says why "
+        "one is refused).",
+    )
+    events = _events_field(required=True)
+    description = StrictCharField(
+        max_length=max_length_of(Endpoint, "description"),
+        required=False,
+        allow_blank=True,
+        help_text="What it is for, for its owner.",
+    )
+
+
+class WebhookEndpointChangeSerializer(WebhookEndpointRequestSerializer):
+    url = StrictURLField(max_length=MAX_URL_LENGTH, required=False, help_text="Where to.")
+    events = _events_field(required=False)
+    enabled = StrictBooleanField(
+        required=False, help_text="`true` turns a disabled endpoint on again."
+    )
+
+
+# An event's data holds the fields of its kind: each is left out of the others'.
+@extend_schema_field({"type": "string", "format": "uuid", OPTIONAL_IN_RESPONSE: True})
+class _SomeUUIDField(serializers.UUIDField):
+    pass
+
+
+@extend_schema_field({"type": "integer", OPTIONAL_IN_RESPONSE: True})
+class _SomeIntegerField(serializers.IntegerField):
+    pass
+
+
+@extend_schema_field({"type": "string", "format": "date-time", OPTIONAL_IN_RESPONSE: True})
+class _SomeDateTimeField(serializers.DateTimeField):
+    pass
+
+
+class WebhookEventDataSerializer(serializers.Serializer):
+    """What an event says. A session event names the session, its version after the change
+    and the person's change number, by which a receiver orders events that arrive out of
+    order; the session itself is read with `GET /api/v1/sessions/{id}/`, under the reader's
+    own scopes. A ping names the endpoint pinged."""
+
+    id = _SomeUUIDField(required=False, help_text="The session (session events).")
+    version = _SomeIntegerField(
+        required=False, help_text="The session's version after the change (session events)."
+    )
+    sequence = _SomeIntegerField(
+        required=False,
+        source="change_seq",
+        help_text="The person's change number of this change: higher is later (session events).",
+    )
+    started_at = _SomeDateTimeField(required=False, help_text="(Session events.)")
+    deleted_at = _SomeDateTimeField(
+        required=False, allow_null=True, help_text="Set in `session.deleted` (session events)."
+    )
+    endpoint = _SomeUUIDField(required=False, help_text="The endpoint pinged (`ping`).")
+
+
+class SessionEventDataSerializer(WebhookEventDataSerializer):
+    """A session event's data, made from the session (sessions.services)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        del fields["endpoint"]
+        return fields
+
+
+class WebhookEventSerializer(serializers.Serializer):
+    """A delivery's body: the event's type, when it happened, and what it says."""
+
+    type = serializers.ChoiceField(choices=EventType.choices)
+    timestamp = serializers.DateTimeField(help_text="When the event happened.")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # `data` by name, which a declared field would take from Serializer.data.
+        return {**super().get_fields(), "data": WebhookEventDataSerializer()}
+
+
+@extend_schema_field(WebhookEventSerializer)
+class PayloadField(serializers.Field):
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class WebhookAttemptSerializer(serializers.ModelSerializer[Attempt]):
+    class Meta:
+        model = Attempt
+        fields = ["at", "status_code", "response_ms", "error"]
+        read_only_fields = fields
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer[Delivery]):
+    event_id = serializers.CharField(
+        source="event.message_id", help_text="The `webhook-id` it was sent with."
+    )
+    event_type = serializers.ChoiceField(source="event.type", choices=EventType.choices)
+    tries = WebhookAttemptSerializer(many=True, help_text="Every try, the first first.")
+    payload = PayloadField(
+        source="event.payload", read_only=True, help_text="The body sent, as signed."
+    )
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "event_id",
+            "event_type",
+            "status",
+            "attempts",
+            "last_status_code",
+            "last_response_ms",
+            "last_error",
+            "next_attempt_at",
+            "created_at",
+            "delivered_at",
+            "tries",
+            "payload",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,262 @@
+"""What a person does with their endpoints, what a change emits, and one try of a delivery."""
+
+import json
+import logging
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from hipflex_api import mail
+from hipflex_api.accounts.models import User
+from hipflex_api.domain_errors import ConflictError, OverLimit
+from hipflex_api.jobs.outbox import enqueue
+
+from . import sending
+from .addresses import UnsafeURL, checked
+from .events import EventType
+from .models import Attempt, Delivery, Endpoint, Event
+from .signing import headers, new_secret
+
+logger = logging.getLogger(__name__)
+
+SEND_EVENT = "hipflex_api.webhooks.send_event"
+SEND_DELIVERY = "hipflex_api.webhooks.send_delivery"
+
+
+class EndpointDisabled(ConflictError):
+    code = "endpoint_disabled"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This endpoint is disabled (its deliveries kept failing): enable it again with "
+            '`PATCH {"enabled": true}` first.'
+        )
+
+
+def _lease() -> timedelta:
+    """How long a sender holds a delivery: past it, the try is taken for lost."""
+    return timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 2 + 30)
+
+
+@transaction.atomic
+def endpoint_create(
+    *, user: User, url: str, events: Sequence[str], description: str = ""
+) -> Endpoint:
+    User.objects.select_for_update().filter(pk=user.pk).first()  # One count at a time.
+    if Endpoint.objects.filter(user=user).count() >= settings.MAX_WEBHOOK_ENDPOINTS:
+        raise OverLimit(
+            f"You have {settings.MAX_WEBHOOK_ENDPOINTS} webhook endpoints "
+            "(`MAX_WEBHOOK_ENDPOINTS`): delete one first."
+        )
+    checked(url)
+    return Endpoint.objects.create(
+        user=user,
+        url=url,
+        events=sorted(set(events)),
+        description=description,
+        secret=new_secret(),
+    )
+
+
+@transaction.atomic
+def endpoint_update(*, endpoint: Endpoint, **changes: Any) -> Endpoint:
+    """Change its URL, events or description; `enabled` true turns a disabled one on again."""
+    if "url" in changes:
+        checked(changes["url"])
+    if "events" in changes:
+        changes["events"] = sorted(set(changes["events"]))
+    if changes.pop("enabled", None) is True:
+        endpoint.disabled_at = endpoint.failing_since = None
+    for name, value in changes.items():
+        setattr(endpoint, name, value)
+    endpoint.save()
+    return endpoint
+
+
+@transaction.atomic
+def endpoint_rotate_secret(*, endpoint: Endpoint) -> Endpoint:
+    """A new secret; the old one signs beside it for WEBHOOK_SECRET_OVERLAP_SECONDS, so that
+    the receiver can switch without losing an event."""
+    endpoint.previous_secret = endpoint.secret
+    endpoint.previous_secret_until = timezone.now() + timedelta(
+        seconds=settings.WEBHOOK_SECRET_OVERLAP_SECONDS
+    )
+    endpoint.secret = new_secret()
+    endpoint.save()
+    return endpoint
+
+
+def signing_secrets(endpoint: Endpoint, now: datetime) -> list[str]:
+    until = endpoint.previous_secret_until
+    return [endpoint.secret] + (
+        [endpoint.previous_secret] if until is not None and until > now else []
+    )
+
+
+def emit(*, user_id: int, type: EventType, data: dict[str, Any]) -> Event | None:
+    """The event, with a delivery to each of the person's enabled endpoints subscribed to
+    it, sent by one job once the current transaction commits; None when none listens."""
+    listening = [
+        endpoint
+        for endpoint in Endpoint.objects.filter(user_id=user_id, disabled_at__isnull=True)
+        if type in endpoint.events
+    ]
+    if not listening:
+        return None
+    event = Event.objects.create(user_id=user_id, type=type, data=data)
+    due = timezone.now() + _lease()  # The job's to send; the beat's if the job is lost.
+    Delivery.objects.bulk_create(
+        Delivery(endpoint=endpoint, event=event, next_attempt_at=due) for endpoint in listening
+    )
+    enqueue(SEND_EVENT, [str(event.pk)], argsrepr=repr((str(event.pk), type.value)))
+    return event
+
+
+@transaction.atomic
+def endpoint_ping(*, endpoint: Endpoint) -> Delivery:
+    """A `ping` event to this endpoint alone, sent at once: for its owner to test it."""
+    if endpoint.disabled_at is not None:
+        raise EndpointDisabled()
+    event = Event.objects.create(
+        user_id=endpoint.user_id, type=EventType.PING, data={"endpoint": str(endpoint.pk)}
+    )
+    delivery = Delivery.objects.create(
+        endpoint=endpoint, event=event, next_attempt_at=timezone.now() + _lease()
+    )
+    _send_later(delivery)
+    return delivery
+
+
+@transaction.atomic
+def delivery_redeliver(*, delivery: Delivery) -> Delivery:
+    """Send it again, once more, whatever became of it: a retry of its own, with the same
+    event id, so a receiver that had it drops it."""
+    delivery = Delivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
+    if delivery.endpoint.disabled_at is not None:
+        raise EndpointDisabled()
+    delivery.status = Delivery.Status.PENDING
+    delivery.next_attempt_at = timezone.now() + _lease()
+    delivery.claimed_until = None
+    delivery.save()
+    _send_later(delivery)
+    return delivery
+
+
+def _send_later(delivery: Delivery) -> None:
+    enqueue(SEND_DELIVERY, [str(delivery.pk)], argsrepr=repr((str(delivery.pk),)))
+
+
+def deliveries_of(event_id: str) -> list[str]:
+    return [
+        str(pk) for pk in Delivery.objects.filter(event_id=event_id).values_list("pk", flat=True)
+    ]
+
+
+def _claim(delivery_id: str, now: datetime) -> Delivery | None:
+    """The delivery, held for this sender, or None: done with, or another sender holds it."""
+    claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+    )
+    if not claimed.update(claimed_until=now + _lease()):
+        return None
+    return Delivery.objects.select_related("endpoint", "event").get(pk=delivery_id)
+
+
+def body_of(event: Event) -> bytes:
+    return json.dumps(event.payload, separators=(",", ":")).encode()
+
+
+def delivery_send(delivery_id: str) -> bool | None:
+    """One try of the delivery: whether it was delivered, or None if it was not this
+    sender's to try (done with, or held by another)."""
+    now = timezone.now()
+    delivery = _claim(delivery_id, now)
+    if delivery is None:
+        return None
+    endpoint, event = delivery.endpoint, delivery.event
+    if endpoint.disabled_at is not None:
+        outcome = sending.Outcome(None, 0, "endpoint disabled")
+    else:
+        body = body_of(event)
+        signed = headers(
+            signing_secrets(endpoint, now), event.message_id, int(now.timestamp()), body
+        )
+        try:
+            target = checked(endpoint.url)
+        except UnsafeURL as exc:
+            outcome = sending.Outcome(None, 0, exc.message[:300])
+        else:
+            outcome = sending.post(target, body, signed, settings.WEBHOOK_TIMEOUT_SECONDS)
+    _record(delivery, outcome, now)
+    return outcome.delivered
+
+
+@transaction.atomic
+def _record(delivery: Delivery, outcome: sending.Outcome, now: datetime) -> None:
+    Attempt.objects.create(
+        delivery=delivery,
+        at=now,
+        status_code=outcome.status_code,
+        response_ms=outcome.milliseconds,
+        error=outcome.error,
+    )
+    delivery.attempts += 1
+    delivery.last_status_code, delivery.last_response_ms = outcome.status_code, outcome.milliseconds
+    delivery.last_error, delivery.claimed_until = outcome.error, None
+    endpoints = Endpoint.objects.filter(pk=delivery.endpoint_id)
+    schedule = settings.WEBHOOK_RETRY_SECONDS
+    if outcome.delivered:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
+        endpoints.update(failing_since=None)
+    elif delivery.event.type != EventType.PING and delivery.attempts <= len(schedule):
+        wait = schedule[delivery.attempts - 1] * random.uniform(0.8, 1.2)  # noqa: S311 - jitter
+        delivery.next_attempt_at = now + timedelta(seconds=wait)
+        endpoints.filter(failing_since__isnull=True).update(failing_since=now)
+    else:  # A ping is tried once; anything else, once per step of the schedule.
+        delivery.status, delivery.next_attempt_at = "failed", None
+        endpoints.filter(failing_since__isnull=True).update(failing_since=now)
+        _disable_if_failing(delivery.endpoint_id, now)
+    delivery.save()
+
+
+def _disable_if_failing(endpoint_id: Any, now: datetime) -> None:
+    since = now - timedelta(seconds=settings.WEBHOOK_DISABLE_AFTER_SECONDS)
+    failing = Endpoint.objects.select_for_update().select_related("user")
+    endpoint = failing.filter(
+        pk=endpoint_id, disabled_at__isnull=True, failing_since__lte=since
+    ).first()
+    if endpoint is None:
+        return
+    endpoint.disabled_at = now
+    endpoint.save(update_fields=["disabled_at"])
+    logger.warning(
+        "Webhook endpoint %s disabled: failing since %s", endpoint.pk, endpoint.failing_since
+    )
+    mail.send_after_commit(
+        mail.render(
+            "webhooks/mail/endpoint_disabled",
+            to=endpoint.user.email,
+            context={"endpoint": endpoint},
+        )
+    )
+
+
+def due_deliveries(limit: int = 500) -> list[str]:
+    """The pending deliveries whose try is due, pushed a lease on so that the next beat does
+    not hand them out again while their job waits for a worker."""
+    now = timezone.now()
+    with transaction.atomic():
+        due = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+        ids = list(
+            due.select_for_update(skip_locked=True)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Delivery.objects.filter(pk__in=ids).update(next_attempt_at=now + _lease())
+    return [str(pk) for pk in ids]
