@@ -402,6 +402,7 @@ CELERY_BEAT_SCHEDULE = {
             "flush-expired-jwts": "hipflex_api.accounts.flush_expired_jwts",
             "clear-sessions": "hipflex_api.accounts.clear_sessions",
             "purge-account-tokens": "hipflex_api.accounts.purge_account_tokens",
+            "purge-webhook-log": "hipflex_api.webhooks.purge_log",
         }.items()
     },
     "send-due-webhooks": {
@@ -472,6 +473,8 @@ REST_FRAMEWORK = {
         # (429 past it), and changes of address per account (each mails two addresses).
         "mail_ip": env.str("THROTTLE_MAIL_IP", default="30/hour"),
         "email_change": env.str("THROTTLE_EMAIL_CHANGE", default="5/hour"),
+        # Webhook pings and redeliveries a person asks for: each is a request to their URL.
+        "webhook_send": env.str("THROTTLE_WEBHOOK_SEND", default="60/hour"),
         # How many mails of each kind one address gets, per client address asking (_client)
         # and in all: past either the answer is the same 202 and no mail goes, and a stranger
         # asking from elsewhere uses up only their own share (accounts.throttles.MailQuota).
@@ -654,6 +657,8 @@ WEBHOOK_RETRY_SECONDS = env.list(
 WEBHOOK_DISABLE_AFTER_SECONDS = env.int("WEBHOOK_DISABLE_AFTER_SECONDS", default=24 * 3600)
 WEBHOOK_SECRET_OVERLAP_SECONDS = env.int("WEBHOOK_SECRET_OVERLAP_SECONDS", default=24 * 3600)
 WEBHOOK_ALLOW_LOOPBACK = env.bool("WEBHOOK_ALLOW_LOOPBACK", default=not PRODUCTION)
+# How many days of events and their delivery log are kept (housekeeping deletes older ones).
+WEBHOOK_LOG_DAYS = env.int("WEBHOOK_LOG_DAYS", default=30)
 # Programs one client may have assigned at once, from all their trainers.
 MAX_ASSIGNMENTS_PER_CLIENT = env.int("MAX_ASSIGNMENTS_PER_CLIENT", default=20)
 # How long a server process trusts the catalog version it last read before reading it again.

@@ -21,8 +21,8 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[Endpoint]):
         child=serializers.ChoiceField(choices=SUBSCRIBABLE_NAMES), help_text="What it is sent."
     )
     enabled = serializers.SerializerMethodField(
-        help_text="False once its deliveries kept failing (`disabled_at` says when): nothing "
-        "is sent to it until it is enabled again."
+        help_text="False once paused or once its deliveries kept failing (`disabled_at` says "
+        "when): nothing is sent to it until it is enabled again."
     )
     previous_secret_until = serializers.DateTimeField(
         read_only=True,
@@ -91,7 +91,9 @@ class WebhookEndpointChangeSerializer(WebhookEndpointRequestSerializer):
     url = StrictURLField(max_length=MAX_URL_LENGTH, required=False, help_text="Where to.")
     events = _events_field(required=False)
     enabled = StrictBooleanField(
-        required=False, help_text="`true` turns a disabled endpoint on again."
+        required=False,
+        help_text="`false` pauses the endpoint; `true` turns it on again, after a pause or "
+        "once its deliveries kept failing.",
     )
 
 

@@ -66,13 +66,17 @@ def endpoint_create(
 
 @transaction.atomic
 def endpoint_update(*, endpoint: Endpoint, **changes: Any) -> Endpoint:
-    """Change its URL, events or description; `enabled` true turns a disabled one on again."""
+    """Change its URL, events or description; `enabled` false pauses it, true turns it on
+    again (after a pause, or once its deliveries kept failing)."""
     if "url" in changes:
         checked(changes["url"])
     if "events" in changes:
         changes["events"] = sorted(set(changes["events"]))
-    if changes.pop("enabled", None) is True:
+    enabled = changes.pop("enabled", None)
+    if enabled is True:
         endpoint.disabled_at = endpoint.failing_since = None
+    elif enabled is False and endpoint.disabled_at is None:
+        endpoint.disabled_at = timezone.now()
     for name, value in changes.items():
         setattr(endpoint, name, value)
     endpoint.save()
@@ -140,9 +144,9 @@ def delivery_redeliver(*, delivery: Delivery) -> Delivery:
     delivery = Delivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
     if delivery.endpoint.disabled_at is not None:
         raise EndpointDisabled()
+    # A sender that holds it (a try in flight) keeps it: the job then finds it held.
     delivery.status = Delivery.Status.PENDING
     delivery.next_attempt_at = timezone.now() + _lease()
-    delivery.claimed_until = None
     delivery.save()
     _send_later(delivery)
     return delivery
@@ -212,14 +216,15 @@ def _record(delivery: Delivery, outcome: sending.Outcome, now: datetime) -> None
     endpoints = Endpoint.objects.filter(pk=delivery.endpoint_id)
     schedule = settings.WEBHOOK_RETRY_SECONDS
     if outcome.delivered:
-        delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
+        delivery.status, delivery.delivered_at = Delivery.Status.DELIVERED, now
+        delivery.next_attempt_at = None
         endpoints.update(failing_since=None)
     elif delivery.event.type != EventType.PING and delivery.attempts <= len(schedule):
         wait = schedule[delivery.attempts - 1] * random.uniform(0.8, 1.2)  # noqa: S311 - jitter
         delivery.next_attempt_at = now + timedelta(seconds=wait)
         endpoints.filter(failing_since__isnull=True).update(failing_since=now)
     else:  # A ping is tried once; anything else, once per step of the schedule.
-        delivery.status, delivery.next_attempt_at = "failed", None
+        delivery.status, delivery.next_attempt_at = Delivery.Status.FAILED, None
         endpoints.filter(failing_since__isnull=True).update(failing_since=now)
         _disable_if_failing(delivery.endpoint_id, now)
     delivery.save()
@@ -245,6 +250,16 @@ def _disable_if_failing(endpoint_id: Any, now: datetime) -> None:
             context={"endpoint": endpoint},
         )
     )
+
+
+def purge_log() -> int:
+    """Events older than WEBHOOK_LOG_DAYS, with their deliveries and tries, unless one is
+    still being tried; how many events went."""
+    old = Event.objects.filter(
+        created_at__lt=timezone.now() - timedelta(days=settings.WEBHOOK_LOG_DAYS)
+    ).exclude(deliveries__status=Delivery.Status.PENDING)
+    _, by_model = old.delete()
+    return by_model.get(Event._meta.label, 0)
 
 
 def due_deliveries(limit: int = 500) -> list[str]:

@@ -24,3 +24,9 @@ def send_due() -> int:
     for delivery_id in due:
         send_delivery.delay(delivery_id)
     return len(due)
+
+
+@shared_task(name="hipflex_api.webhooks.purge_log")
+def purge_log() -> int:
+    """The delivery log past WEBHOOK_LOG_DAYS: housekeeping."""
+    return services.purge_log()

@@ -7,8 +7,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
+from rest_framework.throttling import UserRateThrottle
 
 from hipflex_api.accounts.auth import request_user
+from hipflex_api.accounts.throttles import Counted
 from hipflex_api.fields import UUID_PATTERN
 
 from . import openapi, services
@@ -20,6 +22,12 @@ from .serializers import (
     WebhookEndpointSerializer,
     WebhookEndpointWithSecretSerializer,
 )
+
+
+class WebhookSendThrottle(Counted, UserRateThrottle):
+    """Pings and redeliveries per person: each sends a request to a URL of theirs."""
+
+    scope = "webhook_send"
 
 
 def _valid(serializer_class: type[Serializer[Any]], request: Request) -> dict[str, Any]:
@@ -69,7 +77,7 @@ class WebhookEndpointViewSet(
         endpoint = services.endpoint_rotate_secret(endpoint=self.get_object())
         return Response(WebhookEndpointWithSecretSerializer(endpoint).data)
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_classes=[WebhookSendThrottle])
     def ping(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         delivery = services.endpoint_ping(endpoint=self.get_object())
         return Response(_as_now(delivery), status=status.HTTP_202_ACCEPTED)
@@ -98,7 +106,7 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             .prefetch_related("tries")
         )
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], throttle_classes=[WebhookSendThrottle])
     def redeliver(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         delivery = services.delivery_redeliver(delivery=self.get_object())
         return Response(_as_now(delivery), status=status.HTTP_202_ACCEPTED)

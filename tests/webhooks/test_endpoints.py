@@ -5,9 +5,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.throttling import SimpleRateThrottle
 
-from hipflex_api.webhooks.models import Endpoint
-from tests.factories import EndpointFactory
+from hipflex_api.webhooks import tasks
+from hipflex_api.webhooks.models import Delivery, Endpoint, Event
+from tests.factories import DeliveryFactory, EndpointFactory
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -154,3 +156,44 @@ def test_deleting_takes_the_log_along(user_client, user):
     assert deleted.status_code == 204
     assert not Endpoint.objects.exists()
     assert user_client.get(f"{WEBHOOKS_URL}{endpoint.pk}/deliveries/").status_code == 404
+
+
+def test_an_endpoint_paused_hears_nothing_until_enabled(user_client, user):
+    endpoint = EndpointFactory(user=user)
+    url = f"{WEBHOOKS_URL}{endpoint.pk}/"
+
+    paused = user_client.patch(url, {"enabled": False}, format="json")
+    ping = user_client.post(f"{url}ping/")
+    enabled = user_client.patch(url, {"enabled": True}, format="json")
+
+    assert (paused.json()["enabled"], paused.json()["disabled_at"] is not None) == (False, True)
+    assert_error(ping, 409, "endpoint_disabled")
+    assert enabled.json()["enabled"] is True
+    assert enabled.json()["disabled_at"] is None
+
+
+def test_pings_are_throttled_per_person(user_client, user, monkeypatch):
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "webhook_send", "2/hour")
+    endpoint = EndpointFactory(user=user)
+    # (The jobs of this test's requests never run: its transaction never commits.)
+    answers = [user_client.post(f"{WEBHOOKS_URL}{endpoint.pk}/ping/") for _ in range(3)]
+
+    assert [a.status_code for a in answers[:2]] == [202, 202]
+    assert_error(answers[2], 429, "throttled")
+    assert Delivery.objects.count() == 2
+
+
+def test_the_log_is_kept_for_its_days_and_a_delivery_being_tried_stays(user, settings):
+    settings.WEBHOOK_LOG_DAYS = 30
+    endpoint = EndpointFactory(user=user)
+    old, pending, recent = (
+        DeliveryFactory(endpoint=endpoint),
+        DeliveryFactory(endpoint=endpoint, status="pending", next_attempt_at=timezone.now()),
+        DeliveryFactory(endpoint=endpoint),
+    )
+    Event.objects.filter(pk__in=[old.event_id, pending.event_id]).update(
+        created_at=timezone.now() - timedelta(days=31)
+    )
+
+    assert tasks.purge_log() == 1
+    assert set(Delivery.objects.values_list("pk", flat=True)) == {pending.pk, recent.pk}
