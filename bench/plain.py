@@ -20,29 +20,48 @@ class Trick:
 
 
 def _orm_user_with_versions() -> None:
-    from django.db.models import IntegerField, Subquery, Value
-    from django.db.models.functions import Coalesce
+    from django.db.models import CharField, IntegerField, Subquery, Sum, Value
+    from django.db.models.functions import Cast, Coalesce, Concat
 
     from hipflex_api.accounts import auth
-    from hipflex_api.changes.counters import catalog_scope, user_scope
+    from hipflex_api.accounts.models import CoachingLink
+    from hipflex_api.accounts.permissions import COACH_PERMISSION
+    from hipflex_api.changes.counters import catalog_scope, links_scope, user_scope
     from hipflex_api.changes.models import ChangeCounter
 
     def counter(scope: Any) -> Coalesce:
         value = ChangeCounter.objects.filter(scope=scope).values("value")[:1]
         return Coalesce(Subquery(value), Value(0), output_field=IntegerField())
 
-    def user_with_versions(user_id: Any) -> Any:
-        # The same one query, built by the ORM for every request.
-        return (
-            auth.User.objects.annotate(
-                user_changes=counter(Value(user_scope(user_id))),
-                catalog_changes=counter(Value(catalog_scope())),
-            )
-            .filter(pk=user_id)
-            .first()
+    def clients_changes(user_id: Any) -> int:
+        scopes = CoachingLink.objects.filter(trainer_id=user_id, ended_at__isnull=True).values(
+            scope=Concat(Value(user_scope("")), Cast("client_id", CharField()))
         )
+        total = ChangeCounter.objects.filter(scope__in=Subquery(scopes)).aggregate(Sum("value"))
+        return total["value__sum"] or 0
+
+    def user_with_versions(user_id: Any, *, coaching: bool = False) -> Any:
+        # The same numbers, built by the ORM for every request; a coaching view's permission
+        # asked of the auth backend, as has_perm does.
+        users = auth.User.objects.annotate(
+            user_changes=counter(Value(user_scope(user_id))),
+            catalog_changes=counter(Value(catalog_scope())),
+        )
+        if coaching:
+            users = users.annotate(links_changes=counter(Value(links_scope(user_id))))
+        user = users.filter(pk=user_id).first()
+        if coaching and user is not None:
+            user.clients_changes = clients_changes(user_id)
+            user.can_coach = user.has_perm(COACH_PERMISSION)
+        return user
 
     auth.user_with_versions = user_with_versions
+
+
+def _unprepared() -> None:
+    from django.conf import settings
+
+    settings.DATABASE_PREPARED_STATEMENTS = False
 
 
 def _orm_increment() -> None:
@@ -110,8 +129,15 @@ TRICKS = {
     "auth-sql": Trick(
         "accounts/auth.py user_with_versions",
         "the caller's row and change numbers by hand-written SQL, not the ORM",
-        ("session-list-304", "session-upload"),
+        ("session-list-304", "session-upload", "clients-many"),
         _orm_user_with_versions,
+    ),
+    "prepared-auth": Trick(
+        "accounts/auth.py _execute",
+        "the caller's row and change numbers by a statement prepared once per PostgreSQL "
+        "connection, not planned again on each request",
+        ("session-list-304", "clients-many", "review-many"),
+        _unprepared,
     ),
     "update-returning": Trick(
         "changes/counters.py _increment",

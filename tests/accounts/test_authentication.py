@@ -7,7 +7,8 @@ from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
 from hipflex_api.accounts.auth import user_with_versions
-from hipflex_api.accounts.models import User
+from hipflex_api.accounts.models import CoachingLink, User
+from hipflex_api.accounts.services import coaching_link_end
 from hipflex_api.changes.counters import (
     catalog_scope,
     next_change_seq,
@@ -24,7 +25,7 @@ from tests.conftest import (
     bearer,
     upload_session,
 )
-from tests.factories import ExerciseFactory, UserFactory
+from tests.factories import CoachingLinkFactory, ExerciseFactory, UserFactory
 from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
@@ -88,8 +89,9 @@ def test_another_users_writes_leave_the_callers_answer_alone(bearer_client, exer
     assert bearer_client.get(SESSIONS_URL, HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
 
 
-def test_user_with_versions_reads_the_row_as_the_orm_does(user):
-    found = user_with_versions(user.pk)
+@pytest.mark.parametrize("coaching", [False, True])
+def test_user_with_versions_reads_the_row_as_the_orm_does(user, coaching):
+    found = user_with_versions(user.pk, coaching=coaching)
     stored = User.objects.get(pk=user.pk)
 
     for field in User._meta.concrete_fields:
@@ -174,3 +176,22 @@ def test_a_signed_token_with_a_user_id_past_the_id_column_is_401_with_the_challe
 
 def test_user_with_versions_of_an_id_past_the_id_column_is_none():
     assert user_with_versions(2**63) is None
+
+
+def test_a_trainer_s_numbers_sum_their_standing_clients_and_count_their_links(trainer):
+    ann, bea, gone = UserFactory(), UserFactory(), UserFactory()
+    for client in (ann, bea, gone):
+        CoachingLinkFactory(trainer=trainer, client=client)
+    with transaction.atomic():
+        for client, changes in ((ann, 2), (bea, 3), (gone, 5)):
+            for _ in range(changes):
+                next_user_change_seq(client.pk)
+    before = user_with_versions(trainer.pk, coaching=True)
+    coaching_link_end(link=CoachingLink.objects.get(client=gone), by="client")
+    after = user_with_versions(trainer.pk, coaching=True)
+
+    assert (before.clients_changes, before.can_coach) == (10, True)
+    # The ended link's client counts no more, and its end moved the links' number.
+    assert after.clients_changes == 2 + 3
+    assert after.links_changes == before.links_changes + 1
+    assert user_with_versions(ann.pk, coaching=True).can_coach is False
