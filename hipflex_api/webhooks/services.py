@@ -184,19 +184,22 @@ def delivery_send(delivery_id: str) -> bool | None:
     if delivery is None:
         return None
     endpoint, event = delivery.endpoint, delivery.event
-    if endpoint.disabled_at is not None:
-        outcome = sending.Outcome(None, 0, "endpoint disabled")
-    else:
-        body = body_of(event)
-        signed = headers(
-            signing_secrets(endpoint, now), event.message_id, int(now.timestamp()), body
+    if endpoint.disabled_at is not None:  # Paused, or failing: nothing is sent, nor tried.
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=Delivery.Status.FAILED,
+            next_attempt_at=None,
+            claimed_until=None,
+            last_error="The endpoint was disabled: nothing was sent.",
         )
-        try:
-            target = checked(endpoint.url)
-        except UnsafeURL as exc:
-            outcome = sending.Outcome(None, 0, exc.message[:300])
-        else:
-            outcome = sending.post(target, body, signed, settings.WEBHOOK_TIMEOUT_SECONDS)
+        return False
+    body = body_of(event)
+    signed = headers(signing_secrets(endpoint, now), event.message_id, int(now.timestamp()), body)
+    try:
+        target = checked(endpoint.url)
+    except UnsafeURL as exc:
+        outcome = sending.Outcome(None, 0, exc.message[:300])
+    else:
+        outcome = sending.post(target, body, signed, settings.WEBHOOK_TIMEOUT_SECONDS)
     _record(delivery, outcome, now)
     return outcome.delivered
 

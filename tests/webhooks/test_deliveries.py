@@ -199,3 +199,16 @@ def test_the_body_is_the_event_as_the_specification_shapes_it(user, endpoint, re
         "timestamp": event.created_at.isoformat().replace("+00:00", "Z"),
         "data": {"session": "s1", "sequence": 4},
     }
+
+
+def test_a_delivery_due_to_an_endpoint_paused_since_is_not_sent(
+    user_client, user, endpoint, receiver
+):
+    with transaction.atomic():
+        services.emit(user_id=user.pk, type=EventType.SESSION_CREATED, data={"n": 1})
+        Endpoint.objects.filter(pk=endpoint.pk).update(disabled_at=timezone.now())
+
+    [logged] = _log(user_client, endpoint)
+    assert (logged["status"], logged["attempts"], logged["tries"]) == ("failed", 0, [])
+    assert "disabled" in logged["last_error"]
+    assert receiver.requests == []
