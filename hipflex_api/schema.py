@@ -239,12 +239,17 @@ class AutoSchema(openapi.AutoSchema):
         yield 400, "Invalid input; `errors` names each offending field or parameter.", codes
         forbidden: list[str] = []
         if not self._allows_anonymous():
-            if any(
-                a.authenticate_header(self.view.request) for a in self.view.get_authenticators()
-            ):
-                yield 401, "No valid credentials were sent.", _CREDENTIAL_CODES
+            authenticators = self.view.get_authenticators()
+            if any(a.authenticate_header(self.view.request) for a in authenticators):
+                # And what an authenticator refuses by a code of its own.
+                own = [c for a in authenticators for c in getattr(a, "schema_credential_codes", ())]
+                yield 401, "No valid credentials were sent.", (*_CREDENTIAL_CODES, *own)
             # IsAuthenticated alone never refuses a caller whose credentials passed.
-            if any(type(p) is not IsAuthenticated for p in self.view.get_permissions()):
+            # Nor one that says it refuses only anonymous callers (`refuses_anonymous_only`).
+            if any(
+                type(p) is not IsAuthenticated and not getattr(p, "refuses_anonymous_only", False)
+                for p in self.view.get_permissions()
+            ):
                 forbidden.append("permission_denied")
         # What an authenticator refuses by itself: an app's token without the scope.
         for authenticator in self.view.get_authenticators():
@@ -553,6 +558,8 @@ def _enum_names(component: dict[str, Any]) -> None:
     x-enum-descriptions, from the choice labels drf-spectacular lists in the description."""
     labels = dict(_CHOICE_LINE.findall(component.get("description", "")))
     if set(labels) != {str(value) for value in component["enum"]}:
+        if not labels:  # A field's own schema lists bare values: named after them.
+            component["x-enum-varnames"] = [_member_name(str(v)) for v in component["enum"]]
         return
     described = [labels[str(value)] for value in component["enum"]]
     component["x-enum-varnames"] = [_member_name(label) for label in described]

@@ -21,6 +21,7 @@ ERROR_CODES = {
     "not_authenticated": "no credentials were sent",
     "authentication_failed": "the credentials are not valid",
     "token_not_valid": "the token is invalid or has expired",
+    "invalid_client": "no confidential app has the client id and secret sent",
     "no_active_account": "wrong email or password",
     "user_not_found": "the account of the token no longer exists",
     "user_inactive": "the account is deactivated",

@@ -760,6 +760,8 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventTypeEnum": "hipflex_api.webhooks.events.EventType",
         "WebhookDeliveryStatusEnum": "hipflex_api.webhooks.models.Delivery.Status",
         "SubscribableEventTypeEnum": "hipflex_api.webhooks.events.SUBSCRIBABLE_NAMES",
+        "ConnectionEndReasonEnum": "hipflex_api.accounts.signals.CONNECTION_END_REASONS",
+        "ReasonEnum": "sessions.models.Flag",
     },
     "TAGS": [
         {

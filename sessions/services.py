@@ -4,7 +4,8 @@ import base64
 import binascii
 import json
 import logging
-from collections.abc import Collection, Iterator, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -182,7 +183,9 @@ def session_create(
     )
     _check_quotas(session)
     _tell(session, EventType.SESSION_CREATED)
-    return _with_sets(session, _write_sets(session, data.get("sets", [])))
+    written = _write_sets(session, data.get("sets", []))
+    _tell_pain(session, written)
+    return _with_sets(session, written)
 
 
 @transaction.atomic
@@ -194,10 +197,13 @@ def session_update(*, session: WorkoutSession, data: dict[str, Any]) -> WorkoutS
     session.version += 1
     session.change_seq = next_user_change_seq(session.user_id)
     session.save()
-    if "sets" in data:
-        session.sets.all().delete()
-        _with_sets(session, _write_sets(session, data["sets"]))
     _tell(session, EventType.SESSION_UPDATED)
+    if "sets" in data:
+        stored = list(session.sets.all())  # As the view fetched them, or one query.
+        session.sets.all().delete()
+        written = _write_sets(session, data["sets"])
+        _with_sets(session, written)
+        _tell_pain(session, written, before=stored)
     return session
 
 
@@ -238,6 +244,26 @@ def session_delete(*, session: WorkoutSession) -> None:
 def _tell(session: WorkoutSession, kind: EventType) -> None:
     """The person's webhook endpoints hear of the change once it commits."""
     webhooks.emit(user_id=session.user_id, type=kind, data=SessionEventDataSerializer(session).data)
+
+
+def _painful(sets: Sequence[SetLog]) -> Counter[tuple[str, str, int]]:
+    # The review queue's threshold: pain that would flag the client to a trainer.
+    threshold = settings.REVIEW["PAIN_THRESHOLD"]
+    return Counter((s.exercise.slug, s.side, s.pain) for s in sets if s.pain >= threshold)
+
+
+def _tell_pain(
+    session: WorkoutSession, written: Sequence[SetLog], before: Sequence[SetLog] = ()
+) -> None:
+    """`pain.reported`, when the sets saved hold pain at or above the threshold that the
+    session did not hold before: a changed note or effort on a painful session, or a retry
+    that replaces its sets with the same ones, reports nothing again."""
+    new = _painful(written) - _painful(before)
+    if not new:
+        return
+    sets = [{"exercise": e, "side": side, "pain": pain} for e, side, pain in sorted(new.elements())]
+    data = {**SessionEventDataSerializer(session).data, "sets": sets}
+    webhooks.emit(user_id=session.user_id, type=EventType.PAIN_REPORTED, data=data)
 
 
 def export_coaching(*, user: User) -> dict[str, Any]:

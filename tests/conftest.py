@@ -4,6 +4,7 @@ Builders are plain functions, imported by name (`from tests.conftest import sess
 fixtures are found by pytest.
 """
 
+import base64
 import io
 import re
 
@@ -93,6 +94,14 @@ def bearer(token):
     """An API client that sends `token` (a real access token, or anything posing as one)."""
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def as_app(app, secret):
+    """An API client that calls as the app itself, by its client id and secret (HTTP Basic)."""
+    client = APIClient()
+    pair = base64.b64encode(f"{app.client_id}:{secret}".encode()).decode()
+    client.credentials(HTTP_AUTHORIZATION=f"Basic {pair}")
     return client
 
 

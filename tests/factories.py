@@ -62,6 +62,18 @@ class AppFactory(factory.django.DjangoModelFactory[App]):
         model = App
 
 
+class ServerAppFactory(AppFactory):
+    """A third-party app with a server of its own (confidential): it calls on its own behalf
+    with its client id and `secret` (kept hashed, as the toolkit keeps every secret)."""
+
+    class Params:
+        secret = factory.Sequence(lambda n: f"the-apps-own-secret-{n:04d}")
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    client_type = App.CLIENT_CONFIDENTIAL
+    client_secret = factory.SelfAttribute("secret")
+
+
 def app_token(user: User, *scopes: str, app: App | None = None) -> str:
     """An access token of `app` (a new one by default) for `user`, granted `scopes`."""
     token = secrets.token_urlsafe(32)

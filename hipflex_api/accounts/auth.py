@@ -1,17 +1,22 @@
+import base64
+import binascii
 import functools
 import itertools
 import re
 import weakref
 from typing import Any, cast
+from urllib.parse import unquote_plus
 
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.hashers import check_password, identify_hasher
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import connection
+from django.utils.crypto import constant_time_compare
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request as OAuthRequest
-from rest_framework.authentication import BaseAuthentication
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework_simplejwt import authentication
@@ -24,7 +29,7 @@ from hipflex_api.changes.counters import catalog_scope, links_scope, user_scope
 from hipflex_api.changes.models import ChangeCounter
 from hipflex_api.fields import hides_health_data
 
-from .models import CoachingLink, User
+from .models import App, CoachingLink, User
 from .permissions import COACH_PERMISSION, Coaches
 from .scopes import Scope, scope_needed
 
@@ -32,6 +37,11 @@ from .scopes import Scope, scope_needed
 def request_user(request: Request) -> User:
     """The signed-in caller, for views whose permissions already refused anonymous ones."""
     return cast(User, request.user)
+
+
+def request_app(request: Request) -> App | None:
+    """The app calling on its own behalf (AppClientAuthentication), or None."""
+    return request.auth if isinstance(request.auth, App) else None
 
 
 @functools.cache
@@ -290,3 +300,47 @@ class AppTokenAuthentication(BaseAuthentication):
 
 
 _JWT = JWTAuthentication()
+
+
+def _secret_matches(given: str, stored: str) -> bool:
+    """As the toolkit checks a client secret: kept hashed, or (an app registered with
+    hashing off) as it is."""
+    try:
+        identify_hasher(stored)
+    except ValueError:
+        return constant_time_compare(given, stored)
+    return check_password(given, stored)
+
+
+class AppClientAuthentication(BaseAuthentication):
+    """A confidential app itself, by its client id and secret in HTTP Basic (RFC 6749,
+    2.3.1), as at the token endpoint: for what an app manages on its own behalf (its
+    webhook endpoints), never a person's data. The caller is anonymous and `request.auth`
+    the app (request_app). A public app holds no secret, and so has no way in here."""
+
+    schema_credential_codes = ("invalid_client",)
+
+    def authenticate(self, request: Request) -> tuple[AnonymousUser, App] | None:
+        scheme, _, credentials = get_authorization_header(request).partition(b" ")
+        if scheme.lower() != b"basic":
+            return None
+        try:
+            client_id, _, secret = (
+                base64.b64decode(credentials, validate=True).decode().partition(":")
+            )
+        except (binascii.Error, UnicodeDecodeError):
+            raise AuthenticationFailed(
+                "The Basic credentials are not base64 of `client_id:client_secret`.",
+                code="invalid_client",
+            ) from None
+        app = App.objects.filter(
+            client_id=unquote_plus(client_id), client_type=App.CLIENT_CONFIDENTIAL
+        ).first()
+        if app is None or not _secret_matches(unquote_plus(secret), app.client_secret):
+            raise AuthenticationFailed(
+                "No confidential app has this client id and secret.", code="invalid_client"
+            )
+        return AnonymousUser(), app
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Basic realm="api"'

@@ -75,6 +75,26 @@ class AppTokenScheme(OpenApiAuthenticationExtension):
         return [] if needed is None else [{self.name: [scope.value for scope in needed]}]
 
 
+class AppClientScheme(OpenApiAuthenticationExtension):
+    """A confidential app itself, for what it manages on its own behalf."""
+
+    target_class = "hipflex_api.accounts.auth.AppClientAuthentication"
+    name = "appClient"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "description": (
+                "A confidential app's own client id and secret, as at `/o/token/`: for the "
+                "app's webhook endpoints, which hear the events of every person who "
+                "connected it, each as far as that person's grant lets the app see. It "
+                "reaches nothing of any person's. Wrong credentials, or a public app (which "
+                "holds no secret), get 401 `invalid_client`."
+            ),
+        }
+
+
 _BAD_CREDENTIALS = ErrorResponse("Wrong email or password.", "no_active_account")
 
 

@@ -33,7 +33,7 @@ from .models import (
     token_digest,
 )
 from .permissions import COACH_PERMISSION
-from .signals import link_ended
+from .signals import ConnectionEnd, connections_ended, link_ended
 
 
 def user_revoke_refresh_tokens(*, user: User) -> int:
@@ -54,7 +54,15 @@ def _delete_oauth_tokens(**which: Any) -> None:
 
 def user_revoke_app_tokens(*, user: User) -> None:
     """Every token made from the person's credentials goes: the apps they connected (which
-    they connect again) and their personal tokens (their access tokens take them along)."""
+    they connect again, and are told) and their personal tokens (their access tokens take
+    them along)."""
+    if connected := connected_apps(user_id=user.pk):
+        connections_ended.send(
+            sender=User,
+            user_id=user.pk,
+            app_ids=sorted(connected),
+            reason=ConnectionEnd.PASSWORD_CHANGED,
+        )
     _delete_oauth_tokens(user=user)
 
 
@@ -389,17 +397,31 @@ class Connection:
     connected_at: datetime
 
 
-def _live_app_tokens(user: User) -> Any:
+def live_app_tokens(*, user_id: int) -> Any:
+    """The person's tokens that connect an app: a live access token, or one whose refresh
+    token can still make another."""
     now = timezone.now()
-    return AccessToken.objects.filter(user=user, application__isnull=False).filter(
+    return AccessToken.objects.filter(user_id=user_id, application__isnull=False).filter(
         Q(expires__gt=now) | Q(refresh_token__isnull=False, refresh_token__revoked__isnull=True)
     )
+
+
+def connected_apps(*, user_id: int, among: Sequence[int] | None = None) -> dict[int, set[str]]:
+    """The apps the person has connected (of `among`, if given), with the scopes granted."""
+    tokens = live_app_tokens(user_id=user_id)
+    if among is not None:
+        tokens = tokens.filter(application_id__in=among)
+    granted: dict[int, set[str]] = {}
+    for app_id, scope in tokens.values_list("application_id", "scope"):
+        granted.setdefault(app_id, set()).update(scope.split())
+    return granted
 
 
 def connections_of(*, user: User) -> list[Connection]:
     """The apps the person has connected, the latest first."""
     found: dict[int, tuple[App, set[str], datetime]] = {}
-    for token in _live_app_tokens(user).select_related("application").order_by("created"):
+    tokens = live_app_tokens(user_id=user.pk).select_related("application").order_by("created")
+    for token in tokens:
         _, scopes, _ = found.setdefault(
             token.application_id, (token.application, set(), token.created)
         )
@@ -412,7 +434,11 @@ def connections_of(*, user: User) -> list[Connection]:
 def connection_revoke(*, user: User, app_id: int) -> bool:
     """Disconnect the app at once: every token and code it holds for the person goes. Whether
     it was connected."""
-    connected = _live_app_tokens(user).filter(application_id=app_id).exists()
+    connected = live_app_tokens(user_id=user.pk).filter(application_id=app_id).exists()
+    if connected:
+        connections_ended.send(
+            sender=User, user_id=user.pk, app_ids=[app_id], reason=ConnectionEnd.REVOKED
+        )
     _delete_oauth_tokens(user=user, application_id=app_id)
     return connected
 

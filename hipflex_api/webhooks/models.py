@@ -13,11 +13,25 @@ MAX_URL_LENGTH = 2000
 
 
 class Endpoint(models.Model):
-    """A URL a person has events of their own data sent to, signed with its secret."""
+    """A URL events are sent to, signed with its secret: a person's, for their own data, or
+    a connected app's, for the data of each person who connected it that their grant lets
+    the app see."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Its owner: one of the two.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_endpoints",
+    )
+    app = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_endpoints",
     )
     url = models.URLField(max_length=MAX_URL_LENGTH)
     events = models.JSONField(default=list)  # EventType values; never empty.
@@ -44,8 +58,17 @@ class Endpoint(models.Model):
                 condition=Q(previous_secret="") | Q(previous_secret_until__isnull=False),
                 name="webhooks_endpoint_previous_secret_has_an_end",
             ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, app__isnull=True)
+                | Q(user__isnull=True, app__isnull=False),
+                name="webhooks_endpoint_one_owner",
+                violation_error_message="An endpoint belongs to a person or to an app.",
+            ),
         ]
-        indexes = [models.Index(fields=["user", "created_at"], name="webhooks_endpoint_user")]
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="webhooks_endpoint_user"),
+            models.Index(fields=["app", "created_at"], name="webhooks_endpoint_app"),
+        ]
 
     def __str__(self) -> str:
         return self.url
@@ -56,8 +79,14 @@ class Event(models.Model):
 
     # Sent as `webhook-id` ("msg_" and the hex): the same on every try of every delivery.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Whose data: the account's events go with it. Null for an app's ping, and for the
+    # `account.deleted` that outlives the account (its data names the person's id).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_events"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhook_events",
     )
     type = models.CharField(max_length=40, choices=EventType.choices)
     data = models.JSONField(default=dict)

@@ -30,7 +30,8 @@ endpoints_schema = extend_schema_view(
     list=extend_schema(
         operation_id="listMyWebhooks",
         summary="List my webhook endpoints",
-        description="The caller's endpoints, newest first; never their secrets.",
+        description="The caller's endpoints (a person's, or an app's by its client "
+        "credentials), newest first; never their secrets.",
     ),
     retrieve=extend_schema(
         operation_id="getMyWebhook", summary="Get a webhook endpoint", parameters=[_ENDPOINT_ID]
@@ -38,8 +39,11 @@ endpoints_schema = extend_schema_view(
     create=extend_schema(
         operation_id="createMyWebhook",
         summary="Register a webhook endpoint",
-        description="A URL the caller's events are sent to, once each change has been saved "
-        "and never while the request that made it runs; a try that fails (a timeout, a "
+        description="A URL events are sent to: a person's own (`jwtAuth`), or an app's "
+        "(`appClient`), which hears of each person who connected the app what their grant "
+        "lets it see (`session.*` with `sessions:read`, `pain.reported` with `pain:read`) "
+        "and of every connection or account that ends. Each is sent once its change has "
+        "been saved and never while the request that made it runs; a try that fails (a timeout, a "
         "refused connection, any answer but 2xx) is made again on a schedule for about a "
         "day, and an endpoint that fails that long is disabled and its owner told by mail. "
         "The URL must be https to a public address, checked now and before every try. "

@@ -3,7 +3,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from hipflex_api.accounts.signals import CONNECTION_END_REASONS
 from hipflex_api.fields import (
+    HEALTH_DATA,
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
@@ -113,13 +115,13 @@ class _SomeDateTimeField(serializers.DateTimeField):
     pass
 
 
-class WebhookEventDataSerializer(serializers.Serializer):
-    """What an event says. A session event names the session, its version after the change
-    and the person's change number, by which a receiver orders events that arrive out of
-    order; the session itself is read with `GET /api/v1/sessions/{id}/`, under the reader's
-    own scopes. A ping names the endpoint pinged."""
+class SessionEventDataSerializer(serializers.Serializer):
+    """A session event's data, made from the session (sessions.services): the session, its
+    version after the change and the person's change number, by which a receiver orders
+    events that arrive out of order. The session itself is read with
+    `GET /api/v1/sessions/{id}/`, under the reader's own scopes."""
 
-    id = _SomeUUIDField(required=False, help_text="The session (session events).")
+    id = _SomeUUIDField(required=False, help_text="The session (session and pain events).")
     version = _SomeIntegerField(
         required=False, help_text="The session's version after the change (session events)."
     )
@@ -132,16 +134,50 @@ class WebhookEventDataSerializer(serializers.Serializer):
     deleted_at = _SomeDateTimeField(
         required=False, allow_null=True, help_text="Set in `session.deleted` (session events)."
     )
+
+
+# What each set of a `pain.reported` says; health data, as pain anywhere in the API.
+_PAIN_SET = {
+    "type": "object",
+    "properties": {
+        "exercise": {"type": "string", "description": "The exercise's slug."},
+        "side": {"type": "string", "enum": ["left", "right", "both"]},
+        "pain": {"type": "integer", "minimum": 0, "maximum": 10, HEALTH_DATA: True},
+    },
+    "required": ["exercise", "side", "pain"],
+}
+
+
+@extend_schema_field({"type": "array", "items": _PAIN_SET, OPTIONAL_IN_RESPONSE: True})
+class _PainSetsField(serializers.ListField):
+    pass
+
+
+@extend_schema_field({"type": "string", "enum": CONNECTION_END_REASONS, OPTIONAL_IN_RESPONSE: True})
+class _ReasonField(serializers.CharField):
+    pass
+
+
+class WebhookEventDataSerializer(SessionEventDataSerializer):
+    """What an event says, the fields of its kind; each is left out of the others'."""
+
+    user = _SomeIntegerField(
+        required=False,
+        help_text="The person whose data it is: the `id` of `GET /api/v1/me/`. In every event "
+        "but a ping.",
+    )
+    sets = _PainSetsField(
+        required=False,
+        help_text="`pain.reported`: the sets saved with pain at or above the threshold "
+        "(`REVIEW_PAIN_THRESHOLD`) that the session did not hold before.",
+    )
+    reason = _ReasonField(
+        required=False,
+        help_text="`connection.revoked`: `revoked` (the person disconnected the app) or "
+        "`password_changed` (a new password ended every app's tokens): the app's tokens for "
+        "the person are dead, and it must ask them to connect again.",
+    )
     endpoint = _SomeUUIDField(required=False, help_text="The endpoint pinged (`ping`).")
-
-
-class SessionEventDataSerializer(WebhookEventDataSerializer):
-    """A session event's data, made from the session (sessions.services)."""
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        fields = super().get_fields()
-        del fields["endpoint"]
-        return fields
 
 
 class WebhookEventSerializer(serializers.Serializer):

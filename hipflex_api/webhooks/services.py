@@ -5,7 +5,7 @@ import logging
 import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -13,13 +13,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hipflex_api import mail
-from hipflex_api.accounts.models import User
-from hipflex_api.domain_errors import ConflictError, OverLimit
+from hipflex_api.accounts.models import App, User
+from hipflex_api.accounts.services import connected_apps, live_app_tokens
+from hipflex_api.domain_errors import ConflictError, InvalidInput, OverLimit
 from hipflex_api.jobs.outbox import enqueue
 
 from . import sending
 from .addresses import UnsafeURL, checked
-from .events import EventType
+from .events import APPS_ONLY, SCOPE_NEEDED, EventType
 from .models import Attempt, Delivery, Endpoint, Event
 from .signing import headers, new_secret
 
@@ -44,21 +45,58 @@ def _lease() -> timedelta:
     return timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 2 + 30)
 
 
+class EventNotOpen(InvalidInput):
+    """An endpoint asked for events its owner can never be sent."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="events")
+
+
+def _check_events(owner: User | App, events: Sequence[str]) -> list[str]:
+    """The events, once each, that this owner may be sent: a person hears no app's events,
+    and an app only those the scopes staff allowed it could ever let it see."""
+    kinds = sorted(set(events))
+    if isinstance(owner, User):
+        if refused := [kind for kind in kinds if kind in APPS_ONLY]:
+            raise EventNotOpen(f"Only a connected app's endpoints hear {', '.join(refused)}.")
+        return kinds
+    allowed = set(owner.allowed_scopes)
+    needs = {kind: SCOPE_NEEDED.get(EventType(kind)) for kind in kinds}
+    if refused := [kind for kind, scope in needs.items() if scope and scope not in allowed]:
+        scopes = sorted({str(needs[kind]) for kind in refused})
+        raise EventNotOpen(
+            f"This app may not ask people for {', '.join(scopes)}, which "
+            f"{', '.join(refused)} needs: it would never be sent."
+        )
+    return kinds
+
+
+def owner_of(endpoint: Endpoint) -> User | App:
+    # One of the two, as webhooks_endpoint_one_owner holds.
+    return cast(User | App, endpoint.user if endpoint.app_id is None else endpoint.app)
+
+
+def owned_by(owner: User | App) -> dict[str, User | App]:
+    """The lookup of the endpoints this owner has."""
+    return {"user": owner} if isinstance(owner, User) else {"app": owner}
+
+
 @transaction.atomic
 def endpoint_create(
-    *, user: User, url: str, events: Sequence[str], description: str = ""
+    *, owner: User | App, url: str, events: Sequence[str], description: str = ""
 ) -> Endpoint:
-    User.objects.select_for_update().filter(pk=user.pk).first()  # One count at a time.
-    if Endpoint.objects.filter(user=user).count() >= settings.MAX_WEBHOOK_ENDPOINTS:
+    type(owner).objects.select_for_update().filter(pk=owner.pk).first()  # One count at a time.
+    if Endpoint.objects.filter(**owned_by(owner)).count() >= settings.MAX_WEBHOOK_ENDPOINTS:
         raise OverLimit(
             f"You have {settings.MAX_WEBHOOK_ENDPOINTS} webhook endpoints "
             "(`MAX_WEBHOOK_ENDPOINTS`): delete one first."
         )
+    kinds = _check_events(owner, events)
     checked(url)
     return Endpoint.objects.create(
-        user=user,
+        **owned_by(owner),
         url=url,
-        events=sorted(set(events)),
+        events=kinds,
         description=description,
         secret=new_secret(),
     )
@@ -68,10 +106,10 @@ def endpoint_create(
 def endpoint_update(*, endpoint: Endpoint, **changes: Any) -> Endpoint:
     """Change its URL, events or description; `enabled` false pauses it, true turns it on
     again (after a pause, or once its deliveries kept failing)."""
+    if "events" in changes:
+        changes["events"] = _check_events(owner_of(endpoint), changes["events"])
     if "url" in changes:
         checked(changes["url"])
-    if "events" in changes:
-        changes["events"] = sorted(set(changes["events"]))
     enabled = changes.pop("enabled", None)
     if enabled is True:
         endpoint.disabled_at = endpoint.failing_since = None
@@ -103,17 +141,43 @@ def signing_secrets(endpoint: Endpoint, now: datetime) -> list[str]:
     )
 
 
-def emit(*, user_id: int, type: EventType, data: dict[str, Any]) -> Event | None:
-    """The event, with a delivery to each of the person's enabled endpoints subscribed to
-    it, sent by one job once the current transaction commits; None when none listens."""
-    listening = [
+def _listening(user_id: int, type: EventType, apps: Sequence[int] | None) -> list[Endpoint]:
+    """The enabled endpoints subscribed to this event of the person's: their own, and those
+    of the apps they connected (or of `apps`) whose grant lets them see what it tells."""
+    connected = Q(app_id__in=live_app_tokens(user_id=user_id).values("application_id"))
+    owners = Q(app_id__in=apps) if apps is not None else connected
+    if type not in APPS_ONLY:
+        owners |= Q(user_id=user_id)
+    found = Endpoint.objects.filter(owners, disabled_at__isnull=True)
+    listening = [endpoint for endpoint in found if type in endpoint.events]
+    needed = SCOPE_NEEDED.get(type)
+    app_ids = {endpoint.app_id for endpoint in listening if endpoint.app_id is not None}
+    if needed is None or not app_ids:
+        return listening
+    granted = connected_apps(user_id=user_id, among=sorted(app_ids))
+    return [
         endpoint
-        for endpoint in Endpoint.objects.filter(user_id=user_id, disabled_at__isnull=True)
-        if type in endpoint.events
+        for endpoint in listening
+        if endpoint.app_id is None or needed in granted.get(endpoint.app_id, ())
     ]
+
+
+def emit(
+    *,
+    user_id: int,
+    type: EventType,
+    data: dict[str, Any],
+    apps: Sequence[int] | None = None,
+) -> Event | None:
+    """The event, with a delivery to each enabled endpoint subscribed to it that may hear it
+    (`_listening`), sent by one job once the current transaction commits; None when none
+    listens. Its data names the person (`user`, their id), as an app must know whose it is."""
+    listening = _listening(user_id, type, apps)
     if not listening:
         return None
-    event = Event.objects.create(user_id=user_id, type=type, data=data)
+    # The account's end outlives the account, which takes its own events along.
+    owner = None if type is EventType.ACCOUNT_DELETED else user_id
+    event = Event.objects.create(user_id=owner, type=type, data={"user": user_id, **data})
     due = timezone.now() + _lease()  # The job's to send; the beat's if the job is lost.
     Delivery.objects.bulk_create(
         Delivery(endpoint=endpoint, event=event, next_attempt_at=due) for endpoint in listening
@@ -129,7 +193,7 @@ def endpoint_ping(*, endpoint: Endpoint) -> Delivery:
         raise EndpointDisabled()
     event = Event.objects.create(
         user_id=endpoint.user_id, type=EventType.PING, data={"endpoint": str(endpoint.pk)}
-    )
+    )  # An app's ping is of no person: its user is null.
     delivery = Delivery.objects.create(
         endpoint=endpoint, event=event, next_attempt_at=timezone.now() + _lease()
     )
@@ -235,7 +299,7 @@ def _record(delivery: Delivery, outcome: sending.Outcome, now: datetime) -> None
 
 def _disable_if_failing(endpoint_id: Any, now: datetime) -> None:
     since = now - timedelta(seconds=settings.WEBHOOK_DISABLE_AFTER_SECONDS)
-    failing = Endpoint.objects.select_for_update().select_related("user")
+    failing = Endpoint.objects.select_for_update().select_related("user", "app__user")
     endpoint = failing.filter(
         pk=endpoint_id, disabled_at__isnull=True, failing_since__lte=since
     ).first()
@@ -246,11 +310,13 @@ def _disable_if_failing(endpoint_id: Any, now: datetime) -> None:
     logger.warning(
         "Webhook endpoint %s disabled: failing since %s", endpoint.pk, endpoint.failing_since
     )
+    # A person's endpoint tells them; an app's, the account staff registered it for, if any.
+    owner = endpoint.user if endpoint.app is None else endpoint.app.user
+    if owner is None:
+        return
     mail.send_after_commit(
         mail.render(
-            "webhooks/mail/endpoint_disabled",
-            to=endpoint.user.email,
-            context={"endpoint": endpoint},
+            "webhooks/mail/endpoint_disabled", to=owner.email, context={"endpoint": endpoint}
         )
     )
 

@@ -197,7 +197,7 @@ def test_the_body_is_the_event_as_the_specification_shapes_it(user, endpoint, re
     assert json.loads(body) == {
         "type": "session.created",
         "timestamp": event.created_at.isoformat().replace("+00:00", "Z"),
-        "data": {"session": "s1", "sequence": 4},
+        "data": {"user": user.pk, "session": "s1", "sequence": 4},
     }
 
 
