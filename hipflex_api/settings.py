@@ -714,7 +714,7 @@ SPECTACULAR_SETTINGS = {
     ),
     # A change that breaks generated clients needs a new major version and its CHANGELOG.md
     # section; .ci/api_changes.py checks it.
-    "VERSION": "3.1.0",
+    "VERSION": "3.2.0",
     "LICENSE": {"name": "MIT", "url": "https://opensource.org/licenses/MIT"},
     "CONTACT": {"name": "hipflex_api maintainers"},
     "SERVE_INCLUDE_SCHEMA": False,

@@ -322,9 +322,7 @@ def test_a_failing_app_endpoint_is_disabled_and_its_owner_mailed(clinic, receive
     person = UserFactory()
     app_token(person, "sessions:read", app=clinic)
     endpoint = _app_endpoint(clinic, receiver, "session.created")
-    Endpoint.objects.filter(pk=endpoint.pk).update(
-        failing_since=timezone.now() - timedelta(days=2)
-    )
+    Endpoint.objects.filter(pk=endpoint.pk).update(failing_since=timezone.now() - timedelta(days=2))
     receiver.stop()
 
     with transaction.atomic():
