@@ -23,6 +23,7 @@ from hipflex_api.changes.counters import catalog_scope, next_change_seq, user_sc
 from hipflex_api.changes.models import ChangeCounter
 from sessions.models import Assignment, AssignmentItem, SetLog, WorkoutSession
 from tests.factories import (
+    EndpointFactory,
     EquipmentFactory,
     ExerciseAliasFactory,
     ExerciseCautionFactory,
@@ -210,6 +211,14 @@ def add_user(spec: BenchUser, password: str, rng: random.Random) -> User:
             scope=user_scope(user.pk), defaults={"value": spec.sessions}
         )
     return user
+
+
+def add_webhook_endpoints(email: str, count: int) -> None:
+    """`count` endpoints of the user, each subscribed to every session event."""
+    user = User.objects.get(email=email)
+    every = ["session.created", "session.updated", "session.deleted", "pain.reported"]
+    for n in range(count):
+        EndpointFactory(user=user, url=f"https://hooks{n}.bench.example.com/in", events=every)
 
 
 def add_coached_clients(

@@ -68,6 +68,13 @@ FEW_CLIENTS = 5
 CLIENT_SESSIONS = int(os.environ.get("BENCH_CLIENT_SESSIONS", "1000"))
 TRAINERS = {"coach": COACHED_CLIENTS, "coach-few": FEW_CLIENTS}
 UPLOAD_SETS = 10
+# The broker uploads hand their webhook deliveries to, as production's web processes do; no
+# worker takes them in the run (its own Redis database, emptied before and after).
+BROKER_URL = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/14")
+# The endpoints of the user whose uploads are measured against the plain uploader's.
+WEBHOOK_ENDPOINTS = 3
+# How much slower an upload told to that many endpoints may be (issue 16's target).
+WEBHOOK_COST_TARGET = 0.10
 # A run during which other processes used more than this many CPUs is flagged as noisy.
 NOISY_CPUS = 0.25
 # The heaviest endpoints answer in seconds on SQLite; a queued request must not time out.
@@ -103,7 +110,7 @@ class Endpoint:
     name: str
     method: str
     path: str
-    user: str | None = None  # Key into the tokens: "heavy", "light" or "uploader".
+    user: str | None = None  # Key into the tokens: "heavy", "uploader" and the rest.
     target: float | None = None  # Least rps, as a share of the baseline's.
     if_none_match: str | None = None
     body: Path | None = None
@@ -153,6 +160,23 @@ def throwaway_database() -> Iterator[tuple[str, str]]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+@contextmanager
+def throwaway_broker() -> Iterator[None]:
+    """BROKER_URL's Redis database, empty for the run and emptied after it: the jobs the
+    uploads hand over pile up there, as no worker runs."""
+    import redis
+
+    broker = redis.Redis.from_url(BROKER_URL)
+    try:
+        broker.flushdb()
+    except redis.RedisError as exc:
+        raise SystemExit(f"bench: the broker at {BROKER_URL} (BENCH_BROKER_URL): {exc}") from exc
+    try:
+        yield
+    finally:
+        broker.flushdb()
+
+
 def production_env(database_url: str) -> dict[str, str]:
     """The production profile, less HTTPS (plain HTTP on loopback), plus the baseline view."""
     return {
@@ -171,6 +195,7 @@ def production_env(database_url: str) -> dict[str, str]:
         # The uploader stores thousands of sessions a minute, far past a person's day.
         "MAX_SESSIONS_PER_DAY": "100000000",
         "JWT_ACCESS_MINUTES": "600",
+        "CELERY_BROKER_URL": BROKER_URL,
         "DJANGO_LOG_LEVEL": "WARNING",
         # WhiteNoise warns that STATIC_ROOT is missing: the benchmark serves no static files.
         "PYTHONWARNINGS": "ignore:No directory at",
@@ -695,6 +720,7 @@ def build_full_data(rng: random.Random, password: str) -> dict[str, Any]:
         data.BenchUser("heavy@bench.example.com", HEAVY_SESSIONS, timedelta(hours=1)),
         data.BenchUser("light@bench.example.com", LIGHT_SESSIONS, timedelta(days=1)),
         data.BenchUser("uploader@bench.example.com", LIGHT_SESSIONS, timedelta(days=1)),
+        data.BenchUser("hooked@bench.example.com", LIGHT_SESSIONS, timedelta(days=1)),
         *(
             data.BenchUser(f"other{n}@bench.example.com", OTHER_SESSIONS, timedelta(hours=4))
             for n in range(OTHER_USERS)
@@ -703,6 +729,8 @@ def build_full_data(rng: random.Random, password: str) -> dict[str, Any]:
     for spec in users:
         data.add_user(spec, password, rng)
         progress(f"data: {spec.email}, {spec.sessions} sessions of {data.SETS_PER_SESSION} sets")
+    data.add_webhook_endpoints("hooked@bench.example.com", WEBHOOK_ENDPOINTS)
+    progress(f"data: hooked, {WEBHOOK_ENDPOINTS} webhook endpoints subscribed to its sessions")
     for trainer, clients in TRAINERS.items():
         data.add_coached_clients(
             f"{trainer}@bench.example.com", clients, CLIENT_SESSIONS, password, rng
@@ -828,6 +856,23 @@ def write_ceiling(authenticated: dict[str, Any], write: dict[str, Any]) -> dict[
     }
 
 
+def webhook_cost(plain: dict[str, Any], hooked: dict[str, Any]) -> dict[str, Any]:
+    """How much slower an upload is when webhook endpoints hear of it: one less the hooked
+    ratio over the plain one, per round, as the rows ran next to each other."""
+    costs = [
+        1 - told["ratio"] / alone["ratio"]
+        for alone, told in zip(plain["runs"], hooked["runs"], strict=True)
+    ]
+    cost = statistics.median(costs)
+    return {
+        "cost": cost,
+        "rounds": [round(c, 3) for c in costs],
+        "endpoints": WEBHOOK_ENDPOINTS,
+        "target": WEBHOOK_COST_TARGET,
+        "pass": cost <= WEBHOOK_COST_TARGET,
+    }
+
+
 def print_table(report: dict[str, Any]) -> None:
     rows = report["endpoints"]
     print()
@@ -859,7 +904,12 @@ def print_table(report: dict[str, Any]) -> None:
         print(f"{item['what']:<44} {item['slowdown']:8.2f} {p50:>6} {'<=1.50':>7}  {result}")
     print_export(report["export"])
     ceiling = report["write_ceiling"]["ratio"]
+    hooks = report["webhook_cost"]
     print()
+    print(
+        f"an upload told to {hooks['endpoints']} webhook endpoints: {hooks['cost']:+.1%} slower "
+        f"(target <= {hooks['target']:.0%}): {'pass' if hooks['pass'] else 'FAIL'}"
+    )
     print(
         f"estimated ceiling for an authenticated write, before any parsing or validation: "
         f"{ceiling:.2f} (session-list-304 plus what durable-write adds to the baseline)"
@@ -1007,7 +1057,7 @@ def set_up_django(database_url: str) -> tuple[str, str]:
 def log_in(server: Server, password: str) -> dict[str, str]:
     tokens = {}
     # The many-client trainer's first client is the one whose plan is asked for.
-    for user in ("heavy", "light", "uploader", *TRAINERS, "coach-client0"):
+    for user in ("heavy", "light", "uploader", "hooked", *TRAINERS, "coach-client0"):
         status, _, body = http(
             server.base + "/api/v1/auth/token/",
             method="POST",
@@ -1065,6 +1115,16 @@ class Workload:
             ),
             Endpoint(
                 "session-upload", "POST", "/api/v1/sessions/", "uploader", 0.30, body=self.upload
+            ),
+            # The same upload, told to the user's webhook endpoints: an event, its deliveries
+            # and a job handed to the broker, the sending left to workers.
+            Endpoint(
+                "session-upload-hooked",
+                "POST",
+                "/api/v1/sessions/",
+                "hooked",
+                body=self.upload,
+                note=f"session-upload told to {WEBHOOK_ENDPOINTS} webhook endpoints",
             ),
             # The most any saving endpoint could reach: a bare view committing one UPDATE.
             Endpoint(
@@ -1203,6 +1263,9 @@ def build_report(
         "endpoints": summaries,
         "scale": scales_of(summaries, small),
         "write_ceiling": write_ceiling(summaries["session-list-304"], summaries["durable-write"]),
+        "webhook_cost": webhook_cost(
+            summaries["session-upload"], summaries["session-upload-hooked"]
+        ),
         "queries": queries,
         "memory": memory,
         "non_success": {k: v for k, v in non_success.items() if v},
@@ -1224,6 +1287,7 @@ def main() -> None:
     password = secrets.token_urlsafe(18)
     with (
         throwaway_database() as (database_url, description),
+        throwaway_broker(),
         tempfile.TemporaryDirectory(prefix="hipflex-bench-") as folder,
     ):
         scratch = Path(folder)

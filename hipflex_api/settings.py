@@ -403,6 +403,8 @@ CELERY_BEAT_SCHEDULE = {
             "clear-sessions": "hipflex_api.accounts.clear_sessions",
             "purge-account-tokens": "hipflex_api.accounts.purge_account_tokens",
             "purge-webhook-log": "hipflex_api.webhooks.purge_log",
+            # Hourly by default, as each time zone's week ends at its own hour.
+            "tell-weekly-adherence": "sessions.tell_weekly_adherence",
         }.items()
     },
     "send-due-webhooks": {

@@ -88,12 +88,19 @@ class Ledger:
     sets: dict[tuple[UUID, date, int], dict[tuple[int, str], tuple[int, int]]]
     exercises: dict[int, Exercise]  # Every exercise the programs and sessions name.
 
-    def adherence(self, client_id: int, first: date, last: date | None = None) -> Adherence:
+    def adherence(
+        self,
+        client_id: int,
+        first: date,
+        last: date | None = None,
+        *,
+        program: Assignment | None = None,
+    ) -> Adherence:
         """The client's adherence from `first` to `last` (by default their today), which the
-        ledger's days must hold."""
+        ledger's days must hold: of all their programs in the ledger, or of `program`."""
         today = self.today[client_id]
         last = today if last is None else min(last, today)
-        programs = self.assignments.get(client_id, [])
+        programs = [program] if program is not None else self.assignments.get(client_id, [])
         tally = _Tally()
         for assignment in programs:
             self._tally(tally, assignment, first, last, today)

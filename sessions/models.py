@@ -239,6 +239,11 @@ class Assignment(models.Model):
     version = models.PositiveIntegerField(default=1, help_text="Raised by every change.")
     change_seq = models.BigIntegerField(help_text="Position in the client's change feed.")
     deleted_at = models.DateTimeField(null=True, blank=True)
+    adherence_told_until = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The Sunday of the last week whose adherence its webhooks were told.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -36,9 +36,10 @@ from hipflex_api.ops.logs import Rarely
 from hipflex_api.pagination import rows_within
 from hipflex_api.webhooks import services as webhooks
 from hipflex_api.webhooks.events import EventType
-from hipflex_api.webhooks.serializers import SessionEventDataSerializer
+from hipflex_api.webhooks.serializers import ChangeEventDataSerializer, SessionEventDataSerializer
 
 from . import limits, review
+from .adherence import Adherence, ledger, programs_of
 from .coaching import Advice, advice_for
 from .models import (
     ASSIGNMENT_FIELDS,
@@ -52,7 +53,7 @@ from .models import (
     WorkoutSession,
 )
 from .plans import assignment_items_prefetch, occurrence_due, times_on
-from .serializers import Row, SetLogSerializer, export_readers
+from .serializers import AdherenceSerializer, Row, SetLogSerializer, export_readers
 
 logger = logging.getLogger(__name__)
 
@@ -740,7 +741,14 @@ def assignment_create(*, link: CoachingLink, routine: Routine, data: dict[str, A
         )
         for position, item in items.items()
     )
+    _tell_program(assignment, EventType.ASSIGNMENT_CREATED)
     return _with_items(assignment, copies)
+
+
+def _tell_program(assignment: Assignment, kind: EventType) -> None:
+    """The client's webhook endpoints, and their apps', hear of it once it commits."""
+    data = ChangeEventDataSerializer(assignment).data
+    webhooks.emit(user_id=assignment.client_id, type=kind, data=data)
 
 
 def _with_items(assignment: Assignment, items: list[AssignmentItem]) -> Assignment:
@@ -805,32 +813,121 @@ def assignment_update(*, assignment: Assignment, data: dict[str, Any]) -> Assign
         )
     assignment.version += 1
     assignment.save()
+    _tell_program(assignment, EventType.ASSIGNMENT_CHANGED)
     return assignment
 
 
 @transaction.atomic
-def assignment_end(*, assignment: Assignment) -> None:
+def assignment_end(*, assignment: Assignment, tell: bool = True) -> None:
     """Replace the assignment with a tombstone that sync hands to the client's devices. The
     sessions done for it keep its id, and its items stay: what it asked until it ended still
-    counts for adherence."""
+    counts for adherence. `tell` False keeps it from the client's webhooks: their account is
+    going in the same deletion, its events with it."""
     assignment.change_seq = next_user_change_seq(assignment.client_id)
     assignment.deleted_at = timezone.now()
     assignment.note = ""
     assignment.version += 1
     assignment.save()
+    if tell:
+        _tell_program(assignment, EventType.ASSIGNMENT_CHANGED)
 
 
-def assignments_end_with_link(*, link: CoachingLink, **_: Any) -> None:
+def assignments_end_with_link(*, link: CoachingLink, tell: bool = True, **_: Any) -> None:
     """What was prescribed through a link ends with it (accounts' link_ended, sent in the
     transaction that ends the link, or the link's deletion). The client's counter before the
     programs' rows, in the order of a trainer's change."""
     lock_user_changes(link.client_id)
     for assignment in Assignment.objects.for_link(link).select_for_update():
-        assignment_end(assignment=assignment)
+        assignment_end(assignment=assignment, tell=tell)
 
 
 def client_today(user: User) -> date:
     return datetime.now(ZoneInfo(user.time_zone)).date()
+
+
+def _last_sunday(day: date) -> date:
+    """The Sunday that ended the last whole week before `day` (on a Monday, yesterday)."""
+    return day - timedelta(days=day.isoweekday())
+
+
+# Programs read at a time by adherence_tell_weekly: a bound on a run's memory, not its work.
+WEEKLY_BATCH = 500
+
+
+def adherence_tell_weekly(*, now: datetime | None = None) -> int:
+    """`adherence.weekly` for each program whose client's last week (Monday to Sunday, in
+    their time zone) ended since it was last told and asked something of them: the times
+    due and done, and the sets, as `/me/stats/` counts them. Each program's week is claimed
+    before it is told, so that a run twice at once tells it once; a week missed (no beat
+    ran) is not told late, only the last one. Answers the number told."""
+    now = now or timezone.now()
+    # No client's last Sunday is later than this one (no zone is over a day ahead of UTC):
+    # a program told through it owes nothing.
+    latest = _last_sunday(now.astimezone(ZoneInfo("UTC")).date() + timedelta(days=1))
+    due = (
+        Assignment.objects.filter(_owed(latest), start_date__lte=latest)
+        # An ended program has one last week at most to tell, and then none.
+        .exclude(end_date__lt=latest - timedelta(days=13))
+        .exclude(deleted_at__lt=now - timedelta(days=15))
+        .select_related("client", "link")
+        .order_by("pk")
+    )
+    told, after = 0, None
+    while batch := list((due.filter(pk__gt=after) if after else due)[:WEEKLY_BATCH]):
+        told += _tell_weeks(batch)
+        after = batch[-1].pk
+    return told
+
+
+def _owed(sunday: date) -> Q:
+    """Programs not yet told the week that ends on `sunday`."""
+    return Q(adherence_told_until__isnull=True) | Q(adherence_told_until__lt=sunday)
+
+
+def _tell_weeks(batch: list[Assignment]) -> int:
+    weeks = {a.pk: _last_sunday(client_today(a.client)) for a in batch}
+    owed = [
+        a for a in batch if a.adherence_told_until is None or a.adherence_told_until < weeks[a.pk]
+    ]
+    if not owed:
+        return 0
+    programs = programs_of(
+        Assignment.objects.filter(pk__in=[a.pk for a in owed]).select_related("link")
+    )
+    book = ledger(
+        assignments=programs,
+        today={a.client_id: client_today(a.client) for a in programs},
+        first=min(weeks[a.pk] for a in programs) - timedelta(days=6),
+        last=max(weeks[a.pk] for a in programs),
+    )
+    told = 0
+    for program in programs:
+        sunday = weeks[program.pk]
+        week = book.adherence(
+            program.client_id, sunday - timedelta(days=6), sunday, program=program
+        )
+        told += _tell_week(program, sunday, week)
+    return told
+
+
+@transaction.atomic
+def _tell_week(program: Assignment, sunday: date, week: Adherence) -> int:
+    """Claim the program's week, and tell it if anything was due: to the client's endpoints
+    and apps, and to the trainer's own while they still share."""
+    claimed = Assignment.objects.filter(_owed(sunday), pk=program.pk).update(
+        adherence_told_until=sunday
+    )
+    if not claimed or not week.occurrences_planned:
+        return 0
+    data: dict[str, Any] = {"assignment": str(program.pk)}
+    trainer: list[int] = []
+    if (link := program.link) and link.ended_at is None and link.trainer_id:
+        trainer, data["client"] = [link.trainer_id], str(link.pk)
+    data["adherence"] = AdherenceSerializer(week).data
+    webhooks.emit(
+        user_id=program.client_id, type=EventType.ADHERENCE_WEEKLY, data=data, people=trainer
+    )
+    return 1
 
 
 class OccurrenceDone(ConflictError):
@@ -991,6 +1088,7 @@ def proposal_decide(
         assignment.change_seq = change_seq
         assignment.version += 1
         assignment.save()
+        _tell_program(assignment, EventType.ASSIGNMENT_CHANGED)
     return assignment
 
 

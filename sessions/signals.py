@@ -2,10 +2,11 @@
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from hipflex_api.accounts.models import CoachingLink
+from hipflex_api.accounts.models import CoachingLink, User
 from hipflex_api.accounts.signals import link_ended
 from hipflex_api.changes.counters import note_links_changed
 
@@ -23,5 +24,16 @@ def _programs_end_with_deleted_link(sender: Any, instance: CoachingLink, **kwarg
     # its programs still leave the client's devices, as tombstones, and the trainer's list
     # changes, as when a link ends (its counter last, as there).
     if instance.ended_at is None:
-        services.assignments_end_with_link(link=instance)
+        client_going = _deletes_user(kwargs.get("origin"), instance.client_id)
+        services.assignments_end_with_link(link=instance, tell=not client_going)
         note_links_changed(instance.trainer_id)
+
+
+def _deletes_user(origin: Any, user_id: int) -> bool:
+    """Whether the deletion that takes the link (`origin`, what delete() was called on) is
+    the account's: an event made for it now would outlive the rows collected to go."""
+    if isinstance(origin, User):
+        return bool(origin.pk == user_id)
+    if isinstance(origin, QuerySet) and origin.model is User:
+        return origin.filter(pk=user_id).exists()
+    return False

@@ -12,6 +12,9 @@ class EventType(models.TextChoices):
     PAIN_REPORTED = "pain.reported", "A session was saved with pain at or above the threshold."
     CONNECTION_REVOKED = "connection.revoked", "A person's connection to an app ended."
     ACCOUNT_DELETED = "account.deleted", "A person who had connected the app deleted the account."
+    ASSIGNMENT_CREATED = "assignment.created", "A trainer prescribed the person a program."
+    ASSIGNMENT_CHANGED = "assignment.changed", "A program of the person's changed or ended."
+    ADHERENCE_WEEKLY = "adherence.weekly", "A program's week ended: what was due and done."
     PING = "ping", "A test the endpoint's owner asked for; never subscribed to."
 
 
@@ -28,6 +31,10 @@ SCOPE_NEEDED: dict[EventType, Scope] = {
     EventType.SESSION_UPDATED: Scope.SESSIONS_READ,
     EventType.SESSION_DELETED: Scope.SESSIONS_READ,
     EventType.PAIN_REPORTED: Scope.PAIN_READ,
+    # As `GET /api/v1/me/assignments/` reads programs, and `/me/stats/` their adherence.
+    EventType.ASSIGNMENT_CREATED: Scope.SESSIONS_READ,
+    EventType.ASSIGNMENT_CHANGED: Scope.SESSIONS_READ,
+    EventType.ADHERENCE_WEEKLY: Scope.STATS_READ,
 }
 # Only apps have connections and are told of an account's end: a person's own endpoints
 # (which go with the account) may not subscribe to these.

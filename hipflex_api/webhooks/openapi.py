@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 
 from hipflex_api.schema import ErrorResponse
 
+from .events import SCOPE_NEEDED
 from .serializers import (
     WebhookDeliverySerializer,
     WebhookEndpointChangeSerializer,
@@ -20,6 +21,15 @@ _TOO_MANY = ErrorResponse(
     "The caller has `MAX_WEBHOOK_ENDPOINTS` endpoints already.", "unprocessable"
 )
 _DISABLED = ErrorResponse("The endpoint is disabled: enable it again first.", "endpoint_disabled")
+_SCOPES = {
+    scope: [kind for kind, s in SCOPE_NEEDED.items() if s is scope]
+    for scope in SCOPE_NEEDED.values()
+}
+# What each event needs of a person's grant for an app to hear it, in words.
+_AS_GRANTED = "; ".join(
+    f"{', '.join(f'`{kind.value}`' for kind in kinds)} with `{scope.value}`"
+    for scope, kinds in _SCOPES.items()
+)
 _SIGNED = (
     " Every delivery is a POST of `{type, timestamp, data}` signed to the Standard Webhooks "
     "specification: `webhook-id` (the event's id, the same on every try), `webhook-timestamp` "
@@ -41,9 +51,10 @@ endpoints_schema = extend_schema_view(
         summary="Register a webhook endpoint",
         description="A URL events are sent to: a person's own (`jwtAuth`), or an app's "
         "(`appClient`), which hears of each person who connected the app what their grant "
-        "lets it see (`session.*` with `sessions:read`, `pain.reported` with `pain:read`) "
-        "and of every connection or account that ends. Each is sent once its change has "
-        "been saved and never while the request that made it runs; a try that fails (a timeout, a "
+        f"lets it see ({_AS_GRANTED}) and of every connection or account that ends. A "
+        "person's own hears of their own data, and `adherence.weekly` of their clients' too. "
+        "Each is sent once its change has been saved and never while the request that made "
+        "it runs; a try that fails (a timeout, a "
         "refused connection, any answer but 2xx) is made again on a schedule for about a "
         "day, and an endpoint that fails that long is disabled and its owner told by mail. "
         "The URL must be https to a public address, checked now and before every try. "

@@ -115,25 +115,38 @@ class _SomeDateTimeField(serializers.DateTimeField):
     pass
 
 
-class SessionEventDataSerializer(serializers.Serializer):
-    """A session event's data, made from the session (sessions.services): the session, its
-    version after the change and the person's change number, by which a receiver orders
-    events that arrive out of order. The session itself is read with
-    `GET /api/v1/sessions/{id}/`, under the reader's own scopes."""
+class ChangeEventDataSerializer(serializers.Serializer):
+    """A program event's data, made from the program (sessions.services), and the part of a
+    session event's that it shares: the row, its version after the change and the person's
+    change number, by which a receiver orders events that arrive out of order. The row
+    itself is read with `GET /api/v1/sessions/{id}/` or `GET /api/v1/me/assignments/{id}/`,
+    under the reader's own scopes."""
 
-    id = _SomeUUIDField(required=False, help_text="The session (session and pain events).")
+    id = _SomeUUIDField(
+        required=False,
+        help_text="The session (session and pain events) or program (program events).",
+    )
     version = _SomeIntegerField(
-        required=False, help_text="The session's version after the change (session events)."
+        required=False, help_text="Its version after the change (session and program events)."
     )
     sequence = _SomeIntegerField(
         required=False,
         source="change_seq",
-        help_text="The person's change number of this change: higher is later (session events).",
+        help_text="The person's change number of this change: higher is later (session and "
+        "program events).",
     )
-    started_at = _SomeDateTimeField(required=False, help_text="(Session events.)")
     deleted_at = _SomeDateTimeField(
-        required=False, allow_null=True, help_text="Set in `session.deleted` (session events)."
+        required=False,
+        allow_null=True,
+        help_text="Set in `session.deleted`, and in the `assignment.changed` of a program "
+        "that ended (the trainer ended it, or the link ended).",
     )
+
+
+class SessionEventDataSerializer(ChangeEventDataSerializer):
+    """A session event's data, made from the session (sessions.services)."""
+
+    started_at = _SomeDateTimeField(required=False, help_text="(Session events.)")
 
 
 # What each set of a `pain.reported` says; health data, as pain anywhere in the API.
@@ -150,6 +163,16 @@ _PAIN_SET = {
 
 @extend_schema_field({"type": "array", "items": _PAIN_SET, OPTIONAL_IN_RESPONSE: True})
 class _PainSetsField(serializers.ListField):
+    pass
+
+
+# The week's as `GET /api/v1/me/stats/` counts a program's adherence: the schema names the
+# sessions layer's component, which the core cannot import (the schema check fails if the
+# component goes).
+@extend_schema_field(
+    {"allOf": [{"$ref": "#/components/schemas/Adherence"}], OPTIONAL_IN_RESPONSE: True}
+)
+class _AdherenceField(serializers.DictField):
     pass
 
 
@@ -176,6 +199,19 @@ class WebhookEventDataSerializer(SessionEventDataSerializer):
         help_text="`connection.revoked`: `revoked` (the person disconnected the app) or "
         "`password_changed` (a new password ended every app's tokens): the app's tokens for "
         "the person are dead, and it must ask them to connect again.",
+    )
+    assignment = _SomeUUIDField(
+        required=False, help_text="`adherence.weekly`: the program whose week it counts."
+    )
+    client = _SomeUUIDField(
+        required=False,
+        help_text="`adherence.weekly`, while the person shares with the program's trainer: the "
+        "client as the trainer's paths name them (`/api/v1/coaching/clients/{client_id}/`).",
+    )
+    adherence = _AdherenceField(
+        required=False,
+        help_text="`adherence.weekly`: the program's week, Monday to Sunday in the person's "
+        "time zone (`start`, `end`), as `GET /api/v1/me/stats/` counts it.",
     )
     endpoint = _SomeUUIDField(required=False, help_text="The endpoint pinged (`ping`).")
 

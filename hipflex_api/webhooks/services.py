@@ -141,13 +141,16 @@ def signing_secrets(endpoint: Endpoint, now: datetime) -> list[str]:
     )
 
 
-def _listening(user_id: int, type: EventType, apps: Sequence[int] | None) -> list[Endpoint]:
-    """The enabled endpoints subscribed to this event of the person's: their own, and those
-    of the apps they connected (or of `apps`) whose grant lets them see what it tells."""
+def _listening(
+    user_id: int, type: EventType, apps: Sequence[int] | None, people: Sequence[int]
+) -> list[Endpoint]:
+    """The enabled endpoints subscribed to this event of the person's: their own and those
+    of `people`, and those of the apps they connected (or of `apps`) whose grant lets them
+    see what it tells."""
     connected = Q(app_id__in=live_app_tokens(user_id=user_id).values("application_id"))
     owners = Q(app_id__in=apps) if apps is not None else connected
     if type not in APPS_ONLY:
-        owners |= Q(user_id=user_id)
+        owners |= Q(user_id__in=[user_id, *people])
     found = Endpoint.objects.filter(owners, disabled_at__isnull=True)
     listening = [endpoint for endpoint in found if type in endpoint.events]
     needed = SCOPE_NEEDED.get(type)
@@ -168,11 +171,14 @@ def emit(
     type: EventType,
     data: dict[str, Any],
     apps: Sequence[int] | None = None,
+    people: Sequence[int] = (),
 ) -> Event | None:
     """The event, with a delivery to each enabled endpoint subscribed to it that may hear it
     (`_listening`), sent by one job once the current transaction commits; None when none
-    listens. Its data names the person (`user`, their id), as an app must know whose it is."""
-    listening = _listening(user_id, type, apps)
+    listens. Its data names the person (`user`, their id), as an app must know whose it is.
+    `people` are others the person lets see it, whose own endpoints hear it too: the trainer
+    of the program it counts."""
+    listening = _listening(user_id, type, apps, people)
     if not listening:
         return None
     # The account's end outlives the account, which takes its own events along.

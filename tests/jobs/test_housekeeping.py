@@ -27,7 +27,7 @@ def test_every_scheduled_task_exists():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     assert scheduled <= set(celery_app.tasks), scheduled - set(celery_app.tasks)
-    assert len(scheduled) == 7
+    assert len(scheduled) == 8
 
 
 def test_expired_account_tokens_are_purged(user):
