@@ -874,7 +874,7 @@ def adherence_tell_weekly(*, now: datetime | None = None) -> int:
     )
     told, after = 0, None
     while batch := list((due.filter(pk__gt=after) if after else due)[:WEEKLY_BATCH]):
-        told += _tell_weeks(batch)
+        told += _tell_weeks(batch, now)
         after = batch[-1].pk
     return told
 
@@ -884,8 +884,11 @@ def _owed(sunday: date) -> Q:
     return Q(adherence_told_until__isnull=True) | Q(adherence_told_until__lt=sunday)
 
 
-def _tell_weeks(batch: list[Assignment]) -> int:
-    weeks = {a.pk: _last_sunday(client_today(a.client)) for a in batch}
+def _tell_weeks(batch: list[Assignment], now: datetime) -> int:
+    def today(program: Assignment) -> date:
+        return now.astimezone(ZoneInfo(program.client.time_zone)).date()
+
+    weeks = {a.pk: _last_sunday(today(a)) for a in batch}
     owed = [
         a for a in batch if a.adherence_told_until is None or a.adherence_told_until < weeks[a.pk]
     ]
@@ -896,7 +899,7 @@ def _tell_weeks(batch: list[Assignment]) -> int:
     )
     book = ledger(
         assignments=programs,
-        today={a.client_id: client_today(a.client) for a in programs},
+        today={a.client_id: today(a) for a in programs},
         first=min(weeks[a.pk] for a in programs) - timedelta(days=6),
         last=max(weeks[a.pk] for a in programs),
     )

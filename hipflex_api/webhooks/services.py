@@ -305,7 +305,8 @@ def _record(delivery: Delivery, outcome: sending.Outcome, now: datetime) -> None
 
 def _disable_if_failing(endpoint_id: Any, now: datetime) -> None:
     since = now - timedelta(seconds=settings.WEBHOOK_DISABLE_AFTER_SECONDS)
-    failing = Endpoint.objects.select_for_update().select_related("user", "app__user")
+    # Only the endpoint's row is locked: its owners are on the nullable side of the joins.
+    failing = Endpoint.objects.select_for_update(of=("self",)).select_related("user", "app__user")
     endpoint = failing.filter(
         pk=endpoint_id, disabled_at__isnull=True, failing_since__lte=since
     ).first()

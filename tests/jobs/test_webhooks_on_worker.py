@@ -57,7 +57,7 @@ def test_the_worker_delivers_verifiably_and_retries_a_failing_receiver(worker, r
     arrived = receiver.wait_for(3, timeout=5)
 
     for headers, body, _ in arrived:
-        assert Webhook(endpoint.secret).verify(body, headers)["data"] == {"n": 1}
+        assert Webhook(endpoint.secret).verify(body, headers)["data"] == {"user": user.pk, "n": 1}
         assert headers["webhook-id"] == event.message_id
     delivery = Delivery.objects.get()
     assert delivery.status == "delivered"

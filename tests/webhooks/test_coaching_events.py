@@ -28,6 +28,7 @@ from tests.factories import (
     WorkoutSessionFactory,
     app_token,
 )
+from tests.races import together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -291,3 +292,16 @@ def test_the_command_tells_the_weeks_for_those_who_run_no_beat(link, king_runner
 
     assert "Told 1 programs' weeks." in capsys.readouterr().out
     assert Event.objects.get().data["assignment"] == str(link.client.assignments.get().pk)
+
+
+@pytest.mark.usefixtures("postgresql_only")
+def test_two_runs_at_once_tell_a_week_once(link, king_runner):
+    for _ in range(5):
+        _weekly_program(link, king_runner)
+    EndpointFactory(user=link.client, events=["adherence.weekly"])
+    monday = datetime(2026, 12, 7, 12, tzinfo=ZoneInfo("UTC"))
+
+    told = together(*[lambda: services.adherence_tell_weekly(now=monday)] * 2)
+
+    assert sum(told) == 5
+    assert Event.objects.filter(type="adherence.weekly").count() == 5
