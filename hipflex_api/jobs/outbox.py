@@ -42,6 +42,20 @@ def _hand_over(job: Job) -> None:
         logger.warning("Job %s handed to the broker but still kept: %s", job, type(exc).__name__)
 
 
+def publish_on_commit(task: str, args: Sequence[Any], *, argsrepr: str) -> None:
+    """Hand a job to the broker once the current transaction commits, keeping no row: for a
+    job whose own rows say it is owed, which a beat run of its own finds if the broker took
+    it not (webhook deliveries: send_due, once their lease has passed). It spares the
+    request a row written, and a commit of its own to delete it."""
+    job = Job(task=task, args=list(args), argsrepr=argsrepr)  # Unsaved: its id names the task.
+    transaction.on_commit(functools.partial(_publish_unkept, job), robust=True)
+
+
+def _publish_unkept(job: Job) -> None:
+    if not _publish(job):
+        logger.warning("Job %s not taken; its own beat run does it later", job)
+
+
 def import_tasks() -> None:
     """Register every task a row may name, as a worker does at start-up: a web process has
     imported only what its requests used. (Not Celery's import_default_modules, which would

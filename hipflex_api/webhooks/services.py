@@ -16,7 +16,7 @@ from hipflex_api import mail
 from hipflex_api.accounts.models import App, User
 from hipflex_api.accounts.services import connected_apps, live_app_tokens
 from hipflex_api.domain_errors import ConflictError, InvalidInput, OverLimit
-from hipflex_api.jobs.outbox import enqueue
+from hipflex_api.jobs.outbox import publish_on_commit
 
 from . import sending
 from .addresses import UnsafeURL, checked
@@ -188,7 +188,7 @@ def emit(
     Delivery.objects.bulk_create(
         Delivery(endpoint=endpoint, event=event, next_attempt_at=due) for endpoint in listening
     )
-    enqueue(SEND_EVENT, [str(event.pk)], argsrepr=repr((str(event.pk), type.value)))
+    publish_on_commit(SEND_EVENT, [str(event.pk)], argsrepr=repr((str(event.pk), type.value)))
     return event
 
 
@@ -223,7 +223,7 @@ def delivery_redeliver(*, delivery: Delivery) -> Delivery:
 
 
 def _send_later(delivery: Delivery) -> None:
-    enqueue(SEND_DELIVERY, [str(delivery.pk)], argsrepr=repr((str(delivery.pk),)))
+    publish_on_commit(SEND_DELIVERY, [str(delivery.pk)], argsrepr=repr((str(delivery.pk),)))
 
 
 def deliveries_of(event_id: str) -> list[str]:

@@ -1,12 +1,19 @@
 """The events a person's changes make, through the API: each session written, changed or
 deleted is told to the endpoints subscribed to it, once it commits, in change order."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from standardwebhooks.webhooks import Webhook
 
-from hipflex_api.webhooks.models import Event
+from hipflex_api.jobs.models import Job
+from hipflex_api.webhooks.models import Delivery, Event
+from hipflex_api.webhooks.tasks import send_due
 from tests.conftest import SESSIONS_URL, session_body, upload_session
 from tests.factories import EndpointFactory, ExerciseFactory
+from tests.jobs.conftest import jobs_on
+from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,3 +92,25 @@ def test_a_retried_upload_is_told_once(user_client, user, king_runner, receiver)
     assert (first.status_code, again.status_code) == (201, 200)
     assert Event.objects.count() == 1
     assert len(receiver.requests) == 1
+
+
+def test_an_event_the_broker_did_not_take_is_sent_by_the_beat_once_its_lease_passed(
+    user_client, user, king_runner, receiver
+):
+    # The deliveries are the event's own record: no job row is kept for it, and no request
+    # pays a commit to delete one.
+    EndpointFactory(user=user, url=receiver.url, events=["session.created"])
+    with jobs_on(f"redis://127.0.0.1:{free_port()}/0"):  # Nothing listens there.
+        session_id = upload_session(user_client, king_runner)
+    delivery = Delivery.objects.get()
+
+    assert not Job.objects.exists()
+    assert (delivery.status, delivery.attempts, receiver.requests) == ("pending", 0, [])
+    assert send_due.delay().result == 0  # Its lease still holds: the lost job may yet run.
+    with time_machine.travel(delivery.next_attempt_at + timedelta(seconds=1)):
+        assert send_due.delay().result == 1
+    [(_, body, _)] = receiver.wait_for(1)
+
+    assert session_id.encode() in body
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("delivered", 1)
