@@ -406,6 +406,12 @@ def live_app_tokens(*, user_id: int) -> Any:
     )
 
 
+def apps_holding_tokens(*, user_id: int) -> Any:
+    """The ids of the apps that hold a token of the person's, live or not: a cheap superset
+    of connected_apps, for a subquery that connected_apps then narrows."""
+    return AccessToken.objects.filter(user_id=user_id).values("application_id")
+
+
 def connected_apps(*, user_id: int, among: Sequence[int] | None = None) -> dict[int, set[str]]:
     """The apps the person has connected (of `among`, if given), with the scopes granted."""
     tokens = live_app_tokens(user_id=user_id)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from hipflex_api import mail
 from hipflex_api.accounts.models import App, User
-from hipflex_api.accounts.services import connected_apps, live_app_tokens
+from hipflex_api.accounts.services import apps_holding_tokens, connected_apps
 from hipflex_api.domain_errors import ConflictError, InvalidInput, OverLimit
 from hipflex_api.jobs.outbox import publish_on_commit
 
@@ -146,22 +146,25 @@ def _listening(
 ) -> list[Endpoint]:
     """The enabled endpoints subscribed to this event of the person's: their own and those
     of `people`, and those of the apps they connected (or of `apps`) whose grant lets them
-    see what it tells."""
-    connected = Q(app_id__in=live_app_tokens(user_id=user_id).values("application_id"))
-    owners = Q(app_id__in=apps) if apps is not None else connected
+    see what it tells. Every upload asks this, mostly of people with no endpoint: one cheap
+    query first, with the apps that ever held a token of theirs, and only when some of
+    those have endpoints, a second for the live grants."""
+    ever = apps if apps is not None else apps_holding_tokens(user_id=user_id)
+    owners = Q(app_id__in=ever)
     if type not in APPS_ONLY:
         owners |= Q(user_id__in=[user_id, *people])
     found = Endpoint.objects.filter(owners, disabled_at__isnull=True)
     listening = [endpoint for endpoint in found if type in endpoint.events]
-    needed = SCOPE_NEEDED.get(type)
     app_ids = {endpoint.app_id for endpoint in listening if endpoint.app_id is not None}
-    if needed is None or not app_ids:
+    if apps is not None or not app_ids:
         return listening
     granted = connected_apps(user_id=user_id, among=sorted(app_ids))
+    needed = SCOPE_NEEDED.get(type)
     return [
         endpoint
         for endpoint in listening
-        if endpoint.app_id is None or needed in granted.get(endpoint.app_id, ())
+        if endpoint.app_id is None
+        or (endpoint.app_id in granted and (needed is None or needed in granted[endpoint.app_id]))
     ]
 
 
