@@ -238,11 +238,20 @@ class AutoSchema(openapi.AutoSchema):
         codes = ("invalid", "parse_error") if has_body else ("invalid",)
         yield 400, "Invalid input; `errors` names each offending field or parameter.", codes
         forbidden: list[str] = []
+        authenticators = self.view.get_authenticators()
+        challenges = any(a.authenticate_header(self.view.request) for a in authenticators)
+        # And what an authenticator refuses by a code of its own.
+        own = [c for a in authenticators for c in getattr(a, "schema_credential_codes", ())]
+        if self._allows_anonymous() and challenges:
+            # Credentials sent are checked even here: a stale token gets no anonymous answer.
+            refused = [c for c in (*_CREDENTIAL_CODES, *own) if c != "not_authenticated"]
+            yield (
+                401,
+                "Credentials were sent and are not valid: send none, or valid ones.",
+                tuple(refused),
+            )
         if not self._allows_anonymous():
-            authenticators = self.view.get_authenticators()
-            if any(a.authenticate_header(self.view.request) for a in authenticators):
-                # And what an authenticator refuses by a code of its own.
-                own = [c for a in authenticators for c in getattr(a, "schema_credential_codes", ())]
+            if challenges:
                 yield 401, "No valid credentials were sent.", (*_CREDENTIAL_CODES, *own)
             # IsAuthenticated alone never refuses a caller whose credentials passed.
             # Nor one that says it refuses only anonymous callers (`refuses_anonymous_only`).

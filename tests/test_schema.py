@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from hipflex_api import docs
 from tests.conftest import REFRESH_URL
+from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -44,12 +45,12 @@ def test_error_responses_follow_what_each_operation_can_return(schema):
     exercises, exercise = "/api/v1/exercises/", "/api/v1/exercises/{slug}/"
     # 406, a refused Accept header, is every operation's (tests/test_errors.py asks each), and
     # 400, a query parameter the operation does not read; 503, a database that cannot answer;
-    # 403, an app's token without `catalog:read`.
-    assert statuses(exercises, "get") == {"200", "304", "400", "403", "404", "406", "503"}
+    # 403, an app's token without `catalog:read`; 401, credentials sent that are not valid.
+    assert statuses(exercises, "get") == {"200", "304", "400", "401", "403", "404", "406", "503"}
     assert statuses(exercises, "post") == {
         *("201", "400", "401", "403", "406", "409", "413", "415", "503")
     }
-    assert statuses(exercise, "get") == {"200", "304", "400", "403", "404", "406", "503"}
+    assert statuses(exercise, "get") == {"200", "304", "400", "401", "403", "404", "406", "503"}
     assert statuses(exercise, "delete") == {
         *("204", "400", "401", "403", "404", "406", "409", "503")
     }
@@ -66,6 +67,19 @@ def test_error_responses_follow_what_each_operation_can_return(schema):
         "503",
     }
     assert statuses("/api/v1/auth/token/", "post") >= {"200", "400", "401", "429"}
+
+
+def test_a_public_operation_answers_a_stale_token_with_its_documented_401(schema, api_client):
+    documented = schema["paths"]["/api/v1/exercises/"]["get"]["responses"]["401"]
+    api_client.credentials(HTTP_AUTHORIZATION="Bearer not-a-token-this-server-issued")
+
+    refused = api_client.get("/api/v1/exercises/")
+    api_client.credentials()
+
+    assert assert_error(refused, 401, "token_not_valid")
+    assert "token_not_valid" in documented["x-error-codes"]
+    assert "not_authenticated" not in documented["x-error-codes"]
+    assert api_client.get("/api/v1/exercises/").status_code == 200
 
 
 def test_unauthorized_and_throttled_responses_document_their_headers(schema):
