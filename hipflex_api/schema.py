@@ -226,17 +226,8 @@ class AutoSchema(openapi.AutoSchema):
             headers = {**_RETRY_AFTER, **headers}  # Not /readyz's 503, which says no retry.
         return {**_ERROR_HEADERS.get(str(status_code), {}), **headers}
 
-    def _error_responses(self) -> Iterator[tuple[int, str, tuple[str, ...]]]:
-        """The error answers every operation of this kind has, with their codes."""
-        has_body = (
-            self.method in _BODY_METHODS or self._delete_with_body()
-        ) and self.get_request_serializer() is not None
-        has_query = self._is_list_view() and (
-            self._get_paginator() is not None or getattr(self.view, "filterset_class", None)
-        )
-        # Every operation refuses a query parameter it does not read (hipflex_api.query_params).
-        codes = ("invalid", "parse_error") if has_body else ("invalid",)
-        yield 400, "Invalid input; `errors` names each offending field or parameter.", codes
+    def _refusals(self) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+        """The 401 of credentials refused and the 403 of a caller refused, as they apply."""
         forbidden: list[str] = []
         authenticators = self.view.get_authenticators()
         challenges = any(a.authenticate_header(self.view.request) for a in authenticators)
@@ -261,11 +252,24 @@ class AutoSchema(openapi.AutoSchema):
             ):
                 forbidden.append("permission_denied")
         # What an authenticator refuses by itself: an app's token without the scope.
-        for authenticator in self.view.get_authenticators():
+        for authenticator in authenticators:
             refusals = getattr(authenticator, "schema_refusals", None)
             forbidden += refusals(self.view, self.method) if refusals else []
         if forbidden:
             yield 403, "The caller may not perform this operation.", tuple(forbidden)
+
+    def _error_responses(self) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+        """The error answers every operation of this kind has, with their codes."""
+        has_body = (
+            self.method in _BODY_METHODS or self._delete_with_body()
+        ) and self.get_request_serializer() is not None
+        has_query = self._is_list_view() and (
+            self._get_paginator() is not None or getattr(self.view, "filterset_class", None)
+        )
+        # Every operation refuses a query parameter it does not read (hipflex_api.query_params).
+        codes = ("invalid", "parse_error") if has_body else ("invalid",)
+        yield 400, "Invalid input; `errors` names each offending field or parameter.", codes
+        yield from self._refusals()
         # DRF's content negotiation refuses an Accept header without JSON in it, everywhere.
         yield (
             406,
