@@ -390,7 +390,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 JOBS_RELAY_SECONDS = env.float("JOBS_RELAY_SECONDS", default=10)
 # Housekeeping, run by the one beat process of a deployment. The management commands
 # (purge_idempotency_records, flushexpiredtokens, clearsessions, purge_account_tokens) do the
-# same for operators who prefer cron.
+# same for operators who prefer cron, as does django-oauth-toolkit's cleartokens.
 CELERY_BEAT_SCHEDULE = {
     **{
         name: {
@@ -400,6 +400,7 @@ CELERY_BEAT_SCHEDULE = {
         for name, task in {
             "purge-idempotency-records": "hipflex_api.idempotency.purge",
             "flush-expired-jwts": "hipflex_api.accounts.flush_expired_jwts",
+            "clear-oauth-tokens": "hipflex_api.accounts.clear_oauth_tokens",
             "clear-sessions": "hipflex_api.accounts.clear_sessions",
             "purge-account-tokens": "hipflex_api.accounts.purge_account_tokens",
             "purge-webhook-log": "hipflex_api.webhooks.purge_log",

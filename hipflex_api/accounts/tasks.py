@@ -21,6 +21,13 @@ def flush_expired_jwts() -> None:
     call_command("flushexpiredtokens")
 
 
+@shared_task(name="hipflex_api.accounts.clear_oauth_tokens")
+def clear_oauth_tokens() -> None:
+    """Apps' access tokens past their expiry that no refresh token can renew, refresh tokens
+    past theirs, and authorization codes: django-oauth-toolkit's own `cleartokens`."""
+    call_command("cleartokens")
+
+
 @shared_task(name="hipflex_api.accounts.clear_sessions")
 def clear_sessions() -> None:
     """The admin's expired login sessions, as `clearsessions` does, for whichever engine."""

@@ -8,6 +8,8 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.utils import timezone
+from oauth2_provider.models import AccessToken
+from oauth2_provider.models import RefreshToken as OAuthRefreshToken
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -16,7 +18,7 @@ from hipflex_api.accounts import tasks
 from hipflex_api.accounts.models import AccountToken
 from hipflex_api.idempotency.models import IdempotencyRecord
 from hipflex_api.idempotency.tasks import purge_idempotency_records
-from tests.factories import UserFactory
+from tests.factories import AppFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +29,7 @@ def test_every_scheduled_task_exists():
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     assert scheduled <= set(celery_app.tasks), scheduled - set(celery_app.tasks)
-    assert len(scheduled) == 8
+    assert len(scheduled) == 9
 
 
 def test_expired_account_tokens_are_purged(user):
@@ -63,6 +65,22 @@ def test_expired_refresh_tokens_are_flushed_with_their_blacklist_rows():
 
     assert list(OutstandingToken.objects.values_list("jti", flat=True)) == [live["jti"]]
     assert not BlacklistedToken.objects.exists()
+
+
+def test_expired_app_tokens_are_cleared_and_renewable_ones_kept():
+    user = UserFactory()
+    app = AppFactory()
+    now = timezone.now()
+    live, dead, renewable = (
+        AccessToken.objects.create(user=user, application=app, token=f"t{n}", expires=expires)
+        for n, expires in enumerate((now + timedelta(hours=1), now - timedelta(hours=1), now))
+    )
+    OAuthRefreshToken.objects.create(user=user, application=app, token="r", access_token=renewable)
+
+    tasks.clear_oauth_tokens.delay()
+
+    kept = set(AccessToken.objects.values_list("pk", flat=True))
+    assert (kept, dead.pk in kept) == ({live.pk, renewable.pk}, False)
 
 
 def test_expired_admin_sessions_are_cleared():
