@@ -54,6 +54,7 @@ from .models import (
 )
 from .plans import assignment_items_prefetch, occurrence_due, times_on
 from .serializers import AdherenceSerializer, Row, SetLogSerializer, export_readers
+from .stats import week_start
 
 logger = logging.getLogger(__name__)
 
@@ -841,13 +842,14 @@ def assignments_end_with_link(*, link: CoachingLink, tell: bool = True, **_: Any
         assignment_end(assignment=assignment, tell=tell)
 
 
-def client_today(user: User) -> date:
-    return datetime.now(ZoneInfo(user.time_zone)).date()
+def client_today(user: User, now: datetime | None = None) -> date:
+    """The user's date now, or at `now`, in their time zone."""
+    return (now or timezone.now()).astimezone(ZoneInfo(user.time_zone)).date()
 
 
 def _last_sunday(day: date) -> date:
     """The Sunday that ended the last whole week before `day` (on a Monday, yesterday)."""
-    return day - timedelta(days=day.isoweekday())
+    return week_start(day) - timedelta(days=1)
 
 
 # Programs read at a time by adherence_tell_weekly: a bound on a run's memory, not its work.
@@ -885,10 +887,7 @@ def _owed(sunday: date) -> Q:
 
 
 def _tell_weeks(batch: list[Assignment], now: datetime) -> int:
-    def today(program: Assignment) -> date:
-        return now.astimezone(ZoneInfo(program.client.time_zone)).date()
-
-    weeks = {a.pk: _last_sunday(today(a)) for a in batch}
+    weeks = {a.pk: _last_sunday(client_today(a.client, now)) for a in batch}
     owed = [
         a for a in batch if a.adherence_told_until is None or a.adherence_told_until < weeks[a.pk]
     ]
@@ -899,7 +898,7 @@ def _tell_weeks(batch: list[Assignment], now: datetime) -> int:
     )
     book = ledger(
         assignments=programs,
-        today={a.client_id: today(a) for a in programs},
+        today={a.client_id: client_today(a.client, now) for a in programs},
         first=min(weeks[a.pk] for a in programs) - timedelta(days=6),
         last=max(weeks[a.pk] for a in programs),
     )

@@ -16,7 +16,8 @@ from .models import Assignment, SetLog, WorkoutSession
 PAIN_TREND_WEEKS = 8
 
 
-def _week_start(day: date) -> date:
+def week_start(day: date) -> date:
+    """The Monday of the day's week."""
     return day - timedelta(days=day.weekday())
 
 
@@ -62,7 +63,7 @@ def _weeks(sessions: QuerySet[Any], zone: ZoneInfo, today: date) -> dict[str, An
     )
     weeks = [as_date(row["week"]) for row in per_week]
     # A session dated in the future (a phone with a wrong clock) does not make a streak.
-    this_week = _week_start(today)
+    this_week = week_start(today)
     current, longest = _streaks([w for w in weeks if w <= this_week], this_week)
     return {
         "sessions_per_week": [
@@ -106,7 +107,7 @@ def _pain_trends(
 ) -> dict[str, list[dict[str, Any]]]:
     """Per exercise (by slug), pain per week over the PAIN_TREND_WEEKS up to `last_day`."""
     try:
-        trend_start = _midnight(_week_start(last_day) - timedelta(weeks=PAIN_TREND_WEEKS - 1), zone)
+        trend_start = _midnight(week_start(last_day) - timedelta(weeks=PAIN_TREND_WEEKS - 1), zone)
     except OverflowError:  # A range ending in the first weeks of year 1.
         trend_start = None
     trend_sets = sets if trend_start is None else sets.filter(session__started_at__gte=trend_start)

@@ -17,7 +17,7 @@ from django.test import Client
 from PIL import Image
 from rest_framework.test import APIClient
 
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, ExerciseFactory, UserFactory
 from tests.helpers import assert_error
 from tests.servers import Inbox, Receiver, free_port, local_redis
 
@@ -200,6 +200,12 @@ def trainers_group() -> Group:
             )
         )
     return group
+
+
+@pytest.fixture
+def king_runner(db):
+    """The article's one-sided stretch, plainly: what most logging tests log."""
+    return ExerciseFactory(name="King Runner", unilateral=True)
 
 
 @pytest.fixture

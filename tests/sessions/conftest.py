@@ -45,11 +45,6 @@ def log_easy_sessions(user, exercise, *days_ago):
 
 
 @pytest.fixture
-def king_runner(db):
-    return ExerciseFactory(name="King Runner", unilateral=True)
-
-
-@pytest.fixture
 def band_march(db):
     return ExerciseFactory(name="Band March", kind="strengthen")
 

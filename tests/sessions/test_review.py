@@ -10,12 +10,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from hipflex_api.webhooks.models import Event
 from sessions.models import ProposalDecision
 from tests.conftest import api_client_for, bearer
 from tests.factories import (
     AssignmentFactory,
     AssignmentItemFactory,
     CoachingLinkFactory,
+    EndpointFactory,
     ExerciseFactory,
     ExerciseProgressionFactory,
     SetLogFactory,
@@ -41,11 +43,6 @@ def noon(day):
 def at(day):
     """The clock at noon, UTC, of `day`."""
     return time_machine.travel(noon(day), tick=False)
-
-
-@pytest.fixture
-def king_runner(db):
-    return ExerciseFactory(name="King Runner", unilateral=True)
 
 
 @pytest.fixture
@@ -284,6 +281,7 @@ def test_pain_on_one_side_proposes_the_milder_option_and_accepting_swaps_it_keep
     trainer_client, link, program, half_kneeling
 ):
     do(program, MONDAY, left=(0, 0), right=(3, 2))
+    EndpointFactory(user=link.client, events=["assignment.changed"])
 
     [proposal] = _proposals(trainer_client, link, MONDAY + timedelta(days=1))
     accepted = _decide(trainer_client, link, MONDAY + timedelta(days=1), "accept", proposal)
@@ -302,6 +300,9 @@ def test_pain_on_one_side_proposes_the_milder_option_and_accepting_swaps_it_keep
         10,
     )
     assert accepted.json()["version"] == 2
+    # The client's devices and apps hear of the swap as of any change of the program.
+    told = Event.objects.get(type="assignment.changed")
+    assert (told.data["id"], told.data["version"]) == (str(program.pk), 2)
     decision = ProposalDecision.objects.get()
     assert (decision.exercise.slug, decision.suggested.slug, decision.decision) == (
         "king-runner",
@@ -316,6 +317,7 @@ def test_pain_on_one_side_proposes_the_milder_option_and_accepting_swaps_it_keep
     assert ProposalDecision.objects.count() == 1
     other = _decide(trainer_client, link, MONDAY + timedelta(days=1), "decline", proposal)
     assert_error(other, 409, "conflict")
+    assert Event.objects.filter(type="assignment.changed").count() == 1
 
 
 def test_a_declined_proposal_comes_back_only_after_a_new_session_of_it(

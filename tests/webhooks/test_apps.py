@@ -25,7 +25,6 @@ from tests.conftest import (
 from tests.factories import (
     AppFactory,
     EndpointFactory,
-    ExerciseFactory,
     ServerAppFactory,
     UserFactory,
     app_token,
@@ -48,11 +47,6 @@ def clinic(db):
 @pytest.fixture
 def clinic_client(clinic):
     return as_app(clinic, "the-clinics-own-secret-0001")
-
-
-@pytest.fixture
-def king_runner(db):
-    return ExerciseFactory(name="King Runner", unilateral=True)
 
 
 def _told(receiver, count, endpoint):

@@ -19,7 +19,6 @@ from tests.factories import (
     AssignmentItemFactory,
     CoachingLinkFactory,
     EndpointFactory,
-    ExerciseFactory,
     RoutineFactory,
     RoutineItemFactory,
     ServerAppFactory,
@@ -39,11 +38,6 @@ PROGRAM_EVENTS = ["assignment.created", "assignment.changed"]
 @pytest.fixture
 def link(trainer):
     return CoachingLinkFactory(trainer=trainer, client=UserFactory(display_name="Ann"))
-
-
-@pytest.fixture
-def king_runner(db):
-    return ExerciseFactory(name="King Runner", unilateral=True)
 
 
 @pytest.fixture

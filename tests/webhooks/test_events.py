@@ -11,16 +11,11 @@ from hipflex_api.jobs.models import Job
 from hipflex_api.webhooks.models import Delivery, Event
 from hipflex_api.webhooks.tasks import send_due
 from tests.conftest import SESSIONS_URL, session_body, upload_session
-from tests.factories import EndpointFactory, ExerciseFactory
+from tests.factories import EndpointFactory
 from tests.jobs.conftest import jobs_on
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def king_runner(db):
-    return ExerciseFactory(name="King Runner", unilateral=True)
 
 
 def _events(receiver, count, secret):
